@@ -1,0 +1,11 @@
+"""The Django app configuration for Tandem."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TandemConfig(AppConfig):
+    name = "tandem"
+    verbose_name = "Tandem real-time chat"
+    default_auto_field = "django.db.models.BigAutoField"

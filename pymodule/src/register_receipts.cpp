@@ -1,0 +1,55 @@
+// Bindings for core/receipt_marker.hpp and core/receipt_aggregate.hpp.
+#include <pybind11/operators.h>
+#include <pybind11/native_enum.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <vector>
+
+#include "core/receipt_aggregate.hpp"
+#include "core/receipt_marker.hpp"
+#include "registers.hpp"
+
+namespace py = pybind11;
+using namespace tandem::core;
+
+void
+tandem::bindings::register_receipts(py::module_& m)
+{
+  py::native_enum<receipt_kind>(m, "ReceiptKind", "enum.IntEnum")
+      .value("DELIVERED", receipt_kind::delivered)
+      .value("READ", receipt_kind::read)
+      .finalize();
+
+  py::class_<receipt_marker>(m, "ReceiptMarker", "One member's receipts in a chat: delivered/read up to a sequence.")
+      .def(py::init([](seq_t delivered_upto, seq_t read_upto) { return receipt_marker{delivered_upto, read_upto}; }),
+           py::kw_only(), py::arg("delivered_upto") = 0, py::arg("read_upto") = 0)
+      .def_readonly("delivered_upto", &receipt_marker::delivered_upto)
+      .def_readonly("read_upto", &receipt_marker::read_upto)
+      .def(py::self == py::self)  // NOLINT(misc-redundant-expression)
+      .def("__repr__", [](receipt_marker const& r) {
+        return "ReceiptMarker(delivered_upto=" + std::to_string(r.delivered_upto) +
+               ", read_upto=" + std::to_string(r.read_upto) + ")";
+      });
+
+  m.def(
+      "apply_receipt",
+      [](receipt_marker const& marker, receipt_kind kind, seq_t upto) {
+        auto const a = apply_receipt(marker, kind, upto);
+        return py::make_tuple(a.marker, a.changed);
+      },
+      py::arg("marker"), py::arg("kind"), py::arg("upto"),
+      "Applies 'kind up to seq'; returns (new_marker, changed). Repeats and stale receipts change nothing.");
+  m.def("tick_for", &tick_for, py::arg("marker"), py::arg("seq"), "The tick one recipient's marker gives message seq.");
+  m.def(
+      "aggregate_ticks", [](std::vector<tick> const& ticks) { return aggregate_ticks(ticks); },
+      py::arg("recipient_ticks"), "The sender's view: the least advanced recipient tick (sent with none).");
+  m.def(
+      "aggregate_markers",
+      [](std::vector<receipt_marker> const& markers, seq_t seq) { return aggregate_markers(markers, seq); },
+      py::arg("recipient_markers"), py::arg("seq"), "The sender's tick for message seq from every recipient's marker.");
+  m.def(
+      "common_upto",
+      [](std::vector<receipt_marker> const& markers, receipt_kind kind) { return common_upto(markers, kind); },
+      py::arg("recipient_markers"), py::arg("kind"), "Highest seq that every recipient has reached for kind.");
+}

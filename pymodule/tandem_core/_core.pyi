@@ -1,0 +1,201 @@
+"""Typed stubs for tandem_core._core (the pybind11 bindings of sidecar/core)."""
+
+import enum
+
+__version__: str
+
+class ErrorCode(enum.IntEnum):
+    BAD_FRAME = 4000
+    UNKNOWN_TYPE = 4001
+    MISSING_FIELD = 4002
+    INVALID_FIELD = 4003
+    BODY_EMPTY = 4004
+    BODY_TOO_LONG = 4005
+    BODY_NOT_UTF8 = 4006
+    CLIENT_ID_INVALID = 4007
+    CHAT_ID_INVALID = 4008
+    MESSAGE_ID_INVALID = 4009
+    FRAME_TOO_LARGE = 4010
+    UNAUTHENTICATED = 4101
+    FORBIDDEN = 4103
+    RATE_LIMITED = 4290
+    STORE_UNAVAILABLE = 5030
+    LAYER_UNAVAILABLE = 5031
+    INTERNAL = 5000
+
+def error_name(code: ErrorCode) -> str:
+    """Stable snake_case name of the code, as sent in error frames."""
+
+def error_message(code: ErrorCode) -> str:
+    """One sentence describing the code, safe to show to an end user."""
+
+def is_retryable(code: ErrorCode) -> bool:
+    """True when the same frame may succeed if sent again later."""
+
+class Tick(enum.IntEnum):
+    """What the sender sees for a message."""
+
+    PENDING = 0
+    SENT = 1
+    DELIVERED = 2
+    READ = 3
+    FAILED = 4
+
+class TickEvent(enum.IntEnum):
+    ACKED = 0
+    DELIVERED = 1
+    READ = 2
+    FAILED = 3
+    RETRIED = 4
+
+class MessageStatus:
+    """A status with the time (ms) each step was reached."""
+
+    def __init__(
+        self,
+        *,
+        state: Tick = ...,
+        sent_at: int | None = None,
+        delivered_at: int | None = None,
+        read_at: int | None = None,
+        failed_at: int | None = None,
+    ) -> None: ...
+    @property
+    def state(self) -> Tick: ...
+    @property
+    def sent_at(self) -> int | None: ...
+    @property
+    def delivered_at(self) -> int | None: ...
+    @property
+    def read_at(self) -> int | None: ...
+    @property
+    def failed_at(self) -> int | None: ...
+
+def advance(status: MessageStatus, event: TickEvent, at: int) -> tuple[MessageStatus, bool]:
+    """Applies an event at time `at`; returns (new_status, changed). Server steps only move forward."""
+
+def server_rank(state: Tick) -> int:
+    """0 pending/failed, 1 sent, 2 delivered, 3 read."""
+
+def tick_name(state: Tick) -> str: ...
+def tick_from_name(name: str) -> Tick | None:
+    """Inverse of tick_name; None for unknown names."""
+
+class TickIcon:
+    """Icon name and accessible label of a tick."""
+
+    @property
+    def icon(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+
+def icon_for(state: Tick) -> TickIcon:
+    """The icon and accessible label for a tick state."""
+
+class ReceiptKind(enum.IntEnum):
+    DELIVERED = 0
+    READ = 1
+
+class ReceiptMarker:
+    """One member's receipts in a chat: delivered/read up to a sequence number."""
+
+    def __init__(self, *, delivered_upto: int = 0, read_upto: int = 0) -> None: ...
+    @property
+    def delivered_upto(self) -> int: ...
+    @property
+    def read_upto(self) -> int: ...
+
+def apply_receipt(marker: ReceiptMarker, kind: ReceiptKind, upto: int) -> tuple[ReceiptMarker, bool]:
+    """Applies 'kind up to seq'; returns (new_marker, changed)."""
+
+def tick_for(marker: ReceiptMarker, seq: int) -> Tick:
+    """The tick one recipient's marker gives message seq."""
+
+def aggregate_ticks(recipient_ticks: list[Tick]) -> Tick:
+    """The sender's view: the least advanced recipient tick (SENT with no recipients)."""
+
+def aggregate_markers(recipient_markers: list[ReceiptMarker], seq: int) -> Tick:
+    """The sender's tick for message seq from every recipient's marker."""
+
+def common_upto(recipient_markers: list[ReceiptMarker], kind: ReceiptKind) -> int:
+    """Highest seq that every recipient has reached for kind."""
+
+def last_seen_text(online: bool, last_seen: int | None, now: int, utc_offset_minutes: int = 0) -> str:
+    """'Online', 'last seen 5 minutes ago', 'last seen today at 14:05', ..., or 'Offline'."""
+
+class TypingPolicy:
+    def __init__(
+        self, *, start_interval_ms: int = 2000, server_expiry_ms: int = 6000, client_idle_stop_ms: int = 1000
+    ) -> None: ...
+    @property
+    def start_interval_ms(self) -> int: ...
+    @property
+    def server_expiry_ms(self) -> int: ...
+    @property
+    def client_idle_stop_ms(self) -> int: ...
+
+class TypistState:
+    def __init__(
+        self, *, typing: bool = False, last_forwarded_start: int | None = None, last_activity: int = 0
+    ) -> None: ...
+    @property
+    def typing(self) -> bool: ...
+    @property
+    def last_forwarded_start(self) -> int | None: ...
+    @property
+    def last_activity(self) -> int: ...
+
+class TypingSignal(enum.IntEnum):
+    NONE = 0
+    START = 1
+    STOP = 2
+
+def on_typing_start(
+    state: TypistState, now: int, policy: TypingPolicy = ...
+) -> tuple[TypistState, TypingSignal]: ...
+def on_typing_stop(state: TypistState, now: int) -> tuple[TypistState, TypingSignal]: ...
+def on_message_sent(state: TypistState, now: int) -> tuple[TypistState, TypingSignal]: ...
+def on_expiry_check(
+    state: TypistState, now: int, policy: TypingPolicy = ...
+) -> tuple[TypistState, TypingSignal]: ...
+def client_should_stop(last_keystroke: int, now: int, policy: TypingPolicy = ...) -> bool: ...
+def typing_text(names: list[str]) -> str:
+    """'Ann is typing…', 'Ann and Bo are typing…', ..., '4 people are typing…'."""
+
+class BackoffPolicy:
+    def __init__(
+        self, *, initial_ms: int, factor: float, max_ms: int, jitter: float, max_attempts: int
+    ) -> None: ...
+    @property
+    def initial_ms(self) -> int: ...
+    @property
+    def factor(self) -> float: ...
+    @property
+    def max_ms(self) -> int: ...
+    @property
+    def jitter(self) -> float: ...
+    @property
+    def max_attempts(self) -> int: ...
+
+RECONNECT_BACKOFF: BackoffPolicy
+MESSAGE_RETRY_BACKOFF: BackoffPolicy
+
+def backoff_delay(policy: BackoffPolicy, attempt: int, random01: float) -> int | None:
+    """Delay in ms before retry `attempt` (1-based), or None when attempts are used up."""
+
+class FrameLimits:
+    def __init__(self, *, max_body_chars: int = 4096, max_client_id_len: int = 64) -> None: ...
+    @property
+    def max_body_chars(self) -> int: ...
+    @property
+    def max_client_id_len(self) -> int: ...
+
+class FieldError:
+    @property
+    def code(self) -> ErrorCode: ...
+    @property
+    def field(self) -> str: ...
+
+def validate_body(body: bytes | str, limits: FrameLimits = ...) -> FieldError | None: ...
+def validate_client_id(client_id: str, limits: FrameLimits = ...) -> FieldError | None: ...
+def validate_send(chat: int, client_id: str, body: str, limits: FrameLimits = ...) -> FieldError | None: ...

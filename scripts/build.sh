@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Configures (once) and builds one build directory with Ninja: scripts/build.sh DIR [cmake -D...].
+# The Python extension is built against the project venv's interpreter and pybind11.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+dir=${1:?usage: scripts/build.sh BUILD_DIR [CMAKE_ARGS...]}
+shift
+venv=${TANDEM_VENV:-$here/.venv}
+cmake -S "$here" -B "$here/$dir" -G Ninja \
+  -DPython_EXECUTABLE="$venv/bin/python" \
+  -Dpybind11_DIR="$("$venv/bin/python" -m pybind11 --cmakedir)" "$@" >/dev/null
+cmake --build "$here/$dir"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build and test Tandem: Debian packages (system
+# libraries, services, Chromium) and a Python venv with the PyPI packages. Idempotent: when
+# everything is present it only checks and returns in a second or two.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=${TANDEM_VENV:-$here/.venv}
+
+apt_packages=(
+  # build tools
+  cmake ninja-build g++ ccache pkg-config git
+  # C++ libraries (Boost stays at 1.74: libmsgpack-cxx-dev depends on it)
+  libboost-dev libboost-system-dev libhiredis-dev libpq-dev libmsgpack-cxx-dev libssl-dev
+  catch2 nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  # real services the tests start on loopback
+  redis-server postgresql
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: apt packages missing: ${missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# A service started by apt (redis-server) is not what the tests use: they start their own on a
+# free loopback port with a throwaway directory. Stop the system one so it holds no port.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+  systemctl stop redis-server || true
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x "$venv/bin/python" ]; then
+  echo "install-deps: creating venv $venv"
+  "$python" -m venv "$venv"
+fi
+stamp="$venv/.requirements.sha"
+want=$(cat "$here/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q -r "$here/requirements-dev.txt"
+  echo "$want" >"$stamp"
+fi

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what is missing, builds (normal and
+# ASan+UBSan), runs the C++ tests (ctest) and the Python tests (pytest, including the wheel
+# install check). Extra arguments go to pytest, e.g. scripts/test.sh -k tick.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+
+scripts/install-deps.sh
+venv=${TANDEM_VENV:-$here/.venv}
+scripts/build.sh build/dev -DTANDEM_WERROR=ON
+
+echo "== C++ tests"
+ctest --test-dir build/dev --output-on-failure
+
+echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+scripts/build.sh build/asan -DTANDEM_SANITIZE=ON -DTANDEM_BUILD_PYMODULE=OFF -DCMAKE_BUILD_TYPE=Debug
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure
+
+echo "== Python lint (ruff)"
+"$venv/bin/ruff" check "$here"
+
+echo "== Python tests"
+PYTHONPATH="$here/build/dev/python:$here/django_integration${PYTHONPATH:+:$PYTHONPATH}" \
+  "$venv/bin/python" -m pytest "$@"
