@@ -9,7 +9,8 @@ using namespace tandem::core;
 
 TEST_CASE("backoff fixtures give the expected delays", "[core][backoff]")
 {
-  for (auto const& c : tandem::test::load_fixture("core/backoff.json")["cases"]) {
+  auto const fixture = tandem::test::load_fixture("core/backoff.json");
+  for (auto const& c : fixture["cases"]) {
     auto const& policy = c["policy"] == "reconnect" ? reconnect_backoff : message_retry_backoff;
     auto const delay = backoff_delay(policy, c["attempt"].get<int>(), c["random01"].get<double>());
     INFO("attempt " << c["attempt"] << " random " << c["random01"]);

@@ -9,7 +9,8 @@ using namespace tandem::core;
 
 TEST_CASE("send frame fixtures give the expected verdict", "[core][frames]")
 {
-  for (auto const& c : tandem::test::load_fixture("core/frames.json")["send"]) {
+  auto const fixture = tandem::test::load_fixture("core/frames.json");
+  for (auto const& c : fixture["send"]) {
     SECTION(c["name"].get<std::string>())
     {
       send_fields const frame{c["chat"].get<std::int64_t>(), c["client_id"].get<std::string>(),

@@ -9,7 +9,8 @@ using namespace tandem::core;
 
 TEST_CASE("last seen wording matches the shared fixtures", "[core][presence]")
 {
-  for (auto const& c : tandem::test::load_fixture("core/last_seen_text.json")["cases"]) {
+  auto const fixture = tandem::test::load_fixture("core/last_seen_text.json");
+  for (auto const& c : fixture["cases"]) {
     SECTION(c["name"].get<std::string>())
     {
       std::optional<unix_ms> const last_seen =

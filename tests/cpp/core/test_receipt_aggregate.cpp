@@ -12,7 +12,8 @@ using namespace tandem::core;
 
 TEST_CASE("aggregate fixtures give the expected group tick", "[core][receipts]")
 {
-  for (auto const& c : tandem::test::load_fixture("core/receipts.json")["aggregate"]) {
+  auto const fixture = tandem::test::load_fixture("core/receipts.json");
+  for (auto const& c : fixture["aggregate"]) {
     SECTION(c["name"].get<std::string>())
     {
       std::vector<receipt_marker> markers;

@@ -21,7 +21,8 @@ marker_from(nlohmann::json const& pair)
 
 TEST_CASE("receipt fixtures give the expected marker", "[core][receipts]")
 {
-  for (auto const& c : tandem::test::load_fixture("core/receipts.json")["apply"]) {
+  auto const fixture = tandem::test::load_fixture("core/receipts.json");
+  for (auto const& c : fixture["apply"]) {
     SECTION(c["name"].get<std::string>())
     {
       auto const kind = c["kind"] == "read" ? receipt_kind::read : receipt_kind::delivered;

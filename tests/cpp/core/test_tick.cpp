@@ -32,7 +32,8 @@ optional_ms(nlohmann::json const& v)
 
 TEST_CASE("tick fixtures give the expected status and change flags", "[core][tick]")
 {
-  for (auto const& c : tandem::test::load_fixture("core/ticks.json")["cases"]) {
+  auto const fixture = tandem::test::load_fixture("core/ticks.json");
+  for (auto const& c : fixture["cases"]) {
     SECTION(c["name"].get<std::string>())
     {
       message_status status;

@@ -78,7 +78,8 @@ TEST_CASE("the client stops one second after the last keystroke", "[core][typing
 
 TEST_CASE("several typists are worded in one line", "[core][typing]")
 {
-  for (auto const& c : tandem::test::load_fixture("core/typing_text.json")["cases"]) {
+  auto const fixture = tandem::test::load_fixture("core/typing_text.json");
+  for (auto const& c : fixture["cases"]) {
     auto const names = c["names"].get<std::vector<std::string>>();
     CHECK(typing_text(names) == c["text"].get<std::string>());
   }
