@@ -34,14 +34,21 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-ser
 fi
 
 python=${PYTHON:-python3}
-if [ ! -x "$venv/bin/python" ]; then
-  echo "install-deps: creating venv $venv"
-  "$python" -m venv "$venv"
-fi
-stamp="$venv/.requirements.sha"
-want=$(cat "$here/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -r "$here/requirements-dev.txt"
-  echo "$want" >"$stamp"
-fi
+# ensure_venv DIR REQUIREMENTS: creates the venv once, reinstalls only when the file changed.
+ensure_venv() {
+  local dir=$1 requirements=$2
+  if [ ! -x "$dir/bin/python" ]; then
+    echo "install-deps: creating venv $dir"
+    "$python" -m venv "$dir"
+  fi
+  local stamp="$dir/.requirements.sha" want
+  want=$(sha256sum <"$requirements" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$dir/bin/python" -m pip install -q --upgrade pip
+    "$dir/bin/python" -m pip install -q -r "$requirements"
+    echo "$want" >"$stamp"
+  fi
+}
+ensure_venv "$venv" "$here/requirements-dev.txt"
+# The interop suite also runs against channels_redis 4.0.0, the version Debian 12 ships.
+ensure_venv "${TANDEM_VENV_CR40:-$here/.venv-cr40}" "$here/requirements-cr40.txt"

@@ -21,5 +21,10 @@ echo "== Python lint (ruff)"
 "$venv/bin/ruff" check "$here"
 
 echo "== Python tests"
-PYTHONPATH="$here/build/dev/python:$here/django_integration${PYTHONPATH:+:$PYTHONPATH}" \
-  "$venv/bin/python" -m pytest "$@"
+export PYTHONPATH="$here/build/dev/python:$here/django_integration${PYTHONPATH:+:$PYTHONPATH}"
+"$venv/bin/python" -m pytest "$@"
+
+if [ $# -eq 0 ]; then
+  echo "== Interop tests against channels_redis 4.0.0 (Debian 12's version)"
+  "${TANDEM_VENV_CR40:-$here/.venv-cr40}/bin/python" -m pytest tests/python/interop
+fi

@@ -4,9 +4,26 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <stdexcept>
+
 namespace tandem::crypto {
+
+std::string
+sha1(std::string_view data)
+{
+  std::string out(SHA_DIGEST_LENGTH, '\0');
+  SHA1(reinterpret_cast<unsigned char const*>(data.data()), data.size(), reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+void
+fill_random(unsigned char* out, std::size_t n)
+{
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error{"RAND_bytes failed"};
+}
 
 std::string
 sha256(std::string_view data)

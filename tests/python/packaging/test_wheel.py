@@ -15,7 +15,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run(*args: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], check=True, text=True, capture_output=True, **kwargs)
+    # The suite runs with PYTHONPATH pointing at the dev build; a fresh install must not see it,
+    # or the test would import the dev tree instead of the installed wheel.
+    env = {k: v for k, v in kwargs.pop("env", os.environ).items() if k != "PYTHONPATH"}
+    return subprocess.run(
+        [str(a) for a in args], check=True, text=True, capture_output=True, env=env, **kwargs
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,373 @@
+// channels_redis operations on Asio. Differences from the Python layer are deliberate and
+// invisible on the wire: one EVALSHA per operation instead of several round trips, sends to a
+// specific channel go to the shard its receiver reads (django/channels#1492), the process
+// queue is read on every shard, and expired or undecodable messages are dropped and counted.
+#include "layer/channel_layer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "crypto/digest.hpp"
+#include "layer/consistent_hash.hpp"
+#include "layer/layer_error.hpp"
+#include "layer/lua_scripts.hpp"
+#include "layer/names.hpp"
+
+namespace tandem::layer {
+
+namespace {
+
+double
+system_seconds()
+{
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string
+format_score(double seconds)
+{
+  std::array<char, 64> buf{};
+  auto const [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), seconds);
+  return ec == std::errc{} ? std::string{buf.data(), end} : std::to_string(seconds);
+}
+
+
+}  // namespace
+
+std::string_view
+send_status_name(send_status status) noexcept
+{
+  switch (status) {
+    case send_status::ok: return "ok";
+    case send_status::channel_full: return "channel_full";
+    case send_status::invalid_name: return "invalid_name";
+    case send_status::invalid_message: return "invalid_message";
+    case send_status::unavailable: return "unavailable";
+  }
+  return "unavailable";
+}
+
+std::shared_ptr<channel_layer>
+channel_layer::create(asio::any_io_executor executor, layer_config config, clock now)
+{
+  return std::shared_ptr<channel_layer>{new channel_layer{std::move(executor), std::move(config), std::move(now)}};
+}
+
+channel_layer::channel_layer(asio::any_io_executor executor, layer_config config, clock now)
+    : executor_{executor},
+      config_{std::move(config)},
+      now_{now ? std::move(now) : clock{system_seconds}},
+      serializer_{serializer_config{config_.format, config_.symmetric_encryption_keys, config_.random_prefix_length,
+                                    config_.expiry_s},
+                  crypto::fill_random},
+      capacities_{config_.capacity, config_.channel_capacity},
+      send_script_{lua::send, crypto::to_hex(crypto::sha1(lua::send))},
+      group_send_script_{lua::group_send, crypto::to_hex(crypto::sha1(lua::group_send))},
+      group_members_script_{lua::group_members, crypto::to_hex(crypto::sha1(lua::group_members))},
+      flush_script_{lua::flush, crypto::to_hex(crypto::sha1(lua::flush))},
+      refresh_timer_{executor}
+{
+  if (config_.hosts.empty()) throw std::invalid_argument{"the channel layer needs at least one Redis host"};
+  for (auto const& host : config_.hosts) {
+    auto parsed = parse_redis_endpoint(host);
+    if (!parsed.endpoint) throw std::invalid_argument{"bad Redis host '" + host + "': " + parsed.error};
+    commands_.push_back(resp_connection::create(executor_, *parsed.endpoint, config_.connection));
+    receivers_.push_back(resp_connection::create(executor_, *parsed.endpoint, config_.connection));
+  }
+  client_prefix_ = random_hex(16);
+  non_local_ = new_channel_name(client_prefix_, "");
+  queue_key_ = config_.prefix + non_local_;
+}
+
+void
+channel_layer::start(message_handler on_message)
+{
+  on_message_ = std::move(on_message);
+  auto self = shared_from_this();
+  for (std::size_t i = 0; i < commands_.size(); ++i) {
+    // After a reconnect (Redis restart, flush), put this process's memberships back at once.
+    commands_[i]->on_connect([weak = weak_from_this(), i] {
+      if (auto layer = weak.lock())
+        asio::co_spawn(layer->executor_, layer->readd_groups(i), asio::detached);
+    });
+    commands_[i]->start();
+    receivers_[i]->start();
+    asio::co_spawn(executor_, [self, i] { return self->receive_loop(i); }, asio::detached);
+  }
+  asio::co_spawn(executor_, [self] { return self->refresh_loop(); }, asio::detached);
+}
+
+void
+channel_layer::stop()
+{
+  stopped_ = true;
+  refresh_timer_.cancel();
+  for (auto& c : commands_) c->stop();
+  for (auto& c : receivers_) c->stop();
+}
+
+bool
+channel_layer::ready() const noexcept
+{
+  for (std::size_t i = 0; i < commands_.size(); ++i)
+    if (!commands_[i]->connected() || !receivers_[i]->connected()) return false;
+  return true;
+}
+
+std::uint64_t
+channel_layer::commands_sent() const noexcept
+{
+  std::uint64_t total = 0;
+  for (auto const& c : commands_) total += c->commands_sent();
+  for (auto const& c : receivers_) total += c->commands_sent();
+  return total;
+}
+
+std::string
+channel_layer::random_hex(std::size_t bytes) const
+{
+  std::string raw(bytes, '\0');
+  crypto::fill_random(reinterpret_cast<unsigned char*>(raw.data()), raw.size());
+  return crypto::to_hex(raw);
+}
+
+std::string
+channel_layer::new_channel()
+{
+  std::string name = new_channel_name(client_prefix_, random_hex(16));
+  local_channels_.insert(name);
+  return name;
+}
+
+void
+channel_layer::release_channel(std::string const& channel)
+{
+  local_channels_.erase(channel);
+  for (auto it = memberships_.begin(); it != memberships_.end();) {
+    if (it->second.erase(channel) > 0)
+      asio::co_spawn(executor_, group_discard(it->first, channel), asio::detached);
+    it = it->second.empty() ? memberships_.erase(it) : std::next(it);
+  }
+}
+
+std::size_t
+channel_layer::shard_for_group(std::string_view group) const
+{
+  return shard_index(group, commands_.size());
+}
+
+std::size_t
+channel_layer::shard_for_channel(std::string_view channel)
+{
+  // Specific channels: the shard their receiver reads. Plain channels: round-robin, as Python.
+  if (is_specific(channel)) return shard_index(non_local_name(channel), commands_.size());
+  return round_robin_++ % commands_.size();
+}
+
+awaitable<resp_batch>
+channel_layer::run_script(std::size_t shard, script const& s, std::vector<std::string> keys,
+                          std::vector<std::string> args)
+{
+  auto build = [&](std::string verb, std::string body) {
+    std::vector<std::string> command{std::move(verb), std::move(body), std::to_string(keys.size())};
+    command.insert(command.end(), keys.begin(), keys.end());
+    command.insert(command.end(), args.begin(), args.end());
+    return command;
+  };
+  // (GCC 12 miscompiles braced lists inside a co_await expression: build them first.)
+  std::vector<std::vector<std::string>> by_sha{build("EVALSHA", s.sha1)};
+  auto batch = co_await commands_[shard]->run(std::move(by_sha));
+  if (!batch.ec && batch.replies[0].is_error() && batch.replies[0].str.starts_with("NOSCRIPT")) {
+    std::vector<std::vector<std::string>> by_source{build("EVAL", std::string{s.source})};
+    batch = co_await commands_[shard]->run(std::move(by_source));  // also loads it for next time
+  }
+  co_return batch;
+}
+
+awaitable<send_status>
+channel_layer::send(std::string channel, message msg)
+{
+  if (!valid_channel_name(channel)) co_return send_status::invalid_name;
+  if (!msg.is_object() || msg.contains(asgi_channel_key)) co_return send_status::invalid_message;
+  if (is_specific(channel)) {
+    if (config_.local_fast_path && non_local_name(channel) == non_local_) {
+      deliver_local(channel, msg);
+      co_return send_status::ok;
+    }
+    msg[std::string{asgi_channel_key}] = channel;
+  }
+  double const now = now_();
+  std::string payload;
+  try {
+    payload = serializer_.serialize(msg, static_cast<std::int64_t>(now));
+  } catch (std::invalid_argument const&) {
+    co_return send_status::invalid_message;
+  }
+  std::size_t const shard = shard_for_channel(channel);
+  auto const key = channel_key(config_.prefix, channel);
+  auto const trim_before = static_cast<std::int64_t>(now) - config_.expiry_s;
+  std::vector<std::string> args{std::move(payload), std::to_string(capacities_.capacity_for(channel)),
+                                format_score(now), std::to_string(config_.expiry_s), std::to_string(trim_before)};
+  std::vector<std::string> keys{key};
+  auto batch = co_await run_script(shard, send_script_, std::move(keys), std::move(args));
+  if (batch.ec || batch.replies[0].is_error()) co_return send_status::unavailable;
+  if (batch.replies[0].integer == 1) {
+    ++stats_.send_full;
+    co_return send_status::channel_full;
+  }
+  ++stats_.sent;
+  co_return send_status::ok;
+}
+
+awaitable<send_status>
+channel_layer::group_add(std::string group, std::string channel)
+{
+  if (!valid_group_name(group) || !valid_channel_name(channel)) co_return send_status::invalid_name;
+  if (local_channels_.contains(channel)) memberships_[group].insert(channel);
+  auto const key = group_key(config_.prefix, group);
+  std::vector<std::vector<std::string>> commands{{"ZADD", key, format_score(now_()), channel},
+                                                 {"EXPIRE", key, std::to_string(config_.group_expiry_s)}};
+  auto batch = co_await commands_[shard_for_group(group)]->run(std::move(commands));
+  co_return batch.ec ? send_status::unavailable : send_status::ok;
+}
+
+awaitable<send_status>
+channel_layer::group_discard(std::string group, std::string channel)
+{
+  if (!valid_group_name(group) || !valid_channel_name(channel)) co_return send_status::invalid_name;
+  if (auto it = memberships_.find(group); it != memberships_.end()) {
+    it->second.erase(channel);
+    if (it->second.empty()) memberships_.erase(it);
+  }
+  std::vector<std::vector<std::string>> commands{{"ZREM", group_key(config_.prefix, group), channel}};
+  auto batch = co_await commands_[shard_for_group(group)]->run(std::move(commands));
+  co_return batch.ec ? send_status::unavailable : send_status::ok;
+}
+
+awaitable<void>
+channel_layer::readd_groups(std::size_t shard)
+{
+  std::vector<std::vector<std::string>> commands;
+  auto const score = format_score(now_());
+  for (auto const& [group, channels] : memberships_) {
+    if (channels.empty() || shard_for_group(group) != shard) continue;
+    auto const key = group_key(config_.prefix, group);
+    std::vector<std::string> zadd{"ZADD", key};
+    for (auto const& channel : channels) {
+      zadd.push_back(score);
+      zadd.push_back(channel);
+    }
+    commands.push_back(std::move(zadd));
+    commands.push_back({"EXPIRE", key, std::to_string(config_.group_expiry_s)});
+  }
+  if (!commands.empty()) co_await commands_[shard]->run(std::move(commands));
+}
+
+awaitable<void>
+channel_layer::refresh_loop()
+{
+  auto self = shared_from_this();
+  auto const every = config_.group_refresh.count() > 0 ? config_.group_refresh
+                                                      : std::chrono::seconds{std::max<std::int64_t>(1, config_.group_expiry_s / 2)};
+  while (!stopped_) {
+    refresh_timer_.expires_after(every);
+    error_code ec;
+    co_await refresh_timer_.async_wait(as_value(ec));
+    if (stopped_) break;
+    for (std::size_t shard = 0; shard < commands_.size(); ++shard) co_await readd_groups(shard);
+  }
+}
+
+awaitable<group_send_result>
+channel_layer::group_send(std::string group, message msg)
+{
+  group_send_result result;
+  if (!valid_group_name(group)) co_return group_send_result{send_status::invalid_name, 0, 0};
+  if (!msg.is_object() || msg.contains(asgi_channel_key)) co_return group_send_result{send_status::invalid_message, 0, 0};
+  double const now = now_();
+  auto const group_trim = static_cast<std::int64_t>(now) - config_.group_expiry_s;
+  std::vector<std::string> group_keys{group_key(config_.prefix, group)};
+  std::vector<std::string> group_args{std::to_string(group_trim)};
+  auto members =
+      co_await run_script(shard_for_group(group), group_members_script_, std::move(group_keys), std::move(group_args));
+  if (members.ec || members.replies[0].is_error()) co_return group_send_result{send_status::unavailable, 0, 0};
+  ++stats_.group_sends;
+
+  // One message per process queue, naming every member channel that queue serves (in the
+  // group's score order), as channels_redis's _map_channel_keys_to_connection does.
+  std::vector<std::string> keys;
+  std::map<std::string, std::vector<std::string>> channels_by_key;
+  for (auto const& member : members.replies[0].elements) {
+    std::string const& channel = member.str;
+    ++result.members;
+    auto key = channel_key(config_.prefix, channel);
+    auto& listed = channels_by_key[key];
+    if (listed.empty()) keys.push_back(key);
+    listed.push_back(channel);
+  }
+
+  struct shard_batch {
+    std::vector<std::string> keys, payloads, capacities;
+  };
+  std::map<std::size_t, shard_batch> batches;
+  for (auto const& key : keys) {
+    auto const& channels = channels_by_key[key];
+    if (config_.local_fast_path && key == queue_key_) {
+      for (auto const& channel : channels) deliver_local(channel, msg);
+      continue;
+    }
+    message copy = msg;
+    copy[std::string{asgi_channel_key}] = channels;
+    std::string payload;
+    try {
+      payload = serializer_.serialize(copy, static_cast<std::int64_t>(now));
+    } catch (std::invalid_argument const&) {
+      co_return group_send_result{send_status::invalid_message, result.members, 0};
+    }
+    auto& batch = batches[shard_index(non_local_name(channels.front()), commands_.size())];
+    batch.keys.push_back(key);
+    batch.payloads.push_back(std::move(payload));
+    batch.capacities.push_back(std::to_string(capacities_.capacity_for(channels.front())));
+  }
+
+  auto const trim_before = std::to_string(static_cast<std::int64_t>(now) - config_.expiry_s);
+  for (auto& [shard, batch] : batches) {
+    std::vector<std::string> args = std::move(batch.payloads);
+    args.insert(args.end(), batch.capacities.begin(), batch.capacities.end());
+    args.push_back(format_score(now));
+    args.push_back(std::to_string(config_.expiry_s));
+    args.push_back(trim_before);
+    auto reply = co_await run_script(shard, group_send_script_, std::move(batch.keys), std::move(args));
+    if (reply.ec || reply.replies[0].is_error()) {
+      result.status = send_status::unavailable;
+      continue;
+    }
+    result.over_capacity += static_cast<std::size_t>(reply.replies[0].integer);
+  }
+  if (result.over_capacity > 0) {
+    stats_.group_over_capacity += result.over_capacity;
+    spdlog::info("event=group_send_over_capacity group={} full_queues={} members={}", group, result.over_capacity,
+                 result.members);
+  }
+  co_return result;
+}
+
+awaitable<send_status>
+channel_layer::flush()
+{
+  send_status status = send_status::ok;
+  for (std::size_t shard = 0; shard < commands_.size(); ++shard) {
+    std::vector<std::string> args{config_.prefix};
+    auto reply = co_await run_script(shard, flush_script_, {}, std::move(args));
+    if (reply.ec || reply.replies[0].is_error()) status = send_status::unavailable;
+  }
+  co_return status;
+}
+
+}  // namespace tandem::layer

@@ -1,0 +1,131 @@
+// A peer of channels_redis's RedisChannelLayer: the same keys, payload bytes, sharding and Lua
+// semantics, so Django code and Tandem reach each other's channels and groups.
+//
+// The process owns one "specific" queue (prefix + "specific.<client_prefix>!") and receives on
+// it from every shard, fanning each message out to the local channels it names. All members
+// run on the executor given at creation; other threads post or co_spawn onto it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "asio/asio.hpp"
+#include "layer/capacity_table.hpp"
+#include "layer/layer_config.hpp"
+#include "layer/message.hpp"
+#include "layer/resp_connection.hpp"
+#include "layer/serializer.hpp"
+
+namespace tandem::layer {
+
+enum class send_status : std::uint8_t {
+  ok,
+  channel_full,     // the channel's queue is at capacity; nothing was written (ChannelFull)
+  invalid_name,     // channel or group name fails Channels' validation
+  invalid_message,  // not a dict, carries __asgi_channel__, or a value the format cannot carry
+  unavailable,      // the Redis shard is down or did not answer
+};
+
+std::string_view send_status_name(send_status status) noexcept;
+
+struct group_send_result {
+  send_status status = send_status::ok;
+  std::size_t members = 0;        // channels in the group after expired memberships were dropped
+  std::size_t over_capacity = 0;  // process queues that were full and missed the message
+};
+
+/// Counters for /metrics; monotonically increasing.
+struct layer_stats {
+  std::uint64_t sent = 0;
+  std::uint64_t send_full = 0;
+  std::uint64_t group_sends = 0;
+  std::uint64_t group_over_capacity = 0;
+  std::uint64_t received = 0;
+  std::uint64_t local_deliveries = 0;
+  std::uint64_t dropped_undecodable = 0;
+  std::uint64_t dropped_expired = 0;
+  std::uint64_t dropped_unknown_channel = 0;
+};
+
+class channel_layer : public std::enable_shared_from_this<channel_layer> {
+ public:
+  /// Receives every message addressed to one of this process's channels.
+  using message_handler = std::function<void(std::string const& channel, message const& msg)>;
+  /// Wall-clock seconds since the epoch (time.time()); replaceable in tests.
+  using clock = std::function<double()>;
+
+  static std::shared_ptr<channel_layer> create(asio::any_io_executor executor, layer_config config,
+                                               clock now = {});
+
+  /// Connects every shard and starts the receive loops.
+  void start(message_handler on_message);
+  void stop();
+
+  /// True when every shard is connected.
+  bool ready() const noexcept;
+  std::size_t shard_count() const noexcept { return commands_.size(); }
+  std::string const& client_prefix() const noexcept { return client_prefix_; }
+  /// This process's queue key, e.g. "asgispecific.<client_prefix>!".
+  std::string const& queue_key() const noexcept { return queue_key_; }
+  layer_stats const& stats() const noexcept { return stats_; }
+  /// Commands written to Redis by this layer so far (all shards, receive loops included).
+  std::uint64_t commands_sent() const noexcept;
+
+  /// A new local channel "specific.<client_prefix>!<32 hex>", registered for delivery.
+  std::string new_channel();
+  /// Forgets a local channel and discards it from every group it joined here.
+  void release_channel(std::string const& channel);
+
+  awaitable<send_status> send(std::string channel, message msg);
+  awaitable<send_status> group_add(std::string group, std::string channel);
+  awaitable<send_status> group_discard(std::string group, std::string channel);
+  awaitable<group_send_result> group_send(std::string group, message msg);
+  /// Deletes every key under the prefix on every shard (tests only, like channels_redis).
+  awaitable<send_status> flush();
+
+ private:
+  struct script {
+    std::string_view source;
+    std::string sha1;
+  };
+
+  channel_layer(asio::any_io_executor executor, layer_config config, clock now);
+  awaitable<resp_batch> run_script(std::size_t shard, script const& s, std::vector<std::string> keys,
+                                   std::vector<std::string> args);
+  awaitable<void> receive_loop(std::size_t shard);
+  awaitable<void> refresh_loop();
+  awaitable<void> readd_groups(std::size_t shard);
+  void handle_member(std::string const& payload, double score);
+  void deliver_local(std::string const& channel, message const& msg);
+  std::size_t shard_for_group(std::string_view group) const;
+  std::size_t shard_for_channel(std::string_view channel);
+  std::string random_hex(std::size_t bytes) const;
+
+  asio::any_io_executor executor_;
+  layer_config config_;
+  clock now_;
+  serializer serializer_;
+  capacity_table capacities_;
+  std::vector<std::shared_ptr<resp_connection>> commands_;  // one per shard, pipelined commands
+  std::vector<std::shared_ptr<resp_connection>> receivers_;  // one per shard, blocking pops
+  script send_script_, group_send_script_, group_members_script_, flush_script_;
+  std::string client_prefix_;
+  std::string non_local_;  // "specific.<client_prefix>!"
+  std::string queue_key_;
+  std::unordered_set<std::string> local_channels_;
+  std::map<std::string, std::set<std::string>> memberships_;  // group → local channels
+  message_handler on_message_;
+  asio::steady_timer refresh_timer_;
+  std::size_t round_robin_ = 0;
+  bool stopped_ = false;
+  layer_stats stats_;
+};
+
+}  // namespace tandem::layer

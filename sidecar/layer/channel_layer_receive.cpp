@@ -1,0 +1,100 @@
+// The receiving half of channel_layer: one loop per shard pops this process's queue (draining
+// in batches), decodes each member and hands it to the local channels it names.
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "layer/channel_layer.hpp"
+#include "layer/names.hpp"
+
+namespace tandem::layer {
+
+awaitable<void>
+channel_layer::receive_loop(std::size_t shard)
+{
+  auto self = shared_from_this();
+  auto& connection = *receivers_[shard];
+  auto const batch_size = std::to_string(config_.receive_batch);
+  auto const block = std::to_string(config_.receive_block.count());
+  asio::steady_timer pause{executor_};
+  while (!stopped_) {
+    if (!connection.connected()) {
+      co_await connection.wait_connected(std::chrono::seconds{1});
+      continue;
+    }
+    // Drain what is queued without blocking; block only when the queue is empty.
+    std::vector<std::vector<std::string>> drain{{"ZPOPMIN", queue_key_, batch_size}};
+    auto drained = co_await connection.run(std::move(drain));
+    if (!drained.ec && !drained.replies[0].is_error() && !drained.replies[0].elements.empty()) {
+      auto const& flat = drained.replies[0].elements;  // member, score, member, score, ...
+      for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+        double score = 0;
+        std::from_chars(flat[i + 1].str.data(), flat[i + 1].str.data() + flat[i + 1].str.size(), score);
+        handle_member(flat[i].str, score);
+      }
+      continue;
+    }
+    if (drained.ec || drained.replies[0].is_error()) {
+      pause.expires_after(std::chrono::milliseconds{100});  // the connection is resetting
+      error_code ec;
+      co_await pause.async_wait(as_value(ec));
+      continue;
+    }
+    std::vector<std::vector<std::string>> wait{{"BZPOPMIN", queue_key_, block}};
+    auto popped = co_await connection.run(std::move(wait), config_.receive_block);
+    if (popped.ec || popped.replies[0].type != resp_value::kind::array) continue;  // timeout: nil
+    auto const& triple = popped.replies[0].elements;  // key, member, score
+    if (triple.size() == 3) {
+      double score = 0;
+      std::from_chars(triple[2].str.data(), triple[2].str.data() + triple[2].str.size(), score);
+      handle_member(triple[1].str, score);
+    }
+  }
+}
+
+void
+channel_layer::handle_member(std::string const& payload, double score)
+{
+  double const now = now_();
+  if (score < now - static_cast<double>(config_.expiry_s)) {
+    ++stats_.dropped_expired;  // channels_redis would still deliver it; its sender gave up long ago
+    return;
+  }
+  auto decoded = serializer_.deserialize(payload, static_cast<std::int64_t>(now));
+  if (!decoded.value || !decoded.value->is_object()) {
+    ++stats_.dropped_undecodable;
+    spdlog::error("event=layer_message_undecodable queue={} error=\"{}\" bytes={}", queue_key_, decoded.error,
+                  payload.size());
+    return;
+  }
+  ++stats_.received;
+  message msg = std::move(*decoded.value);
+  auto const target = msg.find(asgi_channel_key);
+  if (target == msg.end()) {
+    ++stats_.dropped_unknown_channel;  // a member of our queue must name its channel(s)
+    return;
+  }
+  message const channels = std::move(*target);
+  msg.erase(std::string{asgi_channel_key});
+  if (channels.is_string()) {
+    deliver_local(channels.get<std::string>(), msg);
+  } else if (channels.is_array()) {
+    for (auto const& channel : channels)
+      if (channel.is_string()) deliver_local(channel.get<std::string>(), msg);
+  } else {
+    ++stats_.dropped_unknown_channel;
+  }
+}
+
+void
+channel_layer::deliver_local(std::string const& channel, message const& msg)
+{
+  if (!local_channels_.contains(channel)) {
+    ++stats_.dropped_unknown_channel;  // closed since the sender looked it up; Python would buffer it
+    return;
+  }
+  ++stats_.local_deliveries;
+  if (on_message_) on_message_(channel, msg);
+}
+
+}  // namespace tandem::layer

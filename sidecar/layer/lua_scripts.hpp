@@ -1,0 +1,58 @@
+// The Lua scripts the layer runs with EVALSHA. Each keeps channels_redis's semantics (trim
+// expired messages, refuse when at capacity, ZADD with the float time, EXPIRE) but does the
+// whole operation in one atomic round trip instead of four separate commands.
+#pragma once
+
+#include <string_view>
+
+namespace tandem::layer::lua {
+
+/// KEYS[1] = queue key. ARGV = payload, capacity, now (float seconds), expiry (s),
+/// trim_before (int seconds). Returns 0 when queued, 1 when the channel is full.
+inline constexpr std::string_view send = R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[5])
+if redis.call('ZCOUNT', KEYS[1], '-inf', '+inf') >= tonumber(ARGV[2]) then
+  return 1
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 0
+)lua";
+
+/// KEYS = N queue keys of one shard. ARGV = N payloads, N capacities, now, expiry, trim_before.
+/// Returns how many keys were over capacity (those members miss the message, as in
+/// channels_redis; the caller counts them).
+inline constexpr std::string_view group_send = R"lua(
+local n = #KEYS
+local now, expiry, trim_before = ARGV[2 * n + 1], ARGV[2 * n + 2], ARGV[2 * n + 3]
+local full = 0
+for i = 1, n do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, trim_before)
+  if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[n + i]) then
+    redis.call('ZADD', KEYS[i], now, ARGV[i])
+    redis.call('EXPIRE', KEYS[i], expiry)
+  else
+    full = full + 1
+  end
+end
+return full
+)lua";
+
+/// KEYS[1] = group key. ARGV = trim_before. Drops memberships older than group_expiry and
+/// returns the remaining member channel names in score order.
+inline constexpr std::string_view group_members = R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+)lua";
+
+/// ARGV[1] = key prefix. Deletes every key starting with it (tests and `flush` only: KEYS
+/// blocks Redis, as channels_redis's flush does).
+inline constexpr std::string_view flush = R"lua(
+local keys = redis.call('KEYS', ARGV[1] .. '*')
+for i = 1, #keys, 5000 do
+  redis.call('DEL', unpack(keys, i, math.min(i + 4999, #keys)))
+end
+return #keys
+)lua";
+
+}  // namespace tandem::layer::lua

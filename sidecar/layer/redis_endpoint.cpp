@@ -1,0 +1,140 @@
+// Parsing of Redis host strings. Percent-escapes in credentials are decoded, as redis-py does.
+#include "layer/redis_endpoint.hpp"
+
+#include <charconv>
+
+namespace tandem::layer {
+
+namespace {
+
+std::string
+percent_decode(std::string_view s)
+{
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int value = 0;
+      auto const [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, value, 16);
+      if (ec == std::errc{} && p == s.data() + i + 3) {
+        out.push_back(static_cast<char>(value));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+template <typename Int>
+bool
+parse_int(std::string_view s, Int& out)
+{
+  auto const [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size() && !s.empty();
+}
+
+// "user:pass@" → endpoint credentials; returns the rest after '@' (or all of s).
+std::string_view
+take_credentials(std::string_view s, redis_endpoint& ep)
+{
+  auto const at = s.rfind('@');
+  if (at == std::string_view::npos) return s;
+  std::string_view const creds = s.substr(0, at);
+  auto const colon = creds.find(':');
+  if (colon == std::string_view::npos) {
+    ep.password = percent_decode(creds);  // redis-py treats a lone value as the password
+  } else {
+    ep.username = percent_decode(creds.substr(0, colon));
+    ep.password = percent_decode(creds.substr(colon + 1));
+  }
+  return s.substr(at + 1);
+}
+
+// Query "db=N&password=P" (unix URLs, and allowed on redis:// too).
+bool
+apply_query(std::string_view query, redis_endpoint& ep, std::string& error)
+{
+  while (!query.empty()) {
+    auto const amp = query.find('&');
+    std::string_view const pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto const eq = pair.find('=');
+    std::string_view const key = pair.substr(0, eq);
+    std::string_view const value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (key == "db" && !parse_int(value, ep.db)) {
+      error = "db must be an integer";
+      return false;
+    }
+    if (key == "password") ep.password = percent_decode(value);
+    if (key == "username") ep.username = percent_decode(value);
+  }
+  return true;
+}
+
+endpoint_parse
+parse_tcp(std::string_view rest)
+{
+  redis_endpoint ep;
+  std::string error;
+  auto const q = rest.find('?');
+  if (q != std::string_view::npos) {
+    if (!apply_query(rest.substr(q + 1), ep, error)) return {std::nullopt, error};
+    rest = rest.substr(0, q);
+  }
+  rest = take_credentials(rest, ep);
+  auto const slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    std::string_view const db = rest.substr(slash + 1);
+    if (!db.empty() && !parse_int(db, ep.db)) return {std::nullopt, "db must be an integer"};
+    rest = rest.substr(0, slash);
+  }
+  std::string_view host = rest;
+  if (!rest.empty() && rest.front() == '[') {  // [::1]:6379
+    auto const close = rest.find(']');
+    if (close == std::string_view::npos) return {std::nullopt, "unclosed [ in IPv6 host"};
+    host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+    if (!rest.empty() && rest.front() == ':' && !parse_int(rest.substr(1), ep.port))
+      return {std::nullopt, "port must be 1-65535"};
+  } else if (auto const colon = rest.rfind(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    if (!parse_int(rest.substr(colon + 1), ep.port) || ep.port == 0) return {std::nullopt, "port must be 1-65535"};
+  }
+  if (!host.empty()) ep.host = std::string{host};
+  return {ep, {}};
+}
+
+}  // namespace
+
+endpoint_parse
+parse_redis_endpoint(std::string_view text)
+{
+  if (text.starts_with("rediss://")) return {std::nullopt, "rediss:// (TLS) is not supported; use a local stunnel"};
+  if (text.starts_with("redis://")) return parse_tcp(text.substr(8));
+  if (text.starts_with("unix://")) {
+    redis_endpoint ep;
+    ep.kind = redis_endpoint::transport::unix_socket;
+    std::string_view rest = take_credentials(text.substr(7), ep);
+    std::string error;
+    auto const q = rest.find('?');
+    if (q != std::string_view::npos) {
+      if (!apply_query(rest.substr(q + 1), ep, error)) return {std::nullopt, error};
+      rest = rest.substr(0, q);
+    }
+    if (rest.empty()) return {std::nullopt, "unix:// needs a socket path"};
+    ep.path = std::string{rest};
+    return {ep, {}};
+  }
+  if (text.find("://") != std::string_view::npos) return {std::nullopt, "unknown scheme in " + std::string{text}};
+  return parse_tcp(text);
+}
+
+std::string
+describe(redis_endpoint const& ep)
+{
+  if (ep.kind == redis_endpoint::transport::unix_socket) return "unix:" + ep.path + "/" + std::to_string(ep.db);
+  return ep.host + ":" + std::to_string(ep.port) + "/" + std::to_string(ep.db);
+}
+
+}  // namespace tandem::layer

@@ -1,0 +1,59 @@
+// Redis host strings as Django's CHANNEL_LAYERS writes them.
+#include "layer/redis_endpoint.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace tandem::layer;
+
+TEST_CASE("a redis URL gives host, port, db and credentials", "[layer][endpoint]")
+{
+  auto const parsed = parse_redis_endpoint("redis://user:p%40ss@cache.example:6380/3");
+  REQUIRE(parsed.endpoint.has_value());
+  CHECK(parsed.endpoint->host == "cache.example");
+  CHECK(parsed.endpoint->port == 6380);
+  CHECK(parsed.endpoint->db == 3);
+  CHECK(parsed.endpoint->username == "user");
+  CHECK(parsed.endpoint->password == "p@ss");
+}
+
+TEST_CASE("a password without a user is the password", "[layer][endpoint]")
+{
+  auto const parsed = parse_redis_endpoint("redis://:secret@localhost");
+  REQUIRE(parsed.endpoint.has_value());
+  CHECK(parsed.endpoint->username.empty());
+  CHECK(parsed.endpoint->password == "secret");
+  CHECK(parsed.endpoint->port == 6379);
+  CHECK(parsed.endpoint->db == 0);
+}
+
+TEST_CASE("host:port without a scheme and IPv6 literals work", "[layer][endpoint]")
+{
+  CHECK(parse_redis_endpoint("127.0.0.1:7000").endpoint->port == 7000);
+  auto const v6 = parse_redis_endpoint("redis://[::1]:6390/1");
+  REQUIRE(v6.endpoint.has_value());
+  CHECK(v6.endpoint->host == "::1");
+  CHECK(v6.endpoint->port == 6390);
+  CHECK(v6.endpoint->db == 1);
+}
+
+TEST_CASE("a unix socket URL takes its db and password from the query", "[layer][endpoint]")
+{
+  auto const parsed = parse_redis_endpoint("unix:///run/redis/redis.sock?db=2&password=pw");
+  REQUIRE(parsed.endpoint.has_value());
+  CHECK(parsed.endpoint->kind == redis_endpoint::transport::unix_socket);
+  CHECK(parsed.endpoint->path == "/run/redis/redis.sock");
+  CHECK(parsed.endpoint->db == 2);
+  CHECK(parsed.endpoint->password == "pw");
+  CHECK(describe(*parsed.endpoint) == "unix:/run/redis/redis.sock/2");
+}
+
+TEST_CASE("bad host strings are refused with a reason", "[layer][endpoint]")
+{
+  CHECK(parse_redis_endpoint("rediss://h:6379").error.find("TLS") != std::string::npos);
+  CHECK_FALSE(parse_redis_endpoint("redis://h:notaport").endpoint.has_value());
+  CHECK_FALSE(parse_redis_endpoint("redis://h:0").endpoint.has_value());
+  CHECK_FALSE(parse_redis_endpoint("redis://h:6379/x").endpoint.has_value());
+  CHECK_FALSE(parse_redis_endpoint("http://h").endpoint.has_value());
+  CHECK_FALSE(parse_redis_endpoint("unix://").endpoint.has_value());
+  CHECK_FALSE(parse_redis_endpoint("redis://[::1").endpoint.has_value());
+}

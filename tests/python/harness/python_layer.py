@@ -1,0 +1,42 @@
+"""The real channels_redis layer, configured over the same ordered hosts as the C++ peer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from channels_redis.core import RedisChannelLayer
+
+from harness.redis_server import RedisServer
+
+T = TypeVar("T")
+
+# Layers made by python_layer(); run() closes their pools inside the loop that opened them
+# (channels_redis 4.0.0 leaks one connection per event loop otherwise).
+_layers: list[RedisChannelLayer] = []
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    async def and_close() -> T:
+        try:
+            return await coroutine
+        finally:
+            for layer in _layers:
+                await layer.close_pools()
+
+    return asyncio.run(and_close())
+
+
+def python_layer(servers: list[RedisServer], **config: Any) -> RedisChannelLayer:
+    return python_layer_for_hosts([s.url for s in servers], **config)
+
+
+def python_layer_for_hosts(hosts: list[str], **config: Any) -> RedisChannelLayer:
+    layer = RedisChannelLayer(hosts=hosts, **config)
+    _layers.append(layer)
+    return layer
+
+
+async def receive(layer: RedisChannelLayer, channel: str, timeout: float = 5) -> dict[str, Any]:
+    return await asyncio.wait_for(layer.receive(channel), timeout)
