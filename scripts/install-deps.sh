@@ -27,11 +27,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# A service started by apt (redis-server) is not what the tests use: they start their own on a
-# free loopback port with a throwaway directory. Stop the system one so it holds no port.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
-  systemctl stop redis-server || true
-fi
+# Services started by apt (redis-server, postgresql) are not what the tests use: they start their
+# own on free loopback ports with throwaway directories. Stop the system ones so they hold no port
+# or memory; nothing needs them running.
+for service in redis-server postgresql; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    systemctl stop "$service" || true
+  fi
+done
 
 python=${PYTHON:-python3}
 # ensure_venv DIR REQUIREMENTS: creates the venv once, reinstalls only when the file changed.

@@ -25,6 +25,9 @@ export PYTHONPATH="$here/build/dev/python:$here/django_integration${PYTHONPATH:+
 "$venv/bin/python" -m pytest "$@"
 
 if [ $# -eq 0 ]; then
+  echo "== Sidecar end-to-end tests against the ASan+UBSan build (memory errors fail the run)"
+  TANDEM_BUILD_DIR=build/asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    "$venv/bin/python" -m pytest tests/python/sidecar -p no:cacheprovider
   echo "== Interop tests against channels_redis 4.0.0 (Debian 12's version)"
   "${TANDEM_VENV_CR40:-$here/.venv-cr40}/bin/python" -m pytest tests/python/interop
 fi

@@ -1,0 +1,65 @@
+"""The sidecar's configuration keys (docs/configuration.md), in the document's order."""
+
+from __future__ import annotations
+
+CONFIG_KEYS: tuple[str, ...] = (
+    # server
+    "listen",
+    "admin_listen",
+    "threads",
+    "log_level",
+    "log_format",
+    # channel layer
+    "redis_hosts",
+    "layer_prefix",
+    "layer_expiry",
+    "layer_group_expiry",
+    "layer_capacity",
+    "layer_channel_capacity",
+    "layer_symmetric_encryption_keys",
+    "layer_serializer_format",
+    "bridge_channel",
+    # database
+    "database",
+    "db_connections_per_thread",
+    "db_timeout",
+    # Django sessions and users
+    "secret_key",
+    "secret_key_fallbacks",
+    "session_engine",
+    "session_cookie_name",
+    "session_cookie_age",
+    "session_table",
+    "user_table",
+    "chat_member_table",
+    "auth_recheck_interval",
+    "debug",
+    "allowed_hosts",
+    "csrf_trusted_origins",
+    "allowed_origins",
+    # limits
+    "max_message_bytes",
+    "rate_messages_per_second",
+    "rate_burst",
+    "max_connections_per_user",
+    "max_connections",
+    "outbound_queue_frames",
+    "outbound_queue_bytes",
+    "ping_interval",
+    "handshake_timeout",
+    "http_idle_timeout",
+    "permessage_deflate",
+    "deflate_window_bits",
+    "drain_deadline",
+)
+
+# Whole values that never appear in print-outs.
+SECRET_KEYS = frozenset({"secret_key", "secret_key_fallbacks", "layer_symmetric_encryption_keys"})
+
+# Values that hold a password somewhere inside (a conninfo string, Redis URLs).
+KEYS_WITH_PASSWORDS = frozenset({"database", "redis_hosts"})
+
+# Keys of settings.TANDEM that are for the management command, not the binary.
+COMMAND_KEYS = frozenset({"sidecar"})
+
+ConfigValue = str | int | float | bool | list[str]

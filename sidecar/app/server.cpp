@@ -1,0 +1,111 @@
+// Start-up order: workers (layer connects in the background), listeners bound (a bad address
+// fails start-up at once), threads running. Drain order: readyz 503 and stop accepting, close
+// sockets with 1012 after their queues flush, wait (bounded by drain_deadline), leave groups,
+// stop.
+#include "app/server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "app/settings_mapping.hpp"
+
+namespace tandem::app {
+
+namespace {
+
+/// Time given to group_discard commands after the last socket closed.
+constexpr std::chrono::milliseconds leave_groups_grace{300};
+
+}  // namespace
+
+server::server(sidecar_config config) : config_{std::move(config)}
+{
+  process_ = std::unique_ptr<net::process_state>(new net::process_state{
+      to_server_settings(config_), to_session_settings(config_), to_origin_policy(config_),
+      net::connection_limits{config_.max_connections_per_user, config_.max_connections}, {}, {}});
+  auto const threads =
+      config_.threads > 0 ? static_cast<std::size_t>(config_.threads) : std::max(1u, std::thread::hardware_concurrency());
+  auto const endpoint = net::parse_endpoint(config_.listen);
+  for (std::size_t i = 0; i < threads; ++i) {
+    workers_.push_back(std::make_unique<net::io_worker>(*process_, to_layer_config(config_), to_pool_config(config_),
+                                                        to_table_names(config_)));
+    process_->metrics.push_back(&workers_.back()->metrics);
+    listeners_.push_back(std::make_shared<net::listener>(*workers_.back(), endpoint, false));
+  }
+  if (!config_.admin_listen.empty())
+    listeners_.push_back(std::make_shared<net::listener>(*workers_.front(), net::parse_endpoint(config_.admin_listen), true));
+}
+
+server::~server() = default;
+
+int
+server::run()
+{
+  for (auto& w : workers_) w->start();
+  for (auto& l : listeners_) l->start();
+  spdlog::info("event=listening listen={} admin={} threads={} redis_shards={} session_engine={}",
+               listeners_.front()->local_endpoint().address().to_string() + ":" +
+                   std::to_string(listeners_.front()->local_endpoint().port()),
+               config_.admin_listen.empty() ? "same" : config_.admin_listen, workers_.size(), config_.redis_hosts.size(),
+               config_.session_engine);
+
+  auto& main_ioc = workers_.front()->ioc;
+  asio::signal_set signals{main_ioc, SIGTERM, SIGINT};
+  signals.async_wait([this](error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("event=drain_started signal={}", signal);
+    start_drain();
+  });
+
+  for (std::size_t i = 1; i < workers_.size(); ++i) threads_.emplace_back([w = workers_[i].get()] { w->ioc.run(); });
+  main_ioc.run();
+  for (auto& t : threads_) t.join();
+  spdlog::info("event=stopped drain_ms={}",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - drain_started_).count());
+  return 0;
+}
+
+void
+server::start_drain()
+{
+  drain_started_ = std::chrono::steady_clock::now();
+  process_->draining.store(true);
+  // Listener i runs on worker i; the admin listener (last, on worker 0) keeps answering /readyz
+  // with 503 until the end.
+  for (std::size_t i = 0; i < workers_.size(); ++i) asio::post(workers_[i]->ioc, [l = listeners_[i]] { l->stop(); });
+  for (auto& w : workers_) asio::post(w->ioc, [w = w.get()] { w->close_all(1012); });
+  auto const deadline =
+      drain_started_ + std::chrono::milliseconds{static_cast<std::int64_t>(config_.drain_deadline * 1000.0)};
+  drain_timer_ = std::make_unique<asio::steady_timer>(workers_.front()->ioc);
+  finish_when_drained(deadline);
+}
+
+void
+server::finish_when_drained(std::chrono::steady_clock::time_point deadline)
+{
+  std::uint64_t open = 0;
+  for (auto const* m : process_->metrics) open += m->connections_open.load(std::memory_order_relaxed);
+  auto const now = std::chrono::steady_clock::now();
+  if (open > 0 && now < deadline) {
+    drain_timer_->expires_after(std::chrono::milliseconds{20});
+    drain_timer_->async_wait([this, deadline](error_code ec) {
+      if (!ec) finish_when_drained(deadline);
+    });
+    return;
+  }
+  if (open > 0) spdlog::warn("event=drain_deadline_passed open_sockets={}", open);
+  // Let the group_discard commands of the last sockets reach Redis, then stop every thread.
+  drain_timer_->expires_after(leave_groups_grace);
+  drain_timer_->async_wait([this](error_code) {
+    for (auto& w : workers_) {
+      asio::post(w->ioc, [w = w.get()] {
+        w->stop();
+        w->ioc.stop();
+      });
+    }
+  });
+}
+
+}  // namespace tandem::app

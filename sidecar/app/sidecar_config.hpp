@@ -1,0 +1,67 @@
+// Everything the sidecar can be told, in one struct built once at start-up (docs/configuration.md)
+// and passed down; nothing deeper reads the environment.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tandem::app {
+
+struct sidecar_config {
+  // server
+  std::string listen = "127.0.0.1:8765";
+  std::string admin_listen;
+  std::int64_t threads = 0;
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+
+  // channel layer
+  std::vector<std::string> redis_hosts{"redis://127.0.0.1:6379/0"};
+  std::string layer_prefix = "asgi";
+  std::int64_t layer_expiry = 60;
+  std::int64_t layer_group_expiry = 86400;
+  std::int64_t layer_capacity = 100;
+  std::vector<std::string> layer_channel_capacity;
+  std::vector<std::string> layer_symmetric_encryption_keys;
+  std::string layer_serializer_format = "msgpack";
+  std::string bridge_channel = "tandem.bridge";
+
+  // database
+  std::string database;
+  std::int64_t db_connections_per_thread = 2;
+  double db_timeout = 5;
+
+  // Django sessions and users
+  std::string secret_key;
+  std::vector<std::string> secret_key_fallbacks;
+  std::string session_engine = "db";
+  std::string session_cookie_name = "sessionid";
+  std::int64_t session_cookie_age = 1209600;
+  std::string session_table = "django_session";
+  std::string user_table = "auth_user";
+  std::string chat_member_table = "tandem_chatmember";
+  double auth_recheck_interval = 60;
+  bool debug = false;
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> csrf_trusted_origins;
+  std::vector<std::string> allowed_origins;
+
+  // limits
+  std::int64_t max_message_bytes = 65536;
+  double rate_messages_per_second = 20;
+  double rate_burst = 40;
+  std::int64_t max_connections_per_user = 16;
+  std::int64_t max_connections = 100000;
+  std::int64_t outbound_queue_frames = 256;
+  std::int64_t outbound_queue_bytes = 1048576;
+  double ping_interval = 30;
+  double handshake_timeout = 10;
+  double http_idle_timeout = 15;
+  bool permessage_deflate = false;
+  std::int64_t deflate_window_bits = 10;
+  double drain_deadline = 10;
+};
+
+}  // namespace tandem::app

@@ -1,0 +1,209 @@
+// Request routing and the upgrade checks, in the order that costs least first: path, upgrade
+// headers, Origin, draining, then the database (session, user, membership), then limits.
+#include "net/http_session.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "net/io_worker.hpp"
+#include "net/websocket_session.hpp"
+#include "ops/logging.hpp"
+#include "protocol/route.hpp"
+
+namespace tandem::net {
+
+namespace beast = boost::beast;
+
+namespace {
+
+using request = http::request<http::string_body>;
+
+constexpr std::size_t header_limit = 8 * 1024;
+constexpr std::size_t body_limit = 4 * 1024;
+
+std::string
+next_connection_id()
+{
+  static std::atomic<std::uint64_t> counter{0};
+  static std::uint64_t const boot = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%06llx-%llu", static_cast<unsigned long long>(boot & 0xffffff),
+                static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed)));
+  return buf;
+}
+
+awaitable<bool>
+respond(beast::tcp_stream& stream, request const& req, http::status status, std::string body,
+        std::string_view content_type = "text/plain; charset=utf-8")
+{
+  http::response<http::string_body> res{status, req.version()};
+  res.set(http::field::server, "tandem-sidecar");
+  res.set(http::field::content_type, boost::beast::string_view{content_type.data(), content_type.size()});
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive() && status == http::status::ok);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  error_code ec;
+  co_await http::async_write(stream, res, as_value(ec));
+  co_return !ec && res.keep_alive();
+}
+
+awaitable<bool>
+refuse(io_worker& worker, beast::tcp_stream& stream, request const& req, int status, std::string_view reason,
+       std::string const& conn)
+{
+  worker.metrics.count_refusal(status);
+  spdlog::info("event=upgrade_refused conn={} status={} path={} reason={}", conn, status,
+               ops::logfmt_value(std::string_view{req.target().data(), req.target().size()}), ops::logfmt_value(reason));
+  auto const code = static_cast<http::status>(status);
+  std::string body(http::obsolete_reason(code));
+  body += "\n";
+  co_await respond(stream, req, code, std::move(body));
+  co_return false;
+}
+
+awaitable<std::string>
+readiness(io_worker& worker, bool& ready)
+{
+  bool const draining = worker.process.draining.load();
+  bool const redis = worker.layer->ready();
+  bool const postgres = co_await worker.tables.ping();
+  ready = !draining && redis && postgres;
+  nlohmann::json body = {{"ready", ready}, {"redis", redis}, {"postgres", postgres}, {"draining", draining}};
+  co_return body.dump() + "\n";
+}
+
+/// Answers an admin path; false when the connection should close.
+awaitable<bool>
+serve_admin(io_worker& worker, beast::tcp_stream& stream, request const& req, protocol::endpoint kind)
+{
+  if (kind == protocol::endpoint::healthz) co_return co_await respond(stream, req, http::status::ok, "ok\n");
+  if (kind == protocol::endpoint::readyz) {
+    bool ready = false;
+    auto body = co_await readiness(worker, ready);
+    co_return co_await respond(stream, req, ready ? http::status::ok : http::status::service_unavailable,
+                               std::move(body), "application/json");
+  }
+  auto const& process = worker.process;
+  auto text = ops::render_prometheus(process.metrics, process.draining.load());
+  co_return co_await respond(stream, req, http::status::ok, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+/// The upgrade checks; on success the stream is handed to a websocket_session.
+awaitable<void>
+upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::route const& route)
+{
+  auto const conn = next_connection_id();
+  auto& process = worker.process;
+  if (!route.error.empty()) {
+      co_await refuse(worker, stream, req, 400, route.error, conn);
+      co_return;
+    }
+  if (!websocket::is_upgrade(req)) {
+      co_await refuse(worker, stream, req, 400, "not a WebSocket upgrade", conn);
+      co_return;
+    }
+  auto const origin_it = req.find(http::field::origin);
+  std::optional<std::string_view> origin;
+  if (origin_it != req.end()) origin = std::string_view{origin_it->value().data(), origin_it->value().size()};
+  if (!process.origins.allows(origin)) {
+      co_await refuse(worker, stream, req, 403, "origin not allowed", conn);
+      co_return;
+    }
+  if (process.draining.load()) {
+      co_await refuse(worker, stream, req, 503, "draining", conn);
+      co_return;
+    }
+  if (!worker.layer->ready()) {
+      co_await refuse(worker, stream, req, 503, "channel layer not connected", conn);
+      co_return;
+    }
+
+  auto const cookie_it = req.find(http::field::cookie);
+  std::string cookie = cookie_it == req.end() ? std::string{} : std::string{cookie_it->value()};
+  auto verdict = co_await worker.verifier.verify(cookie);
+  if (verdict.allowed() && route.kind == protocol::endpoint::chat)
+    verdict = co_await worker.verifier.check_participant(route.chat_id, verdict.user_id);
+  if (!verdict.allowed()) {
+      co_await refuse(worker, stream, req, verdict.status, verdict.reason, conn);
+      co_return;
+    }
+
+  switch (process.limits.admit(verdict.user_id)) {
+    case connection_limits::verdict::user_full:
+      {
+      co_await refuse(worker, stream, req, 429, "too many connections for this user", conn);
+      co_return;
+    }
+    case connection_limits::verdict::process_full:
+      {
+      co_await refuse(worker, stream, req, 503, "max_connections reached", conn);
+      co_return;
+    }
+    case connection_limits::verdict::admitted: break;
+  }
+  socket_identity identity{verdict.user_id,
+                           route.kind == protocol::endpoint::chat ? std::optional{route.chat_id} : std::nullopt,
+                           std::string{req.target().substr(0, req.target().find('?'))}, std::move(cookie), conn};
+  auto session = std::make_shared<websocket_session>(worker, std::move(stream), std::move(identity));
+  session->start(std::move(req));
+}
+
+}  // namespace
+
+awaitable<void>
+serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only)
+{
+  beast::tcp_stream stream{std::move(socket)};
+  beast::flat_buffer buffer;
+  auto const& settings = worker.process.settings;
+  bool first = true;
+  for (;;) {
+    // The first request must arrive whole within the handshake timeout; later keep-alive
+    // requests within the idle timeout. A trickling client is cut off either way.
+    stream.expires_after(first ? settings.handshake_timeout : settings.http_idle_timeout);
+    first = false;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(header_limit);
+    parser.body_limit(body_limit);
+    error_code ec;
+    co_await http::async_read(stream, buffer, parser, as_value(ec));
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof) {
+        request bad;
+        bad.version(11);
+        worker.metrics.count_refusal(400);
+        co_await respond(stream, bad, http::status::bad_request, "Bad Request\n");
+      }
+      break;
+    }
+    stream.expires_never();
+    auto req = parser.release();
+    auto const route = protocol::parse_route(std::string_view{req.target().data(), req.target().size()});
+    bool const admin = route.kind == protocol::endpoint::healthz || route.kind == protocol::endpoint::readyz ||
+                       route.kind == protocol::endpoint::metrics;
+    bool const websocket_path = route.kind == protocol::endpoint::chat || route.kind == protocol::endpoint::notifications;
+    if (admin && (admin_only || settings.admin_on_main_port)) {
+      if (!co_await serve_admin(worker, stream, req, route.kind)) break;
+      continue;
+    }
+    if (websocket_path && !admin_only) {
+      co_await upgrade(worker, stream, std::move(req), route);
+      co_return;  // the stream now belongs to a session, or the refusal closed it
+    }
+    worker.metrics.count_refusal(404);
+    co_await respond(stream, req, http::status::not_found, "Not Found\n");
+    break;
+  }
+  error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace tandem::net

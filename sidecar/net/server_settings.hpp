@@ -1,0 +1,30 @@
+// The parts of the configuration the network layer needs, in the units it uses (built once by
+// the composition root from sidecar_config).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace tandem::net {
+
+struct server_settings {
+  std::size_t max_message_bytes = 65536;
+  double rate_per_second = 20;
+  double rate_burst = 40;
+  std::size_t outbound_queue_frames = 256;
+  std::size_t outbound_queue_bytes = 1 << 20;
+  std::chrono::milliseconds ping_interval{30000};
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds http_idle_timeout{15000};
+  std::chrono::milliseconds auth_recheck_interval{60000};
+  bool permessage_deflate = false;
+  int deflate_window_bits = 10;
+  std::string bridge_channel = "tandem.bridge";
+  std::string chat_group_prefix = "chat_";
+  std::string user_group_prefix = "user_";
+  bool admin_on_main_port = true;
+};
+
+}  // namespace tandem::net

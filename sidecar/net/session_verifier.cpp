@@ -1,0 +1,64 @@
+// Every refusal names its reason in the log (never in the response body, which says only the
+// status) so an operator can tell a forged cookie from an expired one.
+#include "net/session_verifier.hpp"
+
+#include <chrono>
+
+#include "auth/cookie_header.hpp"
+#include "auth/session_claims.hpp"
+
+namespace tandem::net {
+
+namespace {
+
+std::int64_t
+unix_now()
+{
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+verdict
+refuse(int status, std::string reason)
+{
+  return {status, std::move(reason), 0};
+}
+
+}  // namespace
+
+awaitable<verdict>
+session_verifier::verify(std::string_view cookie_header)
+{
+  auto const cookie = auth::cookie_value(cookie_header, settings_.cookie_name);
+  if (!cookie || cookie->empty()) co_return refuse(401, "no session cookie");
+
+  auth::claims_result claims;
+  if (settings_.engine == session_engine::signed_cookies) {
+    claims = auth::claims_from_signed_cookie(*cookie, settings_.keys, settings_.cookie_age_s, unix_now());
+  } else {
+    auto const row = co_await tables_.session_data(*cookie);
+    if (row.unavailable) co_return refuse(503, "database unavailable: " + row.error);
+    if (!row.value) co_return refuse(401, "unknown or expired session");
+    claims = auth::claims_from_session_data(*row.value, settings_.keys, unix_now());
+  }
+  if (!claims.claims) co_return refuse(401, "session refused: " + claims.error);
+
+  auto const user = co_await tables_.user(claims.claims->user_id);
+  if (user.unavailable) co_return refuse(503, "database unavailable: " + user.error);
+  if (!user.value) co_return refuse(401, "the session's user no longer exists");
+  if (!user.value->is_active) co_return refuse(401, "the user is inactive");
+  if (!auth::session_auth_hash_matches(claims.claims->auth_hash, user.value->password_hash, settings_.keys))
+    co_return refuse(401, "the password changed since this session was made");
+  co_return verdict{0, {}, claims.claims->user_id};
+}
+
+awaitable<verdict>
+session_verifier::check_participant(std::int64_t chat_id, std::int64_t user_id)
+{
+  auto const member = co_await tables_.is_participant(chat_id, user_id);
+  if (member.unavailable) co_return refuse(503, "database unavailable: " + member.error);
+  if (!member.value || !*member.value) co_return refuse(403, "not a participant of the chat");
+  co_return verdict{0, {}, user_id};
+}
+
+}  // namespace tandem::net

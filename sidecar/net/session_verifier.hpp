@@ -1,0 +1,49 @@
+// Decides, as Django would, who a request's session cookie belongs to: the session row (db,
+// cached_db) or the signed cookie itself, its signature under SECRET_KEY or a fallback, and
+// `_auth_user_hash` against the user's current password hash (Django's get_user()).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "asio/asio.hpp"
+#include "auth/django_signing.hpp"
+#include "store/django_tables.hpp"
+
+namespace tandem::net {
+
+enum class session_engine : std::uint8_t { db, signed_cookies };
+
+struct session_settings {
+  session_engine engine = session_engine::db;
+  std::string cookie_name = "sessionid";
+  std::int64_t cookie_age_s = 1209600;
+  auth::signing_keys keys;
+};
+
+struct verdict {
+  int status = 0;  // 0 when allowed, else the HTTP status to refuse with (401, 403, 503)
+  std::string reason;
+  std::int64_t user_id = 0;
+  bool allowed() const noexcept { return status == 0; }
+};
+
+class session_verifier {
+ public:
+  session_verifier(session_settings const& settings, store::django_tables& tables) noexcept
+      : settings_{settings}, tables_{tables}
+  {
+  }
+
+  /// The user of the Cookie header's session, or why not.
+  awaitable<verdict> verify(std::string_view cookie_header);
+  /// Whether `user_id` takes part in `chat_id` (403 if not).
+  awaitable<verdict> check_participant(std::int64_t chat_id, std::int64_t user_id);
+
+ private:
+  session_settings const& settings_;
+  store::django_tables& tables_;
+};
+
+}  // namespace tandem::net

@@ -1,0 +1,374 @@
+// The socket's life: upgrade → join groups → hello → frames ↔ events → close → leave groups.
+// Every loop runs on the worker's single-threaded io_context, so state needs no locks.
+#include "net/websocket_session.hpp"
+
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "net/io_worker.hpp"
+#include "protocol/client_frames.hpp"
+#include "protocol/event_frames.hpp"
+
+namespace tandem::net {
+
+namespace beast = boost::beast;
+
+namespace {
+
+core::unix_ms
+steady_ms()
+{
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+/// Consecutive refused messages after which a flooding client is disconnected (1008).
+constexpr int flood_disconnect_after = 100;
+/// How long a closing socket may take to flush and close before the TCP connection is cut.
+constexpr std::chrono::seconds close_grace{3};
+
+}  // namespace
+
+websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream, socket_identity identity)
+    : worker_{worker},
+      ws_{std::move(stream)},
+      identity_{std::move(identity)},
+      writer_wakeup_{ws_.get_executor()},
+      ping_timer_{ws_.get_executor()},
+      recheck_timer_{ws_.get_executor()},
+      close_deadline_{ws_.get_executor()},
+      bucket_{worker.process.settings.rate_per_second, worker.process.settings.rate_burst, steady_ms()}
+{
+}
+
+void
+websocket_session::start(http::request<http::string_body> request)
+{
+  asio::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(request)), asio::detached);
+}
+
+awaitable<void>
+websocket_session::run(std::shared_ptr<websocket_session> self, http::request<http::string_body> request)
+{
+  // `self` (a coroutine parameter, so it lives in the frame) keeps the session alive: the
+  // spawn is deferred and the creator's pointer is gone by the time this runs.
+  auto const& settings = worker_.process.settings;
+  ws_.read_message_max(settings.max_message_bytes);
+  ws_.auto_fragment(false);
+  if (settings.permessage_deflate) {
+    websocket::permessage_deflate deflate;
+    deflate.server_enable = true;
+    deflate.server_max_window_bits = settings.deflate_window_bits;
+    deflate.client_max_window_bits = settings.deflate_window_bits;
+    ws_.set_option(deflate);
+  }
+  // Beast's own timer covers the handshake and the close; pings are ours (ping_loop).
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = settings.handshake_timeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "tandem-sidecar"); }));
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
+  });
+  beast::get_lowest_layer(ws_).expires_never();
+
+  error_code ec;
+  co_await ws_.async_accept(request, as_value(ec));
+  if (ec) {
+    spdlog::info("event=ws_accept_failed conn={} error=\"{}\"", identity_.connection_id, ec.message());
+    finish();
+    co_return;
+  }
+  open_ = true;
+  channel_ = worker_.layer->new_channel();
+  worker_.hub.add(channel_, weak_from_this());
+  worker_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+  worker_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("event=ws_open conn={} user={} path={} channel={}", identity_.connection_id, identity_.user_id,
+               identity_.path, channel_);
+
+  asio::co_spawn(ws_.get_executor(), write_loop(self), asio::detached);
+  if (!co_await join_groups()) {
+    close_soon(websocket::close_code::try_again_later, "channel layer unavailable");
+  } else {
+    enqueue(protocol::hello_frame({identity_.user_id, identity_.chat_id, identity_.connection_id,
+                                   std::chrono::duration<double>(settings.ping_interval).count()}));
+    asio::co_spawn(ws_.get_executor(), ping_loop(self), asio::detached);
+    asio::co_spawn(ws_.get_executor(), recheck_loop(self), asio::detached);
+  }
+  co_await read_loop();
+  finish();
+}
+
+awaitable<bool>
+websocket_session::join_groups()
+{
+  auto const& settings = worker_.process.settings;
+  std::vector<std::string> groups{settings.user_group_prefix + std::to_string(identity_.user_id)};
+  if (identity_.chat_id) groups.push_back(settings.chat_group_prefix + std::to_string(*identity_.chat_id));
+  for (auto const& group : groups) {
+    auto const status = co_await worker_.layer->group_add(group, channel_);
+    if (status != layer::send_status::ok) {
+      spdlog::warn("event=group_add_failed conn={} group={} status={}", identity_.connection_id, group,
+                   layer::send_status_name(status));
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+awaitable<void>
+websocket_session::read_loop()
+{
+  for (;;) {
+    read_buffer_.clear();
+    error_code ec;
+    co_await ws_.async_read(read_buffer_, as_value(ec));
+    if (ec) {
+      if (ec == websocket::error::message_too_big) {
+        worker_.metrics.count_error(core::error_code::frame_too_large);
+        spdlog::info("event=ws_message_too_big conn={}", identity_.connection_id);
+      } else if (ec != websocket::error::closed && ec != asio::error::operation_aborted) {
+        spdlog::debug("event=ws_read_ended conn={} error=\"{}\"", identity_.connection_id, ec.message());
+      }
+      co_return;
+    }
+    missed_pongs_ = 0;
+    worker_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+    if (close_code_) continue;  // closing: what the client still sends is read and ignored
+    if (!ws_.got_text()) {
+      send_error(core::error_code::bad_frame, "binary frames are not part of the protocol", std::nullopt);
+      continue;
+    }
+    co_await handle_text(beast::buffers_to_string(read_buffer_.data()));
+  }
+}
+
+awaitable<void>
+websocket_session::handle_text(std::string text)
+{
+  auto const now = steady_ms();
+  if (!bucket_.try_take(now)) {
+    if (++refused_in_a_row_ >= flood_disconnect_after) {
+      close_soon(websocket::close_code::policy_error, "flooding");
+      co_return;
+    }
+    auto const wait_s = static_cast<double>(bucket_.wait_ms(now)) / 1000.0;
+    send_error(core::error_code::rate_limited, {}, std::nullopt, wait_s);
+    co_return;
+  }
+  refused_in_a_row_ = 0;
+  auto parsed = protocol::parse_client_frame(text);
+  if (!parsed.frame) {
+    send_error(parsed.error, parsed.detail, parsed.ref);
+    co_return;
+  }
+  if (parsed.frame->type == "ping") {
+    enqueue(protocol::pong_frame(parsed.frame->ref));
+    co_return;
+  }
+  co_await forward_to_bridge(parsed.frame->type, std::move(text));
+}
+
+awaitable<void>
+websocket_session::forward_to_bridge(std::string const& type, std::string text)
+{
+  auto const& bridge = worker_.process.settings.bridge_channel;
+  auto frame = layer::message::parse(text, nullptr, false);
+  std::optional<std::string> ref;
+  if (auto it = frame.find("client_id"); it != frame.end() && it->is_string()) ref = it->get<std::string>();
+  if (bridge.empty()) {
+    send_error(core::error_code::unknown_type, type, ref);
+    co_return;
+  }
+  layer::message event = layer::message::object();
+  event["type"] = "tandem.client_frame";
+  event["frame"] = std::move(frame);
+  event["user_id"] = identity_.user_id;
+  event["chat_id"] = identity_.chat_id ? layer::message(*identity_.chat_id) : layer::message(nullptr);
+  event["path"] = identity_.path;
+  event["reply_channel"] = channel_;
+  auto const started = std::chrono::steady_clock::now();
+  auto const status = co_await worker_.layer->send(bridge, std::move(event));
+  worker_.metrics.observe_layer_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (status == layer::send_status::ok) {
+    worker_.metrics.bridge_forwards.fetch_add(1, std::memory_order_relaxed);
+  } else if (status == layer::send_status::invalid_message || status == layer::send_status::invalid_name) {
+    send_error(core::error_code::invalid_field, "the frame cannot travel on the channel layer", ref);
+  } else {
+    send_error(core::error_code::layer_unavailable, {}, ref, 1.0);
+  }
+}
+
+void
+websocket_session::deliver(layer::message const& event)
+{
+  if (!open_ || close_code_) return;
+  auto const action = protocol::event_to_action(event);
+  switch (action.what) {
+    case protocol::event_action::kind::send_text: enqueue(action.text); break;
+    case protocol::event_action::kind::close: close_soon(action.close_code, "closed by the server application"); break;
+    case protocol::event_action::kind::drop:
+      worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("event=layer_event_dropped conn={} reason=\"{}\"", identity_.connection_id, action.text);
+      break;
+  }
+}
+
+void
+websocket_session::send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
+                              std::optional<double> retry_after_s)
+{
+  worker_.metrics.count_error(code);
+  enqueue(protocol::error_frame(code, detail, ref, retry_after_s));
+}
+
+void
+websocket_session::enqueue(std::string frame)
+{
+  if (!open_ || close_code_) return;
+  auto const& settings = worker_.process.settings;
+  if (queue_.size() + 1 > settings.outbound_queue_frames || queued_bytes_ + frame.size() > settings.outbound_queue_bytes) {
+    // A reader this slow would make us buffer without bound: drop it (it resyncs on reconnect).
+    worker_.metrics.slow_reader_closes.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("event=slow_reader_closed conn={} queued_frames={} queued_bytes={}", identity_.connection_id,
+                 queue_.size(), queued_bytes_);
+    queue_.clear();
+    queued_bytes_ = 0;
+    close_soon(websocket::close_code::try_again_later, "outbound queue overflow");
+    return;
+  }
+  queued_bytes_ += frame.size();
+  queue_.push_back(std::make_shared<std::string const>(std::move(frame)));
+  wake_writer();
+}
+
+void
+websocket_session::close_soon(std::uint16_t code, std::string reason)
+{
+  if (close_code_ || finished_) return;
+  close_code_ = code;
+  close_reason_ = std::move(reason);
+  // If the peer stops reading, neither the queue nor the close frame can leave: cut the TCP
+  // connection after a grace period instead of waiting for ever. (tcp_stream's own expiry
+  // cannot be used here: it does not apply while a read and a write are both pending.)
+  close_deadline_.expires_after(close_grace);
+  close_deadline_.async_wait([self = shared_from_this()](error_code ec) {
+    if (ec || self->finished_) return;
+    spdlog::info("event=ws_close_timed_out conn={}", self->identity_.connection_id);
+    error_code ignored;
+    beast::get_lowest_layer(self->ws_).socket().close(ignored);
+  });
+  wake_writer();
+}
+
+void
+websocket_session::wake_writer()
+{
+  writer_wakeup_.cancel();
+}
+
+awaitable<void>
+websocket_session::write_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
+{
+  for (;;) {
+    if (!queue_.empty()) {
+      auto frame = queue_.front();
+      error_code ec;
+      ws_.text(true);
+      co_await ws_.async_write(asio::buffer(*frame), as_value(ec));
+      if (!queue_.empty() && queue_.front() == frame) {
+        queued_bytes_ -= frame->size();
+        queue_.pop_front();
+      }
+      if (ec) co_return;
+      worker_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (close_code_) {
+      error_code ec;
+      websocket::close_reason reason;
+      reason.code = *close_code_;
+      reason.reason = close_reason_.substr(0, reason.reason.max_size());
+      co_await ws_.async_close(reason, as_value(ec));
+      co_return;
+    }
+    if (ping_due_) {
+      ping_due_ = false;
+      error_code ec;
+      websocket::ping_data const payload;
+      co_await ws_.async_ping(payload, as_value(ec));
+      if (ec) co_return;
+      continue;
+    }
+    if (finished_) co_return;
+    writer_wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
+    error_code ec;
+    co_await writer_wakeup_.async_wait(as_value(ec));
+  }
+}
+
+awaitable<void>
+websocket_session::ping_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
+{
+  for (;;) {
+    ping_timer_.expires_after(worker_.process.settings.ping_interval);
+    error_code ec;
+    co_await ping_timer_.async_wait(as_value(ec));
+    if (ec || finished_ || close_code_) co_return;
+    // Two pings in a row without a pong (or any other frame) means the peer is gone.
+    if (++missed_pongs_ > 2) {
+      spdlog::info("event=ws_peer_unresponsive conn={}", identity_.connection_id);
+      close_soon(websocket::close_code::going_away, "no pong");
+      co_return;
+    }
+    ping_due_ = true;
+    wake_writer();
+  }
+}
+
+awaitable<void>
+websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
+{
+  for (;;) {
+    recheck_timer_.expires_after(worker_.process.settings.auth_recheck_interval);
+    error_code ec;
+    co_await recheck_timer_.async_wait(as_value(ec));
+    if (ec || finished_ || close_code_) co_return;
+    auto const verdict = co_await worker_.verifier.verify(identity_.cookie_header);
+    // An outage (503) keeps the socket: only a definite "no" logs the user out.
+    if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
+      spdlog::info("event=ws_session_ended conn={} reason=\"{}\"", identity_.connection_id, verdict.reason);
+      close_soon(4401, "session ended");
+      co_return;
+    }
+  }
+}
+
+void
+websocket_session::finish()
+{
+  if (finished_) return;
+  finished_ = true;
+  ping_timer_.cancel();
+  recheck_timer_.cancel();
+  close_deadline_.cancel();
+  wake_writer();
+  worker_.process.limits.release(identity_.user_id);
+  if (!open_) return;
+  open_ = false;
+  worker_.hub.remove(channel_);
+  worker_.layer->release_channel(channel_);
+  worker_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  spdlog::info("event=ws_closed conn={} user={}", identity_.connection_id, identity_.user_id);
+  error_code ignored;
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+}  // namespace tandem::net

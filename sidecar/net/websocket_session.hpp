@@ -1,0 +1,86 @@
+// One browser socket: accepts the upgrade, joins the chat's and the user's groups, then runs a
+// read loop (client frames), a write loop (one bounded queue; pings and the close go through it
+// so at most one write is in flight) and a session re-check loop.
+#pragma once
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "asio/asio.hpp"
+#include "core/error.hpp"
+#include "core/token_bucket.hpp"
+#include "layer/message.hpp"
+#include "protocol/route.hpp"
+
+namespace tandem::net {
+
+struct io_worker;
+
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+
+struct socket_identity {
+  std::int64_t user_id = 0;
+  std::optional<std::int64_t> chat_id;
+  std::string path;
+  std::string cookie_header;  // kept for the periodic session re-check
+  std::string connection_id;  // request id in every log line of this socket
+};
+
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+ public:
+  websocket_session(io_worker& worker, boost::beast::tcp_stream stream, socket_identity identity);
+
+  /// Takes over the socket: completes the upgrade with `request` and serves until closed.
+  void start(http::request<http::string_body> request);
+  /// A channel-layer event for this socket's channel or groups.
+  void deliver(layer::message const& event);
+  /// Flush what is queued, then close with `code` (drain: 1012).
+  void close_soon(std::uint16_t code, std::string reason);
+
+ private:
+  awaitable<void> run(std::shared_ptr<websocket_session> self, http::request<http::string_body> request);
+  awaitable<void> read_loop();
+  awaitable<void> write_loop(std::shared_ptr<websocket_session> self);
+  awaitable<void> ping_loop(std::shared_ptr<websocket_session> self);
+  awaitable<void> recheck_loop(std::shared_ptr<websocket_session> self);
+  awaitable<void> handle_text(std::string text);
+  awaitable<void> forward_to_bridge(std::string const& type, std::string text);
+  awaitable<bool> join_groups();
+  void enqueue(std::string frame);
+  void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
+                  std::optional<double> retry_after_s = std::nullopt);
+  void wake_writer();
+  void finish();
+
+  io_worker& worker_;
+  websocket::stream<boost::beast::tcp_stream> ws_;
+  socket_identity identity_;
+  std::string channel_;
+  boost::beast::flat_buffer read_buffer_;
+  std::deque<std::shared_ptr<std::string const>> queue_;
+  std::size_t queued_bytes_ = 0;
+  asio::steady_timer writer_wakeup_;
+  asio::steady_timer ping_timer_;
+  asio::steady_timer recheck_timer_;
+  asio::steady_timer close_deadline_;
+  core::token_bucket bucket_;
+  int refused_in_a_row_ = 0;
+  int missed_pongs_ = 0;
+  bool ping_due_ = false;
+  std::optional<std::uint16_t> close_code_;
+  std::string close_reason_;
+  bool open_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace tandem::net

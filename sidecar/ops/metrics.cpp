@@ -1,0 +1,115 @@
+// Prometheus text exposition format 0.0.4: HELP and TYPE lines, then samples.
+#include "ops/metrics.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace tandem::ops {
+
+void
+thread_metrics::count_error(core::error_code code) noexcept
+{
+  auto const it = std::find(all_error_codes.begin(), all_error_codes.end(), code);
+  if (it != all_error_codes.end()) errors[static_cast<std::size_t>(it - all_error_codes.begin())].fetch_add(1, std::memory_order_relaxed);
+}
+
+void
+thread_metrics::count_refusal(int status) noexcept
+{
+  auto const it = std::find(refusal_statuses.begin(), refusal_statuses.end(), status);
+  auto const index = it == refusal_statuses.end() ? refusal_statuses.size() - 1 : static_cast<std::size_t>(it - refusal_statuses.begin());
+  refusals[index].fetch_add(1, std::memory_order_relaxed);
+}
+
+void
+thread_metrics::observe_layer_latency(double seconds) noexcept
+{
+  auto const it = std::lower_bound(latency_buckets.begin(), latency_buckets.end(), seconds);
+  if (it != latency_buckets.end())
+    layer_latency_buckets[static_cast<std::size_t>(it - latency_buckets.begin())].fetch_add(1, std::memory_order_relaxed);
+  layer_latency_count.fetch_add(1, std::memory_order_relaxed);
+  layer_latency_sum_us.fetch_add(static_cast<std::uint64_t>(std::max(seconds, 0.0) * 1e6), std::memory_order_relaxed);
+}
+
+namespace {
+
+template <typename Get>
+std::uint64_t
+sum(std::vector<thread_metrics const*> const& threads, Get get)
+{
+  std::uint64_t total = 0;
+  for (auto const* t : threads) total += get(*t).load(std::memory_order_relaxed);
+  return total;
+}
+
+void
+header(std::ostringstream& out, char const* name, char const* type, char const* help)
+{
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+}  // namespace
+
+std::string
+render_prometheus(std::vector<thread_metrics const*> const& threads, bool draining)
+{
+  std::ostringstream out;
+  auto simple = [&](char const* name, char const* type, char const* help, std::uint64_t value) {
+    header(out, name, type, help);
+    out << name << ' ' << value << '\n';
+  };
+  simple("tandem_connections", "gauge", "Open WebSocket connections.",
+         sum(threads, [](auto const& t) -> auto const& { return t.connections_open; }));
+  simple("tandem_connections_total", "counter", "WebSocket connections accepted.",
+         sum(threads, [](auto const& t) -> auto const& { return t.connections_total; }));
+  simple("tandem_messages_in_total", "counter", "Client messages received.",
+         sum(threads, [](auto const& t) -> auto const& { return t.messages_in; }));
+  simple("tandem_messages_out_total", "counter", "Frames sent to clients.",
+         sum(threads, [](auto const& t) -> auto const& { return t.messages_out; }));
+  simple("tandem_outbound_queue_drops_total", "counter",
+         "Sockets closed because their outbound queue overflowed (slow readers).",
+         sum(threads, [](auto const& t) -> auto const& { return t.slow_reader_closes; }));
+  simple("tandem_layer_events_dropped_total", "counter", "Channel-layer events with no frame mapping, dropped.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_events_dropped; }));
+  simple("tandem_bridge_forwards_total", "counter", "Client frames forwarded to the bridge channel.",
+         sum(threads, [](auto const& t) -> auto const& { return t.bridge_forwards; }));
+
+  header(out, "tandem_errors_total", "counter", "Error frames sent, by code.");
+  for (std::size_t i = 0; i < all_error_codes.size(); ++i)
+    out << "tandem_errors_total{code=\"" << core::error_name(all_error_codes[i]) << "\"} "
+        << sum(threads, [i](auto const& t) -> auto const& { return t.errors[i]; }) << '\n';
+  header(out, "tandem_upgrades_refused_total", "counter", "Upgrade requests refused, by HTTP status.");
+  for (std::size_t i = 0; i < refusal_statuses.size(); ++i)
+    out << "tandem_upgrades_refused_total{status=\"" << refusal_statuses[i] << "\"} "
+        << sum(threads, [i](auto const& t) -> auto const& { return t.refusals[i]; }) << '\n';
+
+  header(out, "tandem_layer_send_seconds", "histogram", "Channel-layer send/group_send latency.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
+    cumulative += sum(threads, [i](auto const& t) -> auto const& { return t.layer_latency_buckets[i]; });
+    out << "tandem_layer_send_seconds_bucket{le=\"" << latency_buckets[i] << "\"} " << cumulative << '\n';
+  }
+  auto const count = sum(threads, [](auto const& t) -> auto const& { return t.layer_latency_count; });
+  out << "tandem_layer_send_seconds_bucket{le=\"+Inf\"} " << count << '\n';
+  out << "tandem_layer_send_seconds_sum "
+      << static_cast<double>(sum(threads, [](auto const& t) -> auto const& { return t.layer_latency_sum_us; })) / 1e6
+      << '\n';
+  out << "tandem_layer_send_seconds_count " << count << '\n';
+
+  simple("tandem_layer_received_total", "counter", "Messages received from the channel layer.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_received; }));
+  simple("tandem_layer_sent_total", "counter", "Messages sent to the channel layer.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_sent; }));
+  simple("tandem_redis_shards", "gauge", "Redis shard connections configured (shards times I/O threads).",
+         sum(threads, [](auto const& t) -> auto const& { return t.redis_shards; }));
+  simple("tandem_redis_shards_connected", "gauge", "Redis shard connections that are up.",
+         sum(threads, [](auto const& t) -> auto const& { return t.redis_shards_connected; }));
+  std::uint64_t worst = 0;
+  for (auto const* t : threads) worst = std::max(worst, t->postgres_breaker_state.load(std::memory_order_relaxed));
+  simple("tandem_postgres_breaker_state", "gauge", "Worst PostgreSQL circuit breaker: 0 closed, 1 open, 2 half-open.",
+         worst);
+  simple("tandem_draining", "gauge", "1 while draining after SIGTERM.", draining ? 1 : 0);
+  return out.str();
+}
+
+}  // namespace tandem::ops

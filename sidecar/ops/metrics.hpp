@@ -1,0 +1,59 @@
+// Counters for /metrics. Each I/O thread owns one `thread_metrics` and is its only writer
+// (relaxed atomics, no shared cache lines on the hot path); the renderer sums them.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace tandem::ops {
+
+/// Upper bounds (seconds) of the channel-layer latency histogram.
+inline constexpr std::array<double, 10> latency_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                         0.025,  0.05,  0.1,    0.5,   1.0};
+/// HTTP statuses with which upgrades are refused.
+inline constexpr std::array<int, 7> refusal_statuses{400, 401, 403, 404, 429, 503, 500};
+/// Every client-visible error code, for the errors-by-code counter.
+inline constexpr std::array<core::error_code, 17> all_error_codes{
+    core::error_code::bad_frame,         core::error_code::unknown_type,      core::error_code::missing_field,
+    core::error_code::invalid_field,     core::error_code::body_empty,        core::error_code::body_too_long,
+    core::error_code::body_not_utf8,     core::error_code::client_id_invalid, core::error_code::chat_id_invalid,
+    core::error_code::message_id_invalid, core::error_code::frame_too_large,  core::error_code::unauthenticated,
+    core::error_code::forbidden,         core::error_code::rate_limited,      core::error_code::store_unavailable,
+    core::error_code::layer_unavailable, core::error_code::internal};
+
+using counter = std::atomic<std::uint64_t>;
+
+struct thread_metrics {
+  counter connections_open{0};
+  counter connections_total{0};
+  counter messages_in{0};
+  counter messages_out{0};
+  counter slow_reader_closes{0};  // sockets closed because their outbound queue overflowed
+  counter layer_events_dropped{0};
+  counter bridge_forwards{0};
+  std::array<counter, all_error_codes.size()> errors{};
+  std::array<counter, refusal_statuses.size()> refusals{};
+  std::array<counter, latency_buckets.size()> layer_latency_buckets{};  // non-cumulative
+  counter layer_latency_count{0};
+  counter layer_latency_sum_us{0};
+  // Copied from the thread's channel layer and PostgreSQL pool once a second by the thread
+  // itself, so the scrape (on any thread) reads only atomics.
+  counter layer_received{0};
+  counter layer_sent{0};
+  counter redis_shards{0};
+  counter redis_shards_connected{0};
+  counter postgres_breaker_state{0};  // 0 closed, 1 open, 2 half-open
+
+  void count_error(core::error_code code) noexcept;
+  void count_refusal(int status) noexcept;
+  void observe_layer_latency(double seconds) noexcept;
+};
+
+std::string render_prometheus(std::vector<thread_metrics const*> const& threads, bool draining);
+
+}  // namespace tandem::ops

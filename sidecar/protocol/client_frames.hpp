@@ -1,0 +1,49 @@
+// Frames from the browser: parsing a text message into a typed frame (or the error to answer),
+// and the server frames every endpoint shares (error, hello, pong).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace tandem::protocol {
+
+struct client_frame {
+  std::string type;
+  nlohmann::json body;             // the whole frame object
+  std::optional<std::string> ref;  // client_id or ref, echoed in replies and errors
+};
+
+struct frame_parse {
+  std::optional<client_frame> frame;
+  core::error_code error = core::error_code::bad_frame;  // meaningful when frame is empty
+  std::string detail;
+  std::optional<std::string> ref;
+};
+
+/// A text message → a frame: valid UTF-8 JSON object with a non-empty string `type`.
+frame_parse parse_client_frame(std::string_view text);
+
+/// {"type":"error","code":...,"number":...,"message":...,["retry_after"],["ref"]}.
+/// `detail` (e.g. which field) is appended to the core's message when not empty.
+std::string error_frame(core::error_code code, std::string_view detail = {},
+                        std::optional<std::string> const& ref = std::nullopt,
+                        std::optional<double> retry_after_s = std::nullopt);
+
+struct hello_fields {
+  std::int64_t user_id = 0;
+  std::optional<std::int64_t> chat_id;
+  std::string connection;
+  double heartbeat_s = 30;
+};
+
+std::string hello_frame(hello_fields const& hello);
+
+std::string pong_frame(std::optional<std::string> const& ref);
+
+}  // namespace tandem::protocol

@@ -1,0 +1,81 @@
+// The event → frame table. Anything not in it is dropped with a reason, never sent half-made.
+#include "protocol/event_frames.hpp"
+
+namespace tandem::protocol {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+event_action
+drop(std::string why)
+{
+  return {event_action::kind::drop, std::move(why), 0};
+}
+
+event_action
+send(json const& frame)
+{
+  // Invalid UTF-8 in a string is replaced rather than thrown over: the frame still goes out.
+  return {event_action::kind::send_text, frame.dump(-1, ' ', false, json::error_handler_t::replace), 0};
+}
+
+bool
+has_binary(json const& value)
+{
+  if (value.is_binary()) return true;
+  if (value.is_structured())
+    for (auto const& item : value)
+      if (has_binary(item)) return true;
+  return false;
+}
+
+/// The event's own fields under a new frame type (chat.message → message, ...).
+event_action
+renamed(json const& event, std::string_view frame_type)
+{
+  json frame = json::object();
+  frame["type"] = frame_type;
+  for (auto const& [key, value] : event.items())
+    if (key != "type") frame[key] = value;
+  return send(frame);
+}
+
+}  // namespace
+
+event_action
+event_to_action(json const& event)
+{
+  if (!event.is_object()) return drop("event is not an object");
+  auto const type_it = event.find("type");
+  if (type_it == event.end() || !type_it->is_string()) return drop("event has no string type");
+  if (has_binary(event)) return drop("event carries bytes, which have no JSON form");
+  auto const type = type_it->get<std::string>();
+
+  if (type == "tandem.frame") {
+    auto const frame = event.find("frame");
+    if (frame == event.end() || !frame->is_object() || !frame->contains("type") || !(*frame)["type"].is_string())
+      return drop("tandem.frame needs a frame object with a string type");
+    return send(*frame);
+  }
+  if (type == "websocket.send") {
+    auto const text = event.find("text");
+    if (text == event.end() || !text->is_string()) return drop("websocket.send needs a text string");
+    return {event_action::kind::send_text, text->get<std::string>(), 0};
+  }
+  if (type == "chat.message") return renamed(event, "message");
+  if (type == "notification") return renamed(event, "notification");
+  if (type == "tandem.disconnect") {
+    auto const code = event.find("code");
+    std::uint16_t close_code = default_disconnect_code;
+    if (code != event.end() && code->is_number_integer()) {
+      auto const value = code->get<std::int64_t>();
+      // Only codes an application may send: 1000 or the private range 4000-4999.
+      if (value == 1000 || (value >= 4000 && value <= 4999)) close_code = static_cast<std::uint16_t>(value);
+    }
+    return {event_action::kind::close, {}, close_code};
+  }
+  return drop("unknown event type " + type);
+}
+
+}  // namespace tandem::protocol

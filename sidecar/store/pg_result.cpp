@@ -1,0 +1,34 @@
+// pg_result accessors; libpq returns "" for NULL, so callers ask is_null/text when it matters.
+#include "store/pg_result.hpp"
+
+namespace tandem::store {
+
+bool
+pg_result::ok() const noexcept
+{
+  if (!raw_) return false;
+  auto const status = PQresultStatus(raw_.get());
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+std::string
+pg_result::error_message() const
+{
+  if (!raw_) return "no result";
+  return PQresultErrorMessage(raw_.get());
+}
+
+std::string_view
+pg_result::value(int row, int column) const noexcept
+{
+  return {PQgetvalue(raw_.get(), row, column), static_cast<std::size_t>(PQgetlength(raw_.get(), row, column))};
+}
+
+std::optional<std::string>
+pg_result::text(int row, int column) const
+{
+  if (is_null(row, column)) return std::nullopt;
+  return std::string{value(row, column)};
+}
+
+}  // namespace tandem::store

@@ -1,0 +1,87 @@
+"""The real tandem-sidecar binary in a child process, configured through TANDEM_* environment
+variables exactly as `manage.py tandem` does, with its log kept for assertions."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from harness.redis_server import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def sidecar_binary() -> Path:
+    build = Path(os.environ.get("TANDEM_BUILD_DIR", ROOT / "build" / "dev"))
+    if not build.is_absolute():
+        build = ROOT / build
+    return build / "sidecar" / "app" / "tandem-sidecar"
+
+
+class SidecarProcess:
+    def __init__(self, workdir: Path, **config: Any) -> None:
+        self.workdir = workdir
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.config: dict[str, Any] = {"listen": f"127.0.0.1:{self.port}", "threads": 2, **config}
+        self.log_path = workdir / "sidecar.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+        for key, value in self.config.items():
+            if isinstance(value, list):
+                text = json.dumps(value)
+            elif isinstance(value, bool):
+                text = "true" if value else "false"
+            else:
+                text = str(value)
+            env[f"TANDEM_{key.upper()}"] = text
+        return env
+
+    def start(self, wait_ready: bool = True) -> SidecarProcess:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen([str(sidecar_binary())], env=self.env(), stdout=log, stderr=log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"sidecar exited with {self.process.returncode}:\n{self.log()}")
+            status, _ = self.get("/readyz" if wait_ready else "/healthz")
+            if status == 200:
+                return self
+            time.sleep(0.05)
+        raise TimeoutError(f"sidecar not ready:\n{self.log()}")
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+        except OSError:
+            return 0, ""
+
+    def ws_url(self, path: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
