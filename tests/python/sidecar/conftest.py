@@ -45,7 +45,7 @@ def make_sidecar(
 
     started: list[SidecarProcess] = []
 
-    def make(**overrides: Any) -> SidecarProcess:
+    def make(wait_ready: bool = True, **overrides: Any) -> SidecarProcess:
         config: dict[str, Any] = {
             "database": postgres_server.conninfo(connection.settings_dict["NAME"]),
             "redis_hosts": [channel_layer_redis.url],
@@ -56,7 +56,7 @@ def make_sidecar(
         }
         sidecar = SidecarProcess(tmp_path / f"sidecar{len(started)}", **config)
         started.append(sidecar)
-        return sidecar.start()
+        return sidecar.start(wait_ready=wait_ready)
 
     yield make
     for sidecar in started:

@@ -1,0 +1,126 @@
+"""Time-based behaviour: silent peers are dropped after two missed pings, slow upgrade requests
+are cut at the handshake timeout, and a password change closes open sockets with 4401."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import struct
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from wsclient import ORIGIN, next_frame, open_socket, refused_status
+
+
+def raw_upgrade(port: int, cookie: str) -> socket.socket:
+    """A WebSocket client that never answers pings: the handshake by hand, then silence."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET /ws/notifications/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {ORIGIN}\r\n"
+        f"Cookie: sessionid={cookie}\r\n\r\n"
+    )
+    sock.sendall(request.encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def read_frames_until_closed(sock: socket.socket, limit_s: float) -> list[tuple[int, float]]:
+    """(opcode, monotonic time) of the server's frames until it closes the connection."""
+    sock.settimeout(limit_s)
+    data = b""
+    opcodes: list[tuple[int, float]] = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            break
+        if not chunk:
+            return opcodes
+        data += chunk
+        while len(data) >= 2:
+            length = data[1] & 0x7F
+            offset = 2
+            if length == 126:
+                (length,) = struct.unpack(">H", data[2:4])
+                offset = 4
+            if len(data) < offset + length:
+                break
+            opcodes.append((data[0] & 0x0F, time.monotonic()))
+            data = data[offset + length :]
+    return opcodes
+
+
+def test_a_peer_that_misses_two_pings_is_closed(world, make_sidecar) -> None:
+    sidecar = make_sidecar(ping_interval=0.3)
+    sock = raw_upgrade(sidecar.port, world.cookie(world.ann))
+    started = time.monotonic()
+    frames = read_frames_until_closed(sock, 8)
+    sock.close()
+    # Text frames (hello) may have come with the 101 response; the control frames matter here.
+    opcodes = [opcode for opcode, _ in frames if opcode != 0x1]
+    assert opcodes == [0x9, 0x9, 0x8]  # two unanswered pings, then the close
+    assert frames[-1][1] - started < 2  # at the third interval, not later
+    assert "event=ws_peer_unresponsive" in sidecar.log()
+
+
+def test_a_peer_that_answers_pings_stays(world, make_sidecar) -> None:
+    sidecar = make_sidecar(ping_interval=0.2)
+    with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
+        next_frame(ws)
+        time.sleep(1.5)  # seven ping rounds, each answered by the client library
+        ws.send('{"type":"ping","ref":"still"}')
+        assert next_frame(ws) == {"type": "pong", "ref": "still"}
+
+
+def test_a_slow_upgrade_request_is_cut_at_the_handshake_timeout(world, make_sidecar) -> None:
+    sidecar = make_sidecar(handshake_timeout=1)
+    sock = socket.create_connection(("127.0.0.1", sidecar.port), timeout=10)
+    sock.sendall(b"GET /ws/notifications/ HTTP/1.1\r\nHost: localhost\r\n")
+    started = time.monotonic()
+    closed = False
+    while time.monotonic() - started < 5:
+        try:
+            sock.sendall(b"X-Slow: 1\r\n")  # a header line every 100 ms, never the end
+        except OSError:
+            closed = True
+            break
+        sock.settimeout(0.1)
+        try:
+            if sock.recv(1024) == b"":
+                closed = True
+                break
+        except TimeoutError:
+            pass
+    elapsed = time.monotonic() - started
+    sock.close()
+    assert closed
+    assert elapsed < 2.5
+
+
+def test_a_password_change_closes_open_sockets_with_4401(world, make_sidecar) -> None:
+    sidecar = make_sidecar(auth_recheck_interval=0.3)
+    with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
+        next_frame(ws)
+        world.ann.set_password("changed")
+        world.ann.save()
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd.code == 4401
+
+
+def test_without_the_database_upgrades_get_503_and_readyz_says_why(world, make_sidecar) -> None:
+    sidecar = make_sidecar(wait_ready=False, database="host=127.0.0.1 port=1 dbname=x connect_timeout=1")
+    # Nobody can be authenticated without the database ...
+    assert refused_status(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) == 503
+    # ... and /readyz says so.
+    status, body = sidecar.get("/readyz")
+    assert status == 503
+    assert '"postgres":false' in body
