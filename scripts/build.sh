@@ -5,8 +5,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${1:?usage: scripts/build.sh BUILD_DIR [CMAKE_ARGS...]}
 shift
+case $dir in /*) ;; *) dir=$here/$dir ;; esac  # relative to the project, or absolute
 venv=${TANDEM_VENV:-$here/.venv}
-cmake -S "$here" -B "$here/$dir" -G Ninja \
+cmake -S "$here" -B "$dir" -G Ninja \
   -DPython_EXECUTABLE="$venv/bin/python" \
   -Dpybind11_DIR="$("$venv/bin/python" -m pybind11 --cmakedir)" "$@" >/dev/null
-cmake --build "$here/$dir"
+cmake --build "$dir"
