@@ -1,4 +1,7 @@
-"""The tables the sidecar reads: chats and who takes part in them (messages come later)."""
+"""The tables the sidecar reads and writes: chats, their members with their receipt markers,
+messages, the receipt log, pending deliveries and per-user status. The messaging rules that
+touch several rows at once live in SQL functions (migration 0002, `sql/`), so Django and the
+sidecar run exactly the same statements."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ class Chat(models.Model):
     title = models.CharField(max_length=200, blank=True)
     is_group = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The seq of the newest message; bumped under this row's lock, so seq order is commit order.
+    last_seq = models.BigIntegerField(default=0)
 
     class Meta:
         # Named explicitly: the sidecar queries these tables by name (docs/configuration.md).
@@ -51,6 +56,12 @@ class ChatMember(models.Model):
         db_index=False,
     )
     joined_at = models.DateTimeField(auto_now_add=True)
+    # Receipt markers: this member has received / read every message of the chat up to these
+    # seqs. One row per member, however many messages: a receipt is one row write.
+    delivered_upto = models.BigIntegerField(default=0)
+    read_upto = models.BigIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "tandem_chatmember"
@@ -59,3 +70,103 @@ class ChatMember(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} in chat {self.chat_id}"
+
+
+class Message(models.Model):
+    """One message. `seq` numbers a chat's messages 1, 2, 3, ... with no gaps: the sync cursor."""
+
+    id = models.BigAutoField(primary_key=True)
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tandem_messages", db_index=False
+    )
+    client_id = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "tandem_message"
+        constraints = (
+            # A resend after a lost ack finds the first row instead of making a second.
+            models.UniqueConstraint(fields=["sender", "client_id"], name="tandem_message_sender_client_id"),
+            # History, sync and "receipts by message" all walk a chat by seq.
+            models.UniqueConstraint(fields=["chat", "seq"], name="tandem_message_chat_seq"),
+        )
+
+    def __str__(self) -> str:
+        return f"message {self.seq} in chat {self.chat_id}"
+
+
+class ReceiptKind(models.IntegerChoices):
+    # Values are the C++ core's receipt_kind.
+    DELIVERED = 0, "delivered"
+    READ = 1, "read"
+
+
+class ReceiptEvent(models.Model):
+    """Append-only log of marker advances: 'member read from seq A up to seq B at T'. The
+    message-info screen finds, per member, the first advance that covers a message."""
+
+    id = models.BigAutoField(primary_key=True)
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="receipt_events", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.SmallIntegerField(choices=ReceiptKind.choices)
+    from_seq = models.BigIntegerField()
+    upto_seq = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        db_table = "tandem_receiptevent"
+        indexes = (models.Index(fields=["chat", "upto_seq"], name="tandem_receiptevent_chat_upto"),)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} {self.get_kind_display()} {self.from_seq}..{self.upto_seq} in chat {self.chat_id}"
+
+
+class Undelivered(models.Model):
+    """A recipient's pending delivery in one chat: messages from `first_seq` on have not reached
+    any of their devices. One row per (recipient, chat), not per message, so a burst to an
+    offline user is one row. Cleared when a delivery receipt covers the chat; purged after
+    `expires_at` (the messages stay in history; only the pending entry expires)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="+", db_index=False)
+    first_seq = models.BigIntegerField()
+    queue_type = models.CharField(max_length=16, default="message")
+    attempts = models.IntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "tandem_undelivered"
+        constraints = (models.UniqueConstraint(fields=["user", "chat"], name="tandem_undelivered_user_chat"),)
+        indexes = (models.Index(fields=["expires_at"], name="tandem_undelivered_expires"),)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} pending in chat {self.chat_id} from {self.first_seq}"
+
+
+class UserStatus(models.Model):
+    """Presence as Django views read it: written by the sidecar."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="tandem_status"
+    )
+    online = models.BooleanField(default=False)
+    connections = models.IntegerField(default=0)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    last_ping = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "tandem_userstatus"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} {'online' if self.online else 'offline'}"

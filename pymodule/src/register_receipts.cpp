@@ -1,4 +1,4 @@
-// Bindings for core/receipt_marker.hpp and core/receipt_aggregate.hpp.
+// Bindings for core/receipt_marker.hpp, core/receipt_aggregate.hpp and core/receipt_news.hpp.
 #include <pybind11/operators.h>
 #include <pybind11/native_enum.h>
 #include <pybind11/pybind11.h>
@@ -8,6 +8,7 @@
 
 #include "core/receipt_aggregate.hpp"
 #include "core/receipt_marker.hpp"
+#include "core/receipt_news.hpp"
 #include "registers.hpp"
 
 namespace py = pybind11;
@@ -52,4 +53,36 @@ tandem::bindings::register_receipts(py::module_& m)
       "common_upto",
       [](std::vector<receipt_marker> const& markers, receipt_kind kind) { return common_upto(markers, kind); },
       py::arg("recipient_markers"), py::arg("kind"), "Highest seq that every recipient has reached for kind.");
+
+  py::class_<status_news>(m, "StatusNews", "A sender's messages in a chat are now `kind` up to `upto`.")
+      .def_readonly("sender_id", &status_news::sender_id)
+      .def_readonly("kind", &status_news::kind)
+      .def_readonly("upto", &status_news::upto)
+      .def(py::self == py::self)  // NOLINT(misc-redundant-expression)
+      .def("__repr__", [](status_news const& n) {
+        return "StatusNews(sender_id=" + std::to_string(n.sender_id) +
+               ", kind=" + std::to_string(static_cast<int>(n.kind)) + ", upto=" + std::to_string(n.upto) + ")";
+      });
+
+  // Members as (user_id, ReceiptMarker) pairs: the shape a query row has.
+  auto const to_members = [](std::vector<std::pair<std::int64_t, receipt_marker>> const& rows) {
+    std::vector<member_marker> out;
+    out.reserve(rows.size());
+    for (auto const& [user, marker] : rows) out.push_back({user, marker});
+    return out;
+  };
+  m.def(
+      "sender_view",
+      [to_members](std::vector<std::pair<std::int64_t, receipt_marker>> const& members, std::int64_t sender_id,
+                   seq_t last_seq) { return sender_view(to_members(members), sender_id, last_seq); },
+      py::arg("members"), py::arg("sender_id"), py::arg("last_seq"),
+      "The sender's messages are delivered/read up to the least advanced other member.");
+  m.def(
+      "receipt_news",
+      [to_members](std::vector<std::pair<std::int64_t, receipt_marker>> const& members_after, std::int64_t reader,
+                   receipt_marker const& before, std::vector<std::int64_t> const& senders) {
+        return receipt_news(to_members(members_after), reader, before, senders);
+      },
+      py::arg("members_after"), py::arg("reader"), py::arg("before"), py::arg("senders"),
+      "What each sender hears after reader's marker moved from before: only minimums that moved.");
 }

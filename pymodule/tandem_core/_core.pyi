@@ -120,6 +120,24 @@ def aggregate_markers(recipient_markers: list[ReceiptMarker], seq: int) -> Tick:
 def common_upto(recipient_markers: list[ReceiptMarker], kind: ReceiptKind) -> int:
     """Highest seq that every recipient has reached for kind."""
 
+class StatusNews:
+    """A sender's messages in a chat are now `kind` up to `upto`."""
+
+    @property
+    def sender_id(self) -> int: ...
+    @property
+    def kind(self) -> ReceiptKind: ...
+    @property
+    def upto(self) -> int: ...
+
+def sender_view(members: list[tuple[int, ReceiptMarker]], sender_id: int, last_seq: int) -> ReceiptMarker:
+    """The sender's messages are delivered/read up to the least advanced other member."""
+
+def receipt_news(
+    members_after: list[tuple[int, ReceiptMarker]], reader: int, before: ReceiptMarker, senders: list[int]
+) -> list[StatusNews]:
+    """What each sender hears after reader's marker moved from before: only minimums that moved."""
+
 def last_seen_text(online: bool, last_seen: int | None, now: int, utc_offset_minutes: int = 0) -> str:
     """'Online', 'last seen 5 minutes ago', 'last seen today at 14:05', ..., or 'Offline'."""
 

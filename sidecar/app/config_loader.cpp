@@ -163,6 +163,16 @@ settings_of(sidecar_config& c)
       setting_for("permessage_deflate", "negotiate permessage-deflate", c.permessage_deflate),
       setting_for("deflate_window_bits", "max window bits when deflate is on (9..15)", c.deflate_window_bits),
       setting_for("drain_deadline", "seconds SIGTERM waits for sockets to close", c.drain_deadline),
+      setting_for("max_body_chars", "longest message body, in characters", c.max_body_chars),
+      setting_for("history_first_page", "messages a history request without `before` returns", c.history_first_page),
+      setting_for("history_page", "messages per older history page", c.history_page),
+      setting_for("history_max_page", "largest `limit` a history request may ask for", c.history_max_page),
+      setting_for("sync_page", "messages per sync frame", c.sync_page),
+      setting_for("sync_max_messages", "a larger gap is answered with reload instead of messages", c.sync_max_messages),
+      setting_for("pending_expiry", "seconds an undelivered entry is kept (the message stays)", c.pending_expiry),
+      setting_for("pending_purge_interval", "seconds between purges of expired undelivered entries",
+                  c.pending_purge_interval),
+      setting_for("notifications_max_chats", "chat groups a /ws/notifications/ socket joins", c.notifications_max_chats),
   };
 }
 

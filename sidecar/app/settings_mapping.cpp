@@ -75,6 +75,21 @@ to_server_settings(sidecar_config const& c)
   return out;
 }
 
+service::messaging_settings
+to_messaging_settings(sidecar_config const& c)
+{
+  auto const count = [](std::int64_t v) { return static_cast<std::size_t>(std::max<std::int64_t>(v, 1)); };
+  service::messaging_settings out;
+  out.limits.max_body_chars = count(c.max_body_chars);
+  out.pages = {count(c.history_first_page), count(c.history_page), count(c.history_max_page)};
+  out.sync_page = count(c.sync_page);
+  out.sync_max = count(c.sync_max_messages);
+  out.pending_ttl_s = c.pending_expiry;
+  out.pending_purge_interval = ms(std::max(c.pending_purge_interval, 0.01));
+  out.notifications_max_chats = count(c.notifications_max_chats);
+  return out;
+}
+
 net::session_settings
 to_session_settings(sidecar_config const& c)
 {

@@ -62,6 +62,17 @@ struct sidecar_config {
   bool permessage_deflate = false;
   std::int64_t deflate_window_bits = 10;
   double drain_deadline = 10;
+
+  // messaging
+  std::int64_t max_body_chars = 4096;
+  std::int64_t history_first_page = 50;
+  std::int64_t history_page = 20;
+  std::int64_t history_max_page = 100;
+  std::int64_t sync_page = 200;
+  std::int64_t sync_max_messages = 1000;
+  double pending_expiry = 7 * 86400;
+  double pending_purge_interval = 3600;
+  std::int64_t notifications_max_chats = 1000;
 };
 
 }  // namespace tandem::app

@@ -2,6 +2,8 @@
 // channel (dropped and counted when that socket has just gone).
 #include "net/io_worker.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "net/websocket_session.hpp"
 
 namespace tandem::net {
@@ -12,18 +14,37 @@ io_worker::io_worker(process_state& shared, layer::layer_config layer_config, st
       layer{layer::channel_layer::create(ioc.get_executor(), std::move(layer_config))},
       pool{ioc.get_executor(), std::move(pool_config)},
       tables{pool, table_names},
-      verifier{shared.sessions, tables}
+      messages{pool},
+      verifier{shared.sessions, tables},
+      chat{messages, pool, *layer, shared.messaging, metrics}
 {
 }
 
 void
-io_worker::start()
+io_worker::start(bool housekeeping)
 {
   layer->start([this](std::string const& channel, layer::message const& msg) {
     if (auto session = hub.find(channel)) session->deliver(msg);
     else metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
   });
   asio::co_spawn(ioc, publish_stats(), asio::detached);
+  if (housekeeping) asio::co_spawn(ioc, purge_pending(), asio::detached);
+}
+
+awaitable<void>
+io_worker::purge_pending()
+{
+  // Several processes may purge at once; DELETE ... WHERE expires_at < now() is idempotent.
+  for (;;) {
+    purge_timer_.expires_after(process.messaging.pending_purge_interval);
+    error_code ec;
+    co_await purge_timer_.async_wait(as_value(ec));
+    if (ec) co_return;
+    if (auto const purged = co_await messages.purge_expired_pending()) {
+      metrics.pending_purged.fetch_add(static_cast<std::uint64_t>(*purged), std::memory_order_relaxed);
+      if (*purged > 0) spdlog::info("event=pending_purged count={}", *purged);
+    }
+  }
 }
 
 awaitable<void>
@@ -53,6 +74,7 @@ void
 io_worker::stop()
 {
   publish_timer_.cancel();
+  purge_timer_.cancel();
   layer->stop();
   pool.close();
 }

@@ -11,7 +11,9 @@
 #include "net/session_verifier.hpp"
 #include "net/websocket_hub.hpp"
 #include "ops/metrics.hpp"
+#include "service/messaging.hpp"
 #include "store/django_tables.hpp"
+#include "store/message_store.hpp"
 #include "store/pg_pool.hpp"
 
 namespace tandem::net {
@@ -20,8 +22,9 @@ struct io_worker {
   io_worker(process_state& shared, layer::layer_config layer_config, store::pg_pool_config pool_config,
             store::table_names const& tables);
 
-  /// Starts the layer; its messages go to the hub's sockets.
-  void start();
+  /// Starts the layer; its messages go to the hub's sockets. One worker per process also runs
+  /// the housekeeping (purging expired pending deliveries).
+  void start(bool housekeeping);
   /// Asks every socket to close with `code` after flushing what is queued.
   void close_all(std::uint16_t code);
   void stop();
@@ -31,14 +34,18 @@ struct io_worker {
   std::shared_ptr<layer::channel_layer> layer;
   store::pg_pool pool;
   store::django_tables tables;
+  store::message_store messages;
   session_verifier verifier;
   websocket_hub hub;
   ops::thread_metrics metrics;
+  service::messaging chat;
 
  private:
   /// Copies layer and pool state into `metrics` once a second (see ops::thread_metrics).
   awaitable<void> publish_stats();
+  awaitable<void> purge_pending();
   asio::steady_timer publish_timer_{ioc};
+  asio::steady_timer purge_timer_{ioc};
 };
 
 }  // namespace tandem::net

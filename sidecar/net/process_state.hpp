@@ -10,11 +10,13 @@
 #include "net/server_settings.hpp"
 #include "net/session_verifier.hpp"
 #include "ops/metrics.hpp"
+#include "service/messaging_settings.hpp"
 
 namespace tandem::net {
 
 struct process_state {
   server_settings settings;
+  service::messaging_settings messaging;
   session_settings sessions;
   auth::origin_policy origins;
   connection_limits limits;

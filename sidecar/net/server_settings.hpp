@@ -22,8 +22,6 @@ struct server_settings {
   bool permessage_deflate = false;
   int deflate_window_bits = 10;
   std::string bridge_channel = "tandem.bridge";
-  std::string chat_group_prefix = "chat_";
-  std::string user_group_prefix = "user_";
   bool admin_on_main_port = true;
 };
 

@@ -95,7 +95,7 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
 
   asio::co_spawn(ws_.get_executor(), write_loop(self), asio::detached);
   if (!co_await join_groups()) {
-    close_soon(websocket::close_code::try_again_later, "channel layer unavailable");
+    close_soon(websocket::close_code::try_again_later, "groups could not be joined");
   } else {
     enqueue(protocol::hello_frame({identity_.user_id, identity_.chat_id, identity_.connection_id,
                                    std::chrono::duration<double>(settings.ping_interval).count()}));
@@ -109,10 +109,9 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
 awaitable<bool>
 websocket_session::join_groups()
 {
-  auto const& settings = worker_.process.settings;
-  std::vector<std::string> groups{settings.user_group_prefix + std::to_string(identity_.user_id)};
-  if (identity_.chat_id) groups.push_back(settings.chat_group_prefix + std::to_string(*identity_.chat_id));
-  for (auto const& group : groups) {
+  auto const groups = co_await groups_to_join();
+  if (!groups) co_return false;
+  for (auto const& group : *groups) {
     auto const status = co_await worker_.layer->group_add(group, channel_);
     if (status != layer::send_status::ok) {
       spdlog::warn("event=group_add_failed conn={} group={} status={}", identity_.connection_id, group,
@@ -153,6 +152,9 @@ websocket_session::read_loop()
 awaitable<void>
 websocket_session::handle_text(std::string text)
 {
+  // Parsed before the rate check so a refused "send" names its client_id: the client then
+  // knows which message to retry after retry_after.
+  auto parsed = protocol::parse_client_frame(text);
   auto const now = steady_ms();
   if (!bucket_.try_take(now)) {
     if (++refused_in_a_row_ >= flood_disconnect_after) {
@@ -160,17 +162,20 @@ websocket_session::handle_text(std::string text)
       co_return;
     }
     auto const wait_s = static_cast<double>(bucket_.wait_ms(now)) / 1000.0;
-    send_error(core::error_code::rate_limited, {}, std::nullopt, wait_s);
+    send_error(core::error_code::rate_limited, {}, parsed.ref, wait_s);
     co_return;
   }
   refused_in_a_row_ = 0;
-  auto parsed = protocol::parse_client_frame(text);
   if (!parsed.frame) {
     send_error(parsed.error, parsed.detail, parsed.ref);
     co_return;
   }
   if (parsed.frame->type == "ping") {
     enqueue(protocol::pong_frame(parsed.frame->ref));
+    co_return;
+  }
+  if (protocol::is_chat_request_type(parsed.frame->type)) {
+    co_await handle_chat(*parsed.frame);
     co_return;
   }
   co_await forward_to_bridge(parsed.frame->type, std::move(text));
@@ -212,7 +217,10 @@ websocket_session::deliver(layer::message const& event)
   if (!open_ || close_code_) return;
   auto const action = protocol::event_to_action(event);
   switch (action.what) {
-    case protocol::event_action::kind::send_text: enqueue(action.text); break;
+    case protocol::event_action::kind::send_text:
+      if (held_for_sync(event, action.text)) break;
+      enqueue(action.text);
+      break;
     case protocol::event_action::kind::close: close_soon(action.close_code, "closed by the server application"); break;
     case protocol::event_action::kind::drop:
       worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);

@@ -19,7 +19,10 @@
 #include "core/error.hpp"
 #include "core/token_bucket.hpp"
 #include "layer/message.hpp"
+#include "protocol/chat_requests.hpp"
+#include "protocol/client_frames.hpp"
 #include "protocol/route.hpp"
+#include "protocol/sync_gate.hpp"
 
 namespace tandem::net {
 
@@ -55,8 +58,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   awaitable<void> recheck_loop(std::shared_ptr<websocket_session> self);
   awaitable<void> handle_text(std::string text);
   awaitable<void> forward_to_bridge(std::string const& type, std::string text);
+  /// send, delivered, read, sync, history (websocket_session_chat.cpp).
+  awaitable<void> handle_chat(protocol::client_frame const& frame);
+  awaitable<void> handle_sync(protocol::sync_request const& request);
   awaitable<bool> join_groups();
+  /// The groups this socket belongs in: the user's, and its chat's (or, for
+  /// /ws/notifications/, every chat of the user's); nullopt when the database cannot say.
+  awaitable<std::optional<std::vector<std::string>>> groups_to_join();
   void enqueue(std::string frame);
+  /// True when `frame` (a live chat message) waits for this socket's sync of its chat.
+  bool held_for_sync(layer::message const& event, std::string const& frame);
   void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
                   std::optional<double> retry_after_s = std::nullopt);
   void wake_writer();
@@ -74,6 +85,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   asio::steady_timer recheck_timer_;
   asio::steady_timer close_deadline_;
   core::token_bucket bucket_;
+  protocol::sync_gate sync_gate_;
   int refused_in_a_row_ = 0;
   int missed_pongs_ = 0;
   bool ping_due_ = false;

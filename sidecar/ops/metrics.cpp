@@ -73,6 +73,12 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, bool draini
          sum(threads, [](auto const& t) -> auto const& { return t.layer_events_dropped; }));
   simple("tandem_bridge_forwards_total", "counter", "Client frames forwarded to the bridge channel.",
          sum(threads, [](auto const& t) -> auto const& { return t.bridge_forwards; }));
+  simple("tandem_chat_messages_stored_total", "counter", "Chat messages persisted (resends not counted).",
+         sum(threads, [](auto const& t) -> auto const& { return t.chat_messages_stored; }));
+  simple("tandem_chat_receipts_applied_total", "counter", "Delivered/read receipts that advanced a marker.",
+         sum(threads, [](auto const& t) -> auto const& { return t.chat_receipts_applied; }));
+  simple("tandem_pending_purged_total", "counter", "Expired pending-delivery entries deleted.",
+         sum(threads, [](auto const& t) -> auto const& { return t.pending_purged; }));
 
   header(out, "tandem_errors_total", "counter", "Error frames sent, by code.");
   for (std::size_t i = 0; i < all_error_codes.size(); ++i)

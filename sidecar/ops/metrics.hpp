@@ -36,6 +36,9 @@ struct thread_metrics {
   counter slow_reader_closes{0};  // sockets closed because their outbound queue overflowed
   counter layer_events_dropped{0};
   counter bridge_forwards{0};
+  counter chat_messages_stored{0};   // new messages persisted (resends not counted)
+  counter chat_receipts_applied{0};  // receipts that advanced a marker
+  counter pending_purged{0};         // expired pending-delivery entries deleted
   std::array<counter, all_error_codes.size()> errors{};
   std::array<counter, refusal_statuses.size()> refusals{};
   std::array<counter, latency_buckets.size()> layer_latency_buckets{};  // non-cumulative

@@ -64,6 +64,8 @@ event_to_action(json const& event)
     return {event_action::kind::send_text, text->get<std::string>(), 0};
   }
   if (type == "chat.message") return renamed(event, "message");
+  if (type == "chat.status") return renamed(event, "status");
+  if (type == "chat.receipt") return renamed(event, "receipt");
   if (type == "notification") return renamed(event, "notification");
   if (type == "tandem.disconnect") {
     auto const code = event.find("code");

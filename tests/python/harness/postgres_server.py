@@ -62,6 +62,7 @@ class PostgresServer:
         self.socket_dir = self.directory / "sockets"
         self.log = self.directory / "postgres.log"
         self.running = False
+        self.options = ""
 
     def _run(self, *command: str | Path) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
@@ -101,19 +102,38 @@ class PostgresServer:
         )
         self.port = free_port()
         # Durability settings off: a test cluster is thrown away, speed matters more.
-        options = (
+        self.options = (
             f"-c listen_addresses={self.host} -p {self.port} -k {self.socket_dir} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run(
-            self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "30", "start"
-        )
-        self.running = True
+        self.resume()
         # An ordinary role, as a site would use: it owns its database and may create the test
         # databases pytest-django makes, but is no superuser.
         literal = "'" + self.password.replace("'", "''") + "'"
         self.psql(f'CREATE ROLE "{self.user}" LOGIN CREATEDB PASSWORD {literal}')
         self.psql(f'CREATE DATABASE "{self.dbname}" OWNER "{self.user}"')
+
+    def pause(self) -> None:
+        """Stops the server but keeps its data: resume() brings it back on the same port (an
+        outage, as clients see one)."""
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+        self.running = False
+
+    def resume(self) -> None:
+        self._run(
+            self.bin / "pg_ctl",
+            "-D",
+            self.data,
+            "-l",
+            self.log,
+            "-o",
+            self.options,
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
+        self.running = True
 
     def psql(self, sql: str, dbname: str = "postgres") -> None:
         """Runs SQL as the superuser over the Unix socket."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.views import LoginView
-from django.urls import path
+from django.urls import include, path
 
 from testproject.views import notify
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("notify/<int:user_id>/", notify, name="notify"),
     path("admin/", admin.site.urls),
+    path("tandem/", include("tandem.urls")),
 ]

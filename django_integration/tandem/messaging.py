@@ -1,0 +1,250 @@
+"""Messaging from Django: the same operations the sidecar offers over sockets (send, receipts,
+history, missed messages, message info), for the HTTP fallback views and for site code.
+
+Writes call the SQL functions the sidecar calls (tandem/sql/messaging_v1.sql), and the events
+they publish on the channel layer are the sidecar's (tandem.events), so a message sent here
+reaches every socket on every sidecar process exactly as one sent over a socket does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import tandem_core
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+from tandem import events
+from tandem.events import StoredMessage
+
+# The sidecar's defaults (docs/configuration.md); the HTTP views page the same way.
+HISTORY_FIRST_PAGE = 50
+HISTORY_PAGE = 20
+HISTORY_MAX_PAGE = 100
+SYNC_MAX_MESSAGES = 1000
+PENDING_EXPIRY_S = 7 * 86400.0
+CHAT_GROUP = "chat_{}"
+USER_GROUP = "user_{}"
+LIMITS = tandem_core.FrameLimits()
+
+
+class MessagingError(Exception):
+    """A request the rules refuse: a typed error code naming the bad field."""
+
+    def __init__(self, code: tandem_core.ErrorCode, field: str = "") -> None:
+        super().__init__(f"{tandem_core.error_name(code)}: {field}")
+        self.code = code
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ReceiptOutcome:
+    changed: bool
+    before: tandem_core.ReceiptMarker
+    after: tandem_core.ReceiptMarker
+    at: int
+
+
+def to_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _group_send(group: str, event: dict[str, Any]) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, event)
+
+
+def _markers(chat_id: int) -> tuple[list[tuple[int, tandem_core.ReceiptMarker]], int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq FROM tandem_chatmember m "
+            "JOIN tandem_chat c ON c.id = m.chat_id WHERE m.chat_id = %s",
+            [chat_id],
+        )
+        rows = cursor.fetchall()
+    members = [(user, tandem_core.ReceiptMarker(delivered_upto=d, read_upto=r)) for user, d, r, _ in rows]
+    return members, (rows[0][3] if rows else 0)
+
+
+def _member_view(chat_id: int, user_id: int) -> tuple[tandem_core.ReceiptMarker, int]:
+    """The viewer's own messages as the others have them, and the chat's newest seq; refuses
+    non-members."""
+    members, last_seq = _markers(chat_id)
+    if all(user != user_id for user, _ in members):
+        raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
+    return tandem_core.sender_view(members, user_id, last_seq), last_seq
+
+
+def _rows_to_messages(rows: list[tuple[Any, ...]]) -> list[StoredMessage]:
+    return [StoredMessage(r[0], r[1], r[2], r[3], r[4], r[5], to_ms(r[6])) for r in rows]
+
+
+def send_message(*, chat_id: int, sender_id: int, client_id: str, body: str) -> tuple[StoredMessage, bool]:
+    """Stores a message (or finds the one this client_id stored before) and, when new,
+    publishes it to the chat's group. Returns (message, duplicate)."""
+    error = tandem_core.validate_send(chat_id, client_id, body, LIMITS)
+    if error is not None:
+        raise MessagingError(error.code, error.field)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT outcome, message_id, message_chat, message_seq, message_created_at, message_body "
+            "FROM tandem_send_message(%s, %s, %s, %s, %s)",
+            [chat_id, sender_id, client_id, body, PENDING_EXPIRY_S],
+        )
+        outcome, message_id, chat, seq, created_at, stored_body = cursor.fetchone()
+    if outcome == "forbidden":
+        raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
+    message = StoredMessage(message_id, chat, seq, sender_id, client_id, stored_body, to_ms(created_at))
+    duplicate = outcome == "duplicate"
+    if not duplicate:
+        # After commit: a socket must never hear of a row that a rollback could still undo.
+        transaction.on_commit(
+            lambda: _group_send(CHAT_GROUP.format(chat), events.chat_message_event(message))
+        )
+    return message, duplicate
+
+
+def apply_receipt(*, chat_id: int, user_id: int, kind: tandem_core.ReceiptKind, upto: int) -> ReceiptOutcome:
+    """'kind up to seq' for one member: stored once, then the reader's other tabs and the
+    senders whose ticks moved are told (nothing is sent for a repeat)."""
+    if upto <= 0:
+        raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "upto")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, receipt_at "
+            "FROM tandem_apply_receipt(%s, %s, %s::smallint, %s)",
+            [chat_id, user_id, int(kind), upto],
+        )
+        outcome, changed, old_d, old_r, new_d, new_r, at = cursor.fetchone()
+    if outcome == "forbidden":
+        raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
+    result = ReceiptOutcome(
+        changed,
+        tandem_core.ReceiptMarker(delivered_upto=old_d, read_upto=old_r),
+        tandem_core.ReceiptMarker(delivered_upto=new_d, read_upto=new_r),
+        to_ms(at),
+    )
+    if changed:
+        transaction.on_commit(lambda: _tell(chat_id, user_id, result))
+    return result
+
+
+def _tell(chat_id: int, reader: int, result: ReceiptOutcome) -> None:
+    before, after = result.before, result.after
+    for kind, was, now in (
+        (tandem_core.ReceiptKind.DELIVERED, before.delivered_upto, after.delivered_upto),
+        (tandem_core.ReceiptKind.READ, before.read_upto, after.read_upto),
+    ):
+        if now > was:
+            _group_send(
+                USER_GROUP.format(reader), events.chat_receipt_event(chat_id, reader, kind, now, result.at)
+            )
+    low = min(before.delivered_upto, before.read_upto)
+    high = max(after.delivered_upto, after.read_upto)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT sender_id FROM tandem_message WHERE chat_id = %s AND seq > %s AND seq <= %s",
+            [chat_id, low, high],
+        )
+        senders = [row[0] for row in cursor.fetchall()]
+    members, _ = _markers(chat_id)
+    for news in tandem_core.receipt_news(members, reader, before, senders):
+        _group_send(
+            USER_GROUP.format(news.sender_id),
+            events.chat_status_event(chat_id, news.kind, news.upto, result.at),
+        )
+
+
+def history(
+    *, chat_id: int, viewer_id: int, before: int | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """The history frame: the newest page (or the page before seq `before`), oldest first."""
+    size = limit if limit is not None else (HISTORY_PAGE if before is not None else HISTORY_FIRST_PAGE)
+    if not 0 < size <= HISTORY_MAX_PAGE:
+        raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "limit")
+    if before is not None and before <= 0:
+        raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "before")
+    view, _ = _member_view(chat_id, viewer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, chat_id, seq, sender_id, client_id, body, created_at FROM tandem_message "
+            "WHERE chat_id = %s AND seq < %s ORDER BY seq DESC LIMIT %s",
+            [chat_id, before if before is not None else 2**62, size + 1],
+        )
+        rows = cursor.fetchall()
+    has_more = len(rows) > size
+    messages = _rows_to_messages(list(reversed(rows[:size])))
+    return events.history_frame(
+        chat=chat_id, before=before, has_more=has_more, messages=messages, viewer=viewer_id, view=view
+    )
+
+
+def missed(*, chat_id: int, viewer_id: int, after: int) -> dict[str, Any]:
+    """The sync frame for messages after seq `after`: the whole gap, or reload when it is
+    larger than SYNC_MAX_MESSAGES; never a part of it."""
+    if after < 0:
+        raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "after")
+    view, last_seq = _member_view(chat_id, viewer_id)
+    reload = last_seq - after > SYNC_MAX_MESSAGES
+    messages: list[StoredMessage] = []
+    if not reload:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, chat_id, seq, sender_id, client_id, body, created_at FROM tandem_message "
+                "WHERE chat_id = %s AND seq > %s AND seq <= %s ORDER BY seq",
+                [chat_id, after, last_seq],
+            )
+            messages = _rows_to_messages(cursor.fetchall())
+    return events.sync_frame(
+        chat=chat_id,
+        after=after,
+        last_seq=last_seq,
+        more=False,
+        reload=reload,
+        messages=messages,
+        viewer=viewer_id,
+        view=view,
+    )
+
+
+def message_info(*, chat_id: int, viewer_id: int, seq: int) -> dict[str, Any]:
+    """Per-member detail of one message ("message info"): when it reached and was read by each
+    other member, from the receipt log (the first advance that covered it)."""
+    _member_view(chat_id, viewer_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sender_id FROM tandem_message WHERE chat_id = %s AND seq = %s", [chat_id, seq])
+        row = cursor.fetchone()
+        if row is None:
+            raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "seq")
+        sender = row[0]
+        cursor.execute(
+            "SELECT m.user_id, "
+            "(SELECT min(e.at) FROM tandem_receiptevent e WHERE e.chat_id = m.chat_id AND e.user_id = m.user_id "
+            " AND e.kind = 0 AND e.upto_seq >= %s), "
+            "(SELECT min(e.at) FROM tandem_receiptevent e WHERE e.chat_id = m.chat_id AND e.user_id = m.user_id "
+            " AND e.kind = 1 AND e.upto_seq >= %s) "
+            "FROM tandem_chatmember m WHERE m.chat_id = %s AND m.user_id <> %s ORDER BY m.user_id",
+            [seq, seq, chat_id, sender],
+        )
+        members = [
+            {
+                "user": user,
+                "delivered_at": to_ms(delivered) if delivered else None,
+                "read_at": to_ms(read) if read else None,
+            }
+            for user, delivered, read in cursor.fetchall()
+        ]
+    markers, last_seq = _markers(chat_id)
+    status = tandem_core.tick_name(
+        tandem_core.tick_for(tandem_core.sender_view(markers, sender, last_seq), seq)
+    )
+    return {
+        "type": "message_info",
+        "chat": chat_id,
+        "seq": seq,
+        "sender": sender,
+        "status": status,
+        "members": members,
+    }

@@ -1,0 +1,16 @@
+"""The Django app's JSON endpoints; include them under any prefix, e.g.
+`path("tandem/", include("tandem.urls"))`."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from tandem import views
+
+app_name = "tandem"
+
+urlpatterns = [
+    path("api/chats/<int:chat_id>/messages/", views.messages_view, name="messages"),
+    path("api/chats/<int:chat_id>/receipts/", views.receipts_view, name="receipts"),
+    path("api/chats/<int:chat_id>/messages/<int:seq>/info/", views.message_info_view, name="message-info"),
+]

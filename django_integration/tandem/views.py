@@ -1,0 +1,142 @@
+"""HTTP fallback and history: the socket's messaging frames as JSON views, for clients whose
+socket is down and for pages that render history. Same shapes as the frames (docs/protocol.md,
+"HTTP fallback"); errors are the error frame with a matching HTTP status."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import tandem_core
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tandem import messaging
+from tandem.messaging import MessagingError
+
+RETRY_AFTER_S = 1
+
+
+def error_response(code: tandem_core.ErrorCode, field: str = "") -> JsonResponse:
+    message = tandem_core.error_message(code) + (f" ({field})" if field else "")
+    frame: dict[str, Any] = {
+        "type": "error",
+        "code": tandem_core.error_name(code),
+        "number": int(code),
+        "message": message,
+    }
+    if code == tandem_core.ErrorCode.UNAUTHENTICATED:
+        status = 401
+    elif code == tandem_core.ErrorCode.FORBIDDEN:
+        status = 403
+    elif tandem_core.is_retryable(code):
+        frame["retry_after"] = RETRY_AFTER_S
+        status = 503
+    else:
+        status = 400
+    response = JsonResponse(frame, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+View = Callable[..., HttpResponse]
+
+
+def api_view(view: View) -> View:
+    """JSON in, JSON out: 401 instead of a login redirect, typed errors, 503 when the database
+    cannot be asked (the client keeps the message in its outbox and retries)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return error_response(tandem_core.ErrorCode.UNAUTHENTICATED)
+        try:
+            return view(request, *args, **kwargs)
+        except MessagingError as refused:
+            return error_response(refused.code, refused.field)
+        except DatabaseError:
+            return error_response(tandem_core.ErrorCode.STORE_UNAVAILABLE)
+
+    return wrapper
+
+
+def json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise MessagingError(tandem_core.ErrorCode.BAD_FRAME) from None
+    if not isinstance(body, dict):
+        raise MessagingError(tandem_core.ErrorCode.BAD_FRAME)
+    return body
+
+
+def int_param(value: Any, field: str, code: tandem_core.ErrorCode) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise MessagingError(code, field)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise MessagingError(code, field) from None
+
+
+def str_field(body: dict[str, Any], field: str, code: tandem_core.ErrorCode) -> str:
+    if body.get(field) is None:
+        raise MessagingError(tandem_core.ErrorCode.MISSING_FIELD, field)
+    if not isinstance(body[field], str):
+        raise MessagingError(code, field)
+    return body[field]
+
+
+@require_http_methods(["GET", "POST"])
+@api_view
+def messages_view(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """GET: history (?before=SEQ&limit=N) or missed messages (?after=SEQ). POST: send
+    ({"client_id", "body"}); answers the ack frame, 201 when stored now, 200 for a resend."""
+    if request.method == "POST":
+        body = json_body(request)
+        message, duplicate = messaging.send_message(
+            chat_id=chat_id,
+            sender_id=request.user.pk,
+            client_id=str_field(body, "client_id", tandem_core.ErrorCode.CLIENT_ID_INVALID),
+            body=str_field(body, "body", tandem_core.ErrorCode.INVALID_FIELD),
+        )
+        return JsonResponse(messaging.events.ack_frame(message, duplicate), status=200 if duplicate else 201)
+    after = int_param(request.GET.get("after"), "after", tandem_core.ErrorCode.MESSAGE_ID_INVALID)
+    if after is not None:
+        return JsonResponse(messaging.missed(chat_id=chat_id, viewer_id=request.user.pk, after=after))
+    before = int_param(request.GET.get("before"), "before", tandem_core.ErrorCode.MESSAGE_ID_INVALID)
+    limit = int_param(request.GET.get("limit"), "limit", tandem_core.ErrorCode.INVALID_FIELD)
+    return JsonResponse(
+        messaging.history(chat_id=chat_id, viewer_id=request.user.pk, before=before, limit=limit)
+    )
+
+
+RECEIPT_KINDS = {"delivered": tandem_core.ReceiptKind.DELIVERED, "read": tandem_core.ReceiptKind.READ}
+
+
+@require_POST
+@api_view
+def receipts_view(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """POST {"kind": "delivered"|"read", "upto": SEQ}: 204, whether or not it said anything new."""
+    body = json_body(request)
+    kind = RECEIPT_KINDS.get(str_field(body, "kind", tandem_core.ErrorCode.INVALID_FIELD))
+    if kind is None:
+        raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "kind")
+    upto = int_param(body.get("upto"), "upto", tandem_core.ErrorCode.MESSAGE_ID_INVALID)
+    if upto is None:
+        raise MessagingError(tandem_core.ErrorCode.MISSING_FIELD, "upto")
+    messaging.apply_receipt(chat_id=chat_id, user_id=request.user.pk, kind=kind, upto=upto)
+    return HttpResponse(status=204)
+
+
+@require_GET
+@api_view
+def message_info_view(request: HttpRequest, chat_id: int, seq: int) -> HttpResponse:
+    """Who a message reached and who read it, and when (the "message info" screen)."""
+    return JsonResponse(messaging.message_info(chat_id=chat_id, viewer_id=request.user.pk, seq=seq))

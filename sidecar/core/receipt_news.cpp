@@ -1,0 +1,60 @@
+// Minimums over "everyone but the sender", once with the reader's old marker and once with its
+// new one; the difference is the news.
+#include "core/receipt_news.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace tandem::core {
+
+namespace {
+
+receipt_marker
+lowest_of_others(std::span<member_marker const> members, std::int64_t sender_id, std::int64_t reader,
+                 receipt_marker const* reader_marker, bool* anyone)
+{
+  constexpr seq_t none = std::numeric_limits<seq_t>::max();
+  receipt_marker lowest{none, none};
+  *anyone = false;
+  for (auto const& m : members) {
+    if (m.user_id == sender_id) continue;
+    auto const& marker = (reader_marker && m.user_id == reader) ? *reader_marker : m.marker;
+    lowest.delivered_upto = std::min(lowest.delivered_upto, marker.delivered_upto);
+    lowest.read_upto = std::min(lowest.read_upto, marker.read_upto);
+    *anyone = true;
+  }
+  return lowest;
+}
+
+}  // namespace
+
+receipt_marker
+sender_view(std::span<member_marker const> members, std::int64_t sender_id, seq_t last_seq) noexcept
+{
+  bool anyone = false;
+  auto const lowest = lowest_of_others(members, sender_id, 0, nullptr, &anyone);
+  if (!anyone) return {last_seq, last_seq};
+  return lowest;
+}
+
+std::vector<status_news>
+receipt_news(std::span<member_marker const> members_after, std::int64_t reader, receipt_marker before,
+             std::span<std::int64_t const> senders)
+{
+  std::vector<status_news> news;
+  std::vector<std::int64_t> seen;
+  for (auto const sender : senders) {
+    if (sender == reader || std::find(seen.begin(), seen.end(), sender) != seen.end()) continue;
+    seen.push_back(sender);
+    bool anyone = false;
+    auto const was = lowest_of_others(members_after, sender, reader, &before, &anyone);
+    auto const now = lowest_of_others(members_after, sender, reader, nullptr, &anyone);
+    if (!anyone) continue;
+    if (now.delivered_upto > was.delivered_upto)
+      news.push_back({sender, receipt_kind::delivered, now.delivered_upto});
+    if (now.read_upto > was.read_upto) news.push_back({sender, receipt_kind::read, now.read_upto});
+  }
+  return news;
+}
+
+}  // namespace tandem::core

@@ -1,0 +1,39 @@
+// Who hears about a receipt: when one member's marker advances, each sender of a message in the
+// advanced range may see their ticks move. A sender's messages are delivered (read) up to the
+// lowest marker among the chat's other members, so news exists only when that minimum moved.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/receipt_marker.hpp"
+
+namespace tandem::core {
+
+struct member_marker {
+  std::int64_t user_id = 0;
+  receipt_marker marker;
+};
+
+/// "Your messages in this chat are now `kind` up to `upto`", for one sender.
+struct status_news {
+  std::int64_t sender_id = 0;
+  receipt_kind kind = receipt_kind::delivered;
+  seq_t upto = 0;
+
+  bool operator==(status_news const&) const = default;
+};
+
+/// The sender's view of a chat: their messages are delivered/read up to these seqs (the
+/// least advanced other member; with nobody else, up to everything: `last_seq`).
+receipt_marker sender_view(std::span<member_marker const> members, std::int64_t sender_id, seq_t last_seq) noexcept;
+
+/// News after `reader`'s marker went from `before` to the one in `members_after`, for each of
+/// `senders` (the reader itself is skipped). Delivered news comes before read news; a sender
+/// whose minimum did not move gets nothing, so group members reading one by one tell the
+/// sender only when the last of them has read.
+std::vector<status_news> receipt_news(std::span<member_marker const> members_after, std::int64_t reader,
+                                      receipt_marker before, std::span<std::int64_t const> senders);
+
+}  // namespace tandem::core

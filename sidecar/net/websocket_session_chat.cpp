@@ -1,0 +1,79 @@
+// The socket's messaging frames (docs/protocol.md, "Messaging"): each is decoded, handed to the
+// worker's messaging use cases, and answered on this socket; the rest of the session (queue,
+// pings, close) is in websocket_session.cpp.
+#include <spdlog/spdlog.h>
+
+#include "net/io_worker.hpp"
+#include "net/websocket_session.hpp"
+#include "protocol/chat_requests.hpp"
+
+namespace tandem::net {
+
+awaitable<std::optional<std::vector<std::string>>>
+websocket_session::groups_to_join()
+{
+  auto const& messaging = worker_.process.messaging;
+  std::vector<std::string> groups{messaging.user_group_prefix + std::to_string(identity_.user_id)};
+  if (identity_.chat_id) {
+    groups.push_back(messaging.chat_group_prefix + std::to_string(*identity_.chat_id));
+    co_return groups;
+  }
+  // /ws/notifications/ hears every chat of the user's, so one group_send per chat reaches
+  // chat pages and chat lists alike.
+  auto const chats = co_await worker_.messages.chats_of(identity_.user_id, messaging.notifications_max_chats);
+  if (chats.status != store::store_status::ok) {
+    spdlog::warn("event=chats_lookup_failed conn={} error=\"{}\"", identity_.connection_id, chats.error);
+    co_return std::nullopt;
+  }
+  for (auto const chat : chats.ids) groups.push_back(messaging.chat_group_prefix + std::to_string(chat));
+  co_return groups;
+}
+
+awaitable<void>
+websocket_session::handle_chat(protocol::client_frame const& frame)
+{
+  auto const& settings = worker_.process.messaging;
+  auto parsed = protocol::parse_chat_request(frame.body, identity_.chat_id, settings.limits, settings.pages);
+  if (!parsed.request) {
+    send_error(parsed.error.code, parsed.error.field, frame.ref);
+    co_return;
+  }
+  auto const user = identity_.user_id;
+  auto& chat = worker_.chat;
+  if (auto const* send = std::get_if<protocol::send_request>(&*parsed.request)) {
+    auto const out = co_await chat.send(user, *send);
+    enqueue(out.reply);  // the ack first: one grey tick as soon as the row is stored
+    if (out.publish) co_await chat.publish(*out.publish);
+  } else if (auto const* receipt = std::get_if<protocol::receipt_request>(&*parsed.request)) {
+    if (auto error = co_await chat.receipt(user, *receipt)) enqueue(std::move(*error));
+  } else if (auto const* sync = std::get_if<protocol::sync_request>(&*parsed.request)) {
+    co_await handle_sync(*sync);
+  } else if (auto const* history = std::get_if<protocol::history_request>(&*parsed.request)) {
+    enqueue(co_await chat.history(user, *history));
+  }
+}
+
+awaitable<void>
+websocket_session::handle_sync(protocol::sync_request const& request)
+{
+  // The socket already belongs to the chat's group (joined before hello), so whatever commits
+  // after the sync's read arrives live; the gate holds those until the sync has gone out.
+  sync_gate_.begin(request.chat);
+  auto out = co_await worker_.chat.sync(identity_.user_id, request);
+  for (auto& frame : out.frames) enqueue(std::move(frame));
+  for (auto& frame : sync_gate_.end(request.chat, out.covered_upto)) enqueue(std::move(frame));
+}
+
+bool
+websocket_session::held_for_sync(layer::message const& event, std::string const& frame)
+{
+  auto const type = event.find("type");
+  if (type == event.end() || *type != "chat.message") return false;
+  auto const chat = event.find("chat");
+  auto const seq = event.find("seq");
+  if (chat == event.end() || seq == event.end() || !chat->is_number_integer() || !seq->is_number_integer())
+    return false;
+  return !sync_gate_.admit(chat->get<std::int64_t>(), seq->get<std::int64_t>(), frame);
+}
+
+}  // namespace tandem::net

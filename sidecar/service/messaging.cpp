@@ -1,0 +1,179 @@
+// Every path ends in a frame for the asker: an ack, a page, nothing for a receipt, or a typed
+// error. Store outages become store_unavailable with retry_after (the breaker's remaining
+// open time), so clients back off instead of hammering a database that is down.
+#include "service/messaging.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/receipt_news.hpp"
+#include "protocol/chat_frames.hpp"
+#include "protocol/client_frames.hpp"
+
+namespace tandem::service {
+
+namespace {
+
+std::optional<std::string>
+no_ref()
+{
+  return std::nullopt;
+}
+
+}  // namespace
+
+messaging::messaging(store::message_store& store, store::pg_pool& pool, layer::channel_layer& layer,
+                     messaging_settings const& settings, ops::thread_metrics& metrics)
+    : store_{store}, pool_{pool}, layer_{layer}, settings_{settings}, metrics_{metrics}
+{
+}
+
+std::string
+messaging::store_error(store::store_status status, std::string_view what, std::string const& error,
+                       std::optional<std::string> const& ref)
+{
+  core::error_code code = core::error_code::internal;
+  std::optional<double> retry_after;
+  if (status == store::store_status::forbidden) {
+    code = core::error_code::forbidden;
+  } else if (status == store::store_status::unavailable) {
+    code = core::error_code::store_unavailable;
+    retry_after = std::max(pool_.retry_after_s(), 0.25);
+  } else {
+    spdlog::error("event=store_failed what={} error=\"{}\"", what, error.substr(0, error.find('\n')));
+  }
+  metrics_.count_error(code);
+  return protocol::error_frame(code, status == store::store_status::forbidden ? "chat" : std::string_view{}, ref,
+                               retry_after);
+}
+
+awaitable<send_outcome>
+messaging::send(std::int64_t user, protocol::send_request const& request)
+{
+  auto const sent = co_await store_.send(request.chat, user, request.client_id, request.body, settings_.pending_ttl_s);
+  if (sent.status != store::store_status::ok)
+    co_return send_outcome{store_error(sent.status, "send", sent.error, request.client_id), std::nullopt};
+  metrics_.chat_messages_stored.fetch_add(sent.duplicate ? 0 : 1, std::memory_order_relaxed);
+  send_outcome out{protocol::ack_frame(sent.message, sent.duplicate), std::nullopt};
+  // A duplicate was published when it was first stored; recipients that missed it sync.
+  if (!sent.duplicate) out.publish = sent.message;
+  co_return out;
+}
+
+awaitable<void>
+messaging::publish(protocol::message_record const& message)
+{
+  auto const group = settings_.chat_group_prefix + std::to_string(message.chat);
+  auto const started = std::chrono::steady_clock::now();
+  auto const result = co_await layer_.group_send(group, protocol::chat_message_event(message));
+  metrics_.observe_layer_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (result.status != layer::send_status::ok) {
+    // Stored but not announced: recipients get it by sync on their next (re)connect.
+    metrics_.count_error(core::error_code::layer_unavailable);
+    spdlog::warn("event=publish_failed chat={} seq={} status={}", message.chat, message.seq,
+                 layer::send_status_name(result.status));
+  }
+}
+
+awaitable<std::optional<std::string>>
+messaging::receipt(std::int64_t user, protocol::receipt_request const& request)
+{
+  auto const applied = co_await store_.apply_receipt(request.chat, user, request.kind, request.upto);
+  if (applied.status != store::store_status::ok)
+    co_return store_error(applied.status, "receipt", applied.error, no_ref());
+  if (!applied.changed) co_return std::nullopt;  // a repeat says nothing new: send nothing
+  metrics_.chat_receipts_applied.fetch_add(1, std::memory_order_relaxed);
+  co_await tell_senders(user, request, applied);
+  co_return std::nullopt;
+}
+
+awaitable<void>
+messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& request,
+                        store::applied_receipt const& applied)
+{
+  auto const& before = applied.before;
+  auto const& after = applied.after;
+  // The reader's other tabs learn what it has read, whatever the senders hear.
+  for (auto const kind : {core::receipt_kind::delivered, core::receipt_kind::read}) {
+    auto const was = kind == core::receipt_kind::read ? before.read_upto : before.delivered_upto;
+    auto const now = kind == core::receipt_kind::read ? after.read_upto : after.delivered_upto;
+    if (now <= was) continue;
+    co_await layer_.group_send(settings_.user_group_prefix + std::to_string(reader),
+                               protocol::chat_receipt_event(request.chat, reader, kind, now, applied.at));
+  }
+  auto const lowest = std::min(before.delivered_upto, before.read_upto);
+  auto const highest = std::max(after.delivered_upto, after.read_upto);
+  auto const senders = co_await store_.senders_between(request.chat, lowest, highest);
+  auto const markers = co_await store_.markers(request.chat);
+  if (senders.status != store::store_status::ok || markers.status != store::store_status::ok) {
+    // The receipt is stored; senders see it on their next sync or history.
+    spdlog::warn("event=receipt_news_skipped chat={} error=\"{}{}\"", request.chat, senders.error, markers.error);
+    co_return;
+  }
+  for (auto const& news : core::receipt_news(markers.members, reader, before, senders.ids)) {
+    co_await layer_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
+                               protocol::chat_status_event(request.chat, news.kind, news.upto, applied.at));
+  }
+}
+
+awaitable<sync_outcome>
+messaging::sync(std::int64_t user, protocol::sync_request const& request)
+{
+  sync_outcome out;
+  auto const markers = co_await store_.markers(request.chat);
+  if (markers.status == store::store_status::ok && !markers.has_member(user)) {
+    out.frames.push_back(store_error(store::store_status::forbidden, "sync", {}, no_ref()));
+    co_return out;
+  }
+  if (markers.status != store::store_status::ok) {
+    out.frames.push_back(store_error(markers.status, "sync", markers.error, no_ref()));
+    co_return out;
+  }
+  auto const view = core::sender_view(markers.members, user, markers.last_seq);
+  protocol::sync_page page{request.chat, request.after, markers.last_seq, false, false};
+  // The gap is (after, last_seq]: every message in it has committed (seq is bumped in the
+  // same transaction as the insert), and anything newer reaches the socket live.
+  auto const gap = markers.last_seq > request.after ? markers.last_seq - request.after : 0;
+  if (static_cast<std::size_t>(gap) > settings_.sync_max) {
+    page.reload = true;
+    out.frames.push_back(protocol::sync_frame(page, {}, user, view));
+    out.covered_upto = markers.last_seq;
+    co_return out;
+  }
+  auto cursor = request.after;
+  do {
+    auto const rows = co_await store_.after(request.chat, cursor, markers.last_seq, settings_.sync_page);
+    if (rows.status != store::store_status::ok) {
+      // Never a silent partial answer: the pages already sent said more=true, this says why not.
+      out.frames.push_back(store_error(rows.status, "sync", rows.error, no_ref()));
+      co_return out;
+    }
+    page.after = cursor;
+    if (!rows.messages.empty()) cursor = rows.messages.back().seq;
+    page.more = !rows.messages.empty() && cursor < markers.last_seq;
+    out.frames.push_back(protocol::sync_frame(page, rows.messages, user, view));
+    if (rows.messages.empty()) break;
+  } while (page.more);
+  out.covered_upto = markers.last_seq;
+  co_return out;
+}
+
+awaitable<std::string>
+messaging::history(std::int64_t user, protocol::history_request const& request)
+{
+  auto const markers = co_await store_.markers(request.chat);
+  if (markers.status == store::store_status::ok && !markers.has_member(user))
+    co_return store_error(store::store_status::forbidden, "history", {}, no_ref());
+  if (markers.status != store::store_status::ok) co_return store_error(markers.status, "history", markers.error, no_ref());
+  // One more than asked tells whether an older page exists.
+  auto rows = co_await store_.before(request.chat, request.before, request.limit + 1);
+  if (rows.status != store::store_status::ok) co_return store_error(rows.status, "history", rows.error, no_ref());
+  bool const has_more = rows.messages.size() > request.limit;
+  if (has_more) rows.messages.erase(rows.messages.begin());
+  auto const view = core::sender_view(markers.members, user, markers.last_seq);
+  co_return protocol::history_frame({request.chat, request.before, has_more}, rows.messages, user, view);
+}
+
+}  // namespace tandem::service

@@ -1,0 +1,59 @@
+// The messaging use cases behind the socket frames: send (persist, ack, publish to the chat),
+// receipts (advance the marker, tell senders and the reader's other tabs), sync and history.
+// Each returns the frames for the asking socket; fan-out to others goes through the channel
+// layer, so it reaches sockets on every sidecar process and Python consumers alike.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asio/asio.hpp"
+#include "layer/channel_layer.hpp"
+#include "ops/metrics.hpp"
+#include "protocol/chat_requests.hpp"
+#include "service/messaging_settings.hpp"
+#include "store/message_store.hpp"
+#include "store/pg_pool.hpp"
+
+namespace tandem::service {
+
+struct send_outcome {
+  std::string reply;  // ack or error frame
+  std::optional<protocol::message_record> publish;  // set when newly stored: give it to publish()
+};
+
+struct sync_outcome {
+  std::vector<std::string> frames;  // sync pages, or one error frame
+  /// The newest seq the pages cover; live messages of the chat up to it are duplicates.
+  std::optional<core::seq_t> covered_upto;
+};
+
+class messaging {
+ public:
+  messaging(store::message_store& store, store::pg_pool& pool, layer::channel_layer& layer,
+            messaging_settings const& settings, ops::thread_metrics& metrics);
+
+  awaitable<send_outcome> send(std::int64_t user, protocol::send_request const& request);
+  /// The stored message to the chat's group (every participant's sockets, the sender's tabs).
+  awaitable<void> publish(protocol::message_record const& message);
+  /// An error frame, or nothing (the receipt needs no answer).
+  awaitable<std::optional<std::string>> receipt(std::int64_t user, protocol::receipt_request const& request);
+  awaitable<sync_outcome> sync(std::int64_t user, protocol::sync_request const& request);
+  awaitable<std::string> history(std::int64_t user, protocol::history_request const& request);
+
+ private:
+  std::string store_error(store::store_status status, std::string_view what, std::string const& error,
+                          std::optional<std::string> const& ref);
+  awaitable<void> tell_senders(std::int64_t reader, protocol::receipt_request const& request,
+                               store::applied_receipt const& applied);
+
+  store::message_store& store_;
+  store::pg_pool& pool_;
+  layer::channel_layer& layer_;
+  messaging_settings const& settings_;
+  ops::thread_metrics& metrics_;
+};
+
+}  // namespace tandem::service

@@ -1,0 +1,25 @@
+// What the messaging use cases are told at start-up (built from sidecar_config by the app).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "core/frame_rules.hpp"
+#include "protocol/chat_requests.hpp"
+
+namespace tandem::service {
+
+struct messaging_settings {
+  core::frame_limits limits;
+  protocol::history_limits pages;
+  std::size_t sync_page = 200;          // messages per sync frame
+  std::size_t sync_max = 1000;          // a larger gap is answered with reload instead
+  double pending_ttl_s = 7 * 86400.0;   // undelivered entries expire after this
+  std::chrono::milliseconds pending_purge_interval{3600 * 1000};  // how often expired ones are deleted
+  std::size_t notifications_max_chats = 1000;  // chat groups a /ws/notifications/ socket joins
+  std::string chat_group_prefix = "chat_";
+  std::string user_group_prefix = "user_";
+};
+
+}  // namespace tandem::service

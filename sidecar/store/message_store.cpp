@@ -1,0 +1,208 @@
+// SQL for messaging. Times leave the database as integer milliseconds since the epoch, the unit
+// of every frame; parameters are typed in the SQL so text parameters cannot change meaning.
+#include "store/message_store.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace tandem::store {
+
+namespace {
+
+std::int64_t
+to_int(std::string_view text)
+{
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+store_status
+failure_of(pg_outcome const& out)
+{
+  return out.unavailable ? store_status::unavailable : store_status::failed;
+}
+
+constexpr char const* message_columns =
+    "id, chat_id, seq, sender_id, client_id, body, (extract(epoch FROM created_at) * 1000)::bigint";
+
+protocol::message_record
+record_at(pg_result const& r, int row)
+{
+  return {to_int(r.value(row, 0)), to_int(r.value(row, 1)),       to_int(r.value(row, 2)),
+          to_int(r.value(row, 3)), std::string{r.value(row, 4)}, std::string{r.value(row, 5)},
+          to_int(r.value(row, 6))};
+}
+
+message_page
+page_of(pg_outcome const& out, bool newest_first)
+{
+  message_page page;
+  if (!out.ok()) {
+    page.status = failure_of(out);
+    page.error = out.describe();
+    return page;
+  }
+  page.status = store_status::ok;
+  for (int row = 0; row < out.result.rows(); ++row) page.messages.push_back(record_at(out.result, row));
+  if (newest_first) std::reverse(page.messages.begin(), page.messages.end());
+  return page;
+}
+
+id_list
+ids_of(pg_outcome const& out)
+{
+  id_list list;
+  if (!out.ok()) {
+    list.status = failure_of(out);
+    list.error = out.describe();
+    return list;
+  }
+  list.status = store_status::ok;
+  for (int row = 0; row < out.result.rows(); ++row) list.ids.push_back(to_int(out.result.value(row, 0)));
+  return list;
+}
+
+}  // namespace
+
+bool
+chat_markers::has_member(std::int64_t user) const noexcept
+{
+  return std::any_of(members.begin(), members.end(), [user](auto const& m) { return m.user_id == user; });
+}
+
+message_store::message_store(pg_pool& pool) : pool_{pool} {}
+
+awaitable<sent_message>
+message_store::send(std::int64_t chat, std::int64_t sender, std::string const& client_id, std::string const& body,
+                    double pending_ttl_s)
+{
+  static std::string const sql =
+      "SELECT outcome, message_id, message_chat, message_seq, "
+      "(extract(epoch FROM message_created_at) * 1000)::bigint, message_body "
+      "FROM tandem_send_message($1::bigint, $2::bigint, $3::text, $4::text, $5::float8)";
+  pg_params const params{std::to_string(chat), std::to_string(sender), client_id, body, std::to_string(pending_ttl_s)};
+  auto const out = co_await pool_.query(sql, params);
+  sent_message sent;
+  if (!out.ok() || out.result.rows() != 1) {
+    sent.status = out.ok() ? store_status::failed : failure_of(out);
+    sent.error = out.ok() ? "tandem_send_message returned no row" : out.describe();
+    co_return sent;
+  }
+  auto const& r = out.result;
+  auto const outcome = r.value(0, 0);
+  if (outcome == "forbidden") {
+    sent.status = store_status::forbidden;
+    co_return sent;
+  }
+  sent.status = store_status::ok;
+  sent.duplicate = outcome == "duplicate";
+  sent.message = {to_int(r.value(0, 1)), to_int(r.value(0, 2)), to_int(r.value(0, 3)), sender,
+                  client_id,             std::string{r.value(0, 5)}, to_int(r.value(0, 4))};
+  co_return sent;
+}
+
+awaitable<applied_receipt>
+message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt_kind kind, core::seq_t upto)
+{
+  static std::string const sql =
+      "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, "
+      "(extract(epoch FROM receipt_at) * 1000)::bigint "
+      "FROM tandem_apply_receipt($1::bigint, $2::bigint, $3::smallint, $4::bigint)";
+  pg_params const params{std::to_string(chat), std::to_string(user), std::to_string(static_cast<int>(kind)),
+                         std::to_string(upto)};
+  auto const out = co_await pool_.query(sql, params);
+  applied_receipt applied;
+  if (!out.ok() || out.result.rows() != 1) {
+    applied.status = out.ok() ? store_status::failed : failure_of(out);
+    applied.error = out.ok() ? "tandem_apply_receipt returned no row" : out.describe();
+    co_return applied;
+  }
+  auto const& r = out.result;
+  if (r.value(0, 0) == "forbidden") {
+    applied.status = store_status::forbidden;
+    co_return applied;
+  }
+  applied.status = store_status::ok;
+  applied.changed = r.value(0, 1) == "t";
+  applied.before = {to_int(r.value(0, 2)), to_int(r.value(0, 3))};
+  applied.after = {to_int(r.value(0, 4)), to_int(r.value(0, 5))};
+  applied.at = to_int(r.value(0, 6));
+  co_return applied;
+}
+
+awaitable<chat_markers>
+message_store::markers(std::int64_t chat)
+{
+  static std::string const sql =
+      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq FROM tandem_chatmember m "
+      "JOIN tandem_chat c ON c.id = m.chat_id WHERE m.chat_id = $1::bigint";
+  pg_params const params{std::to_string(chat)};
+  auto const out = co_await pool_.query(sql, params);
+  chat_markers markers;
+  if (!out.ok()) {
+    markers.status = failure_of(out);
+    markers.error = out.describe();
+    co_return markers;
+  }
+  markers.status = store_status::ok;
+  auto const& r = out.result;
+  for (int row = 0; row < r.rows(); ++row) {
+    markers.members.push_back({to_int(r.value(row, 0)), {to_int(r.value(row, 1)), to_int(r.value(row, 2))}});
+    markers.last_seq = to_int(r.value(row, 3));
+  }
+  co_return markers;
+}
+
+awaitable<id_list>
+message_store::senders_between(std::int64_t chat, core::seq_t after, core::seq_t upto)
+{
+  static std::string const sql =
+      "SELECT DISTINCT sender_id FROM tandem_message "
+      "WHERE chat_id = $1::bigint AND seq > $2::bigint AND seq <= $3::bigint";
+  pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto)};
+  co_return ids_of(co_await pool_.query(sql, params));
+}
+
+awaitable<message_page>
+message_store::after(std::int64_t chat, core::seq_t after, core::seq_t upto, std::size_t limit)
+{
+  static std::string const sql = std::string{"SELECT "} + message_columns +
+                                 " FROM tandem_message WHERE chat_id = $1::bigint AND seq > $2::bigint"
+                                 " AND seq <= $3::bigint ORDER BY seq LIMIT $4::bigint";
+  pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto), std::to_string(limit)};
+  co_return page_of(co_await pool_.query(sql, params), false);
+}
+
+awaitable<message_page>
+message_store::before(std::int64_t chat, std::optional<core::seq_t> before, std::size_t limit)
+{
+  static std::string const sql = std::string{"SELECT "} + message_columns +
+                                 " FROM tandem_message WHERE chat_id = $1::bigint AND seq < $2::bigint"
+                                 " ORDER BY seq DESC LIMIT $3::bigint";
+  auto const bound = before ? *before : std::numeric_limits<core::seq_t>::max();
+  pg_params const params{std::to_string(chat), std::to_string(bound), std::to_string(limit)};
+  co_return page_of(co_await pool_.query(sql, params), true);
+}
+
+awaitable<id_list>
+message_store::chats_of(std::int64_t user, std::size_t limit)
+{
+  static std::string const sql =
+      "SELECT chat_id FROM tandem_chatmember WHERE user_id = $1::bigint ORDER BY chat_id LIMIT $2::bigint";
+  pg_params const params{std::to_string(user), std::to_string(limit)};
+  co_return ids_of(co_await pool_.query(sql, params));
+}
+
+awaitable<std::optional<std::int64_t>>
+message_store::purge_expired_pending()
+{
+  static std::string const sql =
+      "WITH gone AS (DELETE FROM tandem_undelivered WHERE expires_at < now() RETURNING 1) SELECT count(*) FROM gone";
+  pg_params const none;
+  auto const out = co_await pool_.query(sql, none);
+  if (!out.ok() || out.result.rows() != 1) co_return std::nullopt;
+  co_return to_int(out.result.value(0, 0));
+}
+
+}  // namespace tandem::store

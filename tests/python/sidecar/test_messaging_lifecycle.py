@@ -1,0 +1,194 @@
+"""The message lifecycle on real sockets, PostgreSQL and Redis: send → sent → delivered → read
+as the sender sees it, resends, offline recipients, bulk idempotent read receipts, group
+aggregation, history pages and typed errors that leave the socket usable."""
+
+from __future__ import annotations
+
+from chatclient import frames_within, of_type, send_frame, send_message, wait_for
+from wsclient import next_frame, open_socket
+
+
+def chat_url(sidecar, chat) -> str:
+    return sidecar.ws_url(f"/ws/chat/{chat.pk}/")
+
+
+def test_the_sender_sees_sent_then_delivered_then_read(world, sidecar) -> None:
+    with (
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann,
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann_tab2,
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.bob)) as bob,
+    ):
+        for ws in (ann, ann_tab2, bob):
+            next_frame(ws)
+        ack = send_message(ann, "c-1", "hello bob")
+        assert ack["type"] == "ack" and ack["status"] == "sent" and ack["seq"] == 1 and not ack["duplicate"]
+
+        message = wait_for(bob, of_type("message"))
+        assert (
+            message["body"] == "hello bob"
+            and message["sender"] == world.ann.pk
+            and message["id"] == ack["id"]
+        )
+        assert wait_for(ann_tab2, of_type("message"))["client_id"] == "c-1"  # the sender's other tab
+
+        send_frame(bob, "delivered", upto=message["seq"])
+        for ws in (ann, ann_tab2):
+            assert wait_for(ws, of_type("status")) | {"at": 0} == {
+                "type": "status",
+                "chat": world.chat.pk,
+                "status": "delivered",
+                "upto": 1,
+                "at": 0,
+            }
+        send_frame(bob, "read", upto=message["seq"])
+        for ws in (ann, ann_tab2):
+            assert wait_for(ws, of_type("status", status="read"))["upto"] == 1
+
+
+def test_a_resend_with_the_same_client_id_stores_one_row(world, sidecar) -> None:
+    from tandem.models import Message
+
+    with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
+        next_frame(ann)
+        first = send_message(ann, "same-id", "once")
+        again = send_message(ann, "same-id", "once")
+    assert again["duplicate"] and again["id"] == first["id"] and again["seq"] == first["seq"]
+    assert Message.objects.filter(sender=world.ann, client_id="same-id").count() == 1
+
+
+def test_an_offline_recipient_gets_the_messages_in_order_and_the_sender_then_sees_delivered(
+    world, sidecar
+) -> None:
+    from tandem.models import Undelivered
+
+    with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
+        next_frame(ann)
+        for i in range(3):
+            send_message(ann, f"off-{i}", f"message {i}")
+        assert Undelivered.objects.get(user=world.bob, chat=world.chat).first_seq == 1
+
+        with open_socket(chat_url(sidecar, world.chat), world.cookie(world.bob)) as bob:
+            next_frame(bob)
+            send_frame(bob, "sync", after=0)
+            sync = wait_for(bob, of_type("sync"))
+            assert [m["body"] for m in sync["messages"]] == ["message 0", "message 1", "message 2"]
+            assert sync["last_seq"] == 3 and not sync["more"] and not sync["reload"]
+            send_frame(bob, "delivered", upto=sync["messages"][-1]["seq"])
+            assert wait_for(ann, of_type("status", status="delivered"))["upto"] == 3
+    assert not Undelivered.objects.filter(user=world.bob, chat=world.chat).exists()
+
+
+def test_a_read_receipt_covers_every_earlier_message_once_and_repeats_send_nothing(world, sidecar) -> None:
+    from tandem.models import ChatMember, ReceiptEvent
+
+    with (
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann,
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.bob)) as bob,
+    ):
+        next_frame(ann)
+        next_frame(bob)
+        for i in range(5):
+            send_message(ann, f"bulk-{i}", f"m{i}")
+        send_frame(bob, "read", upto=5)
+        assert wait_for(ann, of_type("status", status="read"))["upto"] == 5
+        send_frame(bob, "read", upto=5)
+        send_frame(bob, "read", upto=3)  # stale
+        send_frame(bob, "delivered", upto=4)  # implied by the read
+        assert [f for f in frames_within(ann, 1.0) if f["type"] == "status"] == []
+    member = ChatMember.objects.get(chat=world.chat, user=world.bob)
+    assert (member.delivered_upto, member.read_upto) == (5, 5)
+    assert ReceiptEvent.objects.filter(chat=world.chat, user=world.bob, kind=1).count() == 1
+
+
+def test_a_receipt_cannot_cover_messages_that_do_not_exist_yet(world, sidecar) -> None:
+    from tandem.models import ChatMember
+
+    with open_socket(chat_url(sidecar, world.chat), world.cookie(world.bob)) as bob:
+        next_frame(bob)
+        send_frame(bob, "read", upto=1000)
+        send_frame(bob, "ping", ref="after")
+        wait_for(bob, of_type("pong"))
+    assert ChatMember.objects.get(chat=world.chat, user=world.bob).read_upto == 0
+
+
+def test_in_a_group_the_sender_sees_read_only_when_everyone_has_read(
+    world, sidecar, django_user_model
+) -> None:
+    from tandem.models import Chat
+
+    cy = django_user_model.objects.create_user("cy", password="pw-cy")
+    group = Chat.create_with_members([world.ann, world.bob, cy], title="trio")
+    url = chat_url(sidecar, group)
+    with (
+        open_socket(url, world.cookie(world.ann)) as ann,
+        open_socket(url, world.cookie(world.bob)) as bob,
+        open_socket(url, world.cookie(cy)) as cy_ws,
+    ):
+        for ws in (ann, bob, cy_ws):
+            next_frame(ws)
+        ack = send_message(ann, "g-1", "hi all")
+        send_frame(bob, "read", upto=ack["seq"])
+        assert [f for f in frames_within(ann, 1.0) if f["type"] == "status"] == []
+        send_frame(cy_ws, "read", upto=ack["seq"])
+        statuses = [wait_for(ann, of_type("status")) for _ in range(2)]
+        assert {(s["status"], s["upto"]) for s in statuses} == {("delivered", 1), ("read", 1)}
+
+
+def test_history_gives_the_newest_fifty_then_twenty_per_page(world, make_sidecar) -> None:
+    sidecar = make_sidecar(rate_burst=1000)
+    with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
+        next_frame(ann)
+        for i in range(75):
+            send_message(ann, f"h-{i}", f"n{i}")
+        send_frame(ann, "history")
+        newest = wait_for(ann, of_type("history"))
+        assert [m["seq"] for m in newest["messages"]] == list(range(26, 76)) and newest["has_more"]
+        assert newest["messages"][0]["status"] == "sent"  # bob has not received anything
+        send_frame(ann, "history", before=26)
+        page = wait_for(ann, of_type("history"))
+        assert [m["seq"] for m in page["messages"]] == list(range(6, 26)) and page["has_more"]
+        send_frame(ann, "history", before=6)
+        last = wait_for(ann, of_type("history"))
+        assert [m["seq"] for m in last["messages"]] == [1, 2, 3, 4, 5] and not last["has_more"]
+
+
+def test_bad_frames_get_a_typed_error_naming_the_field_and_the_socket_stays_usable(world, sidecar) -> None:
+    with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
+        next_frame(ann)
+        cases = [
+            ({"type": "send", "client_id": "x1"}, "missing_field", "body"),
+            ({"type": "send", "client_id": "x2", "body": "   "}, "body_empty", "body"),
+            ({"type": "send", "client_id": "bad id!", "body": "hi"}, "client_id_invalid", "client_id"),
+            ({"type": "send", "client_id": "x3", "body": "hi", "chat": 999}, "forbidden", "chat"),
+            ({"type": "read", "upto": "7"}, "message_id_invalid", "upto"),
+            ({"type": "history", "limit": 5000}, "invalid_field", "limit"),
+        ]
+        for frame, code, field in cases:
+            send_frame(ann, frame.pop("type"), **frame)
+            error = wait_for(ann, of_type("error"))
+            assert error["code"] == code and field in error["message"], error
+        assert send_message(ann, "ok-after", "still works")["type"] == "ack"
+
+
+def test_a_notifications_socket_hears_every_chat_of_the_user(world, sidecar) -> None:
+    with (
+        open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.bob)) as bob_inbox,
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann,
+    ):
+        next_frame(bob_inbox)
+        next_frame(ann)
+        send_message(ann, "n-1", "to your inbox")
+        assert wait_for(bob_inbox, of_type("message"))["body"] == "to your inbox"
+        send_frame(bob_inbox, "read", chat=world.chat.pk, upto=1)
+        assert wait_for(ann, of_type("status", status="read"))["upto"] == 1
+        assert wait_for(bob_inbox, of_type("receipt", kind="read"))["upto"] == 1  # the reader's tabs
+
+
+def test_a_non_member_cannot_send_or_read_through_notifications(world, sidecar) -> None:
+    with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.eve)) as eve:
+        next_frame(eve)
+        assert send_message(eve, "e-1", "let me in", chat=world.chat.pk)["code"] == "forbidden"
+        send_frame(eve, "history", chat=world.chat.pk)
+        assert wait_for(eve, of_type("error"))["code"] == "forbidden"
+        send_frame(eve, "sync", chat=world.chat.pk, after=0)
+        assert wait_for(eve, of_type("error"))["code"] == "forbidden"
