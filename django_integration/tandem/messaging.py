@@ -8,6 +8,7 @@ reaches every socket on every sidecar process exactly as one sent over a socket 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,7 +50,8 @@ class ReceiptOutcome:
 
 
 def to_ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    # Floor, as the sidecar's SQL does: both sides must print the same millisecond.
+    return math.floor(moment.timestamp() * 1000)
 
 
 def _group_send(group: str, event: dict[str, Any]) -> None:

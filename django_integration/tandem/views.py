@@ -14,7 +14,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tandem import messaging
+from tandem import events, messaging
 from tandem.messaging import MessagingError
 
 RETRY_AFTER_S = 1
@@ -106,7 +106,7 @@ def messages_view(request: HttpRequest, chat_id: int) -> HttpResponse:
             client_id=str_field(body, "client_id", tandem_core.ErrorCode.CLIENT_ID_INVALID),
             body=str_field(body, "body", tandem_core.ErrorCode.INVALID_FIELD),
         )
-        return JsonResponse(messaging.events.ack_frame(message, duplicate), status=200 if duplicate else 201)
+        return JsonResponse(events.ack_frame(message, duplicate), status=200 if duplicate else 201)
     after = int_param(request.GET.get("after"), "after", tandem_core.ErrorCode.MESSAGE_ID_INVALID)
     if after is not None:
         return JsonResponse(messaging.missed(chat_id=chat_id, viewer_id=request.user.pk, after=after))

@@ -24,7 +24,7 @@ failure_of(pg_outcome const& out)
 }
 
 constexpr char const* message_columns =
-    "id, chat_id, seq, sender_id, client_id, body, (extract(epoch FROM created_at) * 1000)::bigint";
+    "id, chat_id, seq, sender_id, client_id, body, floor(extract(epoch FROM created_at) * 1000)::bigint";
 
 protocol::message_record
 record_at(pg_result const& r, int row)
@@ -79,7 +79,7 @@ message_store::send(std::int64_t chat, std::int64_t sender, std::string const& c
 {
   static std::string const sql =
       "SELECT outcome, message_id, message_chat, message_seq, "
-      "(extract(epoch FROM message_created_at) * 1000)::bigint, message_body "
+      "floor(extract(epoch FROM message_created_at) * 1000)::bigint, message_body "
       "FROM tandem_send_message($1::bigint, $2::bigint, $3::text, $4::text, $5::float8)";
   pg_params const params{std::to_string(chat), std::to_string(sender), client_id, body, std::to_string(pending_ttl_s)};
   auto const out = co_await pool_.query(sql, params);
@@ -107,7 +107,7 @@ message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt
 {
   static std::string const sql =
       "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, "
-      "(extract(epoch FROM receipt_at) * 1000)::bigint "
+      "floor(extract(epoch FROM receipt_at) * 1000)::bigint "
       "FROM tandem_apply_receipt($1::bigint, $2::bigint, $3::smallint, $4::bigint)";
   pg_params const params{std::to_string(chat), std::to_string(user), std::to_string(static_cast<int>(kind)),
                          std::to_string(upto)};

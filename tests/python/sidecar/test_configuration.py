@@ -33,8 +33,15 @@ def test_flags_beat_the_environment_which_beats_the_file(tmp_path: Path) -> None
     config = tmp_path / "tandem.toml"
     config.write_text('rate_burst = 7\nlayer_prefix = "file"\nthreads = 3\nallowed_hosts = ["a.example"]\n')
     got = effective(
-        "--config", str(config), "--threads", "5",
-        env={"TANDEM_LAYER_PREFIX": "env", "TANDEM_THREADS": "4", "TANDEM_ALLOWED_HOSTS": '["b.example", "c"]'},
+        "--config",
+        str(config),
+        "--threads",
+        "5",
+        env={
+            "TANDEM_LAYER_PREFIX": "env",
+            "TANDEM_THREADS": "4",
+            "TANDEM_ALLOWED_HOSTS": '["b.example", "c"]',
+        },
     )
     assert got["rate_burst"] == 7  # only in the file
     assert got["layer_prefix"] == "env"  # environment over file

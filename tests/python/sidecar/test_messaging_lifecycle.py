@@ -21,14 +21,15 @@ def test_the_sender_sees_sent_then_delivered_then_read(world, sidecar) -> None:
         for ws in (ann, ann_tab2, bob):
             next_frame(ws)
         ack = send_message(ann, "c-1", "hello bob")
-        assert ack["type"] == "ack" and ack["status"] == "sent" and ack["seq"] == 1 and not ack["duplicate"]
+        assert ack["type"] == "ack"
+        assert ack["status"] == "sent"
+        assert ack["seq"] == 1
+        assert not ack["duplicate"]
 
         message = wait_for(bob, of_type("message"))
-        assert (
-            message["body"] == "hello bob"
-            and message["sender"] == world.ann.pk
-            and message["id"] == ack["id"]
-        )
+        assert message["body"] == "hello bob"
+        assert message["sender"] == world.ann.pk
+        assert message["id"] == ack["id"]
         assert wait_for(ann_tab2, of_type("message"))["client_id"] == "c-1"  # the sender's other tab
 
         send_frame(bob, "delivered", upto=message["seq"])
@@ -52,7 +53,9 @@ def test_a_resend_with_the_same_client_id_stores_one_row(world, sidecar) -> None
         next_frame(ann)
         first = send_message(ann, "same-id", "once")
         again = send_message(ann, "same-id", "once")
-    assert again["duplicate"] and again["id"] == first["id"] and again["seq"] == first["seq"]
+    assert again["duplicate"]
+    assert again["id"] == first["id"]
+    assert again["seq"] == first["seq"]
     assert Message.objects.filter(sender=world.ann, client_id="same-id").count() == 1
 
 
@@ -72,7 +75,9 @@ def test_an_offline_recipient_gets_the_messages_in_order_and_the_sender_then_see
             send_frame(bob, "sync", after=0)
             sync = wait_for(bob, of_type("sync"))
             assert [m["body"] for m in sync["messages"]] == ["message 0", "message 1", "message 2"]
-            assert sync["last_seq"] == 3 and not sync["more"] and not sync["reload"]
+            assert sync["last_seq"] == 3
+            assert not sync["more"]
+            assert not sync["reload"]
             send_frame(bob, "delivered", upto=sync["messages"][-1]["seq"])
             assert wait_for(ann, of_type("status", status="delivered"))["upto"] == 3
     assert not Undelivered.objects.filter(user=world.bob, chat=world.chat).exists()
@@ -142,14 +147,17 @@ def test_history_gives_the_newest_fifty_then_twenty_per_page(world, make_sidecar
             send_message(ann, f"h-{i}", f"n{i}")
         send_frame(ann, "history")
         newest = wait_for(ann, of_type("history"))
-        assert [m["seq"] for m in newest["messages"]] == list(range(26, 76)) and newest["has_more"]
+        assert [m["seq"] for m in newest["messages"]] == list(range(26, 76))
+        assert newest["has_more"]
         assert newest["messages"][0]["status"] == "sent"  # bob has not received anything
         send_frame(ann, "history", before=26)
         page = wait_for(ann, of_type("history"))
-        assert [m["seq"] for m in page["messages"]] == list(range(6, 26)) and page["has_more"]
+        assert [m["seq"] for m in page["messages"]] == list(range(6, 26))
+        assert page["has_more"]
         send_frame(ann, "history", before=6)
         last = wait_for(ann, of_type("history"))
-        assert [m["seq"] for m in last["messages"]] == [1, 2, 3, 4, 5] and not last["has_more"]
+        assert [m["seq"] for m in last["messages"]] == [1, 2, 3, 4, 5]
+        assert not last["has_more"]
 
 
 def test_bad_frames_get_a_typed_error_naming_the_field_and_the_socket_stays_usable(world, sidecar) -> None:
@@ -166,7 +174,8 @@ def test_bad_frames_get_a_typed_error_naming_the_field_and_the_socket_stays_usab
         for frame, code, field in cases:
             send_frame(ann, frame.pop("type"), **frame)
             error = wait_for(ann, of_type("error"))
-            assert error["code"] == code and field in error["message"], error
+            assert error["code"] == code, error
+            assert field in error["message"], error
         assert send_message(ann, "ok-after", "still works")["type"] == "ack"
 
 

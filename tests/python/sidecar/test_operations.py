@@ -35,7 +35,9 @@ def test_sigterm_drains_with_1012_and_exits_0(world, sidecar) -> None:
     cookie = world.cookie(world.ann)
     codes = []
     with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(open_socket(sidecar.ws_url("/ws/notifications/"), cookie)) for _ in range(3)]
+        sockets = [
+            stack.enter_context(open_socket(sidecar.ws_url("/ws/notifications/"), cookie)) for _ in range(3)
+        ]
         for ws in sockets:
             next_frame(ws)
         started = time.monotonic()

@@ -33,7 +33,14 @@ def test_manage_py_tandem_runs_the_sidecar_from_django_settings(world, channel_l
     port = free_port()
     with (tmp_path / "tandem.log").open("wb") as log:
         process = start_manage(
-            "tandem", "--sidecar", str(sidecar_binary()), "--", "--listen", f"127.0.0.1:{port}", "--threads", "1",
+            "tandem",
+            "--sidecar",
+            str(sidecar_binary()),
+            "--",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--threads",
+            "1",
             log=log,
         )
     try:

@@ -11,7 +11,9 @@ from websockets.sync.client import ClientConnection, connect
 ORIGIN = "http://localhost"
 
 
-def open_socket(url: str, cookie: str | None, *, origin: str | None = ORIGIN, **kwargs: Any) -> ClientConnection:
+def open_socket(
+    url: str, cookie: str | None, *, origin: str | None = ORIGIN, **kwargs: Any
+) -> ClientConnection:
     headers = {"Cookie": f"sessionid={cookie}"} if cookie is not None else {}
     return connect(url, additional_headers=headers, origin=origin, open_timeout=10, **kwargs)
 
