@@ -212,7 +212,10 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=10000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
-        "--batch", type=int, default=20, help="idle sockets opened at once (channels_redis's pool refuses ~100)"
+        "--batch",
+        type=int,
+        default=20,
+        help="idle sockets opened at once (channels_redis's pool refuses ~100)",
     )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -1,5 +1,5 @@
 """ASGI entry point of the test project: Django for HTTP, the example bridge for channels, and the
-Channels notifications consumer that the benchmarks use as the Daphne baseline."""
+Channels notifications and chat consumers that the benchmarks use as the Daphne baseline."""
 
 from __future__ import annotations
 
@@ -14,13 +14,20 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from testproject.bridge import EchoBridge, SyncEchoBridge
-from testproject.consumers import NotificationsConsumer
+from testproject.consumers import ChatConsumer, NotificationsConsumer
 
 application = ProtocolTypeRouter(
     {
         "http": django_application,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/notifications/", NotificationsConsumer.as_asgi())]))
+            AuthMiddlewareStack(
+                URLRouter(
+                    [
+                        path("ws/notifications/", NotificationsConsumer.as_asgi()),
+                        path("ws/chat/<int:chat_id>/", ChatConsumer.as_asgi()),
+                    ]
+                )
+            )
         ),
         "channel": ChannelNameRouter(
             {"tandem.bridge": EchoBridge.as_asgi(), "tandem.bridge.sync": SyncEchoBridge.as_asgi()}

@@ -18,7 +18,13 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
         self.group = f"user_{user.pk}"
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        hello = {"type": "hello", "v": 1, "user_id": user.pk, "chat_id": None, "connection": self.channel_name}
+        hello = {
+            "type": "hello",
+            "v": 1,
+            "user_id": user.pk,
+            "chat_id": None,
+            "connection": self.channel_name,
+        }
         await self.send_json(hello)
 
     async def disconnect(self, code: int) -> None:
@@ -27,3 +33,41 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification(self, event: dict[str, Any]) -> None:
         await self.send_json(event)
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """The chat consumer a site would write on Channels alone: the messaging baseline of
+    bench/messaging_bench.py. It stores through the same SQL function as the sidecar (via
+    tandem.messaging, which publishes to the chat group) and acks the sender."""
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.chat_id = int(self.scope["url_route"]["kwargs"]["chat_id"])
+        self.group = f"chat_{self.chat_id}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "v": 1, "user_id": user.pk, "chat_id": self.chat_id})
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        from channels.db import database_sync_to_async
+        from tandem import events, messaging
+
+        if content.get("type") != "send":
+            return
+        message, duplicate = await database_sync_to_async(messaging.send_message)(
+            chat_id=self.chat_id,
+            sender_id=self.scope["user"].pk,
+            client_id=content["client_id"],
+            body=content["body"],
+        )
+        await self.send_json(events.ack_frame(message, duplicate))
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.send_json({**event, "type": "message"})
