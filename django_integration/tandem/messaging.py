@@ -21,15 +21,24 @@ from django.db import connection, transaction
 from tandem import events
 from tandem.events import StoredMessage
 
-# The sidecar's defaults (docs/configuration.md); the HTTP views page the same way.
-HISTORY_FIRST_PAGE = 50
-HISTORY_PAGE = 20
-HISTORY_MAX_PAGE = 100
-SYNC_MAX_MESSAGES = 1000
-PENDING_EXPIRY_S = 7 * 86400.0
+# The sidecar's defaults (docs/configuration.md); settings.TANDEM overrides them for the
+# sidecar (through manage.py tandem) and for these views alike.
+DEFAULTS: dict[str, float] = {
+    "max_body_chars": 4096,
+    "history_first_page": 50,
+    "history_page": 20,
+    "history_max_page": 100,
+    "sync_max_messages": 1000,
+    "pending_expiry": 7 * 86400.0,
+}
 CHAT_GROUP = "chat_{}"
 USER_GROUP = "user_{}"
-LIMITS = tandem_core.FrameLimits()
+
+
+def option(key: str) -> Any:
+    from django.conf import settings
+
+    return getattr(settings, "TANDEM", {}).get(key, DEFAULTS[key])
 
 
 class MessagingError(Exception):
@@ -86,14 +95,15 @@ def _rows_to_messages(rows: list[tuple[Any, ...]]) -> list[StoredMessage]:
 def send_message(*, chat_id: int, sender_id: int, client_id: str, body: str) -> tuple[StoredMessage, bool]:
     """Stores a message (or finds the one this client_id stored before) and, when new,
     publishes it to the chat's group. Returns (message, duplicate)."""
-    error = tandem_core.validate_send(chat_id, client_id, body, LIMITS)
+    limits = tandem_core.FrameLimits(max_body_chars=int(option("max_body_chars")))
+    error = tandem_core.validate_send(chat_id, client_id, body, limits)
     if error is not None:
         raise MessagingError(error.code, error.field)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT outcome, message_id, message_chat, message_seq, message_created_at, message_body "
             "FROM tandem_send_message(%s, %s, %s, %s, %s)",
-            [chat_id, sender_id, client_id, body, PENDING_EXPIRY_S],
+            [chat_id, sender_id, client_id, body, float(option("pending_expiry"))],
         )
         outcome, message_id, chat, seq, created_at, stored_body = cursor.fetchone()
     if outcome == "forbidden":
@@ -163,8 +173,9 @@ def history(
     *, chat_id: int, viewer_id: int, before: int | None = None, limit: int | None = None
 ) -> dict[str, Any]:
     """The history frame: the newest page (or the page before seq `before`), oldest first."""
-    size = limit if limit is not None else (HISTORY_PAGE if before is not None else HISTORY_FIRST_PAGE)
-    if not 0 < size <= HISTORY_MAX_PAGE:
+    default = option("history_page") if before is not None else option("history_first_page")
+    size = int(limit if limit is not None else default)
+    if not 0 < size <= int(option("history_max_page")):
         raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "limit")
     if before is not None and before <= 0:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "before")
@@ -185,11 +196,11 @@ def history(
 
 def missed(*, chat_id: int, viewer_id: int, after: int) -> dict[str, Any]:
     """The sync frame for messages after seq `after`: the whole gap, or reload when it is
-    larger than SYNC_MAX_MESSAGES; never a part of it."""
+    larger than sync_max_messages; never a part of it."""
     if after < 0:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "after")
     view, last_seq = _member_view(chat_id, viewer_id)
-    reload = last_seq - after > SYNC_MAX_MESSAGES
+    reload = last_seq - after > int(option("sync_max_messages"))
     messages: list[StoredMessage] = []
     if not reload:
         with connection.cursor() as cursor:

@@ -51,6 +51,16 @@ CONFIG_KEYS: tuple[str, ...] = (
     "permessage_deflate",
     "deflate_window_bits",
     "drain_deadline",
+    # messaging
+    "max_body_chars",
+    "history_first_page",
+    "history_page",
+    "history_max_page",
+    "sync_page",
+    "sync_max_messages",
+    "pending_expiry",
+    "pending_purge_interval",
+    "notifications_max_chats",
 )
 
 # Whole values that never appear in print-outs.

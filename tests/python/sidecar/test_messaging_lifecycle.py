@@ -201,3 +201,21 @@ def test_a_non_member_cannot_send_or_read_through_notifications(world, sidecar) 
         assert wait_for(eve, of_type("error"))["code"] == "forbidden"
         send_frame(eve, "sync", chat=world.chat.pk, after=0)
         assert wait_for(eve, of_type("error"))["code"] == "forbidden"
+
+
+def test_expired_pending_deliveries_are_purged_and_the_messages_stay(world, make_sidecar) -> None:
+    import time
+
+    from tandem.models import Message, Undelivered
+
+    sidecar = make_sidecar(pending_expiry=0.2, pending_purge_interval=0.2)
+    with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
+        next_frame(ann)
+        send_message(ann, "gone-1", "bob never came")
+    assert Undelivered.objects.filter(user=world.bob).exists()
+    deadline = time.monotonic() + 10
+    while Undelivered.objects.filter(user=world.bob).exists():
+        assert time.monotonic() < deadline, "the pending entry was not purged"
+        time.sleep(0.1)
+    assert Message.objects.filter(client_id="gone-1").exists()
+    assert "tandem_pending_purged_total 1" in sidecar.get("/metrics")[1]
