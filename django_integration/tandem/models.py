@@ -170,3 +170,30 @@ class UserStatus(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} {'online' if self.online else 'offline'}"
+
+
+class PresenceVisibility(models.IntegerChoices):
+    # Values are the C++ core's visibility.
+    EVERYONE = 0, "Everyone"
+    CONTACTS = 1, "My contacts"
+    NOBODY = 2, "Nobody"
+
+
+class UserSettings(models.Model):
+    """A user's privacy choices, read by the sidecar: who sees my online status and last seen
+    (reciprocal: choosing nobody hides everyone's from me), and whether I send and see read
+    receipts in 1:1 chats (groups always have them). No row means the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="tandem_settings"
+    )
+    presence_visibility = models.SmallIntegerField(
+        choices=PresenceVisibility.choices, default=PresenceVisibility.EVERYONE
+    )
+    read_receipts = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "tandem_usersettings"
+
+    def __str__(self) -> str:
+        return f"settings of user {self.user_id}"

@@ -15,6 +15,7 @@ since the Unix epoch.)pbdoc";
   tandem::bindings::register_ticks(m);
   tandem::bindings::register_receipts(m);
   tandem::bindings::register_presence(m);
+  tandem::bindings::register_privacy(m);
   tandem::bindings::register_typing(m);
   tandem::bindings::register_backoff(m);
   tandem::bindings::register_frames(m);

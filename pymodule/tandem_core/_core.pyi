@@ -141,6 +141,23 @@ def receipt_news(
 def last_seen_text(online: bool, last_seen: int | None, now: int, utc_offset_minutes: int = 0) -> str:
     """'Online', 'last seen 5 minutes ago', 'last seen today at 14:05', ..., or 'Offline'."""
 
+class Visibility(enum.IntEnum):
+    EVERYONE = 0
+    CONTACTS = 1
+    NOBODY = 2
+
+def visibility_name(visibility: Visibility) -> str:
+    """'everyone', 'contacts' or 'nobody'."""
+
+def visibility_from_name(name: str) -> Visibility | None:
+    """Parses visibility_name() output; None for anything else."""
+
+def may_see_presence(owner: Visibility, viewer: Visibility, are_contacts: bool, same_user: bool) -> bool:
+    """May the viewer see the owner's online status and last seen? Reciprocal."""
+
+def read_receipts_shown(is_group: bool, sender_receipts_on: bool, reader_receipts_on: bool) -> bool:
+    """Always in groups; in a 1:1 chat only when both have read receipts on."""
+
 class TypingPolicy:
     def __init__(
         self, *, start_interval_ms: int = 2000, server_expiry_ms: int = 6000, client_idle_stop_ms: int = 1000

@@ -144,6 +144,7 @@ settings_of(sidecar_config& c)
       setting_for("session_table", "the session model's table", c.session_table),
       setting_for("user_table", "AUTH_USER_MODEL's table", c.user_table),
       setting_for("chat_member_table", "chat participants table", c.chat_member_table),
+      setting_for("user_display_column", "the user table's column typing indicators show", c.user_display_column),
       setting_for("auth_recheck_interval", "seconds between session re-checks of open sockets", c.auth_recheck_interval),
       setting_for("debug", "Django DEBUG", c.debug),
       setting_for("allowed_hosts", "ALLOWED_HOSTS", c.allowed_hosts),
@@ -173,6 +174,13 @@ settings_of(sidecar_config& c)
       setting_for("pending_purge_interval", "seconds between purges of expired undelivered entries",
                   c.pending_purge_interval),
       setting_for("notifications_max_chats", "chat groups a /ws/notifications/ socket joins", c.notifications_max_chats),
+      setting_for("typing_start_interval", "seconds between forwarded typing starts per user and chat",
+                  c.typing_start_interval),
+      setting_for("typing_expiry", "seconds a typing start lasts without a refresh", c.typing_expiry),
+      setting_for("typing_frame_interval", "seconds between typing frames per chat per socket", c.typing_frame_interval),
+      setting_for("presence_heartbeat", "seconds between lease renewals", c.presence_heartbeat),
+      setting_for("presence_lease_ttl", "seconds after which an unrenewed lease (a dead process) ends", c.presence_lease_ttl),
+      setting_for("presence_grace", "seconds after the last close before offline is announced", c.presence_grace),
   };
 }
 

@@ -23,8 +23,8 @@ constexpr std::chrono::milliseconds leave_groups_grace{300};
 server::server(sidecar_config config) : config_{std::move(config)}
 {
   process_ = std::unique_ptr<net::process_state>(new net::process_state{
-      to_server_settings(config_), to_messaging_settings(config_), to_session_settings(config_),
-      to_origin_policy(config_),
+      to_server_settings(config_), to_messaging_settings(config_), to_presence_settings(config_),
+      to_typing_settings(config_), to_session_settings(config_), to_origin_policy(config_),
       net::connection_limits{config_.max_connections_per_user, config_.max_connections}, {}, {}});
   auto const threads =
       config_.threads > 0 ? static_cast<std::size_t>(config_.threads) : std::max(1u, std::thread::hardware_concurrency());

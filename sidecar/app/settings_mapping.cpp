@@ -52,7 +52,7 @@ to_pool_config(sidecar_config const& c)
 store::table_names
 to_table_names(sidecar_config const& c)
 {
-  return {c.session_table, c.user_table, c.chat_member_table};
+  return {c.session_table, c.user_table, c.chat_member_table, c.user_display_column};
 }
 
 net::server_settings
@@ -87,6 +87,26 @@ to_messaging_settings(sidecar_config const& c)
   out.pending_ttl_s = c.pending_expiry;
   out.pending_purge_interval = ms(std::max(c.pending_purge_interval, 0.01));
   out.notifications_max_chats = count(c.notifications_max_chats);
+  return out;
+}
+
+service::presence_settings
+to_presence_settings(sidecar_config const& c)
+{
+  service::presence_settings out;
+  out.heartbeat = ms(std::max(c.presence_heartbeat, 0.05));
+  out.lease_ttl = ms(std::max(c.presence_lease_ttl, 0.1));
+  out.grace = ms(std::max(c.presence_grace, 0.0));
+  return out;
+}
+
+service::typing_settings
+to_typing_settings(sidecar_config const& c)
+{
+  service::typing_settings out;
+  out.policy.start_interval_ms = ms(c.typing_start_interval).count();
+  out.policy.server_expiry_ms = ms(c.typing_expiry).count();
+  out.frame_interval = ms(c.typing_frame_interval);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "net/server_settings.hpp"
 #include "net/session_verifier.hpp"
 #include "service/messaging_settings.hpp"
+#include "service/presence_settings.hpp"
 #include "store/django_tables.hpp"
 #include "store/pg_pool.hpp"
 
@@ -20,6 +21,8 @@ store::pg_pool_config to_pool_config(sidecar_config const& c);
 store::table_names to_table_names(sidecar_config const& c);
 net::server_settings to_server_settings(sidecar_config const& c);
 service::messaging_settings to_messaging_settings(sidecar_config const& c);
+service::presence_settings to_presence_settings(sidecar_config const& c);
+service::typing_settings to_typing_settings(sidecar_config const& c);
 net::session_settings to_session_settings(sidecar_config const& c);
 /// allowed_origins if set, else ALLOWED_HOSTS plus CSRF_TRUSTED_ORIGINS ("https://*.x" → "https://.x").
 auth::origin_policy to_origin_policy(sidecar_config const& c);

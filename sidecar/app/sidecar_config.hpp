@@ -42,6 +42,7 @@ struct sidecar_config {
   std::string session_table = "django_session";
   std::string user_table = "auth_user";
   std::string chat_member_table = "tandem_chatmember";
+  std::string user_display_column = "username";
   double auth_recheck_interval = 60;
   bool debug = false;
   std::vector<std::string> allowed_hosts;
@@ -73,6 +74,14 @@ struct sidecar_config {
   double pending_expiry = 7 * 86400;
   double pending_purge_interval = 3600;
   std::int64_t notifications_max_chats = 1000;
+
+  // typing and presence
+  double typing_start_interval = 2;
+  double typing_expiry = 6;
+  double typing_frame_interval = 0.15;
+  double presence_heartbeat = 5;
+  double presence_lease_ttl = 15;
+  double presence_grace = 3;
 };
 
 }  // namespace tandem::app

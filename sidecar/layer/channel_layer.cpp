@@ -190,6 +190,12 @@ channel_layer::run_script(std::size_t shard, script const& s, std::vector<std::s
   co_return batch;
 }
 
+awaitable<resp_batch>
+channel_layer::run_commands(std::string_view routing_key, std::vector<std::vector<std::string>> commands)
+{
+  co_return co_await commands_[shard_for_group(routing_key)]->run(std::move(commands));
+}
+
 awaitable<send_status>
 channel_layer::send(std::string channel, message msg)
 {

@@ -90,6 +90,12 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// Deletes every key under the prefix on every shard (tests only, like channels_redis).
   awaitable<send_status> flush();
 
+  /// Tandem's own Redis state (presence, typing) on the layer's connections: `commands` run
+  /// pipelined on the shard that `routing_key` hashes to, as a group name would. Callers keep
+  /// their keys under prefix() + "tandem:" so they never meet channels_redis's.
+  awaitable<resp_batch> run_commands(std::string_view routing_key, std::vector<std::vector<std::string>> commands);
+  std::string const& prefix() const noexcept { return config_.prefix; }
+
  private:
   struct script {
     std::string_view source;

@@ -129,8 +129,11 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
   auto const cookie_it = req.find(http::field::cookie);
   std::string cookie = cookie_it == req.end() ? std::string{} : std::string{cookie_it->value()};
   auto verdict = co_await worker.verifier.verify(cookie);
-  if (verdict.allowed() && route.kind == protocol::endpoint::chat)
+  if (verdict.allowed() && route.kind == protocol::endpoint::chat) {
+    auto name = std::move(verdict.display_name);
     verdict = co_await worker.verifier.check_participant(route.chat_id, verdict.user_id);
+    verdict.display_name = std::move(name);
+  }
   if (!verdict.allowed()) {
       co_await refuse(worker, stream, req, verdict.status, verdict.reason, conn);
       co_return;
@@ -151,7 +154,11 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
   }
   socket_identity identity{verdict.user_id,
                            route.kind == protocol::endpoint::chat ? std::optional{route.chat_id} : std::nullopt,
-                           std::string{req.target().substr(0, req.target().find('?'))}, std::move(cookie), conn};
+                           std::string{req.target().substr(0, req.target().find('?'))},
+                           std::move(cookie),
+                           conn,
+                           std::move(verdict.display_name),
+                           route.utc_offset_minutes};
   auto session = std::make_shared<websocket_session>(worker, std::move(stream), std::move(identity));
   session->start(std::move(req));
 }

@@ -15,8 +15,11 @@ io_worker::io_worker(process_state& shared, layer::layer_config layer_config, st
       pool{ioc.get_executor(), std::move(pool_config)},
       tables{pool, table_names},
       messages{pool},
+      people{pool},
       verifier{shared.sessions, tables},
-      chat{messages, pool, *layer, shared.messaging, metrics}
+      chat{messages, pool, *layer, shared.messaging, metrics},
+      presence{ioc.get_executor(), *layer, people, shared.presence, shared.messaging, metrics},
+      typing{*layer, shared.typing, shared.messaging, metrics}
 {
 }
 
@@ -28,6 +31,7 @@ io_worker::start(bool housekeeping)
     else metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
   });
   asio::co_spawn(ioc, publish_stats(), asio::detached);
+  presence.start();
   if (housekeeping) asio::co_spawn(ioc, purge_pending(), asio::detached);
 }
 
@@ -75,6 +79,7 @@ io_worker::stop()
 {
   publish_timer_.cancel();
   purge_timer_.cancel();
+  presence.stop();
   layer->stop();
   pool.close();
 }

@@ -14,6 +14,9 @@
 #include "service/messaging.hpp"
 #include "store/django_tables.hpp"
 #include "store/message_store.hpp"
+#include "store/presence_tables.hpp"
+#include "service/presence.hpp"
+#include "service/typing.hpp"
 #include "store/pg_pool.hpp"
 
 namespace tandem::net {
@@ -35,10 +38,13 @@ struct io_worker {
   store::pg_pool pool;
   store::django_tables tables;
   store::message_store messages;
+  store::presence_tables people;
   session_verifier verifier;
   websocket_hub hub;
   ops::thread_metrics metrics;
   service::messaging chat;
+  service::presence presence;
+  service::typing typing;
 
  private:
   /// Copies layer and pool state into `metrics` once a second (see ops::thread_metrics).

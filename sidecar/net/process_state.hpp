@@ -11,12 +11,15 @@
 #include "net/session_verifier.hpp"
 #include "ops/metrics.hpp"
 #include "service/messaging_settings.hpp"
+#include "service/presence_settings.hpp"
 
 namespace tandem::net {
 
 struct process_state {
   server_settings settings;
   service::messaging_settings messaging;
+  service::presence_settings presence;
+  service::typing_settings typing;
   session_settings sessions;
   auth::origin_policy origins;
   connection_limits limits;

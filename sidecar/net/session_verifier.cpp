@@ -21,7 +21,7 @@ unix_now()
 verdict
 refuse(int status, std::string reason)
 {
-  return {status, std::move(reason), 0};
+  return {status, std::move(reason), 0, {}};
 }
 
 }  // namespace
@@ -49,7 +49,7 @@ session_verifier::verify(std::string_view cookie_header)
   if (!user.value->is_active) co_return refuse(401, "the user is inactive");
   if (!auth::session_auth_hash_matches(claims.claims->auth_hash, user.value->password_hash, settings_.keys))
     co_return refuse(401, "the password changed since this session was made");
-  co_return verdict{0, {}, claims.claims->user_id};
+  co_return verdict{0, {}, claims.claims->user_id, user.value->display_name};
 }
 
 awaitable<verdict>
@@ -58,7 +58,7 @@ session_verifier::check_participant(std::int64_t chat_id, std::int64_t user_id)
   auto const member = co_await tables_.is_participant(chat_id, user_id);
   if (member.unavailable) co_return refuse(503, "database unavailable: " + member.error);
   if (!member.value || !*member.value) co_return refuse(403, "not a participant of the chat");
-  co_return verdict{0, {}, user_id};
+  co_return verdict{0, {}, user_id, {}};
 }
 
 }  // namespace tandem::net

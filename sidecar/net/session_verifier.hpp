@@ -26,6 +26,7 @@ struct verdict {
   int status = 0;  // 0 when allowed, else the HTTP status to refuse with (401, 403, 503)
   std::string reason;
   std::int64_t user_id = 0;
+  std::string display_name;
   bool allowed() const noexcept { return status == 0; }
 };
 

@@ -40,7 +40,8 @@ websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream
       ping_timer_{ws_.get_executor()},
       recheck_timer_{ws_.get_executor()},
       close_deadline_{ws_.get_executor()},
-      bucket_{worker.process.settings.rate_per_second, worker.process.settings.rate_burst, steady_ms()}
+      bucket_{worker.process.settings.rate_per_second, worker.process.settings.rate_burst, steady_ms()},
+      typing_timer_{ws_.get_executor()}
 {
 }
 
@@ -101,6 +102,8 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
                                    std::chrono::duration<double>(settings.ping_interval).count()}));
     asio::co_spawn(ws_.get_executor(), ping_loop(self), asio::detached);
     asio::co_spawn(ws_.get_executor(), recheck_loop(self), asio::detached);
+    asio::co_spawn(ws_.get_executor(), typing_loop(self), asio::detached);
+    co_await announce_and_snapshot();
   }
   co_await read_loop();
   finish();
@@ -215,6 +218,8 @@ void
 websocket_session::deliver(layer::message const& event)
 {
   if (!open_ || close_code_) return;
+  // Typing and presence events become per-socket frames (batched, or worded for its zone).
+  if (typing_event(event) || presence_event(event)) return;
   auto const action = protocol::event_to_action(event);
   switch (action.what) {
     case protocol::event_action::kind::send_text:
@@ -366,11 +371,13 @@ websocket_session::finish()
   finished_ = true;
   ping_timer_.cancel();
   recheck_timer_.cancel();
+  typing_timer_.cancel();
   close_deadline_.cancel();
   wake_writer();
   worker_.process.limits.release(identity_.user_id);
   if (!open_) return;
   open_ = false;
+  leave_presence_and_typing();
   worker_.hub.remove(channel_);
   worker_.layer->release_channel(channel_);
   worker_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "asio/asio.hpp"
@@ -23,6 +24,7 @@
 #include "protocol/client_frames.hpp"
 #include "protocol/route.hpp"
 #include "protocol/sync_gate.hpp"
+#include "protocol/typing_view.hpp"
 
 namespace tandem::net {
 
@@ -37,6 +39,8 @@ struct socket_identity {
   std::string path;
   std::string cookie_header;  // kept for the periodic session re-check
   std::string connection_id;  // request id in every log line of this socket
+  std::string display_name;   // shown to others in typing indicators
+  int utc_offset_minutes = 0; // the `tz` query parameter: presence wording in the viewer's zone
 };
 
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
@@ -65,6 +69,15 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// The groups this socket belongs in: the user's, and its chat's (or, for
   /// /ws/notifications/, every chat of the user's); nullopt when the database cannot say.
   awaitable<std::optional<std::vector<std::string>>> groups_to_join();
+  /// Presence and typing (websocket_session_presence.cpp): what a new socket is told, the
+  /// socket's own typing notices, and the batched typing frames it shows.
+  awaitable<void> announce_and_snapshot();
+  awaitable<void> handle_typing(protocol::typing_request const& request);
+  bool typing_event(layer::message const& event);
+  bool presence_event(layer::message const& event);
+  void typing_changed(std::int64_t chat);
+  awaitable<void> typing_loop(std::shared_ptr<websocket_session> self);
+  void leave_presence_and_typing();
   void enqueue(std::string frame);
   /// True when `frame` (a live chat message) waits for this socket's sync of its chat.
   bool held_for_sync(layer::message const& event, std::string const& frame);
@@ -86,6 +99,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   asio::steady_timer close_deadline_;
   core::token_bucket bucket_;
   protocol::sync_gate sync_gate_;
+  protocol::typing_view typing_view_;
+  std::set<std::int64_t> typing_dirty_;  // chats whose typing frame is due
+  std::set<std::int64_t> typing_in_;     // chats this socket's user is typing in (stopped on close)
+  core::unix_ms typing_flushed_at_ = 0;
+  asio::steady_timer typing_timer_;
+  bool presence_counted_ = false;
   int refused_in_a_row_ = 0;
   int missed_pongs_ = 0;
   bool ping_due_ = false;

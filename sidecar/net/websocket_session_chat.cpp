@@ -44,12 +44,16 @@ websocket_session::handle_chat(protocol::client_frame const& frame)
     auto const out = co_await chat.send(user, *send);
     enqueue(out.reply);  // the ack first: one grey tick as soon as the row is stored
     if (out.publish) co_await chat.publish(*out.publish);
+    if (out.publish && typing_in_.erase(send->chat) > 0)
+      co_await worker_.typing.message_sent(user, identity_.display_name, send->chat);
   } else if (auto const* receipt = std::get_if<protocol::receipt_request>(&*parsed.request)) {
     if (auto error = co_await chat.receipt(user, *receipt)) enqueue(std::move(*error));
   } else if (auto const* sync = std::get_if<protocol::sync_request>(&*parsed.request)) {
     co_await handle_sync(*sync);
   } else if (auto const* history = std::get_if<protocol::history_request>(&*parsed.request)) {
     enqueue(co_await chat.history(user, *history));
+  } else if (auto const* typing = std::get_if<protocol::typing_request>(&*parsed.request)) {
+    co_await handle_typing(*typing);
   }
 }
 

@@ -79,6 +79,10 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, bool draini
          sum(threads, [](auto const& t) -> auto const& { return t.chat_receipts_applied; }));
   simple("tandem_pending_purged_total", "counter", "Expired pending-delivery entries deleted.",
          sum(threads, [](auto const& t) -> auto const& { return t.pending_purged; }));
+  simple("tandem_presence_changes_total", "counter", "Online/offline changes announced.",
+         sum(threads, [](auto const& t) -> auto const& { return t.presence_changes; }));
+  simple("tandem_typing_forwards_total", "counter", "Typing starts and stops published to chats.",
+         sum(threads, [](auto const& t) -> auto const& { return t.typing_forwards; }));
 
   header(out, "tandem_errors_total", "counter", "Error frames sent, by code.");
   for (std::size_t i = 0; i < all_error_codes.size(); ++i)

@@ -39,6 +39,8 @@ struct thread_metrics {
   counter chat_messages_stored{0};   // new messages persisted (resends not counted)
   counter chat_receipts_applied{0};  // receipts that advanced a marker
   counter pending_purged{0};         // expired pending-delivery entries deleted
+  counter presence_changes{0};       // online/offline announcements made by this thread
+  counter typing_forwards{0};        // typing start/stop events published by this thread
   std::array<counter, all_error_codes.size()> errors{};
   std::array<counter, refusal_statuses.size()> refusals{};
   std::array<counter, latency_buckets.size()> layer_latency_buckets{};  // non-cumulative

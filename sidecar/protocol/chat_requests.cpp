@@ -108,12 +108,22 @@ parse_history(json const& frame, std::int64_t chat, history_limits const& pages)
   return {chat_request{history_request{chat, before.value, size}}, {}};
 }
 
+request_parse
+parse_typing(json const& frame, std::int64_t chat)
+{
+  auto state = string_field(frame, "state", error_code::invalid_field);
+  if (auto* e = std::get_if<field_error>(&state)) return fail(*e);
+  auto const& text = std::get<std::string>(state);
+  if (text != "start" && text != "stop") return fail({error_code::invalid_field, "state"});
+  return {chat_request{typing_request{chat, text == "start"}}, {}};
+}
+
 }  // namespace
 
 bool
 is_chat_request_type(std::string_view type) noexcept
 {
-  static constexpr std::array<std::string_view, 5> types{"send", "delivered", "read", "sync", "history"};
+  static constexpr std::array<std::string_view, 6> types{"send", "delivered", "read", "sync", "history", "typing"};
   for (auto t : types)
     if (t == type) return true;
   return false;
@@ -132,6 +142,7 @@ parse_chat_request(json const& frame, std::optional<std::int64_t> socket_chat, c
   if (type == "read") return parse_receipt(frame, id, core::receipt_kind::read);
   if (type == "sync") return parse_sync(frame, id);
   if (type == "history") return parse_history(frame, id, pages);
+  if (type == "typing") return parse_typing(frame, id);
   return fail({error_code::unknown_type, "type"});
 }
 

@@ -1,4 +1,4 @@
-// The messaging frames a client sends (send, delivered, read, sync, history; docs/protocol.md),
+// The messaging frames a client sends (send, delivered, read, sync, history, typing; docs/protocol.md),
 // decoded into typed requests or the typed error naming the bad field.
 #pragma once
 
@@ -37,7 +37,12 @@ struct history_request {
   std::size_t limit = 0;
 };
 
-using chat_request = std::variant<send_request, receipt_request, sync_request, history_request>;
+struct typing_request {
+  std::int64_t chat = 0;
+  bool start = true;  // "start" (a keystroke) or "stop"
+};
+
+using chat_request = std::variant<send_request, receipt_request, sync_request, history_request, typing_request>;
 
 struct history_limits {
   std::size_t first_page = 50;  // on open: the newest messages

@@ -20,18 +20,27 @@ parse_chat_id(std::string_view text, std::int64_t& out)
   return ec == std::errc{} && ptr == text.data() + text.size() && out > 0;
 }
 
-/// The value of `v` in a query string; "1" when absent.
+/// The value of `name` in a query string, or `fallback` when absent.
 std::string_view
-version_param(std::string_view query)
+query_param(std::string_view query, std::string_view name, std::string_view fallback)
 {
   while (!query.empty()) {
     auto const amp = query.find('&');
     auto const pair = query.substr(0, amp);
-    if (pair.starts_with("v=")) return pair.substr(2);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=')
+      return pair.substr(name.size() + 1);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
-  return "1";
+  return fallback;
+}
+
+/// Minutes east of UTC, as JavaScript's -Date.getTimezoneOffset() gives them (UTC-14..UTC+14).
+bool
+parse_offset(std::string_view text, int& out)
+{
+  auto const [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && ptr == text.data() + text.size() && out >= -840 && out <= 840;
 }
 
 }  // namespace
@@ -57,7 +66,9 @@ parse_route(std::string_view target)
     }
   }
   if (r.kind == endpoint::chat || r.kind == endpoint::notifications) {
-    if (version_param(query) != "1") r.error = "unsupported protocol version (this server speaks v=1)";
+    if (query_param(query, "v", "1") != "1") r.error = "unsupported protocol version (this server speaks v=1)";
+    if (!parse_offset(query_param(query, "tz", "0"), r.utc_offset_minutes))
+      r.error = "tz must be minutes east of UTC, -840..840";
   }
   return r;
 }

@@ -14,6 +14,7 @@ struct route {
   endpoint kind = endpoint::not_found;
   std::int64_t chat_id = 0;  // set for endpoint::chat
   int version = 1;           // the `v` query parameter (docs/protocol.md)
+  int utc_offset_minutes = 0;  // the `tz` query parameter: minutes east of UTC (-840..840)
   std::string error;         // set when the path is known but the request is bad (HTTP 400)
 };
 

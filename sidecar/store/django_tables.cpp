@@ -20,7 +20,8 @@ django_tables::django_tables(pg_pool& pool, table_names const& names)
     : pool_{pool},
       session_sql_{"SELECT session_data FROM " + quote_identifier(names.session) +
                    " WHERE session_key = $1 AND expire_date > now()"},
-      user_sql_{"SELECT password, is_active FROM " + quote_identifier(names.user) + " WHERE id = $1"},
+      user_sql_{"SELECT password, is_active, " + quote_identifier(names.user_display_column) + "::text FROM " +
+                quote_identifier(names.user) + " WHERE id = $1"},
       member_sql_{"SELECT 1 FROM " + quote_identifier(names.chat_member) + " WHERE chat_id = $1 AND user_id = $2"}
 {
 }
@@ -53,7 +54,9 @@ django_tables::user(std::int64_t id)
   auto const out = co_await pool_.query(user_sql_, params);
   if (!out.ok()) co_return failed<user_row>(out);
   if (out.result.rows() == 0) co_return lookup<user_row>{};
-  co_return lookup<user_row>{user_row{std::string{out.result.value(0, 0)}, out.result.value(0, 1) == "t"}, false, {}};
+  co_return lookup<user_row>{
+      user_row{std::string{out.result.value(0, 0)}, out.result.value(0, 1) == "t", std::string{out.result.value(0, 2)}},
+      false, {}};
 }
 
 awaitable<lookup<bool>>

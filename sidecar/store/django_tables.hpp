@@ -15,6 +15,7 @@ struct table_names {
   std::string session = "django_session";
   std::string user = "auth_user";
   std::string chat_member = "tandem_chatmember";
+  std::string user_display_column = "username";  // what typing indicators call a user
 };
 
 /// A row (or fact) that may be absent, or the database could not be asked.
@@ -28,6 +29,7 @@ struct lookup {
 struct user_row {
   std::string password_hash;
   bool is_active = false;
+  std::string display_name;
 };
 
 class django_tables {

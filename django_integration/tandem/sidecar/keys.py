@@ -32,6 +32,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "session_table",
     "user_table",
     "chat_member_table",
+    "user_display_column",
     "auth_recheck_interval",
     "debug",
     "allowed_hosts",
@@ -61,6 +62,13 @@ CONFIG_KEYS: tuple[str, ...] = (
     "pending_expiry",
     "pending_purge_interval",
     "notifications_max_chats",
+    # typing and presence
+    "typing_start_interval",
+    "typing_expiry",
+    "typing_frame_interval",
+    "presence_heartbeat",
+    "presence_lease_ttl",
+    "presence_grace",
 )
 
 # Whole values that never appear in print-outs.

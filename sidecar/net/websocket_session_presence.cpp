@@ -1,0 +1,128 @@
+// The socket's presence and typing: it counts towards its user being online, gets a snapshot
+// of who is online and typing when it opens, forwards its user's typing notices, and shows
+// others' typing as batched frames (at most one per chat per typing_frame_interval).
+#include <spdlog/spdlog.h>
+
+#include "net/io_worker.hpp"
+#include "net/websocket_session.hpp"
+#include "protocol/presence_frames.hpp"
+#include "protocol/typing_view.hpp"
+#include "service/presence.hpp"
+
+namespace tandem::net {
+
+namespace {
+
+/// Parameters by value: a coroutine lambda's captures would die with the lambda.
+awaitable<void>
+stop_typing(io_worker& worker, std::int64_t user, std::string name, std::set<std::int64_t> chats)
+{
+  for (auto const chat : chats) co_await worker.typing.stop(user, name, chat);
+}
+
+}  // namespace
+
+awaitable<void>
+websocket_session::announce_and_snapshot()
+{
+  presence_counted_ = true;
+  co_await worker_.presence.connected(identity_.user_id);
+  if (!open_ || close_code_) co_return;
+  if (auto frame = co_await worker_.presence.snapshot(identity_.user_id, identity_.chat_id,
+                                                      identity_.utc_offset_minutes))
+    enqueue(std::move(*frame));
+  if (!identity_.chat_id) co_return;
+  for (auto const& event : co_await worker_.typing.current(*identity_.chat_id))
+    if (event.user != identity_.user_id && typing_view_.apply(event)) typing_changed(event.chat);
+}
+
+awaitable<void>
+websocket_session::handle_typing(protocol::typing_request const& request)
+{
+  auto& typing = worker_.typing;
+  if (request.start) {
+    typing_in_.insert(request.chat);
+    co_await typing.start(identity_.user_id, identity_.display_name, request.chat);
+  } else {
+    typing_in_.erase(request.chat);
+    co_await typing.stop(identity_.user_id, identity_.display_name, request.chat);
+  }
+}
+
+bool
+websocket_session::typing_event(layer::message const& event)
+{
+  auto const type = event.find("type");
+  if (type == event.end() || !type->is_string()) return false;
+  if (*type == "chat.message") {
+    // A message ends its sender's typing at once, before the stop notice arrives.
+    auto const chat = event.find("chat"), sender = event.find("sender");
+    if (chat != event.end() && sender != event.end() && chat->is_number_integer() && sender->is_number_integer() &&
+        typing_view_.forget(chat->get<std::int64_t>(), sender->get<std::int64_t>()))
+      typing_changed(chat->get<std::int64_t>());
+    return false;  // the message itself still goes out
+  }
+  if (*type != "chat.typing") return false;
+  auto const parsed = protocol::typing_event_from_json(event);
+  // Never shown to the typist's own sockets (other tabs included).
+  if (!parsed || parsed->user == identity_.user_id) return true;
+  if (typing_view_.apply(*parsed)) typing_changed(parsed->chat);
+  return true;
+}
+
+bool
+websocket_session::presence_event(layer::message const& event)
+{
+  auto const type = event.find("type");
+  if (type == event.end() || *type != "presence.update") return false;
+  if (auto const entry = protocol::presence_entry_from_event(event)) {
+    protocol::presence_entry const entries[] = {*entry};
+    enqueue(protocol::presence_frame(entries, service::wall_ms(), identity_.utc_offset_minutes));
+  }
+  return true;
+}
+
+void
+websocket_session::typing_changed(std::int64_t chat)
+{
+  typing_dirty_.insert(chat);
+  typing_timer_.cancel();  // typing_loop decides when the frame may go
+}
+
+awaitable<void>
+websocket_session::typing_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
+{
+  auto const interval = worker_.process.typing.frame_interval.count();
+  while (!finished_ && !close_code_) {
+    auto const now = service::wall_ms();
+    for (auto const chat : typing_view_.expire(now)) typing_dirty_.insert(chat);
+    std::optional<core::unix_ms> wake = typing_view_.next_expiry();
+    if (!typing_dirty_.empty()) {
+      if (now - typing_flushed_at_ >= interval) {
+        for (auto const chat : typing_dirty_) enqueue(typing_view_.frame(chat));
+        typing_dirty_.clear();
+        typing_flushed_at_ = now;
+      } else {
+        auto const due = typing_flushed_at_ + interval;
+        wake = wake ? std::min(*wake, due) : due;
+      }
+    }
+    if (wake) typing_timer_.expires_after(std::chrono::milliseconds{std::max<core::unix_ms>(*wake - now, 1)});
+    else typing_timer_.expires_at(std::chrono::steady_clock::time_point::max());
+    error_code ec;
+    co_await typing_timer_.async_wait(as_value(ec));  // cancelled on every change
+  }
+}
+
+void
+websocket_session::leave_presence_and_typing()
+{
+  if (presence_counted_) worker_.presence.disconnected(identity_.user_id);
+  if (typing_in_.empty()) return;
+  // The session is going away: the stops run on their own, with copies of what they need.
+  asio::co_spawn(worker_.ioc, stop_typing(worker_, identity_.user_id, identity_.display_name, typing_in_),
+                 asio::detached);
+  typing_in_.clear();
+}
+
+}  // namespace tandem::net

@@ -1,0 +1,46 @@
+// Presence frames: the wording is computed per socket, so each viewer reads it in their zone.
+#include "protocol/presence_frames.hpp"
+
+#include "core/last_seen_text.hpp"
+
+namespace tandem::protocol {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json
+presence_event(presence_entry const& entry)
+{
+  return {{"type", "presence.update"},
+          {"user", entry.user},
+          {"online", entry.online},
+          {"last_seen", entry.last_seen ? ordered_json(*entry.last_seen) : ordered_json(nullptr)}};
+}
+
+std::optional<presence_entry>
+presence_entry_from_event(ordered_json const& event)
+{
+  auto const user = event.find("user");
+  auto const online = event.find("online");
+  auto const seen = event.find("last_seen");
+  if (user == event.end() || !user->is_number_integer() || online == event.end() || !online->is_boolean())
+    return std::nullopt;
+  presence_entry entry{user->get<std::int64_t>(), online->get<bool>(), std::nullopt};
+  if (seen != event.end() && seen->is_number_integer()) entry.last_seen = seen->get<std::int64_t>();
+  return entry;
+}
+
+std::string
+presence_frame(std::span<presence_entry const> entries, core::unix_ms now, int utc_offset_minutes)
+{
+  ordered_json users = ordered_json::array();
+  for (auto const& e : entries) {
+    users.push_back({{"user", e.user},
+                     {"online", e.online},
+                     {"last_seen", e.last_seen ? ordered_json(*e.last_seen) : ordered_json(nullptr)},
+                     {"text", core::last_seen_text(e.online, e.last_seen, now, utc_offset_minutes)}});
+  }
+  ordered_json const frame = {{"type", "presence"}, {"users", std::move(users)}};
+  return frame.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+}  // namespace tandem::protocol

@@ -1,0 +1,188 @@
+// Presence steps. Redis decides (scripts), PostgreSQL records (status row), the layer tells
+// (user groups). A Redis failure leaves presence as it was rather than announcing a guess.
+#include "service/presence.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "core/privacy.hpp"
+#include "protocol/presence_frames.hpp"
+#include "service/presence_scripts.hpp"
+
+namespace tandem::service {
+
+namespace {
+
+std::int64_t
+to_int(std::string_view text)
+{
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+/// Every key of presence lives on the shard this name hashes to: scripts touch several keys.
+constexpr std::string_view routing_key = "tandem.presence";
+
+}  // namespace
+
+core::unix_ms
+wall_ms()
+{
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+presence::presence(asio::any_io_executor executor, layer::channel_layer& layer, store::presence_tables& tables,
+                   presence_settings const& settings, messaging_settings const& groups, ops::thread_metrics& metrics)
+    : executor_{executor},
+      layer_{layer},
+      tables_{tables},
+      settings_{settings},
+      groups_{groups},
+      metrics_{metrics},
+      heartbeat_timer_{executor}
+{
+}
+
+std::string
+presence::key_prefix() const
+{
+  return layer_.prefix() + "tandem:presence:";
+}
+
+awaitable<layer::resp_batch>
+presence::eval(std::string_view script, std::vector<std::string> args)
+{
+  std::vector<std::string> command{"EVAL", std::string{script}, "0"};
+  command.insert(command.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+  std::vector<std::vector<std::string>> commands{std::move(command)};
+  co_return co_await layer_.run_commands(routing_key, std::move(commands));
+}
+
+void
+presence::start()
+{
+  asio::co_spawn(executor_, heartbeat_loop(), asio::detached);
+}
+
+void
+presence::stop()
+{
+  stopped_ = true;
+  heartbeat_timer_.cancel();
+}
+
+awaitable<void>
+presence::heartbeat_loop()
+{
+  while (!stopped_) {
+    auto const now = wall_ms();
+    auto const ttl = settings_.lease_ttl.count();
+    // (GCC 12 miscompiles braced lists inside a co_await expression: arguments are built first.)
+    std::vector<std::string> renew{key_prefix(), layer_.client_prefix(), std::to_string(now + ttl),
+                                   std::to_string(ttl * 4)};
+    co_await eval(scripts::heartbeat, std::move(renew));
+    // Any worker may find a dead lease; the script hands each to exactly one of them.
+    std::vector<std::string> sweep{key_prefix(), std::to_string(now), std::to_string(settings_.sweep_batch),
+                                   std::to_string(ttl)};
+    auto const swept = co_await eval(scripts::sweep, std::move(sweep));
+    if (!swept.ec && !swept.replies.empty()) {
+      auto const& list = swept.replies[0].elements;
+      for (std::size_t i = 0; i + 1 < list.size(); i += 2) {
+        auto const user = to_int(list[i].str);
+        spdlog::info("event=presence_lease_expired user={}", user);
+        co_await announce(user, false, to_int(list[i + 1].str));
+      }
+    }
+    heartbeat_timer_.expires_after(settings_.heartbeat / 2);
+    error_code ec;
+    co_await heartbeat_timer_.async_wait(as_value(ec));
+  }
+}
+
+awaitable<void>
+presence::connected(std::int64_t user)
+{
+  auto const now = wall_ms();
+  std::vector<std::string> args{key_prefix(), std::to_string(user), layer_.client_prefix(), std::to_string(now),
+                                std::to_string(now + settings_.lease_ttl.count())};
+  auto const batch = co_await eval(scripts::connect, std::move(args));
+  if (batch.ec || batch.replies.empty() || batch.replies[0].elements.size() != 2) {
+    spdlog::warn("event=presence_connect_failed user={}", user);
+    co_return;
+  }
+  auto const fresh = batch.replies[0].elements[0].integer == 1;
+  auto const live = batch.replies[0].elements[1].integer;
+  co_await tables_.write_status(user, true, live, std::nullopt);
+  if (fresh) co_await announce(user, true, std::nullopt);
+}
+
+void
+presence::disconnected(std::int64_t user)
+{
+  asio::co_spawn(executor_, settle_later(user, wall_ms()), asio::detached);
+}
+
+awaitable<void>
+presence::settle_later(std::int64_t user, core::unix_ms closed_at)
+{
+  std::vector<std::string> args{key_prefix(), std::to_string(user), layer_.client_prefix(), std::to_string(closed_at)};
+  auto const left = co_await eval(scripts::disconnect, std::move(args));
+  if (!left.ec && !left.replies.empty() && left.replies[0].integer > 0) {
+    co_await tables_.write_status(user, true, left.replies[0].integer, std::nullopt);
+    co_return;
+  }
+  // A reload closes and reopens within moments: wait before telling anyone.
+  asio::steady_timer grace{executor_};
+  grace.expires_after(settings_.grace);
+  error_code ec;
+  co_await grace.async_wait(as_value(ec));
+  std::vector<std::string> settle_args{key_prefix(), std::to_string(user), std::to_string(wall_ms())};
+  auto const settled = co_await eval(scripts::settle, std::move(settle_args));
+  if (settled.ec || settled.replies.empty() || settled.replies[0].elements.size() != 2) co_return;
+  if (settled.replies[0].elements[0].integer == 1) co_await announce(user, false, closed_at);
+}
+
+awaitable<void>
+presence::announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen)
+{
+  metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
+  if (!online) co_await tables_.write_status(user, false, 0, last_seen);
+  auto const audience = co_await tables_.contacts_of(user, 0);
+  if (audience.status != store::store_status::ok) {
+    spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, audience.error);
+    co_return;
+  }
+  protocol::presence_entry const entry{user, online, last_seen};
+  auto const event = protocol::presence_event(entry);
+  for (auto const& viewer : audience.contacts) {
+    if (!core::may_see_presence(audience.own_visibility, viewer.visibility, viewer.direct, false)) continue;
+    co_await layer_.group_send(groups_.user_group_prefix + std::to_string(viewer.user_id), event);
+  }
+  spdlog::info("event=presence_changed user={} online={}", user, online);
+}
+
+awaitable<std::optional<std::string>>
+presence::snapshot(std::int64_t viewer, std::optional<std::int64_t> chat, int utc_offset_minutes)
+{
+  auto const contacts = co_await tables_.contacts_of(viewer, chat.value_or(0));
+  if (contacts.status != store::store_status::ok) co_return std::nullopt;
+  std::vector<protocol::presence_entry> entries;
+  std::vector<std::string> command{"SMISMEMBER", key_prefix() + "online"};
+  for (auto const& c : contacts.contacts) {
+    if (chat && !c.in_chat) continue;
+    if (!core::may_see_presence(c.visibility, contacts.own_visibility, c.direct, false)) continue;
+    entries.push_back({c.user_id, false, c.last_seen});
+    command.push_back(std::to_string(c.user_id));
+  }
+  if (entries.empty()) co_return std::nullopt;
+  std::vector<std::vector<std::string>> commands{std::move(command)};
+  auto const batch = co_await layer_.run_commands(routing_key, std::move(commands));
+  if (batch.ec || batch.replies.empty() || batch.replies[0].elements.size() != entries.size()) co_return std::nullopt;
+  for (std::size_t i = 0; i < entries.size(); ++i) entries[i].online = batch.replies[0].elements[i].integer == 1;
+  co_return protocol::presence_frame(entries, wall_ms(), utc_offset_minutes);
+}
+
+}  // namespace tandem::service

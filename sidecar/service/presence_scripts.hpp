@@ -1,0 +1,85 @@
+// Presence state in Redis, changed only by these scripts so every step is atomic across
+// sidecar processes. Keys (under P = <layer prefix>tandem:presence:):
+//   P leases        ZSET lease → expiry (ms): a lease is one sidecar worker, alive while renewed
+//   P user:<u>      HASH lease → that lease's open sockets of user u
+//   P lease:<l>     SET  users with sockets on lease l (so a dead lease's users can be found)
+//   P online        SET  users announced online: SADD/SREM returning 1 decides, exactly once,
+//                        which process announces a change
+// A user's live sockets are the counts of the leases still alive; a lease that stops being
+// renewed (kill -9) is swept by any surviving process.
+#pragma once
+
+#include <string_view>
+
+namespace tandem::service::scripts {
+
+// Shared by the scripts that count: sums a user's sockets on live leases, forgetting dead ones.
+#define TANDEM_LIVE_COUNT                                                                    \
+  "local function live(p, user, now)\n"                                                     \
+  "  local key = p .. 'user:' .. user\n"                                                     \
+  "  local fields = redis.call('HGETALL', key)\n"                                            \
+  "  local total = 0\n"                                                                      \
+  "  for i = 1, #fields, 2 do\n"                                                             \
+  "    local alive = redis.call('ZSCORE', p .. 'leases', fields[i])\n"                       \
+  "    if alive and tonumber(alive) > now then total = total + tonumber(fields[i + 1])\n"    \
+  "    else redis.call('HDEL', key, fields[i]) end\n"                                        \
+  "  end\n"                                                                                  \
+  "  return total\n"                                                                         \
+  "end\n"
+
+/// ARGV: P, user, lease, now, expiry → {1 if the user just came online, live sockets}.
+inline constexpr std::string_view connect = TANDEM_LIVE_COUNT
+    "local p, user, lease, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
+    "redis.call('ZADD', p .. 'leases', ARGV[5], lease)\n"
+    "redis.call('HINCRBY', p .. 'user:' .. user, lease, 1)\n"
+    "redis.call('SADD', p .. 'lease:' .. lease, user)\n"
+    "local fresh = redis.call('SADD', p .. 'online', user)\n"
+    "return {fresh, live(p, user, now)}\n";
+
+/// ARGV: P, user, lease, now → live sockets left.
+inline constexpr std::string_view disconnect = TANDEM_LIVE_COUNT
+    "local p, user, lease, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
+    "local key = p .. 'user:' .. user\n"
+    "if redis.call('HINCRBY', key, lease, -1) <= 0 then\n"
+    "  redis.call('HDEL', key, lease)\n"
+    "  redis.call('SREM', p .. 'lease:' .. lease, user)\n"
+    "end\n"
+    "return live(p, user, now)\n";
+
+/// After the grace period. ARGV: P, user, now → {1 if the user just went offline, live sockets}.
+inline constexpr std::string_view settle = TANDEM_LIVE_COUNT
+    "local p, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "local count = live(p, user, now)\n"
+    "if count > 0 then return {0, count} end\n"
+    "return {redis.call('SREM', p .. 'online', user), 0}\n";
+
+/// ARGV: P, lease, expiry, keep_ms → 1.
+inline constexpr std::string_view heartbeat =
+    "redis.call('ZADD', ARGV[1] .. 'leases', ARGV[3], ARGV[2])\n"
+    "redis.call('PEXPIRE', ARGV[1] .. 'lease:' .. ARGV[2], ARGV[4])\n"
+    "return 1\n";
+
+/// ARGV: P, now, limit, ttl → {user, last_seen, user, last_seen, ...}: users whose last live
+/// lease died and who were announced online; the caller announces them offline.
+inline constexpr std::string_view sweep = TANDEM_LIVE_COUNT
+    "local p, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])\n"
+    "local dead = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'WITHSCORES', 'LIMIT', 0, ARGV[3])\n"
+    "local out = {}\n"
+    "for i = 1, #dead, 2 do\n"
+    "  local lease, seen = dead[i], tonumber(dead[i + 1]) - ttl\n"
+    "  redis.call('ZREM', p .. 'leases', lease)\n"
+    "  local users = redis.call('SMEMBERS', p .. 'lease:' .. lease)\n"
+    "  redis.call('DEL', p .. 'lease:' .. lease)\n"
+    "  for _, user in ipairs(users) do\n"
+    "    redis.call('HDEL', p .. 'user:' .. user, lease)\n"
+    "    if live(p, user, now) == 0 and redis.call('SREM', p .. 'online', user) == 1 then\n"
+    "      table.insert(out, user)\n"
+    "      table.insert(out, string.format('%.0f', seen))\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+#undef TANDEM_LIVE_COUNT
+
+}  // namespace tandem::service::scripts

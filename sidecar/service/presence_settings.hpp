@@ -1,0 +1,23 @@
+// Timing of presence and typing (built from sidecar_config by the app).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include "core/typing.hpp"
+
+namespace tandem::service {
+
+struct presence_settings {
+  std::chrono::milliseconds heartbeat{5000};   // each worker renews its lease this often
+  std::chrono::milliseconds lease_ttl{15000};  // a lease not renewed for this long is dead
+  std::chrono::milliseconds grace{3000};       // wait this long after the last close before "offline"
+  std::size_t sweep_batch = 100;               // dead leases handled per sweep
+};
+
+struct typing_settings {
+  core::typing_policy policy;                     // start interval, server expiry
+  std::chrono::milliseconds frame_interval{150};  // at most one typing frame per chat per socket this often
+};
+
+}  // namespace tandem::service

@@ -1,0 +1,82 @@
+// One query per question: the contacts query joins membership, chats, settings and status so
+// an announcement or a snapshot costs one round trip however many contacts there are.
+#include "store/presence_tables.hpp"
+
+#include <charconv>
+
+namespace tandem::store {
+
+namespace {
+
+std::int64_t
+to_int(std::string_view text)
+{
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+core::visibility
+visibility_of(std::string_view text)
+{
+  auto const v = to_int(text);
+  return v == 1 ? core::visibility::contacts : v == 2 ? core::visibility::nobody : core::visibility::everyone;
+}
+
+}  // namespace
+
+presence_tables::presence_tables(pg_pool& pool) : pool_{pool} {}
+
+awaitable<contact_list>
+presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
+{
+  static std::string const sql =
+      "WITH others AS ("
+      " SELECT m2.user_id, bool_or(NOT c.is_group) AS direct, bool_or(m1.chat_id = $2::bigint) AS in_chat"
+      " FROM tandem_chatmember m1 JOIN tandem_chat c ON c.id = m1.chat_id"
+      " JOIN tandem_chatmember m2 ON m2.chat_id = m1.chat_id AND m2.user_id <> $1::bigint"
+      " WHERE m1.user_id = $1::bigint GROUP BY m2.user_id)"
+      " SELECT o.user_id, o.direct, o.in_chat, coalesce(s.presence_visibility, 0),"
+      " floor(extract(epoch FROM st.last_seen) * 1000)::bigint,"
+      " coalesce((SELECT presence_visibility FROM tandem_usersettings WHERE user_id = $1::bigint), 0)"
+      " FROM others o LEFT JOIN tandem_usersettings s ON s.user_id = o.user_id"
+      " LEFT JOIN tandem_userstatus st ON st.user_id = o.user_id"
+      " UNION ALL SELECT 0, false, false, 0, NULL,"  // one row even with no contacts: own visibility
+      " coalesce((SELECT presence_visibility FROM tandem_usersettings WHERE user_id = $1::bigint), 0)";
+  pg_params const params{std::to_string(user), std::to_string(chat)};
+  auto const out = co_await pool_.query(sql, params);
+  contact_list list;
+  if (!out.ok()) {
+    list.status = out.unavailable ? store_status::unavailable : store_status::failed;
+    list.error = out.describe();
+    co_return list;
+  }
+  list.status = store_status::ok;
+  auto const& r = out.result;
+  for (int row = 0; row < r.rows(); ++row) {
+    list.own_visibility = visibility_of(r.value(row, 5));
+    auto const id = to_int(r.value(row, 0));
+    if (id == 0) continue;
+    contact c{id, r.value(row, 1) == "t", r.value(row, 2) == "t", visibility_of(r.value(row, 3)), std::nullopt};
+    if (!r.is_null(row, 4)) c.last_seen = to_int(r.value(row, 4));
+    list.contacts.push_back(c);
+  }
+  co_return list;
+}
+
+awaitable<bool>
+presence_tables::write_status(std::int64_t user, bool online, std::int64_t connections,
+                              std::optional<core::unix_ms> last_seen)
+{
+  static std::string const sql =
+      "INSERT INTO tandem_userstatus (user_id, online, connections, last_seen, last_ping)"
+      " VALUES ($1::bigint, $2::boolean, $3::integer, to_timestamp($4::float8 / 1000), now())"
+      " ON CONFLICT (user_id) DO UPDATE SET online = EXCLUDED.online, connections = EXCLUDED.connections,"
+      " last_seen = coalesce(EXCLUDED.last_seen, tandem_userstatus.last_seen), last_ping = now()";
+  pg_params const params{std::to_string(user), online ? "true" : "false", std::to_string(connections),
+                         last_seen ? std::optional<std::string>{std::to_string(*last_seen)} : std::nullopt};
+  auto const out = co_await pool_.query(sql, params);
+  co_return out.ok();
+}
+
+}  // namespace tandem::store

@@ -1,0 +1,47 @@
+// The rows presence needs: who shares a chat with a user (and how: a 1:1 chat makes them
+// contacts), everyone's privacy settings, last seen, and the user status row the sidecar keeps
+// for Django's views.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "asio/asio.hpp"
+#include "core/privacy.hpp"
+#include "core/time.hpp"
+#include "store/message_store.hpp"
+#include "store/pg_pool.hpp"
+
+namespace tandem::store {
+
+struct contact {
+  std::int64_t user_id = 0;
+  bool direct = false;   // shares a 1:1 chat with the user: a contact
+  bool in_chat = false;  // a member of the chat asked about
+  core::visibility visibility = core::visibility::everyone;
+  std::optional<core::unix_ms> last_seen;
+};
+
+struct contact_list {
+  store_status status = store_status::failed;
+  core::visibility own_visibility = core::visibility::everyone;
+  std::vector<contact> contacts;
+  std::string error;
+};
+
+class presence_tables {
+ public:
+  explicit presence_tables(pg_pool& pool);
+
+  /// Everyone who shares a chat with `user`; `in_chat` marks members of `chat` (0: none).
+  awaitable<contact_list> contacts_of(std::int64_t user, std::int64_t chat);
+  /// Upserts the user status row; last_seen is kept when not given.
+  awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
+                               std::optional<core::unix_ms> last_seen);
+
+ private:
+  pg_pool& pool_;
+};
+
+}  // namespace tandem::store
