@@ -67,25 +67,44 @@ def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(get_channel_layer().group_send)(group, event)
 
 
-def _markers(chat_id: int) -> tuple[list[tuple[int, tandem_core.ReceiptMarker]], int]:
+Members = list[tuple[int, tandem_core.ReceiptMarker, bool]]
+
+
+@dataclass(frozen=True)
+class ChatMarkers:
+    """Every member's (user, marker, read_receipts setting), as the core's rules take them."""
+
+    members: Members
+    last_seq: int
+    is_group: bool
+
+    def view_of(self, user_id: int) -> tandem_core.ReceiptMarker:
+        return tandem_core.sender_view(self.members, user_id, self.last_seq, self.is_group)
+
+
+def _markers(chat_id: int) -> ChatMarkers:
+    """The sidecar's markers query (sidecar/store/message_store.cpp), row for row."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq FROM tandem_chatmember m "
-            "JOIN tandem_chat c ON c.id = m.chat_id WHERE m.chat_id = %s",
+            "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
+            "coalesce(s.read_receipts, true) FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
+            "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %s",
             [chat_id],
         )
         rows = cursor.fetchall()
-    members = [(user, tandem_core.ReceiptMarker(delivered_upto=d, read_upto=r)) for user, d, r, _ in rows]
-    return members, (rows[0][3] if rows else 0)
+    members = [
+        (row[0], tandem_core.ReceiptMarker(delivered_upto=row[1], read_upto=row[2]), row[5]) for row in rows
+    ]
+    return ChatMarkers(members, rows[0][3] if rows else 0, rows[0][4] if rows else False)
 
 
 def _member_view(chat_id: int, user_id: int) -> tuple[tandem_core.ReceiptMarker, int]:
     """The viewer's own messages as the others have them, and the chat's newest seq; refuses
     non-members."""
-    members, last_seq = _markers(chat_id)
-    if all(user != user_id for user, _ in members):
+    markers = _markers(chat_id)
+    if all(member[0] != user_id for member in markers.members):
         raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
-    return tandem_core.sender_view(members, user_id, last_seq), last_seq
+    return markers.view_of(user_id), markers.last_seq
 
 
 def _rows_to_messages(rows: list[tuple[Any, ...]]) -> list[StoredMessage]:
@@ -161,8 +180,8 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome) -> None:
             [chat_id, low, high],
         )
         senders = [row[0] for row in cursor.fetchall()]
-    members, _ = _markers(chat_id)
-    for news in tandem_core.receipt_news(members, reader, before, senders):
+    markers = _markers(chat_id)
+    for news in tandem_core.receipt_news(markers.members, reader, before, senders, markers.is_group):
         _group_send(
             USER_GROUP.format(news.sender_id),
             events.chat_status_event(chat_id, news.kind, news.upto, result.at),
@@ -249,10 +268,15 @@ def message_info(*, chat_id: int, viewer_id: int, seq: int) -> dict[str, Any]:
             }
             for user, delivered, read in cursor.fetchall()
         ]
-    markers, last_seq = _markers(chat_id)
-    status = tandem_core.tick_name(
-        tandem_core.tick_for(tandem_core.sender_view(markers, sender, last_seq), seq)
-    )
+    markers = _markers(chat_id)
+    status = tandem_core.tick_name(tandem_core.tick_for(markers.view_of(sender), seq))
+    # Per-member read times follow the same privacy rule as the ticks.
+    settings_of = {user: receipts for user, _, receipts in markers.members}
+    for member in members:
+        if not tandem_core.read_receipts_shown(
+            markers.is_group, settings_of.get(sender, True), settings_of.get(member["user"], True)
+        ):
+            member["read_at"] = None
     return {
         "type": "message_info",
         "chat": chat_id,

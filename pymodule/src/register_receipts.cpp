@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <tuple>
 #include <vector>
 
 #include "core/receipt_aggregate.hpp"
@@ -64,25 +65,28 @@ tandem::bindings::register_receipts(py::module_& m)
                ", kind=" + std::to_string(static_cast<int>(n.kind)) + ", upto=" + std::to_string(n.upto) + ")";
       });
 
-  // Members as (user_id, ReceiptMarker) pairs: the shape a query row has.
-  auto const to_members = [](std::vector<std::pair<std::int64_t, receipt_marker>> const& rows) {
+  // Members as (user_id, ReceiptMarker, read_receipts) rows: the shape a query row has.
+  using member_rows = std::vector<std::tuple<std::int64_t, receipt_marker, bool>>;
+  auto const to_members = [](member_rows const& rows) {
     std::vector<member_marker> out;
     out.reserve(rows.size());
-    for (auto const& [user, marker] : rows) out.push_back({user, marker});
+    for (auto const& [user, marker, receipts] : rows) out.push_back({user, marker, receipts});
     return out;
   };
   m.def(
       "sender_view",
-      [to_members](std::vector<std::pair<std::int64_t, receipt_marker>> const& members, std::int64_t sender_id,
-                   seq_t last_seq) { return sender_view(to_members(members), sender_id, last_seq); },
-      py::arg("members"), py::arg("sender_id"), py::arg("last_seq"),
-      "The sender's messages are delivered/read up to the least advanced other member.");
+      [to_members](member_rows const& members, std::int64_t sender_id, seq_t last_seq, bool is_group) {
+        return sender_view(to_members(members), sender_id, last_seq, is_group);
+      },
+      py::arg("members"), py::arg("sender_id"), py::arg("last_seq"), py::arg("is_group"),
+      "The sender's messages are delivered/read up to the least advanced other member (reads hidden in a 1:1 "
+      "chat where either has read receipts off).");
   m.def(
       "receipt_news",
-      [to_members](std::vector<std::pair<std::int64_t, receipt_marker>> const& members_after, std::int64_t reader,
-                   receipt_marker const& before, std::vector<std::int64_t> const& senders) {
-        return receipt_news(to_members(members_after), reader, before, senders);
+      [to_members](member_rows const& members_after, std::int64_t reader, receipt_marker const& before,
+                   std::vector<std::int64_t> const& senders, bool is_group) {
+        return receipt_news(to_members(members_after), reader, before, senders, is_group);
       },
-      py::arg("members_after"), py::arg("reader"), py::arg("before"), py::arg("senders"),
+      py::arg("members_after"), py::arg("reader"), py::arg("before"), py::arg("senders"), py::arg("is_group"),
       "What each sender hears after reader's marker moved from before: only minimums that moved.");
 }

@@ -130,11 +130,18 @@ class StatusNews:
     @property
     def upto(self) -> int: ...
 
-def sender_view(members: list[tuple[int, ReceiptMarker]], sender_id: int, last_seq: int) -> ReceiptMarker:
-    """The sender's messages are delivered/read up to the least advanced other member."""
+def sender_view(
+    members: list[tuple[int, ReceiptMarker, bool]], sender_id: int, last_seq: int, is_group: bool
+) -> ReceiptMarker:
+    """The sender's messages are delivered/read up to the least advanced other member (members are
+    (user_id, marker, read_receipts); reads hidden in a 1:1 chat where either has receipts off)."""
 
 def receipt_news(
-    members_after: list[tuple[int, ReceiptMarker]], reader: int, before: ReceiptMarker, senders: list[int]
+    members_after: list[tuple[int, ReceiptMarker, bool]],
+    reader: int,
+    before: ReceiptMarker,
+    senders: list[int],
+    is_group: bool,
 ) -> list[StatusNews]:
     """What each sender hears after reader's marker moved from before: only minimums that moved."""
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "core/privacy.hpp"
 #include "core/receipt_marker.hpp"
 
 namespace tandem::core {
@@ -14,6 +15,7 @@ namespace tandem::core {
 struct member_marker {
   std::int64_t user_id = 0;
   receipt_marker marker;
+  bool read_receipts = true;  // the member's privacy setting (core/privacy.hpp)
 };
 
 /// "Your messages in this chat are now `kind` up to `upto`", for one sender.
@@ -26,14 +28,16 @@ struct status_news {
 };
 
 /// The sender's view of a chat: their messages are delivered/read up to these seqs (the
-/// least advanced other member; with nobody else, up to everything: `last_seq`).
-receipt_marker sender_view(std::span<member_marker const> members, std::int64_t sender_id, seq_t last_seq) noexcept;
+/// least advanced other member; with nobody else, up to everything: `last_seq`). In a 1:1
+/// chat where either person has read receipts off, reads are not shown (read_upto 0).
+receipt_marker sender_view(std::span<member_marker const> members, std::int64_t sender_id, seq_t last_seq,
+                           bool is_group) noexcept;
 
 /// News after `reader`'s marker went from `before` to the one in `members_after`, for each of
 /// `senders` (the reader itself is skipped). Delivered news comes before read news; a sender
 /// whose minimum did not move gets nothing, so group members reading one by one tell the
 /// sender only when the last of them has read.
 std::vector<status_news> receipt_news(std::span<member_marker const> members_after, std::int64_t reader,
-                                      receipt_marker before, std::span<std::int64_t const> senders);
+                                      receipt_marker before, std::span<std::int64_t const> senders, bool is_group);
 
 }  // namespace tandem::core

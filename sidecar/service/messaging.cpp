@@ -112,7 +112,7 @@ messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& re
     spdlog::warn("event=receipt_news_skipped chat={} error=\"{}{}\"", request.chat, senders.error, markers.error);
     co_return;
   }
-  for (auto const& news : core::receipt_news(markers.members, reader, before, senders.ids)) {
+  for (auto const& news : core::receipt_news(markers.members, reader, before, senders.ids, markers.is_group)) {
     co_await layer_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
                                protocol::chat_status_event(request.chat, news.kind, news.upto, applied.at));
   }
@@ -131,7 +131,7 @@ messaging::sync(std::int64_t user, protocol::sync_request const& request)
     out.frames.push_back(store_error(markers.status, "sync", markers.error, no_ref()));
     co_return out;
   }
-  auto const view = core::sender_view(markers.members, user, markers.last_seq);
+  auto const view = core::sender_view(markers.members, user, markers.last_seq, markers.is_group);
   protocol::sync_page page{request.chat, request.after, markers.last_seq, false, false};
   // The gap is (after, last_seq]: every message in it has committed (seq is bumped in the
   // same transaction as the insert), and anything newer reaches the socket live.
@@ -172,7 +172,7 @@ messaging::history(std::int64_t user, protocol::history_request const& request)
   if (rows.status != store::store_status::ok) co_return store_error(rows.status, "history", rows.error, no_ref());
   bool const has_more = rows.messages.size() > request.limit;
   if (has_more) rows.messages.erase(rows.messages.begin());
-  auto const view = core::sender_view(markers.members, user, markers.last_seq);
+  auto const view = core::sender_view(markers.members, user, markers.last_seq, markers.is_group);
   co_return protocol::history_frame({request.chat, request.before, has_more}, rows.messages, user, view);
 }
 

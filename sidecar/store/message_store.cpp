@@ -135,8 +135,9 @@ awaitable<chat_markers>
 message_store::markers(std::int64_t chat)
 {
   static std::string const sql =
-      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq FROM tandem_chatmember m "
-      "JOIN tandem_chat c ON c.id = m.chat_id WHERE m.chat_id = $1::bigint";
+      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true) "
+      "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
+      "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint";
   pg_params const params{std::to_string(chat)};
   auto const out = co_await pool_.query(sql, params);
   chat_markers markers;
@@ -148,8 +149,10 @@ message_store::markers(std::int64_t chat)
   markers.status = store_status::ok;
   auto const& r = out.result;
   for (int row = 0; row < r.rows(); ++row) {
-    markers.members.push_back({to_int(r.value(row, 0)), {to_int(r.value(row, 1)), to_int(r.value(row, 2))}});
+    markers.members.push_back(
+        {to_int(r.value(row, 0)), {to_int(r.value(row, 1)), to_int(r.value(row, 2))}, r.value(row, 5) == "t"});
     markers.last_seq = to_int(r.value(row, 3));
+    markers.is_group = r.value(row, 4) == "t";
   }
   co_return markers;
 }

@@ -39,6 +39,7 @@ struct chat_markers {
   store_status status = store_status::failed;
   std::vector<core::member_marker> members;
   core::seq_t last_seq = 0;
+  bool is_group = false;
   std::string error;
   bool has_member(std::int64_t user) const noexcept;
 };

@@ -219,3 +219,43 @@ def test_expired_pending_deliveries_are_purged_and_the_messages_stay(world, make
         time.sleep(0.1)
     assert Message.objects.filter(client_id="gone-1").exists()
     assert "tandem_pending_purged_total 1" in sidecar.get("/metrics")[1]
+
+
+def test_read_receipts_off_in_a_1to1_chat_show_delivered_only_but_groups_always_show_read(
+    world, sidecar, django_user_model
+) -> None:
+    from tandem.models import Chat, UserSettings
+
+    UserSettings.objects.create(user=world.bob, read_receipts=False)
+    with (
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann,
+        open_socket(chat_url(sidecar, world.chat), world.cookie(world.bob)) as bob,
+    ):
+        next_frame(ann)
+        next_frame(bob)
+        ack = send_message(ann, "priv-1", "seen?")
+        send_frame(bob, "read", upto=ack["seq"])
+        assert wait_for(ann, of_type("status"))["status"] == "delivered"
+        assert [f for f in frames_within(ann, 1.0) if f.get("status") == "read"] == []
+        send_frame(ann, "history")
+        assert wait_for(ann, of_type("history"))["messages"][-1]["status"] == "delivered"
+
+    cy = django_user_model.objects.create_user("cy", password="pw-cy")
+    group = Chat.create_with_members([world.ann, world.bob, cy], title="trio")
+    with (
+        open_socket(chat_url(sidecar, group), world.cookie(world.ann)) as ann,
+        open_socket(chat_url(sidecar, group), world.cookie(world.bob)) as bob,
+    ):
+        next_frame(ann)
+        next_frame(bob)
+        ack = send_message(ann, "priv-g", "group")
+        send_frame(bob, "read", upto=ack["seq"])
+    with open_socket(chat_url(sidecar, group), world.cookie(cy)) as cy_ws:
+        next_frame(cy_ws)
+        send_frame(cy_ws, "read", upto=ack["seq"])
+        send_frame(cy_ws, "history")
+        wait_for(cy_ws, of_type("history"))
+    with open_socket(chat_url(sidecar, group), world.cookie(world.ann)) as ann:
+        next_frame(ann)
+        send_frame(ann, "history")
+        assert wait_for(ann, of_type("history"))["messages"][-1]["status"] == "read"
