@@ -14,17 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "python"), str(ROOT / "django_integration"), str(ROOT / "bench")]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testproject.settings")
-
+from bench_stack import django_stack, session_of
 from connect_bench import start_daphne, wait_http
 
 
@@ -83,60 +77,19 @@ async def scenario(
 
 
 async def run(args: argparse.Namespace) -> None:
-    import django
-    from django.conf import settings
-    from harness.postgres_server import PostgresServer
-    from harness.redis_server import RedisServer, free_port
-    from harness.sidecar_process import SidecarProcess
-
-    work = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
-    pg = PostgresServer()
-    pg.start()
-    redis = RedisServer(work / "redis")
-    redis.start()
-    started = []
-    try:
-        settings.DATABASES["default"].update(pg.django_settings())
-        settings.CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis.url]}}
-        }
-        django.setup()
+    async with django_stack() as stack:
         from django.contrib.auth import get_user_model
-        from django.core.management import call_command
-        from django.test import Client
+        from harness.redis_server import free_port
         from tandem.models import Chat
-
-        await asyncio.to_thread(call_command, "migrate", verbosity=0)
 
         def prepare() -> tuple[int, tuple[str, str]]:
             users = [get_user_model().objects.create_user(n, password="pw") for n in ("ann", "bob")]
-            chat = Chat.create_with_members(users)
-            cookies = []
-            for user in users:
-                client = Client()
-                client.force_login(user)
-                cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
-            return chat.pk, (cookies[0], cookies[1])
+            return Chat.create_with_members(users).pk, (session_of(users[0]), session_of(users[1]))
 
         chat_id, cookies = await asyncio.to_thread(prepare)
         path = f"/ws/chat/{chat_id}/"
-
-        def sidecar(n: int) -> SidecarProcess:
-            process = SidecarProcess(
-                work / f"sidecar{n}",
-                database=pg.conninfo(),
-                redis_hosts=[redis.url],
-                secret_key=settings.SECRET_KEY,
-                allowed_hosts=["localhost"],
-                log_level="warn",
-                threads=1,
-                rate_messages_per_second=1e6,
-                rate_burst=1e6,
-            )
-            started.append(process)
-            return process.start()
-
-        one, two = sidecar(0), sidecar(1)
+        unlimited = {"threads": 1, "rate_messages_per_second": 1e6, "rate_burst": 1e6}
+        one, two = stack.sidecar(**unlimited), stack.sidecar(**unlimited)
         results = {
             "Tandem, one process": await scenario(
                 "one", one.ws_url(path), one.ws_url(path), cookies, args.messages
@@ -146,7 +99,7 @@ async def run(args: argparse.Namespace) -> None:
             ),
         }
         port = free_port()
-        daphne = start_daphne(port, pg.url(), redis.url, work / "daphne.log")
+        daphne = start_daphne(port, stack.pg.url(), stack.redis.url, stack.work / "daphne.log")
         try:
             await asyncio.to_thread(wait_http, port)
             url = f"ws://127.0.0.1:{port}{path}"
@@ -157,26 +110,21 @@ async def run(args: argparse.Namespace) -> None:
             daphne.terminate()
             daphne.wait(timeout=30)
 
-        base = results["Daphne + channels_redis"]
+    base = results["Daphne + channels_redis"]
+    print(
+        "messaging benchmark: two users on loopback, real PostgreSQL + Redis, one message in flight; "
+        "latency in ms (ratio = Daphne / row)\n"
+    )
+    print(
+        "| setup | messages | send→ack p50 | p99 | send→deliver p50 | p99 | deliver p50 ratio | deliver p99 ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, r in results.items():
         print(
-            "messaging benchmark: two users on loopback, real PostgreSQL + Redis, one message in flight; "
-            "latency in ms (ratio = Daphne / row)\n"
+            f"| {name} | {r['count']} | {r['ack_p50']:.2f} | {r['ack_p99']:.2f} | {r['deliver_p50']:.2f} | "
+            f"{r['deliver_p99']:.2f} | {base['deliver_p50'] / r['deliver_p50']:.1f}x | "
+            f"{base['deliver_p99'] / r['deliver_p99']:.1f}x |"
         )
-        print(
-            "| setup | messages | send→ack p50 | p99 | send→deliver p50 | p99 | deliver p50 ratio | deliver p99 ratio |"
-        )
-        print("|---|---|---|---|---|---|---|---|")
-        for name, r in results.items():
-            print(
-                f"| {name} | {r['count']} | {r['ack_p50']:.2f} | {r['ack_p99']:.2f} | {r['deliver_p50']:.2f} | "
-                f"{r['deliver_p99']:.2f} | {base['deliver_p50'] / r['deliver_p50']:.1f}x | "
-                f"{base['deliver_p99'] / r['deliver_p99']:.1f}x |"
-            )
-    finally:
-        for process in started:
-            process.stop()
-        redis.stop()
-        pg.stop()
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from tandem.models import Chat, ChatMember
+from tandem.models import Chat, ChatMember, UserSettings, UserStatus
 
 
 class ChatMemberInline(admin.TabularInline):
@@ -26,3 +26,15 @@ class ChatAdmin(admin.ModelAdmin):
 class ChatMemberAdmin(admin.ModelAdmin):
     list_display = ("id", "chat", "user", "joined_at")
     raw_id_fields = ("chat", "user")
+
+
+@admin.register(UserSettings)
+class UserSettingsAdmin(admin.ModelAdmin):
+    list_display = ("user", "presence_visibility", "read_receipts")
+    raw_id_fields = ("user",)
+
+
+@admin.register(UserStatus)
+class UserStatusAdmin(admin.ModelAdmin):
+    list_display = ("user", "online", "connections", "last_seen")
+    raw_id_fields = ("user",)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("api/chats/<int:chat_id>/messages/", views.messages_view, name="messages"),
     path("api/chats/<int:chat_id>/receipts/", views.receipts_view, name="receipts"),
     path("api/chats/<int:chat_id>/messages/<int:seq>/info/", views.message_info_view, name="message-info"),
+    path("api/settings/privacy/", views.privacy_view, name="privacy"),
+    path("api/users/<int:user_id>/presence/", views.presence_view, name="presence"),
 ]

@@ -140,3 +140,48 @@ def receipts_view(request: HttpRequest, chat_id: int) -> HttpResponse:
 def message_info_view(request: HttpRequest, chat_id: int, seq: int) -> HttpResponse:
     """Who a message reached and who read it, and when (the "message info" screen)."""
     return JsonResponse(messaging.message_info(chat_id=chat_id, viewer_id=request.user.pk, seq=seq))
+
+
+@require_http_methods(["GET", "POST"])
+@api_view
+def privacy_view(request: HttpRequest) -> HttpResponse:
+    """GET the signed-in user's privacy settings; POST {"presence_visibility": "everyone" |
+    "contacts" | "nobody", "read_receipts": bool} (either field) to change them."""
+    from tandem.models import UserSettings
+
+    current = UserSettings.objects.filter(user=request.user).first() or UserSettings(user=request.user)
+    if request.method == "POST":
+        body = json_body(request)
+        if "presence_visibility" in body:
+            chosen = body["presence_visibility"]
+            visibility = tandem_core.visibility_from_name(chosen) if isinstance(chosen, str) else None
+            if visibility is None:
+                raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "presence_visibility")
+            current.presence_visibility = int(visibility)
+        if "read_receipts" in body:
+            if not isinstance(body["read_receipts"], bool):
+                raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "read_receipts")
+            current.read_receipts = body["read_receipts"]
+        current.save()
+    return JsonResponse(
+        {
+            "presence_visibility": tandem_core.visibility_name(
+                tandem_core.Visibility(current.presence_visibility)
+            ),
+            "read_receipts": current.read_receipts,
+        }
+    )
+
+
+@require_GET
+@api_view
+def presence_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Another user's online status and last seen as the signed-in user may see them."""
+    from django.utils import timezone
+
+    from tandem.presence import presence_for
+
+    seen = presence_for(request.user.pk, user_id, timezone.localtime())
+    if seen is None:
+        raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "user")
+    return JsonResponse({"type": "presence", "users": [{"user": user_id, **seen}]})

@@ -1,0 +1,60 @@
+"""Privacy from Django: settings through the JSON view, and presence as a view shows it, under
+the same core rules as the sidecar (reciprocity, contacts = a shared 1:1 chat)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from tandem.models import Chat, PresenceVisibility, UserSettings, UserStatus
+from tandem.presence import presence_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(django_user_model: Any) -> dict[str, Any]:
+    users = {n: django_user_model.objects.create_user(n, password="pw") for n in ("ann", "bob", "cy")}
+    Chat.create_with_members([users["ann"], users["bob"]])  # ann and bob: contacts
+    Chat.create_with_members(list(users.values()), title="trio")  # cy only in a group with them
+    UserStatus.objects.create(
+        user=users["ann"], online=False, last_seen=timezone.now() - timedelta(minutes=5)
+    )
+    return users
+
+
+def test_privacy_settings_are_read_and_changed_through_the_view(people, client) -> None:
+    client.force_login(people["ann"])
+    url = "/tandem/api/settings/privacy/"
+    assert client.get(url).json() == {"presence_visibility": "everyone", "read_receipts": True}
+    changed = client.post(
+        url,
+        json.dumps({"presence_visibility": "contacts", "read_receipts": False}),
+        content_type="application/json",
+    )
+    assert changed.json() == {"presence_visibility": "contacts", "read_receipts": False}
+    bad = client.post(url, json.dumps({"presence_visibility": "friends"}), content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "invalid_field"
+
+
+def test_a_view_words_presence_with_the_cores_rules(people) -> None:
+    seen = presence_for(people["bob"].pk, people["ann"].pk, timezone.now())
+    assert seen is not None
+    assert seen["text"] == "last seen 5 minutes ago"
+
+
+def test_contacts_only_hides_presence_from_group_acquaintances(people) -> None:
+    UserSettings.objects.create(user=people["ann"], presence_visibility=PresenceVisibility.CONTACTS)
+    assert presence_for(people["bob"].pk, people["ann"].pk, timezone.now()) is not None
+    assert presence_for(people["cy"].pk, people["ann"].pk, timezone.now()) is None
+
+
+def test_who_hides_their_presence_sees_no_one_elses(people) -> None:
+    UserSettings.objects.create(user=people["bob"], presence_visibility=PresenceVisibility.NOBODY)
+    assert presence_for(people["bob"].pk, people["ann"].pk, timezone.now()) is None
+    assert presence_for(people["ann"].pk, people["bob"].pk, timezone.now()) is None
+    assert presence_for(people["bob"].pk, people["bob"].pk, timezone.now()) is not None
