@@ -14,6 +14,8 @@ apt_packages=(
   catch2 nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   # real services the tests start on loopback
   redis-server postgresql
+  # the browser the end-to-end tests drive (Playwright is pointed at it; it downloads nothing)
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -10,8 +10,8 @@ using ordered_json = nlohmann::ordered_json;
 ordered_json
 typing_event_json(typing_event const& e)
 {
-  return {{"type", "chat.typing"}, {"chat", e.chat},     {"user", e.user},
-          {"name", e.name},        {"typing", e.typing}, {"expires_at", e.expires_at}};
+  return {{"type", "chat.typing"}, {"chat", e.chat},     {"user", e.user},         {"name", e.name},
+          {"typing", e.typing},    {"expires_at", e.expires_at}, {"order", e.order}};
 }
 
 std::optional<typing_event>
@@ -26,12 +26,19 @@ typing_event_from_json(ordered_json const& event)
   typing_event out{chat->get<std::int64_t>(), user->get<std::int64_t>(), {}, typing->get<bool>(), 0};
   if (name != event.end() && name->is_string()) out.name = name->get<std::string>();
   if (expires != event.end() && expires->is_number_integer()) out.expires_at = expires->get<std::int64_t>();
+  if (auto const order = field("order"); order != event.end() && order->is_number_integer())
+    out.order = order->get<std::int64_t>();
   return out;
 }
 
 bool
 typing_view::apply(typing_event const& event)
 {
+  if (event.order != 0) {
+    auto& seen = latest_[{event.chat, event.user}];
+    if (event.order < seen.order) return false;  // overtaken by a later notice
+    seen = {event.order, std::max(seen.keep_until, event.expires_at)};
+  }
   auto& typists = chats_[event.chat];
   if (!event.typing) {
     bool const changed = typists.erase(event.user) > 0;
@@ -47,12 +54,13 @@ typing_view::apply(typing_event const& event)
 bool
 typing_view::forget(std::int64_t chat, std::int64_t user)
 {
-  return apply({chat, user, {}, false, 0});
+  return apply({chat, user, {}, false, 0, 0});
 }
 
 std::vector<std::int64_t>
 typing_view::expire(core::unix_ms now)
 {
+  std::erase_if(latest_, [now](auto const& entry) { return entry.second.keep_until <= now; });
   std::vector<std::int64_t> changed;
   for (auto chat = chats_.begin(); chat != chats_.end();) {
     auto const before = chat->second.size();

@@ -22,6 +22,9 @@ struct typing_event {
   std::string name;
   bool typing = false;
   core::unix_ms expires_at = 0;
+  /// Order of the typist's notices (increasing per sidecar worker): events can overtake each
+  /// other on the channel layer, and a start that arrives after its stop must not win.
+  std::int64_t order = 0;
 };
 
 nlohmann::ordered_json typing_event_json(typing_event const& event);
@@ -45,6 +48,12 @@ class typing_view {
     core::unix_ms expires_at = 0;
   };
   std::map<std::int64_t, std::map<std::int64_t, typist>> chats_;
+  /// The latest notice seen per (chat, user), stops included, until it could expire.
+  struct latest {
+    std::int64_t order = 0;
+    core::unix_ms keep_until = 0;
+  };
+  std::map<std::pair<std::int64_t, std::int64_t>, latest> latest_;
 };
 
 }  // namespace tandem::protocol

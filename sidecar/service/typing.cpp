@@ -70,7 +70,9 @@ typing::forward(std::int64_t user, std::string const& name, std::int64_t chat, c
   }
   co_await layer_.run_commands(key(chat), std::move(commands));
   metrics_.typing_forwards.fetch_add(1, std::memory_order_relaxed);
-  protocol::typing_event const event{chat, user, name, on, expires_at};
+  // Microseconds of wall time, forced to increase: orders this worker's notices.
+  last_order_ = std::max(last_order_ + 1, now * 1000);
+  protocol::typing_event const event{chat, user, name, on, expires_at, last_order_};
   co_await layer_.group_send(groups_.chat_group_prefix + std::to_string(chat), protocol::typing_event_json(event));
 }
 
@@ -92,7 +94,7 @@ typing::current(std::int64_t chat)
     std::from_chars(member.data(), member.data() + colon, user);
     std::int64_t expires = 0;
     std::from_chars(list[i + 1].str.data(), list[i + 1].str.data() + list[i + 1].str.size(), expires);
-    out.push_back({chat, user, member.substr(colon + 1), true, expires});
+    out.push_back({chat, user, member.substr(colon + 1), true, expires, 0});
   }
   co_return out;
 }

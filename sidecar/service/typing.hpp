@@ -42,6 +42,7 @@ class typing {
   messaging_settings const& groups_;
   ops::thread_metrics& metrics_;
   std::map<std::pair<std::int64_t, std::int64_t>, core::typist_state> typists_;  // (user, chat)
+  std::int64_t last_order_ = 0;
 };
 
 }  // namespace tandem::service

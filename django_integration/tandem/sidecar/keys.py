@@ -78,6 +78,6 @@ SECRET_KEYS = frozenset({"secret_key", "secret_key_fallbacks", "layer_symmetric_
 KEYS_WITH_PASSWORDS = frozenset({"database", "redis_hosts"})
 
 # Keys of settings.TANDEM that are for the management command, not the binary.
-COMMAND_KEYS = frozenset({"sidecar"})
+COMMAND_KEYS = frozenset({"sidecar", "public_url"})  # public_url: what browsers connect to
 
 ConfigValue = str | int | float | bool | list[str]

@@ -1,5 +1,5 @@
-"""Template helpers backed by the shared C++ rules: {{ user_status|last_seen }} and
-{% tick_icon "read" %}."""
+"""Template helpers backed by the shared C++ rules: {% last_seen %}, {% tick_icon "read" %}, and
+{% tandem_client_config chat %} (the browser client's configuration as a JSON script element)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
 
 from tandem import status
+from tandem.client_config import client_config
 
 register = template.Library()
 
@@ -28,3 +29,9 @@ def tick_icon(state: str) -> SafeString:
     return format_html(
         '<span class="tandem-tick {}" role="img" aria-label="{}"></span>', icon.icon, icon.label
     )
+
+
+@register.simple_tag(takes_context=True)
+def tandem_client_config(context: dict, chat: object) -> SafeString:
+    """<script id="tandem-config" type="application/json">…</script> for static/tandem/chat.js."""
+    return json_script(client_config(context["request"], chat), "tandem-config")

@@ -1,0 +1,120 @@
+"""The example chat site with everything it needs, started on loopback: a throwaway PostgreSQL
+and Redis (the same servers the test suite uses), the Django site (migrated, demo users
+seeded) and the sidecar through `manage.py tandem`. Used by examples/run.py (the README's first
+command) and by the browser tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "examples" / "chatsite"
+sys.path.insert(0, str(ROOT / "tests" / "python"))
+
+from harness.postgres_server import PostgresServer
+from harness.redis_server import RedisServer, free_port
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], limit_s: float = 30) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # any answer means it is serving
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answers at {url}")
+
+
+class ExampleStack:
+    def __init__(self, *, port: int = 0, sidecar_port: int = 0, env: dict[str, str] | None = None) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="tandem-example-"))
+        self.port = port or free_port()
+        self.sidecar_port = sidecar_port or free_port()
+        self.extra_env = env or {}
+        self.pg = PostgresServer(dbname="chatsite")
+        self.redis = RedisServer(self.work / "redis")
+        self.django: subprocess.Popen[bytes] | None = None
+        self.sidecar: subprocess.Popen[bytes] | None = None
+        self.logs: list[IO[bytes]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        build = Path(os.environ.get("TANDEM_BUILD_DIR", ROOT / "build" / "dev"))
+        if not build.is_absolute():
+            build = ROOT / build
+        python_path = [str(SITE), str(ROOT / "django_integration"), str(build / "python")]
+        return {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")},
+            "PYTHONPATH": os.pathsep.join(python_path),
+            "DJANGO_SETTINGS_MODULE": "chatsite.settings",
+            "CHATSITE_DATABASE_URL": self.pg.url(),
+            "CHATSITE_REDIS_URL": self.redis.url,
+            "CHATSITE_SIDECAR_URL": f"ws://127.0.0.1:{self.sidecar_port}",
+            "CHATSITE_SIDECAR_LISTEN": f"127.0.0.1:{self.sidecar_port}",
+            "CHATSITE_SIDECAR": str(build / "sidecar" / "app" / "tandem-sidecar"),
+            **self.extra_env,
+        }
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([sys.executable, str(SITE / "manage.py"), *args], env=self.env(), check=True)
+
+    def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.work / f"{name}.log").open("ab")
+        self.logs.append(log)
+        return subprocess.Popen(
+            [sys.executable, str(SITE / "manage.py"), *args], env=self.env(), stdout=log, stderr=log
+        )
+
+    def start(self, *, seed_history: int = 3) -> ExampleStack:
+        self.pg.start()
+        self.redis.start()
+        self.manage("migrate", "--verbosity", "0")
+        self.manage("seed_demo", "--history", str(seed_history))
+        self.django = self.spawn(
+            "django", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{self.port}"
+        )
+        self.start_sidecar()
+        wait_for_http(self.url + "/accounts/login/", self.django)
+        return self
+
+    def start_sidecar(self) -> None:
+        self.sidecar = self.spawn("sidecar", "tandem")
+        wait_for_http(f"http://127.0.0.1:{self.sidecar_port}/readyz", self.sidecar)
+
+    def stop_sidecar(self, *, kill: bool = False) -> None:
+        if self.sidecar and self.sidecar.poll() is None:
+            self.sidecar.kill() if kill else self.sidecar.terminate()
+            self.sidecar.wait(timeout=20)
+
+    def log(self, name: str) -> str:
+        path = self.work / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        for process in (self.sidecar, self.django):
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        for log in self.logs:
+            log.close()
+        self.redis.stop()
+        self.pg.stop()
