@@ -14,7 +14,7 @@ def open_chat(page: Any, title: str) -> None:
     """From the chat list, opens the chat with this title and waits for it to be connected."""
     page.click(f"a.chat-row:has-text('{title}')")
     page.wait_for_selector(".tandem-status[data-state=connected]", state="attached")
-    page.wait_for_selector(".tandem-message")
+    page.wait_for_function("window.tandemChat && window.tandemChat.historyLoaded")
 
 
 def screenshot(page: Any, name: str) -> Path:

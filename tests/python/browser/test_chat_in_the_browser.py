@@ -118,3 +118,94 @@ def test_dark_theme_screenshots(logged_in) -> None:
     bubble(bob, "it works in the dark too").wait_for()
     screenshot(ann, "chat-ann-dark")
     screenshot(bob, "chat-bob-dark")
+
+
+def test_another_tab_of_the_sender_shows_the_message_and_its_read_state(logged_in) -> None:
+    ann = logged_in("ann")
+    ann_tab2 = ann.context.new_page()
+    bob = logged_in("bob")
+    open_chat(ann, "bob")
+    ann_tab2.goto(ann.url)
+    ann_tab2.wait_for_selector(".tandem-status[data-state=connected]", state="attached")
+    open_chat(bob, "ann")
+    send(ann, "seen in both my tabs")
+    mine = ann_tab2.locator(".tandem-message.mine", has_text="seen in both my tabs")
+    mine.wait_for()
+    ann_tab2.wait_for_selector(
+        ".tandem-message.mine:last-child .tandem-tick[aria-label=Read]", timeout=10_000
+    )
+
+
+def test_message_info_in_a_group_lists_who_read_and_when(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    open_chat(ann, "Weekend trip")
+    open_chat(bob, "Weekend trip")
+    send(ann, "who has read this?")
+    bubble(bob, "who has read this?").wait_for()
+    ann.wait_for_function(
+        "[...window.tandemChat.byKey.values()].some((r) => r.body === 'who has read this?' && r.seq)"
+    )
+    ann.wait_for_timeout(1_000)  # bob's read receipt is batched
+    ann.locator(".tandem-message.mine", has_text="who has read this?").click()
+    dialog = ann.locator("dialog.tandem-info")
+    dialog.wait_for()
+    text = dialog.inner_text()
+    assert "Bob" in text
+    assert "Cy" in text
+    assert "read —" in text  # cy has not read it
+    screenshot(ann, "message-info")
+
+
+def test_with_no_socket_and_no_http_a_message_waits_in_the_outbox_and_is_sent_once(logged_in, stack) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    open_chat(ann, "bob")
+    open_chat(bob, "ann")
+    stack.stop_sidecar(kill=True)
+    ann.wait_for_selector(".tandem-status[data-state=reconnecting]")
+    ann.route("**/tandem/api/**", lambda route: route.abort())  # the HTTP fallback is down too
+    send(ann, "kept in the outbox")
+    ann.wait_for_function(
+        "(localStorage.getItem(`tandem.outbox.${window.tandemChat.me}`) || '').includes('kept in the outbox')"
+    )
+    assert ann.locator(f"{TICK}[aria-label=Sending]").count() == 1
+    ann.unroute("**/tandem/api/**")
+    stack.start_sidecar()
+    bubble(bob, "kept in the outbox").wait_for(timeout=40_000)
+    ann.wait_for_function(
+        "!(localStorage.getItem(`tandem.outbox.${window.tandemChat.me}`) || '').includes('kept in the outbox')"
+    )
+    bob.wait_for_timeout(1_000)
+    assert bubble(bob, "kept in the outbox").count() == 1
+
+
+def test_the_chat_list_shows_unread_counts_and_the_last_message(logged_in) -> None:
+    ann, cy = logged_in("ann"), logged_in("cy")
+    open_chat(ann, "Weekend trip")
+    send(ann, "unread for cy")
+    bubble(ann, "unread for cy").locator(".tandem-tick[aria-label=Sent]").wait_for()
+    cy.reload()
+    row = cy.locator("a.chat-row", has_text="Weekend trip")
+    assert "unread for cy" in row.inner_text()
+    assert int(row.locator(".unread").inner_text()) >= 1
+    screenshot(cy, "chat-list")
+
+
+def test_read_receipts_turned_off_keep_the_ticks_grey(logged_in) -> None:
+    bob = logged_in("bob")
+    bob.click("a[href='/settings/privacy/']")
+    bob.uncheck("input[name=read_receipts]")
+    bob.click("main button[type=submit]")
+    bob.wait_for_selector(".saved")
+    ann = logged_in("ann")
+    open_chat(ann, "bob")
+    bob.goto(bob.url.replace("/settings/privacy/", "/"))
+    open_chat(bob, "ann")
+    send(ann, "no blue ticks please")
+    bubble(bob, "no blue ticks please").wait_for()
+    ann.wait_for_selector(f"{TICK}[aria-label=Delivered]", timeout=10_000)
+    ann.wait_for_timeout(1_500)
+    assert ann.locator(f"{TICK}[aria-label=Read]").count() == 0
+    bob.click("a[href='/settings/privacy/']")
+    bob.check("input[name=read_receipts]")
+    bob.click("main button[type=submit]")
+    bob.wait_for_selector(".saved")
