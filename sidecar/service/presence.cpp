@@ -177,7 +177,9 @@ presence::snapshot(std::int64_t viewer, std::optional<std::int64_t> chat, int ut
     entries.push_back({c.user_id, false, c.last_seen});
     command.push_back(std::to_string(c.user_id));
   }
-  if (entries.empty()) co_return std::nullopt;
+  // Sent even when empty: the frame after hello is always the snapshot, so clients (and tests)
+  // know the opening state is complete.
+  if (entries.empty()) co_return protocol::presence_frame(entries, wall_ms(), utc_offset_minutes);
   std::vector<std::vector<std::string>> commands{std::move(command)};
   auto const batch = co_await layer_.run_commands(routing_key, std::move(commands));
   if (batch.ec || batch.replies.empty() || batch.replies[0].elements.size() != entries.size()) co_return std::nullopt;

@@ -33,7 +33,7 @@ class presence {
   /// A socket of `user` closed; "offline" follows after the grace period if no other remains.
   void disconnected(std::int64_t user);
   /// The presence frame for a new socket: the members of `chat` (or, with none, every contact)
-  /// that `viewer` may see; nullopt when there is nobody or the stores cannot say.
+  /// that `viewer` may see (possibly none); nullopt only when the stores cannot say.
   awaitable<std::optional<std::string>> snapshot(std::int64_t viewer, std::optional<std::int64_t> chat,
                                                  int utc_offset_minutes);
 

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from harness.django_process import start_manage, stop
 from websockets.exceptions import ConnectionClosed
-from wsclient import frame_of_type, next_frame, open_socket
+from wsclient import frame_of_type, greeting, next_frame, open_socket
 
 
 def test_a_django_view_reaches_every_tab_of_the_user(world, sidecar, client) -> None:
@@ -27,7 +27,7 @@ def test_a_django_view_reaches_every_tab_of_the_user(world, sidecar, client) -> 
 
 def test_a_chat_group_send_reaches_the_chat_sockets(world, sidecar) -> None:
     with open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), world.cookie(world.bob)) as ws:
-        next_frame(ws)
+        greeting(ws)
         event = {"type": "chat.message", "body": "hi", "sender": world.ann.pk}
         async_to_sync(get_channel_layer().group_send)(f"chat_{world.chat.pk}", event)
         assert frame_of_type(ws, "message") == {"type": "message", "body": "hi", "sender": world.ann.pk}
@@ -35,17 +35,17 @@ def test_a_chat_group_send_reaches_the_chat_sockets(world, sidecar) -> None:
 
 def test_unknown_events_are_dropped_and_the_socket_keeps_working(world, sidecar) -> None:
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         layer = get_channel_layer()
         async_to_sync(layer.group_send)(f"user_{world.ann.pk}", {"type": "something.else", "x": 1})
         async_to_sync(layer.group_send)(f"user_{world.ann.pk}", {"type": "notification", "text": "after"})
-        assert next_frame(ws) == {"type": "notification", "text": "after"}
+        assert frame_of_type(ws, "notification") == {"type": "notification", "text": "after"}
     assert "event=layer_event_dropped" in sidecar.log()
 
 
 def test_a_django_disconnect_event_closes_the_socket_with_its_code(world, sidecar) -> None:
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         async_to_sync(get_channel_layer().group_send)(f"user_{world.ann.pk}", {"type": "tandem.disconnect"})
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
@@ -57,7 +57,7 @@ def test_the_bridge_runs_python_handlers_in_a_real_runworker(world, sidecar, tmp
         worker = start_manage("runworker", "tandem.bridge", log=log)
         try:
             with open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), world.cookie(world.ann)) as ws:
-                next_frame(ws)
+                greeting(ws)
                 ws.send(json.dumps({"type": "echo", "text": "through python"}))
                 reply = frame_of_type(ws, "echo.reply", timeout=20)
         finally:

@@ -8,13 +8,13 @@ import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from wsclient import frame_of_type, next_frame, open_socket, refused_status
+from wsclient import frame_of_type, greeting, next_frame, open_socket, refused_status
 
 
 def test_an_oversize_message_closes_with_1009(world, make_sidecar) -> None:
     sidecar = make_sidecar(max_message_bytes=1024)
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         ws.send(json.dumps({"type": "ping", "pad": "x" * 2000}))
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
@@ -24,7 +24,7 @@ def test_an_oversize_message_closes_with_1009(world, make_sidecar) -> None:
 def test_a_flood_is_answered_with_rate_limited_and_the_socket_stays(world, make_sidecar) -> None:
     sidecar = make_sidecar(rate_messages_per_second=5, rate_burst=5)
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         for i in range(20):
             ws.send(json.dumps({"type": "ping", "ref": str(i)}))
         error = frame_of_type(ws, "error")
@@ -42,7 +42,7 @@ def test_a_flood_is_answered_with_rate_limited_and_the_socket_stays(world, make_
 
 def test_a_bad_frame_gets_a_typed_error_and_the_socket_stays(world, sidecar) -> None:
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         ws.send("not json")
         assert next_frame(ws)["code"] == "bad_frame"
         ws.send(json.dumps({"no": "type"}))

@@ -8,7 +8,7 @@ import time
 
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import ConnectionClosed
-from wsclient import next_frame, open_socket
+from wsclient import greeting, open_socket
 
 
 def test_health_and_readiness_answer(world, sidecar) -> None:
@@ -21,7 +21,7 @@ def test_health_and_readiness_answer(world, sidecar) -> None:
 
 def test_metrics_parse_as_prometheus_text(world, sidecar) -> None:
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         status, text = sidecar.get("/metrics")
     assert status == 200
     families = {f.name: f for f in text_string_to_metric_families(text)}
@@ -39,7 +39,7 @@ def test_sigterm_drains_with_1012_and_exits_0(world, sidecar) -> None:
             stack.enter_context(open_socket(sidecar.ws_url("/ws/notifications/"), cookie)) for _ in range(3)
         ]
         for ws in sockets:
-            next_frame(ws)
+            greeting(ws)
         started = time.monotonic()
         sidecar.process.send_signal(signal.SIGTERM)
         for ws in sockets:

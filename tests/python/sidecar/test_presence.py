@@ -120,12 +120,12 @@ def test_presence_follows_the_privacy_settings_reciprocally(world, make_sidecar)
     with inbox(sidecar, world.bob) as bob:
         with inbox(sidecar, world.ann) as ann:
             # Ann hides hers: Bob hears nothing; and hiding hers, she sees no one's.
-            assert [f for f in frames_within(bob, 1.0) if f["type"] == "presence"] == []
-            assert [f for f in frames_within(ann, 0.5) if f["type"] == "presence"] == []
+            assert [f for f in frames_within(bob, 1.0) if presence_of(world.ann)(f)] == []
+            assert [f for f in frames_within(ann, 0.5) if f["type"] == "presence" and f["users"]] == []
         UserSettings.objects.filter(user=world.ann).update(presence_visibility=PresenceVisibility.CONTACTS)
         time.sleep(FAST["presence_grace"] + 0.5)  # her offline (told to no one) has settled
         with inbox(sidecar, world.ann):
             # Bob shares a 1:1 chat with her: a contact.
             wait_for(bob, presence_of(world.ann, online=True))
     with inbox(sidecar, world.eve) as eve, inbox(sidecar, world.ann):
-        assert [f for f in frames_within(eve, 1.0) if f["type"] == "presence"] == []  # shares no chat
+        assert [f for f in frames_within(eve, 1.0) if presence_of(world.ann)(f)] == []  # shares no chat

@@ -13,7 +13,7 @@ from harness.django_process import start_manage, stop
 from harness.redis_server import free_port
 from harness.sidecar_process import sidecar_binary
 from websockets.exceptions import ConnectionClosed
-from wsclient import next_frame, open_socket
+from wsclient import greeting, next_frame, open_socket
 
 
 def wait_ready(port: int, limit_s: float = 20) -> None:
@@ -56,7 +56,7 @@ def test_a_drain_leaves_the_groups_its_sockets_joined(world, sidecar, channel_la
     redis = channel_layer_redis.client()
     group_key = f"asgi:group:user_{world.ann.pk}"
     with open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         assert redis.zcard(group_key) == 1
         assert redis.zcard(f"asgi:group:chat_{world.chat.pk}") == 1
         sidecar.process.send_signal(signal.SIGTERM)

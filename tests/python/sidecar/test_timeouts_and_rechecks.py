@@ -11,7 +11,7 @@ import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from wsclient import ORIGIN, next_frame, open_socket, refused_status
+from wsclient import ORIGIN, greeting, next_frame, open_socket, refused_status
 
 
 def raw_upgrade(port: int, cookie: str) -> socket.socket:
@@ -74,7 +74,7 @@ def test_a_peer_that_misses_two_pings_is_closed(world, make_sidecar) -> None:
 def test_a_peer_that_answers_pings_stays(world, make_sidecar) -> None:
     sidecar = make_sidecar(ping_interval=0.2)
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         time.sleep(1.5)  # seven ping rounds, each answered by the client library
         ws.send('{"type":"ping","ref":"still"}')
         assert next_frame(ws) == {"type": "pong", "ref": "still"}
@@ -108,7 +108,7 @@ def test_a_slow_upgrade_request_is_cut_at_the_handshake_timeout(world, make_side
 def test_a_password_change_closes_open_sockets_with_4401(world, make_sidecar) -> None:
     sidecar = make_sidecar(auth_recheck_interval=0.3)
     with open_socket(sidecar.ws_url("/ws/notifications/"), world.cookie(world.ann)) as ws:
-        next_frame(ws)
+        greeting(ws)
         world.ann.set_password("changed")
         world.ann.save()
         with pytest.raises(ConnectionClosed) as closed:

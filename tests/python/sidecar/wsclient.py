@@ -38,3 +38,12 @@ def frame_of_type(ws: ClientConnection, frame_type: str, timeout: float = 5) -> 
         frame = next_frame(ws, timeout)
         if frame["type"] == frame_type:
             return frame
+
+
+def greeting(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
+    """Reads what every socket gets first: hello, then the presence snapshot. Returns hello."""
+    hello = next_frame(ws, timeout)
+    assert hello["type"] == "hello", hello
+    snapshot = next_frame(ws, timeout)
+    assert snapshot["type"] == "presence", snapshot
+    return hello
