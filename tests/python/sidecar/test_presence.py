@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 from chatclient import frames_within, wait_for
 from test_messaging_scale_out import own_session
-from wsclient import open_socket
+from wsclient import greeting, open_socket
 
 FAST = {"presence_heartbeat": 0.3, "presence_lease_ttl": 1.5, "presence_grace": 0.5}
 
@@ -48,6 +48,7 @@ def test_online_on_connect_while_any_tab_lives_then_offline_with_last_seen(world
 
     one, two = make_sidecar(**FAST), make_sidecar(**FAST)
     with inbox(one, world.bob) as bob:
+        greeting(bob)  # its snapshot, before anything below happens
         tab1 = tab(one, world.ann)
         wait_for(bob, presence_of(world.ann, online=True))
         tab2 = tab(two, world.ann)
@@ -67,6 +68,7 @@ def test_online_on_connect_while_any_tab_lives_then_offline_with_last_seen(world
 def test_a_reload_does_not_announce_offline(world, make_sidecar) -> None:
     sidecar = make_sidecar(**{**FAST, "presence_grace": 2})
     with inbox(sidecar, world.bob) as bob:
+        greeting(bob)  # its snapshot, before anything below happens
         first = tab(sidecar, world.ann)
         wait_for(bob, presence_of(world.ann, online=True))
         first.close()
@@ -87,6 +89,7 @@ def test_a_new_socket_gets_a_snapshot_worded_by_the_core(world, make_sidecar) ->
 def test_kill_9_of_the_process_holding_a_user_ends_their_presence(world, make_sidecar) -> None:
     one, two = make_sidecar(**FAST), make_sidecar(**FAST)
     with inbox(two, world.bob) as bob:
+        greeting(bob)  # its snapshot, before anything below happens
         ann = tab(one, world.ann)
         wait_for(bob, presence_of(world.ann, online=True))
         killed = time.monotonic()
@@ -118,6 +121,7 @@ def test_presence_follows_the_privacy_settings_reciprocally(world, make_sidecar)
     sidecar = make_sidecar(**FAST)
     UserSettings.objects.create(user=world.ann, presence_visibility=PresenceVisibility.NOBODY)
     with inbox(sidecar, world.bob) as bob:
+        greeting(bob)  # its snapshot, before anything below happens
         with inbox(sidecar, world.ann) as ann:
             # Ann hides hers: Bob hears nothing; and hiding hers, she sees no one's.
             assert [f for f in frames_within(bob, 1.0) if presence_of(world.ann)(f)] == []
