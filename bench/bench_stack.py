@@ -51,6 +51,20 @@ def session_of(user: Any) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+async def open_ws(url: str, cookie: str) -> Any:
+    """An authenticated socket past its hello (the asyncio websockets client)."""
+    from websockets.asyncio.client import connect
+
+    ws = await connect(
+        url,
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        origin="http://localhost",
+        ping_interval=None,
+    )
+    await ws.recv()  # hello
+    return ws
+
+
 @asynccontextmanager
 async def django_stack() -> AsyncIterator[Stack]:
     import django

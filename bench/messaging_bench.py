@@ -18,21 +18,8 @@ import statistics
 import sys
 import time
 
-from bench_stack import django_stack, session_of
+from bench_stack import django_stack, open_ws, session_of
 from connect_bench import start_daphne, wait_http
-
-
-async def open_ws(url: str, cookie: str):
-    from websockets.asyncio.client import connect
-
-    ws = await connect(
-        url,
-        additional_headers={"Cookie": f"sessionid={cookie}"},
-        origin="http://localhost",
-        ping_interval=None,
-    )
-    await ws.recv()  # hello
-    return ws
 
 
 async def next_of_type(ws, frame_type: str, client_id: str) -> float:

@@ -20,20 +20,7 @@ import statistics
 import sys
 import time
 
-from bench_stack import django_stack, session_of
-
-
-async def open_ws(url: str, cookie: str):
-    from websockets.asyncio.client import connect
-
-    ws = await connect(
-        url,
-        additional_headers={"Cookie": f"sessionid={cookie}"},
-        origin="http://localhost",
-        ping_interval=None,
-    )
-    await ws.recv()  # hello
-    return ws
+from bench_stack import django_stack, open_ws, session_of
 
 
 def metric(text: str, name: str) -> float:

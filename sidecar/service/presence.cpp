@@ -1,10 +1,10 @@
 // Presence steps. Redis decides (scripts), PostgreSQL records (status row), the layer tells
 // (user groups). A Redis failure leaves presence as it was rather than announcing a guess.
 #include "service/presence.hpp"
+#include "core/decimal.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 
 #include "core/privacy.hpp"
 #include "protocol/presence_frames.hpp"
@@ -14,13 +14,7 @@ namespace tandem::service {
 
 namespace {
 
-std::int64_t
-to_int(std::string_view text)
-{
-  std::int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
+using core::to_int64;
 
 /// Every key of presence lives on the shard this name hashes to: scripts touch several keys.
 constexpr std::string_view routing_key = "tandem.presence";
@@ -91,9 +85,9 @@ presence::heartbeat_loop()
     if (!swept.ec && !swept.replies.empty()) {
       auto const& list = swept.replies[0].elements;
       for (std::size_t i = 0; i + 1 < list.size(); i += 2) {
-        auto const user = to_int(list[i].str);
+        auto const user = to_int64(list[i].str);
         spdlog::info("event=presence_lease_expired user={}", user);
-        co_await announce(user, false, to_int(list[i + 1].str));
+        co_await announce(user, false, to_int64(list[i + 1].str));
       }
     }
     heartbeat_timer_.expires_after(settings_.heartbeat / 2);

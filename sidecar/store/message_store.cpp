@@ -1,21 +1,15 @@
 // SQL for messaging. Times leave the database as integer milliseconds since the epoch, the unit
 // of every frame; parameters are typed in the SQL so text parameters cannot change meaning.
 #include "store/message_store.hpp"
+#include "core/decimal.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 namespace tandem::store {
 
 namespace {
 
-std::int64_t
-to_int(std::string_view text)
-{
-  std::int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
+using core::to_int64;
 
 store_status
 failure_of(pg_outcome const& out)
@@ -29,9 +23,9 @@ constexpr char const* message_columns =
 protocol::message_record
 record_at(pg_result const& r, int row)
 {
-  return {to_int(r.value(row, 0)), to_int(r.value(row, 1)),       to_int(r.value(row, 2)),
-          to_int(r.value(row, 3)), std::string{r.value(row, 4)}, std::string{r.value(row, 5)},
-          to_int(r.value(row, 6))};
+  return {to_int64(r.value(row, 0)), to_int64(r.value(row, 1)),       to_int64(r.value(row, 2)),
+          to_int64(r.value(row, 3)), std::string{r.value(row, 4)}, std::string{r.value(row, 5)},
+          to_int64(r.value(row, 6))};
 }
 
 message_page
@@ -59,7 +53,7 @@ ids_of(pg_outcome const& out)
     return list;
   }
   list.status = store_status::ok;
-  for (int row = 0; row < out.result.rows(); ++row) list.ids.push_back(to_int(out.result.value(row, 0)));
+  for (int row = 0; row < out.result.rows(); ++row) list.ids.push_back(to_int64(out.result.value(row, 0)));
   return list;
 }
 
@@ -97,8 +91,8 @@ message_store::send(std::int64_t chat, std::int64_t sender, std::string const& c
   }
   sent.status = store_status::ok;
   sent.duplicate = outcome == "duplicate";
-  sent.message = {to_int(r.value(0, 1)), to_int(r.value(0, 2)), to_int(r.value(0, 3)), sender,
-                  client_id,             std::string{r.value(0, 5)}, to_int(r.value(0, 4))};
+  sent.message = {to_int64(r.value(0, 1)), to_int64(r.value(0, 2)), to_int64(r.value(0, 3)), sender,
+                  client_id,             std::string{r.value(0, 5)}, to_int64(r.value(0, 4))};
   co_return sent;
 }
 
@@ -125,9 +119,9 @@ message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt
   }
   applied.status = store_status::ok;
   applied.changed = r.value(0, 1) == "t";
-  applied.before = {to_int(r.value(0, 2)), to_int(r.value(0, 3))};
-  applied.after = {to_int(r.value(0, 4)), to_int(r.value(0, 5))};
-  applied.at = to_int(r.value(0, 6));
+  applied.before = {to_int64(r.value(0, 2)), to_int64(r.value(0, 3))};
+  applied.after = {to_int64(r.value(0, 4)), to_int64(r.value(0, 5))};
+  applied.at = to_int64(r.value(0, 6));
   co_return applied;
 }
 
@@ -150,8 +144,8 @@ message_store::markers(std::int64_t chat)
   auto const& r = out.result;
   for (int row = 0; row < r.rows(); ++row) {
     markers.members.push_back(
-        {to_int(r.value(row, 0)), {to_int(r.value(row, 1)), to_int(r.value(row, 2))}, r.value(row, 5) == "t"});
-    markers.last_seq = to_int(r.value(row, 3));
+        {to_int64(r.value(row, 0)), {to_int64(r.value(row, 1)), to_int64(r.value(row, 2))}, r.value(row, 5) == "t"});
+    markers.last_seq = to_int64(r.value(row, 3));
     markers.is_group = r.value(row, 4) == "t";
   }
   co_return markers;
@@ -205,7 +199,7 @@ message_store::purge_expired_pending()
   pg_params const none;
   auto const out = co_await pool_.query(sql, none);
   if (!out.ok() || out.result.rows() != 1) co_return std::nullopt;
-  co_return to_int(out.result.value(0, 0));
+  co_return to_int64(out.result.value(0, 0));
 }
 
 }  // namespace tandem::store

@@ -1,25 +1,19 @@
 // One query per question: the contacts query joins membership, chats, settings and status so
 // an announcement or a snapshot costs one round trip however many contacts there are.
 #include "store/presence_tables.hpp"
+#include "core/decimal.hpp"
 
-#include <charconv>
 
 namespace tandem::store {
 
 namespace {
 
-std::int64_t
-to_int(std::string_view text)
-{
-  std::int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
+using core::to_int64;
 
 core::visibility
 visibility_of(std::string_view text)
 {
-  auto const v = to_int(text);
+  auto const v = to_int64(text);
   return v == 1 ? core::visibility::contacts : v == 2 ? core::visibility::nobody : core::visibility::everyone;
 }
 
@@ -55,10 +49,10 @@ presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
   auto const& r = out.result;
   for (int row = 0; row < r.rows(); ++row) {
     list.own_visibility = visibility_of(r.value(row, 5));
-    auto const id = to_int(r.value(row, 0));
+    auto const id = to_int64(r.value(row, 0));
     if (id == 0) continue;
     contact c{id, r.value(row, 1) == "t", r.value(row, 2) == "t", visibility_of(r.value(row, 3)), std::nullopt};
-    if (!r.is_null(row, 4)) c.last_seen = to_int(r.value(row, 4));
+    if (!r.is_null(row, 4)) c.last_seen = to_int64(r.value(row, 4));
     list.contacts.push_back(c);
   }
   co_return list;
