@@ -209,3 +209,31 @@ def test_read_receipts_turned_off_keep_the_ticks_grey(logged_in) -> None:
     bob.check("input[name=read_receipts]")
     bob.click("main button[type=submit]")
     bob.wait_for_selector(".saved")
+
+
+def test_a_send_that_is_never_acknowledged_turns_red_and_retry_sends_it(logged_in) -> None:
+    ann = logged_in("ann")
+    swallowing = {"on": True}
+
+    def between(ws) -> None:
+        # A proxy between page and sidecar that loses "send" frames while swallowing is on.
+        server = ws.connect_to_server()
+
+        def to_server(message) -> None:
+            if swallowing["on"] and '"type": "send"' in str(message).replace('":"', '": "'):
+                return
+            server.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(lambda message: ws.send(message))
+
+    ann.route_web_socket("**/ws/chat/**", between)
+    open_chat(ann, "bob")
+    send(ann, "lost on the way")
+    failed = ann.locator(".tandem-message.mine", has_text="lost on the way")
+    # The original send and three retries (the core's message backoff), then the red warning.
+    failed.locator(".tandem-tick[aria-label^='Not sent']").wait_for(timeout=40_000)
+    swallowing["on"] = False
+    failed.locator(".tandem-retry").click()
+    ann.wait_for_selector(f"{TICK}[aria-label=Sent]", timeout=10_000)
+    assert ann.locator(".tandem-message", has_text="lost on the way").count() == 1
