@@ -1,11 +1,10 @@
 // Presence steps. Redis decides (scripts), PostgreSQL records (status row), the layer tells
 // (user groups). A Redis failure leaves presence as it was rather than announcing a guess.
 #include "service/presence.hpp"
-#include "core/decimal.hpp"
 
 #include <spdlog/spdlog.h>
 
-
+#include "core/decimal.hpp"
 #include "core/privacy.hpp"
 #include "protocol/presence_frames.hpp"
 #include "service/presence_scripts.hpp"

@@ -1,9 +1,11 @@
 // SQL for messaging. Times leave the database as integer milliseconds since the epoch, the unit
 // of every frame; parameters are typed in the SQL so text parameters cannot change meaning.
 #include "store/message_store.hpp"
-#include "core/decimal.hpp"
 
 #include <algorithm>
+#include <limits>
+
+#include "core/decimal.hpp"
 
 namespace tandem::store {
 

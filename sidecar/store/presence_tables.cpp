@@ -1,8 +1,8 @@
 // One query per question: the contacts query joins membership, chats, settings and status so
 // an announcement or a snapshot costs one round trip however many contacts there are.
 #include "store/presence_tables.hpp"
-#include "core/decimal.hpp"
 
+#include "core/decimal.hpp"
 
 namespace tandem::store {
 
