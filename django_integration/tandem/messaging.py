@@ -77,25 +77,31 @@ class ChatMarkers:
     members: Members
     last_seq: int
     is_group: bool
+    senders_in_range: list[int]  # members who sent messages in the range asked about
 
     def view_of(self, user_id: int) -> tandem_core.ReceiptMarker:
         return tandem_core.sender_view(self.members, user_id, self.last_seq, self.is_group)
 
 
-def _markers(chat_id: int) -> ChatMarkers:
-    """The sidecar's markers query (sidecar/store/message_store.cpp), row for row."""
+def _markers(chat_id: int, after: int = 0, upto: int = 0) -> ChatMarkers:
+    """The sidecar's markers query (sidecar/store/message_store.cpp), row for row: with a seq
+    range, also who sent messages in it."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
-            "coalesce(s.read_receipts, true) FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
+            "coalesce(s.read_receipts, true), "
+            "EXISTS (SELECT 1 FROM tandem_message x WHERE x.chat_id = m.chat_id AND x.seq > %s "
+            "AND x.seq <= %s AND x.sender_id = m.user_id) "
+            "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
             "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %s",
-            [chat_id],
+            [after, upto, chat_id],
         )
         rows = cursor.fetchall()
     members = [
         (row[0], tandem_core.ReceiptMarker(delivered_upto=row[1], read_upto=row[2]), row[5]) for row in rows
     ]
-    return ChatMarkers(members, rows[0][3] if rows else 0, rows[0][4] if rows else False)
+    senders = [row[0] for row in rows if row[6]]
+    return ChatMarkers(members, rows[0][3] if rows else 0, rows[0][4] if rows else False, senders)
 
 
 def _member_view(chat_id: int, user_id: int) -> tuple[tandem_core.ReceiptMarker, int]:
@@ -174,14 +180,10 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome) -> None:
             )
     low = min(before.delivered_upto, before.read_upto)
     high = max(after.delivered_upto, after.read_upto)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT sender_id FROM tandem_message WHERE chat_id = %s AND seq > %s AND seq <= %s",
-            [chat_id, low, high],
-        )
-        senders = [row[0] for row in cursor.fetchall()]
-    markers = _markers(chat_id)
-    for news in tandem_core.receipt_news(markers.members, reader, before, senders, markers.is_group):
+    markers = _markers(chat_id, low, high)
+    for news in tandem_core.receipt_news(
+        markers.members, reader, before, markers.senders_in_range, markers.is_group
+    ):
         _group_send(
             USER_GROUP.format(news.sender_id),
             events.chat_status_event(chat_id, news.kind, news.upto, result.at),

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 import tandem_core
-from django.db.models import Q
 
 from tandem import status
 from tandem.models import Chat, ChatMember, UserSettings, UserStatus
@@ -43,7 +42,7 @@ def presence_for(viewer_id: int, owner_id: int, now: datetime) -> dict[str, Any]
     )
     if not allowed:
         return None
-    row = UserStatus.objects.filter(Q(user_id=owner_id)).first()
+    row = UserStatus.objects.filter(user_id=owner_id).first()
     online = bool(row and row.online)
     last_seen = row.last_seen if row else None
     return {

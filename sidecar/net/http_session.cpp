@@ -129,11 +129,8 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
   auto const cookie_it = req.find(http::field::cookie);
   std::string cookie = cookie_it == req.end() ? std::string{} : std::string{cookie_it->value()};
   auto verdict = co_await worker.verifier.verify(cookie);
-  if (verdict.allowed() && route.kind == protocol::endpoint::chat) {
-    auto name = std::move(verdict.display_name);
-    verdict = co_await worker.verifier.check_participant(route.chat_id, verdict.user_id);
-    verdict.display_name = std::move(name);
-  }
+  if (verdict.allowed() && route.kind == protocol::endpoint::chat)
+    verdict = co_await worker.verifier.check_participant(route.chat_id, std::move(verdict));
   if (!verdict.allowed()) {
       co_await refuse(worker, stream, req, verdict.status, verdict.reason, conn);
       co_return;

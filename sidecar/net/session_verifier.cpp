@@ -53,12 +53,12 @@ session_verifier::verify(std::string_view cookie_header)
 }
 
 awaitable<verdict>
-session_verifier::check_participant(std::int64_t chat_id, std::int64_t user_id)
+session_verifier::check_participant(std::int64_t chat_id, verdict who)
 {
-  auto const member = co_await tables_.is_participant(chat_id, user_id);
+  auto const member = co_await tables_.is_participant(chat_id, who.user_id);
   if (member.unavailable) co_return refuse(503, "database unavailable: " + member.error);
   if (!member.value || !*member.value) co_return refuse(403, "not a participant of the chat");
-  co_return verdict{0, {}, user_id, {}};
+  co_return who;
 }
 
 }  // namespace tandem::net

@@ -39,8 +39,8 @@ class session_verifier {
 
   /// The user of the Cookie header's session, or why not.
   awaitable<verdict> verify(std::string_view cookie_header);
-  /// Whether `user_id` takes part in `chat_id` (403 if not).
-  awaitable<verdict> check_participant(std::int64_t chat_id, std::int64_t user_id);
+  /// `who` (an allowed verdict) unchanged when its user takes part in `chat_id`, else 403/503.
+  awaitable<verdict> check_participant(std::int64_t chat_id, verdict who);
 
  private:
   session_settings const& settings_;

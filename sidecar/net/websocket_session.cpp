@@ -218,14 +218,12 @@ void
 websocket_session::deliver(layer::message const& event)
 {
   if (!open_ || close_code_) return;
-  // Typing and presence events become per-socket frames (batched, or worded for its zone).
-  if (typing_event(event) || presence_event(event)) return;
   auto const action = protocol::event_to_action(event);
   switch (action.what) {
-    case protocol::event_action::kind::send_text:
-      if (held_for_sync(event, action.text)) break;
-      enqueue(action.text);
-      break;
+    case protocol::event_action::kind::send_text: enqueue(action.text); break;
+    case protocol::event_action::kind::chat_message: live_message(action); break;
+    case protocol::event_action::kind::typing: typing_event(event); break;
+    case protocol::event_action::kind::presence: presence_event(event); break;
     case protocol::event_action::kind::close: close_soon(action.close_code, "closed by the server application"); break;
     case protocol::event_action::kind::drop:
       worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);

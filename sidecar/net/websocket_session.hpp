@@ -22,6 +22,7 @@
 #include "layer/message.hpp"
 #include "protocol/chat_requests.hpp"
 #include "protocol/client_frames.hpp"
+#include "protocol/event_frames.hpp"
 #include "protocol/route.hpp"
 #include "protocol/sync_gate.hpp"
 #include "protocol/typing_view.hpp"
@@ -73,14 +74,15 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// socket's own typing notices, and the batched typing frames it shows.
   awaitable<void> announce_and_snapshot();
   awaitable<void> handle_typing(protocol::typing_request const& request);
-  bool typing_event(layer::message const& event);
-  bool presence_event(layer::message const& event);
+  void typing_event(layer::message const& event);
+  void presence_event(layer::message const& event);
   void typing_changed(std::int64_t chat);
   awaitable<void> typing_loop(std::shared_ptr<websocket_session> self);
   void leave_presence_and_typing();
   void enqueue(std::string frame);
-  /// True when `frame` (a live chat message) waits for this socket's sync of its chat.
-  bool held_for_sync(layer::message const& event, std::string const& frame);
+  /// A stored message from the chat's group: ends its sender's typing, then goes out unless it
+  /// waits for this socket's sync of its chat.
+  void live_message(protocol::event_action const& message);
   void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
                   std::optional<double> retry_after_s = std::nullopt);
   void wake_writer();

@@ -68,16 +68,12 @@ websocket_session::handle_sync(protocol::sync_request const& request)
   for (auto& frame : sync_gate_.end(request.chat, out.covered_upto)) enqueue(std::move(frame));
 }
 
-bool
-websocket_session::held_for_sync(layer::message const& event, std::string const& frame)
+void
+websocket_session::live_message(protocol::event_action const& message)
 {
-  auto const type = event.find("type");
-  if (type == event.end() || *type != "chat.message") return false;
-  auto const chat = event.find("chat");
-  auto const seq = event.find("seq");
-  if (chat == event.end() || seq == event.end() || !chat->is_number_integer() || !seq->is_number_integer())
-    return false;
-  return !sync_gate_.admit(chat->get<std::int64_t>(), seq->get<std::int64_t>(), frame);
+  // A message ends its sender's typing at once, before the stop notice arrives.
+  if (typing_view_.forget(message.chat, message.sender)) typing_changed(message.chat);
+  if (sync_gate_.admit(message.chat, message.seq, message.text)) enqueue(message.text);
 }
 
 }  // namespace tandem::net

@@ -26,11 +26,9 @@ awaitable<void>
 websocket_session::announce_and_snapshot()
 {
   presence_counted_ = true;
-  co_await worker_.presence.connected(identity_.user_id);
+  auto frame = co_await worker_.presence.connected(identity_.user_id, identity_.chat_id, identity_.utc_offset_minutes);
   if (!open_ || close_code_) co_return;
-  if (auto frame = co_await worker_.presence.snapshot(identity_.user_id, identity_.chat_id,
-                                                      identity_.utc_offset_minutes))
-    enqueue(std::move(*frame));
+  if (frame) enqueue(std::move(*frame));
   if (!identity_.chat_id) co_return;
   for (auto const& event : co_await worker_.typing.current(*identity_.chat_id))
     if (event.user != identity_.user_id && typing_view_.apply(event)) typing_changed(event.chat);
@@ -49,37 +47,22 @@ websocket_session::handle_typing(protocol::typing_request const& request)
   }
 }
 
-bool
+void
 websocket_session::typing_event(layer::message const& event)
 {
-  auto const type = event.find("type");
-  if (type == event.end() || !type->is_string()) return false;
-  if (*type == "chat.message") {
-    // A message ends its sender's typing at once, before the stop notice arrives.
-    auto const chat = event.find("chat"), sender = event.find("sender");
-    if (chat != event.end() && sender != event.end() && chat->is_number_integer() && sender->is_number_integer() &&
-        typing_view_.forget(chat->get<std::int64_t>(), sender->get<std::int64_t>()))
-      typing_changed(chat->get<std::int64_t>());
-    return false;  // the message itself still goes out
-  }
-  if (*type != "chat.typing") return false;
   auto const parsed = protocol::typing_event_from_json(event);
   // Never shown to the typist's own sockets (other tabs included).
-  if (!parsed || parsed->user == identity_.user_id) return true;
+  if (!parsed || parsed->user == identity_.user_id) return;
   if (typing_view_.apply(*parsed)) typing_changed(parsed->chat);
-  return true;
 }
 
-bool
+void
 websocket_session::presence_event(layer::message const& event)
 {
-  auto const type = event.find("type");
-  if (type == event.end() || *type != "presence.update") return false;
   if (auto const entry = protocol::presence_entry_from_event(event)) {
     protocol::presence_entry const entries[] = {*entry};
     enqueue(protocol::presence_frame(entries, service::wall_ms(), identity_.utc_offset_minutes));
   }
-  return true;
 }
 
 void

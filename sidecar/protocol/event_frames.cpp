@@ -63,7 +63,21 @@ event_to_action(json const& event)
     if (text == event.end() || !text->is_string()) return drop("websocket.send needs a text string");
     return {event_action::kind::send_text, text->get<std::string>(), 0};
   }
-  if (type == "chat.message") return renamed(event, "message");
+  if (type == "chat.message") {
+    auto action = renamed(event, "message");
+    auto const chat = event.find("chat"), seq = event.find("seq"), sender = event.find("sender");
+    // Django code may send its own chat.message events; only stored messages carry these.
+    if (chat != event.end() && seq != event.end() && sender != event.end() && chat->is_number_integer() &&
+        seq->is_number_integer() && sender->is_number_integer()) {
+      action.what = event_action::kind::chat_message;
+      action.chat = chat->get<std::int64_t>();
+      action.seq = seq->get<std::int64_t>();
+      action.sender = sender->get<std::int64_t>();
+    }
+    return action;
+  }
+  if (type == "chat.typing") return {event_action::kind::typing, {}, 0};
+  if (type == "presence.update") return {event_action::kind::presence, {}, 0};
   if (type == "chat.status") return renamed(event, "status");
   if (type == "chat.receipt") return renamed(event, "receipt");
   if (type == "notification") return renamed(event, "notification");

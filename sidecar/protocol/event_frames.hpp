@@ -10,10 +10,16 @@
 namespace tandem::protocol {
 
 struct event_action {
-  enum class kind : std::uint8_t { send_text, close, drop };
+  // chat_message: a stored message (send_text plus its chat, seq and sender, which the socket's
+  // sync gate and typing view need); typing and presence: per-socket state the session turns
+  // into frames itself (batched typing, presence worded for the socket's time zone).
+  enum class kind : std::uint8_t { send_text, chat_message, typing, presence, close, drop };
   kind what = kind::drop;
-  std::string text;       // send_text: the frame; drop: why
+  std::string text;       // send_text, chat_message: the frame; drop: why
   std::uint16_t close_code = 0;
+  std::int64_t chat = 0;  // chat_message
+  std::int64_t seq = 0;
+  std::int64_t sender = 0;
 };
 
 /// The close code `tandem.disconnect` uses when the event names none.

@@ -105,14 +105,14 @@ messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& re
   }
   auto const lowest = std::min(before.delivered_upto, before.read_upto);
   auto const highest = std::max(after.delivered_upto, after.read_upto);
-  auto const senders = co_await store_.senders_between(request.chat, lowest, highest);
-  auto const markers = co_await store_.markers(request.chat);
-  if (senders.status != store::store_status::ok || markers.status != store::store_status::ok) {
+  auto const markers = co_await store_.markers(request.chat, lowest, highest);
+  if (markers.status != store::store_status::ok) {
     // The receipt is stored; senders see it on their next sync or history.
-    spdlog::warn("event=receipt_news_skipped chat={} error=\"{}{}\"", request.chat, senders.error, markers.error);
+    spdlog::warn("event=receipt_news_skipped chat={} error=\"{}\"", request.chat, markers.error);
     co_return;
   }
-  for (auto const& news : core::receipt_news(markers.members, reader, before, senders.ids, markers.is_group)) {
+  for (auto const& news :
+       core::receipt_news(markers.members, reader, before, markers.senders_in_range, markers.is_group)) {
     co_await layer_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
                                protocol::chat_status_event(request.chat, news.kind, news.upto, applied.at));
   }

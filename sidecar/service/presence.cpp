@@ -86,7 +86,7 @@ presence::heartbeat_loop()
       for (std::size_t i = 0; i + 1 < list.size(); i += 2) {
         auto const user = to_int64(list[i].str);
         spdlog::info("event=presence_lease_expired user={}", user);
-        co_await announce(user, false, to_int64(list[i + 1].str));
+        co_await went_offline(user, to_int64(list[i + 1].str));
       }
     }
     heartbeat_timer_.expires_after(settings_.heartbeat / 2);
@@ -95,8 +95,8 @@ presence::heartbeat_loop()
   }
 }
 
-awaitable<void>
-presence::connected(std::int64_t user)
+awaitable<std::optional<std::string>>
+presence::connected(std::int64_t user, std::optional<std::int64_t> chat, int utc_offset_minutes)
 {
   auto const now = wall_ms();
   std::vector<std::string> args{key_prefix(), std::to_string(user), layer_.client_prefix(), std::to_string(now),
@@ -104,12 +104,18 @@ presence::connected(std::int64_t user)
   auto const batch = co_await eval(scripts::connect, std::move(args));
   if (batch.ec || batch.replies.empty() || batch.replies[0].elements.size() != 2) {
     spdlog::warn("event=presence_connect_failed user={}", user);
-    co_return;
+    co_return std::nullopt;
   }
   auto const fresh = batch.replies[0].elements[0].integer == 1;
   auto const live = batch.replies[0].elements[1].integer;
   co_await tables_.write_status(user, true, live, std::nullopt);
-  if (fresh) co_await announce(user, true, std::nullopt);
+  auto const contacts = co_await tables_.contacts_of(user, chat.value_or(0));
+  if (contacts.status != store::store_status::ok) {
+    spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, contacts.error);
+    co_return std::nullopt;
+  }
+  if (fresh) co_await announce(user, true, std::nullopt, contacts);
+  co_return co_await snapshot(contacts, chat, utc_offset_minutes);
 }
 
 void
@@ -135,19 +141,26 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at)
   std::vector<std::string> settle_args{key_prefix(), std::to_string(user), std::to_string(wall_ms())};
   auto const settled = co_await eval(scripts::settle, std::move(settle_args));
   if (settled.ec || settled.replies.empty() || settled.replies[0].elements.size() != 2) co_return;
-  if (settled.replies[0].elements[0].integer == 1) co_await announce(user, false, closed_at);
+  if (settled.replies[0].elements[0].integer == 1) co_await went_offline(user, closed_at);
 }
 
 awaitable<void>
-presence::announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen)
+presence::went_offline(std::int64_t user, core::unix_ms last_seen)
 {
-  metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
-  if (!online) co_await tables_.write_status(user, false, 0, last_seen);
+  co_await tables_.write_status(user, false, 0, last_seen);
   auto const audience = co_await tables_.contacts_of(user, 0);
   if (audience.status != store::store_status::ok) {
     spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, audience.error);
     co_return;
   }
+  co_await announce(user, false, last_seen, audience);
+}
+
+awaitable<void>
+presence::announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen,
+                   store::contact_list const& audience)
+{
+  metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
   protocol::presence_entry const entry{user, online, last_seen};
   auto const event = protocol::presence_event(entry);
   for (auto const& viewer : audience.contacts) {
@@ -158,10 +171,8 @@ presence::announce(std::int64_t user, bool online, std::optional<core::unix_ms> 
 }
 
 awaitable<std::optional<std::string>>
-presence::snapshot(std::int64_t viewer, std::optional<std::int64_t> chat, int utc_offset_minutes)
+presence::snapshot(store::contact_list const& contacts, std::optional<std::int64_t> chat, int utc_offset_minutes)
 {
-  auto const contacts = co_await tables_.contacts_of(viewer, chat.value_or(0));
-  if (contacts.status != store::store_status::ok) co_return std::nullopt;
   std::vector<protocol::presence_entry> entries;
   std::vector<std::string> command{"SMISMEMBER", key_prefix() + "online"};
   for (auto const& c : contacts.contacts) {

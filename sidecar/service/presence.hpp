@@ -28,19 +28,26 @@ class presence {
   void start();
   void stop();
 
-  /// A socket of `user` opened on this worker.
-  awaitable<void> connected(std::int64_t user);
+  /// A socket of `user` opened on this worker (on /ws/chat/<chat>/ when chat is set). Counts
+  /// it, announces the user online if this is their first socket anywhere, and returns the
+  /// socket's presence frame: the members of `chat` (or, with none, every contact) that the
+  /// user may see, possibly none; nullopt only when the stores cannot say. One contacts query
+  /// serves the announcement and the snapshot.
+  awaitable<std::optional<std::string>> connected(std::int64_t user, std::optional<std::int64_t> chat,
+                                                  int utc_offset_minutes);
   /// A socket of `user` closed; "offline" follows after the grace period if no other remains.
   void disconnected(std::int64_t user);
-  /// The presence frame for a new socket: the members of `chat` (or, with none, every contact)
-  /// that `viewer` may see (possibly none); nullopt only when the stores cannot say.
-  awaitable<std::optional<std::string>> snapshot(std::int64_t viewer, std::optional<std::int64_t> chat,
-                                                 int utc_offset_minutes);
 
  private:
   awaitable<void> heartbeat_loop();
   awaitable<void> settle_later(std::int64_t user, core::unix_ms closed_at);
-  awaitable<void> announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen);
+  /// Tells `audience` (the user's contacts) of a change, those the privacy rules allow.
+  awaitable<void> announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen,
+                           store::contact_list const& audience);
+  /// Announces offline to the user's contacts (read now) and records last_seen.
+  awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
+  awaitable<std::optional<std::string>> snapshot(store::contact_list const& contacts, std::optional<std::int64_t> chat,
+                                                 int utc_offset_minutes);
   awaitable<layer::resp_batch> eval(std::string_view script, std::vector<std::string> args);
   std::string key_prefix() const;
 

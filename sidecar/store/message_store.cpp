@@ -13,12 +13,6 @@ namespace {
 
 using core::to_int64;
 
-store_status
-failure_of(pg_outcome const& out)
-{
-  return out.unavailable ? store_status::unavailable : store_status::failed;
-}
-
 constexpr char const* message_columns =
     "id, chat_id, seq, sender_id, client_id, body, floor(extract(epoch FROM created_at) * 1000)::bigint";
 
@@ -60,6 +54,12 @@ ids_of(pg_outcome const& out)
 }
 
 }  // namespace
+
+store_status
+failure_of(pg_outcome const& out) noexcept
+{
+  return out.unavailable ? store_status::unavailable : store_status::failed;
+}
 
 bool
 chat_markers::has_member(std::int64_t user) const noexcept
@@ -128,13 +128,16 @@ message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt
 }
 
 awaitable<chat_markers>
-message_store::markers(std::int64_t chat)
+message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t upto)
 {
+  // The sender check walks the (chat, seq) index over the range only; an empty range costs nothing.
   static std::string const sql =
-      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true) "
+      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "
+      "EXISTS (SELECT 1 FROM tandem_message x WHERE x.chat_id = m.chat_id AND x.seq > $2::bigint "
+      "AND x.seq <= $3::bigint AND x.sender_id = m.user_id) "
       "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
       "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint";
-  pg_params const params{std::to_string(chat)};
+  pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto)};
   auto const out = co_await pool_.query(sql, params);
   chat_markers markers;
   if (!out.ok()) {
@@ -149,18 +152,9 @@ message_store::markers(std::int64_t chat)
         {to_int64(r.value(row, 0)), {to_int64(r.value(row, 1)), to_int64(r.value(row, 2))}, r.value(row, 5) == "t"});
     markers.last_seq = to_int64(r.value(row, 3));
     markers.is_group = r.value(row, 4) == "t";
+    if (r.value(row, 6) == "t") markers.senders_in_range.push_back(markers.members.back().user_id);
   }
   co_return markers;
-}
-
-awaitable<id_list>
-message_store::senders_between(std::int64_t chat, core::seq_t after, core::seq_t upto)
-{
-  static std::string const sql =
-      "SELECT DISTINCT sender_id FROM tandem_message "
-      "WHERE chat_id = $1::bigint AND seq > $2::bigint AND seq <= $3::bigint";
-  pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto)};
-  co_return ids_of(co_await pool_.query(sql, params));
 }
 
 awaitable<message_page>

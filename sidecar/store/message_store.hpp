@@ -19,6 +19,9 @@ namespace tandem::store {
 /// asked (retryable) / failed (a bug or schema problem: not retryable).
 enum class store_status : std::uint8_t { ok, forbidden, unavailable, failed };
 
+/// How a query that did not succeed counts: unavailable (retryable) or failed.
+store_status failure_of(pg_outcome const& out) noexcept;
+
 struct sent_message {
   store_status status = store_status::failed;
   protocol::message_record message;
@@ -34,12 +37,14 @@ struct applied_receipt {
   std::string error;
 };
 
-/// Every member's marker and the chat's newest seq, read together.
+/// Every member's marker and the chat's newest seq, read together; with a seq range, also who
+/// sent messages in it (the senders a receipt over that range may have news for).
 struct chat_markers {
   store_status status = store_status::failed;
   std::vector<core::member_marker> members;
   core::seq_t last_seq = 0;
   bool is_group = false;
+  std::vector<std::int64_t> senders_in_range;
   std::string error;
   bool has_member(std::int64_t user) const noexcept;
 };
@@ -64,9 +69,8 @@ class message_store {
                                std::string const& body, double pending_ttl_s);
   awaitable<applied_receipt> apply_receipt(std::int64_t chat, std::int64_t user, core::receipt_kind kind,
                                            core::seq_t upto);
-  awaitable<chat_markers> markers(std::int64_t chat);
-  /// Distinct senders of the messages with after < seq <= upto.
-  awaitable<id_list> senders_between(std::int64_t chat, core::seq_t after, core::seq_t upto);
+  /// Members with after < seq <= upto among their messages fill senders_in_range.
+  awaitable<chat_markers> markers(std::int64_t chat, core::seq_t after = 0, core::seq_t upto = 0);
   /// Messages with after < seq <= upto, oldest first, at most `limit`.
   awaitable<message_page> after(std::int64_t chat, core::seq_t after, core::seq_t upto, std::size_t limit);
   /// The newest `limit` messages with seq < before (all when none), oldest first.

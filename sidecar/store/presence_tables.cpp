@@ -41,7 +41,7 @@ presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
   auto const out = co_await pool_.query(sql, params);
   contact_list list;
   if (!out.ok()) {
-    list.status = out.unavailable ? store_status::unavailable : store_status::failed;
+    list.status = failure_of(out);
     list.error = out.describe();
     co_return list;
   }

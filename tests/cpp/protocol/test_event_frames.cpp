@@ -53,3 +53,13 @@ TEST_CASE("unknown, untyped and byte-carrying events are dropped with a reason",
   CHECK(a.what == event_action::kind::drop);
   CHECK_FALSE(a.text.empty());
 }
+
+TEST_CASE("stored chat messages, typing and presence are classified for the socket", "[protocol][events]")
+{
+  auto const m = event_to_action(json{{"type", "chat.message"}, {"chat", 4}, {"seq", 9}, {"sender", 2}, {"body", "x"}});
+  CHECK(m.what == event_action::kind::chat_message);
+  CHECK((m.chat == 4 && m.seq == 9 && m.sender == 2));
+  CHECK(json::parse(m.text)["type"] == "message");
+  CHECK(event_to_action(json{{"type", "chat.typing"}}).what == event_action::kind::typing);
+  CHECK(event_to_action(json{{"type", "presence.update"}}).what == event_action::kind::presence);
+}

@@ -55,7 +55,8 @@ export class ChatView {
     this.lastTypingStart = 0;
     this.typingStopTimer = null;
     this.outbox = new Outbox(this.me);
-    this.metrics = { enterToBubble: [], bubbles: {} };
+    this.metrics = { enterToBubble: [], bubbles: {}, sentAt: {} };
+    this.presence = new Map();
     this.render();
     const url = `${config.ws_url}/ws/chat/${this.chat}/?v=1&tz=${-new Date().getTimezoneOffset()}`;
     this.conn = new Connection(url, config.reconnect_backoff);
@@ -305,8 +306,7 @@ export class ChatView {
     this.outbox.remove(ack.client_id);
     if (!record) return;
     clearTimeout(record.retryTimer);
-    this.adopt({ ...record, ...ack, sender: this.me, body: record.body, status: undefined });
-    this.upgrade(record, "sent");
+    this.adopt({ ...ack, sender: this.me, body: record.body }); // the ack says "sent"
   }
 
   onStatus(frame) {
@@ -318,8 +318,8 @@ export class ChatView {
 
   upgrade(record, status) {
     // Ticks only move forward (the core's rule): a late "delivered" after "read" is nothing.
-    if (RANK[status] <= RANK[record.status] && record.status !== "failed" && record.status !== "pending") return;
-    if (RANK[status] < RANK[record.status]) return;
+    // Pending and failed rank 0, so any server step lifts them.
+    if (RANK[status] <= RANK[record.status]) return;
     record.status = status;
     this.redraw(record);
   }
@@ -346,7 +346,6 @@ export class ChatView {
   }
 
   onPresence(frame) {
-    this.presence = this.presence || new Map();
     for (const user of frame.users) this.presence.set(user.user, user);
     const others = [...this.presence.values()];
     this.presenceLine.replaceChildren();
@@ -369,7 +368,6 @@ export class ChatView {
     const clientId = newClientId();
     this.addOwn(clientId, body, "pending");
     this.metrics.enterToBubble.push(now() - started);
-    this.metrics.sentAt = this.metrics.sentAt || {};
     this.metrics.sentAt[clientId] = started;
     clearTimeout(this.typingStopTimer);
     this.lastTypingStart = 0;

@@ -14,7 +14,6 @@ export class Connection extends EventTarget {
     this.attempt = 0;
     this.timer = null;
     this.heartbeat = null;
-    this.closedByUs = false;
   }
 
   get open() {
@@ -22,15 +21,8 @@ export class Connection extends EventTarget {
   }
 
   start() {
-    this.closedByUs = false;
     this.attempt = 0;
     this.connect();
-  }
-
-  stop() {
-    this.closedByUs = true;
-    clearTimeout(this.timer);
-    if (this.ws) this.ws.close(1000);
   }
 
   retryNow() {
@@ -71,7 +63,6 @@ export class Connection extends EventTarget {
       clearInterval(this.heartbeat);
       if (this.ws !== ws) return;
       this.ws = null;
-      if (this.closedByUs) return;
       if (event.code === 4401) {
         this.emit("status", { state: "logged_out" });
         return;
