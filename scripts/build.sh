@@ -7,6 +7,8 @@ dir=${1:?usage: scripts/build.sh BUILD_DIR [CMAKE_ARGS...]}
 shift
 case $dir in /*) ;; *) dir=$here/$dir ;; esac  # relative to the project, or absolute
 venv=${TANDEM_VENV:-$here/.venv}
+# ccache keys on paths relative to the checkout, so clones and worktrees share cached objects.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$here} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 cmake -S "$here" -B "$dir" -G Ninja \
   -DPython_EXECUTABLE="$venv/bin/python" \
   -Dpybind11_DIR="$("$venv/bin/python" -m pybind11 --cmakedir)" "$@" >/dev/null
