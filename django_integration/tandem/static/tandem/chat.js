@@ -2,7 +2,7 @@
 // delivered and read receipts, typing, presence, history with infinite scroll, reconnect and
 // sync, the HTTP fallback and an outbox while the socket is down. No framework: one view
 // object per page, built by startChat(root, config) from {% tandem_client_config %}.
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "./core/backoff.js";
 import { Connection } from "./connection.js";
 import { Outbox } from "./outbox.js";
 

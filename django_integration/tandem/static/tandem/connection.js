@@ -2,7 +2,7 @@
 // backoff (first retry within 2 s, exponential with jitter, 5 attempts), then "offline" with a
 // manual retry. Emits "status" ({state, retryIn}) and "frame" events; send() reports whether
 // the frame could be written.
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "./core/backoff.js";
 
 export class Connection extends EventTarget {
   constructor(url, policy, heartbeatMs = 25000) {

@@ -1,0 +1,356 @@
+// The headless client: one connection to /ws/notifications/ per tab carrying every chat, a
+// store per chat, the request tracker and the outbox, and the receipts this device owes
+// ("delivered" as soon as a message reaches any open tab, "read" when a view says it was seen).
+// Views subscribe to its events and call its commands; they never hold protocol state.
+import { bodyProblem } from "./body_rules.js";
+import { ChatStore } from "./chat_store.js";
+import { Connection, State } from "./connection.js";
+import { Emitter } from "./emitter.js";
+import { Requests } from "./requests.js";
+
+const DEFAULTS = {
+  holdMs: 250, // an out-of-order frame waits this long for the missing one before a sync
+  deliveredBatchMs: 100,
+  readBatchMs: 300,
+  graceMs: 10000,
+  ackTimeoutMs: 4000,
+};
+
+export class TandemClient extends Emitter {
+  /**
+   * @param {object} config  from {% tandem_client_config %} (me, ws_url, policies, limits)
+   * @param {object} env  {createSocket, clock, random, http, outbox, newClientId}
+   */
+  constructor(config, env) {
+    super();
+    this.config = config;
+    this.me = config.me.id;
+    this.env = env;
+    this.options = { ...DEFAULTS, ...(config.client || {}) };
+    this.stores = new Map();
+    this.chatState = new Map(); // chat → {syncing, again, holdTimer, loadingOlder, receipts}
+    this.outbox = env.outbox;
+    const tz = config.tz_minutes ?? 0;
+    this.connection = new Connection({
+      url: `${config.ws_url}/ws/notifications/?v=1&tz=${tz}`,
+      createSocket: env.createSocket,
+      clock: env.clock,
+      random: env.random,
+      policy: config.reconnect_backoff,
+      graceMs: this.options.graceMs,
+    });
+    this.requests = new Requests({
+      connection: this.connection,
+      http: env.http,
+      clock: env.clock,
+      random: env.random,
+      policy: config.message_retry_backoff,
+      timeoutMs: this.options.ackTimeoutMs,
+    });
+    this.connection.on("state", (s) => this.emit("state", s));
+    this.connection.on("dead", (d) => this.emit("dead", d));
+    this.connection.on("frame", (f) => this.#onFrame(f));
+    this.requests.on("stalled", (s) => this.#onStalled(s));
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  async start() {
+    // What earlier tabs left unsent is shown at once (as pending) and sent on hello.
+    for (const entry of await this.outbox.all()) this.#showUnsent(entry);
+    this.connection.connect();
+  }
+
+  stop() {
+    this.connection.close();
+  }
+
+  get state() {
+    return this.connection.state;
+  }
+
+  store(chat) {
+    if (!this.stores.has(chat)) this.stores.set(chat, new ChatStore(chat, this.me));
+    return this.stores.get(chat);
+  }
+
+  /** A view shows this chat: load its newest page unless it has it. */
+  openChat(chat) {
+    const store = this.store(chat);
+    if (!store.firstPageLoaded) this.#loadNewest(chat);
+    return store;
+  }
+
+  loadOlder(chat) {
+    const store = this.store(chat);
+    const s = this.#state(chat);
+    if (!store.firstPageLoaded || !store.hasMore || s.loadingOlder || store.oldest === null) return false;
+    s.loadingOlder = true;
+    const before = store.oldest;
+    this.requests
+      .request({ type: "history", chat, before }, `history:${chat}:${before}`)
+      .then((frame) => this.#onHistory(frame))
+      .catch((failure) => this.emit("history_failed", { chat, first: false, failure }))
+      .finally(() => (s.loadingOlder = false)); // a failed page never stops scrolling for good
+    return true;
+  }
+
+  /** Returns {record} or {error: code}; the record is shown before anything is sent. */
+  send(chat, body) {
+    const error = bodyProblem(body, this.config.limits.max_body_chars);
+    if (error) return { error };
+    const entry = { client_id: this.env.newClientId(), chat, body, created_at: this.env.clock.now() };
+    const record = this.store(chat).addOwn(entry.client_id, body);
+    this.emit("records", { chat, records: [record] });
+    this.emit("message", { chat, record });
+    // Durable first: if the tab dies right after, the next one sends it.
+    this.outbox.put(entry).then(
+      () => this.#dispatch(entry),
+      () => this.#dispatch(entry), // storage refused (private mode): still send
+    );
+    return { record };
+  }
+
+  retry(chat, clientId) {
+    const record = this.store(chat).own(clientId);
+    if (!record || record.seq) return;
+    record.status = "pending";
+    record.error = undefined;
+    this.emit("records", { chat, records: [record] });
+    const entry = { client_id: clientId, chat, body: record.body, created_at: this.env.clock.now() };
+    this.outbox.put(entry).finally(() => this.#dispatch(entry));
+  }
+
+  markRead(chat, upto) {
+    this.#receipt(chat, "read", upto, this.options.readBatchMs);
+  }
+
+  typing(chat, state) {
+    this.connection.send({ type: "typing", state, chat });
+  }
+
+  /** Logging out: nothing of this user's may stay in the browser. */
+  async logout() {
+    this.stop();
+    await this.outbox.clear();
+  }
+
+  /** The browser's hints (online, offline, page visible). */
+  wake() {
+    this.connection.wake();
+  }
+
+  offline() {
+    this.connection.offline();
+  }
+
+  // ---- frames -------------------------------------------------------------------------------
+
+  #onFrame(frame) {
+    switch (frame.type) {
+      case "hello":
+        return this.#onHello();
+      case "message":
+        return this.#onMessage(frame);
+      case "ack":
+        return this.requests.answer(frame.client_id, frame);
+      case "history":
+        return this.requests.answer(`history:${frame.chat}:${frame.before ?? "newest"}`, frame);
+      case "sync":
+        return this.#onSync(frame);
+      case "status":
+        return this.#emitChanged(frame.chat, this.store(frame.chat).applyStatus(frame.status, frame.upto));
+      case "error":
+        return this.requests.refused(frame) || this.emit("server_error", frame);
+      default:
+        return this.emit(frame.type, frame); // typing, presence, receipt, notification
+    }
+  }
+
+  #onHello() {
+    this.requests.resendAll();
+    for (const [chat, store] of this.stores) {
+      if (store.firstPageLoaded) this.#sync(chat);
+      else if (this.#state(chat).wantNewest) this.#loadNewest(chat);
+    }
+    this.#flushOutbox();
+  }
+
+  #onMessage(m) {
+    const store = this.store(m.chat);
+    const record = store.adopt(m);
+    if (!record) return; // already held (a live copy of something a sync brought)
+    this.#emitChanged(m.chat, [record]);
+    this.emit("message", { chat: m.chat, record });
+    if (!record.mine) this.#receipt(m.chat, "delivered", m.seq, this.options.deliveredBatchMs);
+    if (store.hasGap()) this.#holdForGap(m.chat);
+  }
+
+  #holdForGap(chat) {
+    // Publishes after commit race, so seq N+1 often overtakes N by a few milliseconds: wait a
+    // moment for N before paying for a sync.
+    const s = this.#state(chat);
+    if (s.holdTimer) return;
+    s.holdTimer = this.env.clock.setTimeout(() => {
+      s.holdTimer = null;
+      if (this.store(chat).hasGap()) this.#sync(chat);
+    }, this.options.holdMs);
+  }
+
+  #sync(chat) {
+    const s = this.#state(chat);
+    if (s.syncing) {
+      s.again = true;
+      return;
+    }
+    s.syncing = true;
+    const after = this.store(chat).highest;
+    this.requests
+      .request({ type: "sync", chat, after }, `sync:${chat}`)
+      .then((frame) => this.#applySyncPage(frame)) // the HTTP path answers with one whole page
+      .catch((failure) => this.emit("sync_failed", { chat, failure }))
+      .finally(() => {
+        s.syncing = false;
+        if (s.again || this.store(chat).hasGap()) {
+          s.again = false;
+          if (this.store(chat).hasGap()) this.#sync(chat);
+        }
+      });
+  }
+
+  #onSync(frame) {
+    // Pages of one socket sync arrive as separate frames; the last (more: false) answers it.
+    if (frame.more) this.#applySyncPage(frame);
+    else this.requests.answer(`sync:${frame.chat}`, frame);
+  }
+
+  #applySyncPage(frame) {
+    const store = this.store(frame.chat);
+    if (frame.applied) return;
+    frame.applied = true;
+    if (frame.reload) {
+      store.reset();
+      this.emit("reset", { chat: frame.chat });
+      this.#loadNewest(frame.chat);
+      return;
+    }
+    const changed = frame.messages.map((m) => store.adopt(m)).filter(Boolean);
+    if (frame.receipts) {
+      changed.push(...store.applyStatus("delivered", frame.receipts.delivered_upto ?? 0));
+      changed.push(...store.applyStatus("read", frame.receipts.read_upto ?? 0));
+    }
+    this.#emitChanged(frame.chat, changed);
+    const theirs = frame.messages.filter((m) => m.sender !== this.me);
+    if (theirs.length) this.#receipt(frame.chat, "delivered", theirs.at(-1).seq, this.options.deliveredBatchMs);
+  }
+
+  #loadNewest(chat) {
+    const s = this.#state(chat);
+    s.wantNewest = true;
+    this.requests
+      .request({ type: "history", chat }, `history:${chat}:newest`)
+      .then((frame) => {
+        s.wantNewest = false;
+        this.#onHistory(frame);
+        if (this.store(chat).hasGap()) this.#sync(chat);
+      })
+      .catch((failure) => this.emit("history_failed", { chat, first: true, failure }));
+  }
+
+  #onHistory(frame) {
+    const store = this.store(frame.chat);
+    const first = !frame.before;
+    const changed = store.applyHistory(frame);
+    this.#emitChanged(frame.chat, changed);
+    this.emit("history", { chat: frame.chat, first, count: changed.length });
+    const theirs = frame.messages.filter((m) => m.sender !== this.me);
+    if (first && theirs.length) this.#receipt(frame.chat, "delivered", theirs.at(-1).seq, this.options.deliveredBatchMs);
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  #dispatch(entry) {
+    const { chat, client_id: clientId } = entry;
+    this.requests
+      .request({ type: "send", chat, client_id: clientId, body: entry.body }, clientId)
+      .then((ack) => {
+        this.outbox.remove(clientId);
+        const record = this.store(chat).adopt({ ...ack, sender: this.me, body: entry.body });
+        if (record) this.#emitChanged(chat, [record]);
+      })
+      .catch((failure) => {
+        // Refused for good (too long, not allowed...): resending can never help.
+        this.outbox.remove(clientId);
+        this.#markFailed(chat, clientId, failure.message || failure.code);
+      });
+  }
+
+  #onStalled({ frame, failure }) {
+    if (frame.type !== "send") return;
+    // Still in the outbox and resent on the next socket; while this one looks open the user
+    // should know it is stuck (and may retry).
+    if (this.connection.state === State.open) this.#markFailed(frame.chat, frame.client_id, failure.message, true);
+  }
+
+  #markFailed(chat, clientId, reason, retryable = false) {
+    const record = this.store(chat).own(clientId);
+    if (!record || record.seq) return;
+    record.status = "failed";
+    record.error = reason;
+    record.retryable = retryable;
+    this.emit("records", { chat, records: [record] });
+  }
+
+  #showUnsent(entry) {
+    const store = this.store(entry.chat);
+    if (store.own(entry.client_id)) return;
+    const record = store.addOwn(entry.client_id, entry.body);
+    this.emit("records", { chat: entry.chat, records: [record] });
+  }
+
+  #flushOutbox() {
+    this.outbox
+      .claim(async (entries) => {
+        const mine = entries.filter((e) => !this.requests.has(e.client_id));
+        for (const entry of mine) {
+          this.#showUnsent(entry);
+          this.#dispatch(entry);
+        }
+      })
+      .catch((error) => this.emit("server_error", { code: "outbox", message: String(error) }));
+  }
+
+  // ---- receipts -----------------------------------------------------------------------------
+
+  #receipt(chat, kind, upto, batchMs) {
+    // Batched: one frame for the highest seq of a burst; markers only move forward.
+    const r = this.#state(chat).receipts[kind];
+    if (upto <= r.sent || upto <= r.pending) return;
+    r.pending = upto;
+    if (r.timer) return;
+    r.timer = this.env.clock.setTimeout(() => {
+      r.timer = null;
+      const frame = { type: kind, chat, upto: r.pending };
+      r.sent = r.pending;
+      if (!this.connection.send(frame) && this.env.http) this.env.http(frame).catch(() => (r.sent = 0));
+    }, batchMs);
+  }
+
+  #state(chat) {
+    if (!this.chatState.has(chat)) {
+      this.chatState.set(chat, {
+        syncing: false,
+        again: false,
+        holdTimer: null,
+        loadingOlder: false,
+        wantNewest: false,
+        receipts: { delivered: { sent: 0, pending: 0, timer: null }, read: { sent: 0, pending: 0, timer: null } },
+      });
+    }
+    return this.chatState.get(chat);
+  }
+
+  #emitChanged(chat, records) {
+    if (records.length) this.emit("records", { chat, records });
+  }
+}

@@ -1,0 +1,50 @@
+// The Django HTTP views (docs/protocol.md, "HTTP fallback") as one function that takes the same
+// frame the socket would and resolves with the same answer frame, so the request tracker can
+// switch paths without the rest of the client knowing. Failures are typed: `permanent` (4xx:
+// resending cannot help) or retryable, with `retryAfterMs` when the server said when.
+export function httpFallback({ fetch, api, csrfToken }) {
+  const call = async (method, path, body) => {
+    let response;
+    try {
+      response = await fetch(api + path, {
+        method,
+        credentials: "same-origin",
+        headers: body ? { "Content-Type": "application/json", "X-CSRFToken": csrfToken } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (cause) {
+      throw { permanent: false, code: "network", message: String(cause) };
+    }
+    if (response.status === 204) return null;
+    const payload = await response.json().catch(() => ({}));
+    if (response.ok) return payload;
+    const retryAfter = Number(response.headers.get("Retry-After"));
+    const permanent = response.status < 500 && response.status !== 429 && response.status !== 408;
+    throw {
+      permanent,
+      code: payload.code || `http_${response.status}`,
+      message: payload.message || `HTTP ${response.status}`,
+      retryAfterMs: retryAfter > 0 ? retryAfter * 1000 : undefined,
+    };
+  };
+  return (frame) => {
+    const base = `chats/${frame.chat}/`;
+    switch (frame.type) {
+      case "send":
+        return call("POST", `${base}messages/`, { client_id: frame.client_id, body: frame.body });
+      case "history": {
+        const query = new URLSearchParams();
+        if (frame.before) query.set("before", frame.before);
+        if (frame.limit) query.set("limit", frame.limit);
+        return call("GET", `${base}messages/?${query}`);
+      }
+      case "sync":
+        return call("GET", `${base}messages/?after=${frame.after}`);
+      case "delivered":
+      case "read":
+        return call("POST", `${base}receipts/`, { kind: frame.type, upto: frame.upto });
+      default:
+        return Promise.reject({ permanent: true, code: "unknown_type", message: frame.type });
+    }
+  };
+}

@@ -1,0 +1,224 @@
+// The headless client against a fake sidecar: gaps and syncs, delivered from any tab, the
+// outbox, permanent and retryable refusals, the HTTP fallback.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { MemoryStorage } from "../../django_integration/tandem/static/tandem/core/outbox.js";
+import { FakeLocks, makeClient, message, page, settle } from "./client_harness.js";
+
+async function connected(options) {
+  const h = makeClient(options);
+  await h.client.start();
+  h.socket = h.server.accept();
+  await settle();
+  return h;
+}
+
+test("a live message before the first page triggers no sync", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(message(40));
+  h.clock.advance(5000);
+  assert.equal(h.server.sentOfType("sync").length, 0);
+  h.socket.deliver(page(10, [38, 39, 40]));
+  await settle();
+  assert.equal(h.client.store(10).highest, 40);
+  h.clock.advance(5000);
+  assert.equal(h.server.sentOfType("sync").length, 0);
+});
+
+test("an out-of-order frame is held a moment: the missing one arriving in time costs no sync", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(page(10, [1, 2]));
+  await settle();
+  h.socket.deliver(message(4));
+  h.clock.advance(3);
+  h.socket.deliver(message(3));
+  h.clock.advance(5000);
+  assert.equal(h.server.sentOfType("sync").length, 0);
+  assert.equal(h.client.store(10).highest, 4);
+});
+
+test("a gap that stays open is synced once, from the gapless cursor, with one sync in flight", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(page(10, [1, 2]));
+  await settle();
+  h.socket.deliver(message(4));
+  h.socket.deliver(message(6));
+  h.clock.advance(250);
+  h.socket.deliver(message(8));
+  h.clock.advance(250);
+  const syncs = h.server.sentOfType("sync");
+  assert.equal(syncs.length, 1);
+  assert.equal(syncs[0].after, 2);
+  assert.ok(syncs[0].ref);
+  // The sync answers everything up to 8 in two pages.
+  h.socket.deliver({ type: "sync", chat: 10, after: 2, last_seq: 8, more: true, reload: false, messages: [3, 4, 5].map((s) => message(s)) });
+  h.socket.deliver({ type: "sync", chat: 10, after: 2, last_seq: 8, more: false, reload: false, messages: [6, 7, 8].map((s) => message(s)) });
+  await settle();
+  assert.equal(h.client.store(10).highest, 8);
+  h.clock.advance(5000);
+  assert.equal(h.server.sentOfType("sync").length, 1);
+});
+
+test("a message that reaches any tab is acknowledged as delivered, batched per chat", async () => {
+  const h = await connected();
+  for (const seq of [5, 6, 7]) h.socket.deliver(message(seq, { chat: 12 }));
+  h.clock.advance(100);
+  assert.deepEqual(
+    h.server.sentOfType("delivered").map(({ type, chat, upto }) => ({ type, chat, upto })),
+    [{ type: "delivered", chat: 12, upto: 7 }],
+  );
+  // Own messages are not delivered to oneself.
+  h.socket.deliver(message(8, { chat: 12, sender: 1 }));
+  h.clock.advance(100);
+  assert.equal(h.server.sentOfType("delivered").length, 1);
+});
+
+test("a send is in the outbox before it reaches the socket and leaves it on the ack", async () => {
+  const storage = new MemoryStorage();
+  const h = await connected({ storage });
+  const seen = [];
+  h.server.onFrame = (frame) => frame.type === "send" && seen.push(storage.entries.has(frame.client_id));
+  const { record } = h.client.send(10, "hello");
+  assert.equal(record.status, "pending");
+  await settle();
+  assert.deepEqual(seen, [true]);
+  h.socket.deliver({ type: "ack", client_id: record.client_id, chat: 10, id: 5, seq: 1, created_at: 1, status: "sent" });
+  await settle();
+  assert.equal(storage.entries.size, 0);
+  assert.equal(record.status, "sent");
+});
+
+test("a tab closed before the ack: the next tab sends the same client_id, once", async () => {
+  const storage = new MemoryStorage();
+  const first = await connected({ storage });
+  first.client.send(10, "unacknowledged");
+  await settle();
+  const clientId = first.server.sentOfType("send")[0].client_id;
+  first.client.stop(); // the tab closed
+  const second = await connected({ storage });
+  await settle();
+  const sends = second.server.sentOfType("send");
+  assert.deepEqual(sends.map((f) => [f.client_id, f.body, f.chat]), [[clientId, "unacknowledged", 10]]);
+});
+
+test("the outbox is flushed for every chat, by one tab at a time", async () => {
+  const storage = new MemoryStorage();
+  await storage.put({ client_id: "a", chat: 10, body: "to 10", created_at: 1 });
+  await storage.put({ client_id: "b", chat: 11, body: "to 11", created_at: 2 });
+  const locks = new FakeLocks();
+  const other = makeClient({ storage, locks });
+  const mine = makeClient({ storage, locks });
+  // Another tab holds the claim (it is flushing): this tab's hello leaves the backlog to it.
+  locks.held.add("tandem-outbox-1");
+  await other.client.start();
+  other.server.accept();
+  await settle();
+  assert.equal(other.server.sentOfType("send").length, 0);
+  locks.held.delete("tandem-outbox-1");
+  await mine.client.start();
+  mine.server.accept();
+  await settle();
+  assert.deepEqual(mine.server.sentOfType("send").map((f) => [f.client_id, f.chat]), [["a", 10], ["b", 11]]);
+});
+
+test("a permanent refusal leaves the outbox and shows the reason; retry_after is honoured", async () => {
+  const storage = new MemoryStorage();
+  const h = await connected({ storage });
+  const { record } = h.client.send(10, "x");
+  await settle();
+  h.socket.deliver({ type: "error", code: "rate_limited", message: "slow down", retry_after: 2, ref: record.client_id });
+  h.clock.advance(1999);
+  assert.equal(h.server.sentOfType("send").length, 1);
+  h.clock.advance(1);
+  assert.equal(h.server.sentOfType("send").length, 2);
+  h.socket.deliver({ type: "error", code: "forbidden", message: "You are not in this chat.", ref: record.client_id });
+  await settle();
+  assert.equal(record.status, "failed");
+  assert.equal(record.error, "You are not in this chat.");
+  assert.equal(storage.entries.size, 0);
+  h.clock.advance(60_000);
+  assert.equal(h.server.sentOfType("send").length, 2);
+});
+
+test("bodies the server would refuse are refused before sending", async () => {
+  const h = await connected({ maxChars: 5 });
+  assert.deepEqual(h.client.send(10, " \u00a0\u3000\u2028"), { error: "body_empty" });
+  assert.deepEqual(h.client.send(10, "a\u0000b"), { error: "invalid_field" });
+  assert.deepEqual(h.client.send(10, "123456"), { error: "body_too_long" });
+  assert.ok(h.client.send(10, "😀😀😀😀😀").record); // five code points, ten UTF-16 units
+  assert.ok(h.client.send(10, "a\tb\nc").record);
+});
+
+test("with the socket down a send goes over HTTP; a 4xx is permanent", async () => {
+  const calls = [];
+  const http = async (frame) => {
+    calls.push(frame);
+    if (frame.body === "bad") throw { permanent: true, code: "body_too_long", message: "Too long" };
+    return { type: "ack", client_id: frame.client_id, chat: frame.chat, id: 9, seq: 3, created_at: 1, status: "sent" };
+  };
+  const h = makeClient({ http });
+  await h.client.start(); // never accepted: connecting
+  const ok = h.client.send(10, "good").record;
+  const bad = h.client.send(10, "bad").record;
+  await settle();
+  await settle();
+  assert.equal(ok.status, "sent");
+  assert.equal(bad.status, "failed");
+  assert.equal(bad.error, "Too long");
+  assert.equal(calls.length, 2);
+});
+
+test("an unanswered send is retried on the message backoff, then tried over HTTP", async () => {
+  const calls = [];
+  const http = async (frame) => {
+    calls.push(frame);
+    throw { permanent: false, code: "network", message: "offline" };
+  };
+  const h = await connected({ http });
+  const { record } = h.client.send(10, "lost");
+  await settle();
+  h.clock.advance(4000 + 1000 + 4000 + 2000 + 4000 + 4000 + 4000);
+  await settle();
+  assert.equal(h.server.sentOfType("send").length, 4); // the original and three retries
+  assert.equal(calls.length, 1);
+  assert.equal(record.status, "failed"); // stuck while connected: shown, with a retry
+  assert.equal(record.retryable, true);
+});
+
+test("a failed first page is reported and history loads on the next socket", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  const ref = h.server.sentOfType("history")[0].ref;
+  h.socket.deliver({ type: "error", code: "store_unavailable", message: "later", retry_after: 0.5, ref });
+  h.clock.advance(500);
+  assert.equal(h.server.sentOfType("history").length, 2);
+  h.socket.deliver(page(10, [1]));
+  await settle();
+  assert.equal(h.client.store(10).firstPageLoaded, true);
+});
+
+test("after a reconnect, open chats sync from their cursor", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(page(10, [1, 2, 3]));
+  await settle();
+  h.socket.serverClose(1006);
+  h.clock.advance(1000);
+  h.server.accept();
+  await settle();
+  const syncs = h.server.sentOfType("sync");
+  assert.deepEqual(syncs.map((s) => s.after), [3]);
+});
+
+test("logout clears the outbox", async () => {
+  const storage = new MemoryStorage();
+  const h = await connected({ storage });
+  h.client.send(10, "secret");
+  await settle();
+  await h.client.logout();
+  assert.equal(storage.entries.size, 0);
+});
