@@ -17,6 +17,9 @@ echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 scripts/build.sh build/asan -DTANDEM_SANITIZE=ON -DTANDEM_BUILD_PYMODULE=OFF -DCMAKE_BUILD_TYPE=Debug
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure
 
+echo "== Browser client core unit tests (node --test, no browser)"
+node --test tests/js/
+
 echo "== Python lint (ruff)"
 "$venv/bin/ruff" check "$here"
 
