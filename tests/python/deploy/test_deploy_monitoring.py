@@ -1,0 +1,107 @@
+"""The Grafana dashboard and the Prometheus alert rules: every expression is valid PromQL (parsed
+by promql-parser, the Rust parser Prometheus-compatible engines use) and reads only metrics the
+sidecar exposes. promtool is not used: it cannot be built here in reasonable time."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import yaml
+from deploy_paths import DEPLOY
+from sidecar_metrics import exposed_metric_names, queried_metric_names
+
+ALERTS = DEPLOY / "monitoring" / "alerts.yaml"
+DASHBOARD = DEPLOY / "monitoring" / "grafana-dashboard.json"
+# Metrics the alerts and dashboard rely on that another change adds to the sidecar; a test for
+# one of them is skipped (with this reason) only while the metrics code does not name it yet.
+AWAITED_METRICS = {
+    "tandem_coroutine_failures_total": "added with the supervised coroutines (issue 11)",
+}
+# The alerts the operators' issue asks for, by what they watch.
+REQUIRED_ALERT_METRICS = {
+    "circuit open": "tandem_postgres_breaker_state",
+    "layer down": "tandem_redis_shards_connected",
+    "slow-reader closes": "tandem_outbound_queue_drops_total",
+    "coroutine failures": "tandem_coroutine_failures_total",
+}
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    document = yaml.safe_load(ALERTS.read_text())
+    return [rule for group in document["groups"] for rule in group["rules"]]
+
+
+def dashboard_expressions() -> list[tuple[str, str]]:
+    """(panel title, expression) for every query, Grafana's variables replaced by values."""
+    dashboard = json.loads(DASHBOARD.read_text())
+    found = []
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            expr = target["expr"].replace("$__rate_interval", "5m").replace("$instance", ".*")
+            found.append((panel["title"], expr))
+    return found
+
+
+def check_names_exposed(names: set[str]) -> None:
+    exposed = exposed_metric_names()
+    missing = names - exposed
+    awaited = {name for name in missing if name in AWAITED_METRICS}
+    assert missing == awaited, f"not exposed by sidecar/ops/metrics.*: {sorted(missing - awaited)}"
+    if awaited:
+        pytest.skip(
+            "; ".join(f"{name} not in the metrics code yet: {AWAITED_METRICS[name]}" for name in awaited)
+        )
+
+
+@pytest.mark.parametrize("rule", alert_rules(), ids=lambda rule: rule["alert"])
+def test_an_alert_rule_is_valid_promql_over_exposed_metrics(rule: dict[str, Any]) -> None:
+    assert set(rule) <= {"alert", "expr", "for", "labels", "annotations", "keep_firing_for"}
+    assert rule["labels"]["severity"] in {"critical", "warning"}
+    assert rule["annotations"]["summary"]
+    assert re.fullmatch(r"Tandem[A-Za-z]+", rule["alert"])
+    check_names_exposed(queried_metric_names(rule["expr"]))
+
+
+def test_the_alerts_cover_circuit_layer_slow_readers_and_coroutines() -> None:
+    watched = set().union(*(queried_metric_names(rule["expr"]) for rule in alert_rules()))
+    assert {what: metric for what, metric in REQUIRED_ALERT_METRICS.items() if metric not in watched} == {}
+
+
+def test_alert_names_are_unique() -> None:
+    names = [rule["alert"] for rule in alert_rules()]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(("title", "expr"), dashboard_expressions(), ids=lambda value: value[:40])
+def test_a_dashboard_query_is_valid_promql_over_exposed_metrics(title: str, expr: str) -> None:
+    check_names_exposed(queried_metric_names(expr))
+
+
+def test_every_exposed_family_is_on_the_dashboard() -> None:
+    shown = set().union(*(queried_metric_names(expr) for _, expr in dashboard_expressions()))
+    histogram_families = {name.removesuffix("_bucket") for name in shown if name.endswith("_bucket")}
+    families = {name for name in exposed_metric_names() if not name.endswith(("_bucket", "_sum", "_count"))}
+    assert families - shown - histogram_families == set()
+
+
+def test_dashboard_panels_have_unique_ids_and_do_not_overlap() -> None:
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    assert len({panel["id"] for panel in panels}) == len(panels)
+    cells = set()
+    for panel in panels:
+        pos = panel["gridPos"]
+        area = {
+            (x, y) for x in range(pos["x"], pos["x"] + pos["w"]) for y in range(pos["y"], pos["y"] + pos["h"])
+        }
+        assert not cells & area, f"panel {panel['title']!r} overlaps another"
+        assert pos["x"] + pos["w"] <= 24
+        cells |= area
+
+
+def test_the_parser_rejects_a_broken_expression() -> None:
+    """The checks above mean something only if the parser bites."""
+    with pytest.raises(ValueError, match="parenthesis"):
+        queried_metric_names("sum(rate(tandem_connections_total[5m])")
