@@ -1,6 +1,7 @@
 """The example chat site with everything it needs, started on loopback: a throwaway PostgreSQL
 and Redis (the same servers the test suite uses), the Django site (migrated, demo users
-seeded) and the sidecar through `manage.py tandem`. Used by examples/run.py (the README's first
+seeded) and the sidecar through `manage.py tandem`, kept running by a supervisor that restarts
+it when it dies (the database and Redis keep their data). Used by examples/run.py (the README's first
 command) and by the browser tests."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tests" / "python"))
 
 from harness.postgres_server import PostgresServer
 from harness.redis_server import RedisServer, free_port
+from supervisor import Supervisor
 
 
 def wait_for_http(url: str, process: subprocess.Popen[bytes], limit_s: float = 30) -> None:
@@ -47,7 +49,7 @@ class ExampleStack:
         self.pg = PostgresServer(dbname="chatsite")
         self.redis = RedisServer(self.work / "redis")
         self.django: subprocess.Popen[bytes] | None = None
-        self.sidecar: subprocess.Popen[bytes] | None = None
+        self.supervisor = Supervisor("sidecar", lambda: self.spawn("sidecar", "tandem"))
         self.logs: list[IO[bytes]] = []
 
     @property
@@ -93,21 +95,45 @@ class ExampleStack:
         wait_for_http(self.url + "/accounts/login/", self.django)
         return self
 
+    @property
+    def sidecar(self) -> subprocess.Popen[bytes] | None:
+        return self.supervisor.process
+
     def start_sidecar(self) -> None:
-        self.sidecar = self.spawn("sidecar", "tandem")
-        wait_for_http(f"http://127.0.0.1:{self.sidecar_port}/readyz", self.sidecar)
+        """Starts the sidecar under the supervisor, which restarts it whenever it dies."""
+        wait_for_http(f"http://127.0.0.1:{self.sidecar_port}/readyz", self.supervisor.start())
 
     def stop_sidecar(self, *, kill: bool = False) -> None:
-        if self.sidecar and self.sidecar.poll() is None:
-            self.sidecar.kill() if kill else self.sidecar.terminate()
-            self.sidecar.wait(timeout=20)
+        """An outage: the sidecar stops and stays stopped until start_sidecar()."""
+        self.supervisor.stop(kill=kill)
+
+    def crash_sidecar(self) -> int:
+        """kill -9 behind the supervisor's back; returns the pid that died."""
+        process = self.supervisor.process
+        assert process is not None
+        process.kill()
+        return process.pid
+
+    def wait_sidecar_ready(self, limit_s: float = 30) -> None:
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            process = self.supervisor.process
+            if process is not None and process.poll() is None:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{self.sidecar_port}/readyz", timeout=2)
+                    return
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        raise TimeoutError("the sidecar did not come back")
 
     def log(self, name: str) -> str:
         path = self.work / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        for process in (self.sidecar, self.django):
+        self.supervisor.stop()
+        for process in (self.django,):
             if process and process.poll() is None:
                 process.terminate()
                 try:

@@ -38,9 +38,10 @@ def main() -> int:
             f"  sidecar: ws://127.0.0.1:{stack.sidecar_port}/ws/  (health: http://127.0.0.1:{stack.sidecar_port}/readyz)"
         )
         print("  Ctrl-C stops everything.\n", flush=True)
+        # The supervisor restarts the sidecar if it dies; the rest keeps running with its data.
         while not stopping and not args.check:
-            if stack.sidecar and stack.sidecar.poll() is not None:
-                print("the sidecar exited:\n" + stack.log("sidecar")[-2000:], file=sys.stderr)
+            if stack.django and stack.django.poll() is not None:
+                print("Django exited:\n" + stack.log("django")[-2000:], file=sys.stderr)
                 return 1
             time.sleep(0.5)
         return 0

@@ -1,4 +1,4 @@
-"""What the browser client (static/tandem/chat.js) is told by the page: where the sidecar is,
+"""What the browser client (static/tandem/bootstrap.js) is told by the page: where the sidecar is,
 who the user and the chat are, and the rules it applies, computed by the C++ core (tick icons
 and labels, retry schedules, typing timings, limits) so the browser cannot disagree with the
 sidecar or Django."""
@@ -9,11 +9,12 @@ from typing import Any
 
 import tandem_core
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
-from tandem.models import Chat
+from tandem.models import Chat, ChatMember
 
 
 def sidecar_url(request: HttpRequest) -> str:
@@ -37,28 +38,61 @@ def policy(p: tandem_core.BackoffPolicy) -> dict[str, Any]:
 
 
 def display_name(user: Any) -> str:
+    """The one name a person has on screen (header, list, typing, group authors)."""
     return user.get_short_name() or user.get_username()
 
 
-def client_config(request: HttpRequest, chat: Chat) -> dict[str, Any]:
-    user = request.user
-    members = {m.user_id: display_name(m.user) for m in chat.members.select_related("user")}
+# The client's own timings (settings.TANDEM_CLIENT overrides them; docs/configuration.md).
+CLIENT_DEFAULTS: dict[str, int] = {
+    "graceMs": 10_000,  # silence beyond the server's heartbeat before a link counts as dead
+    "holdMs": 250,  # how long an out-of-order message waits for the missing one before a sync
+    "ackTimeoutMs": 4_000,  # how long a socket answer may take before a resend
+}
+
+
+def client_options() -> dict[str, int]:
+    configured = getattr(settings, "TANDEM_CLIENT", {}) or {}
+    unknown = set(configured) - set(CLIENT_DEFAULTS)
+    if unknown:
+        raise ImproperlyConfigured(f"settings.TANDEM_CLIENT: unknown keys {sorted(unknown)}")
+    return {**CLIENT_DEFAULTS, **{k: int(v) for k, v in configured.items()}}
+
+
+def contacts(user: Any) -> dict[str, str]:
+    """Display names of everyone who shares a chat with user (and user), for the list view."""
+    members = ChatMember.objects.filter(chat__members__user=user).select_related("user").distinct()
+    return {str(m.user_id): display_name(m.user) for m in members}
+
+
+def chat_config(user: Any, chat: Chat) -> dict[str, Any]:
+    memberships = list(chat.members.select_related("user"))
+    members = {m.user_id: display_name(m.user) for m in memberships}
     others = [name for uid, name in members.items() if uid != user.pk]
-    title = chat.title or (others[0] if len(others) == 1 else ", ".join(others)) or "Notes to self"
-    typing = tandem_core.TypingPolicy()
-    api = reverse("tandem:messages", args=[chat.pk]).rsplit("chats/", 1)[0]
+    mine = next((m for m in memberships if m.user_id == user.pk), None)
     return {
+        "id": chat.pk,
+        "title": chat.title or (others[0] if len(others) == 1 else ", ".join(others)) or "Notes to self",
+        "is_group": chat.is_group,
+        "members": {str(uid): name for uid, name in members.items()},
+        "read_upto": mine.read_upto if mine else 0,
+    }
+
+
+def client_config(request: HttpRequest, chat: Chat | object | None = None) -> dict[str, Any]:
+    """Everything the client needs; `chat` is the conversation the page shows, if any."""
+    user = request.user
+    typing = tandem_core.TypingPolicy()
+    api = reverse("tandem:messages", args=[0]).rsplit("chats/", 1)[0]
+    config: dict[str, Any] = {
         "ws_url": sidecar_url(request),
         "api": api,
         "login_url": settings.LOGIN_URL,
+        "logout_url": _path_or_none("logout"),
+        "list_url": _path_or_none(getattr(settings, "TANDEM_CHAT_LIST_URL", "chat-list")),
         "csrf_token": get_token(request),
         "me": {"id": user.pk, "name": display_name(user)},
-        "chat": {
-            "id": chat.pk,
-            "title": title,
-            "is_group": chat.is_group,
-            "members": {str(uid): name for uid, name in members.items()},
-        },
+        "users": contacts(user),
+        "chat": chat_config(user, chat) if isinstance(chat, Chat) else None,
         "ticks": {
             tandem_core.tick_name(tick): {
                 "icon": tandem_core.icon_for(tick).icon,
@@ -73,4 +107,14 @@ def client_config(request: HttpRequest, chat: Chat) -> dict[str, Any]:
             "client_idle_stop_ms": typing.client_idle_stop_ms,
         },
         "limits": {"max_body_chars": tandem_core.FrameLimits().max_body_chars},
+        "client": client_options(),
     }
+    return config
+
+
+def _path_or_none(name: str) -> str | None:
+    """A URL name of the site (logout, the chat list) if it has one: the client works without."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None

@@ -187,6 +187,9 @@ test("an unanswered send is retried on the message backoff, then tried over HTTP
   assert.equal(calls.length, 1);
   assert.equal(record.status, "failed"); // stuck while connected: shown, with a retry
   assert.equal(record.retryable, true);
+  h.client.retry(10, record.client_id);
+  assert.equal(h.server.sentOfType("send").length, 5);
+  assert.equal(record.status, "pending");
 });
 
 test("a failed first page is reported and history loads on the next socket", async () => {

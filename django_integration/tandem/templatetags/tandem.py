@@ -1,5 +1,5 @@
 """Template helpers backed by the shared C++ rules: {% last_seen %}, {% tick_icon "read" %}, and
-{% tandem_client_config chat %} (the browser client's configuration as a JSON script element)."""
+{% tandem_client_config [chat] %} (the browser client's configuration as a JSON script element)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def tick_icon(state: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def tandem_client_config(context: dict, chat: object) -> SafeString:
-    """<script id="tandem-config" type="application/json">…</script> for static/tandem/chat.js."""
+def tandem_client_config(context: dict, chat: object = None) -> SafeString:
+    """<script id="tandem-config" type="application/json">…</script> for static/tandem/bootstrap.js;
+    without a chat, for pages that only list chats (the client still connects, so messages are
+    delivered and the list is live)."""
     return json_script(client_config(context["request"], chat), "tandem-config")

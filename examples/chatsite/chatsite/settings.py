@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "chatsite.csp.ContentSecurityPolicyMiddleware",
 ]
 ROOT_URLCONF = "chatsite.urls"
 TEMPLATES = [
@@ -85,8 +86,23 @@ TANDEM: dict[str, object] = {
     "listen": os.environ.get("CHATSITE_SIDECAR_LISTEN", "127.0.0.1:8765"),
     "threads": int(os.environ.get("CHATSITE_SIDECAR_THREADS", "2")),
 }
-for key in ("presence_grace", "presence_heartbeat", "presence_lease_ttl"):
+for key in ("presence_grace", "presence_heartbeat", "presence_lease_ttl", "ping_interval"):
     if f"CHATSITE_{key.upper()}" in os.environ:
         TANDEM[key] = float(os.environ[f"CHATSITE_{key.upper()}"])
 if "CHATSITE_SIDECAR" in os.environ:
     TANDEM["sidecar"] = os.environ["CHATSITE_SIDECAR"]
+
+# The browser client's timings (docs/configuration.md, "Browser client"); the browser tests
+# shorten the dead-link grace through the environment.
+TANDEM_CLIENT: dict[str, int] = {}
+if "CHATSITE_CLIENT_GRACE_MS" in os.environ:
+    TANDEM_CLIENT["graceMs"] = int(os.environ["CHATSITE_CLIENT_GRACE_MS"])
+
+# Hashed file names in production (collectstatic), with the ES module imports of the client
+# rewritten to the hashed names too.
+STATIC_ROOT = os.environ.get("CHATSITE_STATIC_ROOT", str(HERE.parent / "static-collected"))
+if os.environ.get("CHATSITE_MANIFEST_STATIC") == "1":
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "chatsite.static_storage.ModuleManifestStaticFilesStorage"},
+    }

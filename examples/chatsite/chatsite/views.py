@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from tandem.client_config import display_name
 from tandem.models import Chat, ChatMember, Message, PresenceVisibility, UserSettings
 
 
@@ -20,16 +21,38 @@ def chat_list(request: HttpRequest) -> HttpResponse:
     last = Message.objects.filter(chat=OuterRef("chat")).order_by("-seq")
     rows = []
     for m in memberships.annotate(
-        last_body=Subquery(last.values("body")[:1]), last_at=Subquery(last.values("created_at")[:1])
+        last_body=Subquery(last.values("body")[:1]),
+        last_at=Subquery(last.values("created_at")[:1]),
+        last_seq=Subquery(last.values("seq")[:1]),
+        last_sender=Subquery(last.values("sender")[:1]),
     ):
         unread = Message.objects.filter(chat=m.chat, seq__gt=m.read_upto).exclude(sender=request.user).count()
         others = m.chat.members.exclude(user=request.user).select_related("user")
-        title = m.chat.title or ", ".join(o.user.get_username() for o in others) or "Notes to self"
+        title = m.chat.title or ", ".join(display_name(o.user) for o in others) or "Notes to self"
         rows.append(
-            {"chat": m.chat, "title": title, "last_body": m.last_body, "last_at": m.last_at, "unread": unread}
+            {
+                "chat": m.chat,
+                "title": title,
+                "last_body": m.last_body,
+                "last_at": m.last_at,
+                "last_seq": m.last_seq,
+                "prefix": last_prefix(request, m.chat, m.last_sender),
+                "unread": unread,
+            }
         )
     rows.sort(key=lambda r: (r["last_at"] is None, -(r["last_at"].timestamp() if r["last_at"] else 0)))
     return render(request, "chatsite/chat_list.html", {"rows": rows})
+
+
+def last_prefix(request: HttpRequest, chat: Chat, sender_id: int | None) -> str:
+    """ "You: " before one's own last message, the author's name in groups (as the live list does)."""
+    if sender_id is None:
+        return ""
+    if sender_id == request.user.pk:
+        return "You: "
+    if chat.is_group:
+        return f"{display_name(get_user_model().objects.get(pk=sender_id))}: "
+    return ""
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,29 @@ HISTORY = 80  # seeded messages in the 1:1 chat: 50 on open, then pages of 20
 
 def open_chat(page: Any, title: str) -> None:
     """From the chat list, opens the chat with this title and waits for it to be connected."""
-    page.click(f"a.chat-row:has-text('{title}')")
-    page.wait_for_selector(".tandem-status[data-state=connected]", state="attached")
+    row_title = page.locator(".chat-title", has_text=re.compile(f"^{re.escape(title)}$", re.IGNORECASE))
+    page.locator("a.chat-row").filter(has=row_title).click()
+    wait_open(page)
     page.wait_for_function("window.tandemChat && window.tandemChat.historyLoaded")
+
+
+def wait_open(page: Any, timeout: float = 30_000) -> None:
+    """The tab's one socket has said hello."""
+    page.wait_for_function("window.tandemClient && window.tandemClient.state === 'open'", timeout=timeout)
+
+
+def outbox_bodies(page: Any) -> list[str]:
+    """What the tab's outbox (IndexedDB) holds."""
+    return page.evaluate("window.tandemClient.outbox.all().then((all) => all.map((e) => e.body))")
+
+
+def send(page: Any, text: str) -> None:
+    page.fill(".tandem-input", text)
+    page.press(".tandem-input", "Enter")
+
+
+def bubble(page: Any, text: str) -> Any:
+    return page.locator(".tandem-message", has_text=text)
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -31,10 +31,16 @@ FAST_PRESENCE = {
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Any]:
+def stack_env() -> dict[str, str]:
+    """The example stack's environment; a test module overrides this fixture to change it."""
+    return FAST_PRESENCE
+
+
+@pytest.fixture(scope="module")
+def stack(stack_env: dict[str, str]) -> Iterator[Any]:
     from example_stack import ExampleStack
 
-    running = ExampleStack(env=FAST_PRESENCE)
+    running = ExampleStack(env=stack_env)
     try:
         running.start(seed_history=HISTORY)
         yield running
@@ -57,8 +63,14 @@ def logged_in(browser: Any, stack: Any) -> Iterator[Callable[..., Any]]:
     """logged_in("ann") → a page of a fresh browser context, logged in, on the chat list."""
     contexts: list[Any] = []
 
-    def login(name: str, *, color_scheme: str = "light") -> Any:
-        context = browser.new_context(color_scheme=color_scheme, viewport={"width": 900, "height": 720})
+    def login(
+        name: str, *, color_scheme: str = "light", width: int = 900, height: int = 720, csp: bool = False
+    ) -> Any:
+        # The example sends a strict CSP; Playwright's wait_for_function evaluates strings, which
+        # that CSP forbids, so only the tests that check the CSP itself (csp=True) enforce it.
+        context = browser.new_context(
+            color_scheme=color_scheme, viewport={"width": width, "height": height}, bypass_csp=not csp
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{stack.url}/accounts/login/")

@@ -117,8 +117,14 @@ export class TandemClient extends Emitter {
     record.status = "pending";
     record.error = undefined;
     this.emit("records", { chat, records: [record] });
+    if (this.requests.retryNow(clientId)) return; // still waiting in the tracker (stalled)
     const entry = { client_id: clientId, chat, body: record.body, created_at: this.env.clock.now() };
     this.outbox.put(entry).finally(() => this.#dispatch(entry));
+  }
+
+  /** Messages up to upto reached this device by another path (the page the server rendered). */
+  markDelivered(chat, upto) {
+    this.#receipt(chat, "delivered", upto, this.options.deliveredBatchMs);
   }
 
   markRead(chat, upto) {

@@ -73,6 +73,16 @@ export class Requests extends Emitter {
     }
   }
 
+  /** The user asked: try a waiting request now, from the first attempt. */
+  retryNow(key) {
+    const p = this.byKey.get(key);
+    if (!p || p.viaHttp) return false;
+    p.attempts = 0;
+    p.rounds = 0;
+    this.#attempt(p);
+    return true;
+  }
+
   /** Gives up on key without an answer (the view abandoned it). */
   cancel(key) {
     const p = this.byKey.get(key);

@@ -1,10 +1,11 @@
 """Demo users and chats for the example site: ann, bob and cy (password <name>-pass), a 1:1 chat
-between ann and bob with a few messages, and a group of all three. Safe to run again."""
+between ann and bob with a few messages (read by both), and a group of all three. Safe to run again."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import tandem_core
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from tandem import messaging
@@ -40,6 +41,16 @@ class Command(BaseCommand):
                 messaging.send_message(
                     chat_id=chat.pk, sender_id=sender.pk, client_id=f"seed-{chat.pk}-{i}", body=body
                 )
+            # Old history has been read by both, as in a chat people use: only what arrives
+            # from now on is unread (and gets the "N unread messages" marker).
+            for user in (ann, bob):
+                if options["history"]:
+                    messaging.apply_receipt(
+                        chat_id=chat.pk,
+                        user_id=user.pk,
+                        kind=tandem_core.ReceiptKind.READ,
+                        upto=options["history"],
+                    )
         if not Chat.objects.filter(is_group=True, title="Weekend trip").exists():
             Chat.create_with_members(users, title="Weekend trip", is_group=True)
         self.stdout.write("demo users: " + ", ".join(f"{n} / {n}-pass" for n in DEMO_USERS))

@@ -1,0 +1,43 @@
+// The page's entry point, loaded as a static module (no inline script, so a strict
+// Content-Security-Policy holds): reads the configuration the server put in a json_script
+// element, starts one headless client for the tab and mounts the views the page has.
+import { browserEnv, followPageHints } from "./browser_env.js";
+import { startChat } from "./chat.js";
+import { ChatList } from "./chat_list.js";
+import { ConnectionBanner } from "./connection_banner.js";
+import { TandemClient } from "./core/client.js";
+
+function start() {
+  const source = document.getElementById("tandem-config");
+  if (!source) return;
+  const config = JSON.parse(source.textContent);
+  config.tz_minutes = -new Date().getTimezoneOffset();
+  const client = new TandemClient(config, browserEnv(config));
+  window.tandemClient = client; // for the browser tests and the console
+  const chatRoot = document.querySelector("[data-tandem-chat]");
+  if (chatRoot && config.chat) startChat(chatRoot, client, config);
+  const list = document.querySelector("[data-tandem-list]");
+  if (list) window.tandemList = new ChatList(list, client, config);
+  const status = document.querySelector("[data-tandem-status]");
+  if (status) status.append(new ConnectionBanner(client, config).node);
+  forgetOnLogout(client, config);
+  followPageHints(client);
+  client.start();
+}
+
+function forgetOnLogout(client, config) {
+  // Unsent bodies must not outlive the session in this browser.
+  for (const form of document.querySelectorAll("form")) {
+    if (!config.logout_url || new URL(form.action, location.href).pathname !== config.logout_url) continue;
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.tandemCleared) return;
+      event.preventDefault();
+      client.logout().finally(() => {
+        form.dataset.tandemCleared = "1";
+        form.submit();
+      });
+    });
+  }
+}
+
+start();

@@ -1,0 +1,145 @@
+"""The tab's one socket in real Chromium against the example stack: "delivered" while the
+recipient only has the chat list open, the live list, a cut link detected within heartbeat +
+grace and recovered without a click, a tab closed before its ack, the sidecar killed and
+restarted by the supervisor. The stack runs with a 2 s heartbeat and a 2 s client grace so the
+dead-link figures are quick to measure."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser_pages import bubble, open_chat, outbox_bodies, send, wait_open
+from conftest import FAST_PRESENCE
+
+HEARTBEAT_S = 2
+GRACE_S = 2
+TICK = ".tandem-message.mine:last-child .tandem-tick"
+
+
+@pytest.fixture(scope="module")
+def stack_env() -> dict[str, str]:
+    return {
+        **FAST_PRESENCE,
+        "CHATSITE_PING_INTERVAL": str(HEARTBEAT_S),
+        "CHATSITE_CLIENT_GRACE_MS": str(GRACE_S * 1000),
+    }
+
+
+def row(page, title: str):
+    return page.locator("a.chat-row").filter(has=page.locator(".chat-title", has_text=title))
+
+
+def test_a_message_is_delivered_while_the_recipient_is_on_the_chat_list(logged_in) -> None:
+    bob = logged_in("bob")  # stays on the list
+    wait_open(bob)
+    ann = logged_in("ann")
+    open_chat(ann, "bob")
+    send(ann, "delivered to the list")
+    ann.wait_for_selector(f"{TICK}[aria-label=Delivered]", timeout=10_000)
+    # Bob's list is live: preview, unread badge, first place, count in the title.
+    first = bob.locator("a.chat-row").first
+    first.locator(".chat-last", has_text="delivered to the list").wait_for()
+    assert "Ann" in first.inner_text()
+    assert int(first.locator(".unread").inner_text()) >= 1
+    assert bob.title().startswith("(")
+
+
+def test_the_list_shows_own_messages_as_you_and_clears_unread_read_in_another_tab(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    wait_open(bob)
+    open_chat(ann, "bob")
+    send(ann, "read me in the other tab")
+    row(bob, "Ann").locator(".unread").wait_for()
+    bob_chat = bob.context.new_page()
+    bob_chat.goto(bob.url)
+    open_chat(bob_chat, "Ann")
+    # The chat was read in the second tab: the first tab's badge goes, with no reload.
+    row(bob, "Ann").locator(".unread").wait_for(state="detached", timeout=10_000)
+    send(bob_chat, "answered")
+    row(bob, "Ann").locator(".chat-last", has_text="You: answered").wait_for()
+
+
+def test_typing_shows_in_the_chat_list(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    wait_open(bob)
+    open_chat(ann, "bob")
+    ann.click(".tandem-input")
+    ann.keyboard.type("typing slowly", delay=80)
+    row(bob, "Ann").locator(".chat-last", has_text="is typing").wait_for(timeout=5_000)
+
+
+def test_a_cut_link_is_detected_within_heartbeat_and_grace_and_recovers_by_itself(logged_in) -> None:
+    ann = logged_in("ann")
+    link = {"cut": False}
+
+    def proxy(ws) -> None:
+        # A network path the test can cut: frames stop in both directions, the socket stays
+        # "open" (as after a Wi-Fi change or a sleeping NAT).
+        if link["cut"]:
+            return  # a new socket during the cut hears nothing either
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: None if link["cut"] else server.send(m))
+        server.on_message(lambda m: None if link["cut"] else ws.send(m))
+
+    ann.route_web_socket("**/ws/notifications/**", proxy)
+    open_chat(ann, "bob")
+    link["cut"] = True
+    cut_at = time.monotonic()
+    ann.wait_for_function("window.tandemClient.state !== 'open'", timeout=20_000, polling=50)
+    detected_s = time.monotonic() - cut_at
+    assert ann.locator(".tandem-status").get_attribute("data-state") != "open"
+    assert ann.locator(".tandem-presence .tandem-dot.online").count() == 0
+    link["cut"] = False
+    restored_at = time.monotonic()
+    wait_open(ann, timeout=30_000)
+    recovered_s = time.monotonic() - restored_at
+    print(f"\ncut link detected after {detected_s:.2f} s (heartbeat {HEARTBEAT_S} s + grace {GRACE_S} s)")
+    print(f"recovered {recovered_s:.2f} s after the link returned, without a click")
+    assert detected_s < HEARTBEAT_S + GRACE_S + 2
+
+
+def test_a_tab_closed_before_the_ack_sends_its_message_exactly_once_when_reopened(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    open_chat(bob, "Ann")
+
+    def losing_acks(ws) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: server.send(m))
+        server.on_message(lambda m: None if '"type":"ack"' in str(m).replace(" ", "") else ws.send(m))
+
+    ann.route_web_socket("**/ws/notifications/**", losing_acks)
+    ann.route("**/tandem/api/chats/*/messages/", lambda route: route.abort())
+    open_chat(ann, "bob")
+    send(ann, "written just before closing")
+    bubble(bob, "written just before closing").wait_for()  # stored, but Ann never heard
+    assert "written just before closing" in outbox_bodies(ann)
+    context, url = ann.context, ann.url
+    ann.close()
+    reopened = context.new_page()
+    reopened.goto(url)
+    wait_open(reopened)
+    reopened.wait_for_function(
+        "window.tandemClient.outbox.all().then((all) => all.length === 0)", timeout=20_000
+    )
+    reopened.wait_for_function("window.tandemChat.historyLoaded")
+    bob.wait_for_timeout(1_000)
+    assert bubble(bob, "written just before closing").count() == 1
+    assert bubble(reopened, "written just before closing").count() == 1
+
+
+def test_the_sidecar_killed_is_restarted_by_the_supervisor_and_the_page_recovers(logged_in, stack) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    open_chat(ann, "bob")
+    open_chat(bob, "Ann")
+    before = stack.supervisor.restarts
+    stack.crash_sidecar()
+    ann.wait_for_function("window.tandemClient.state !== 'open'", timeout=20_000)
+    stack.wait_sidecar_ready()
+    assert stack.supervisor.restarts == before + 1
+    wait_open(ann, timeout=40_000)
+    wait_open(bob, timeout=40_000)
+    send(ann, "after the restart")
+    bubble(bob, "after the restart").wait_for(timeout=10_000)
+    # Data survived: the history from before the crash is still there.
+    assert ann.locator(".tandem-message").count() > 1

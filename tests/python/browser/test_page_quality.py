@@ -1,0 +1,166 @@
+"""The example's pages as a user and a reviewer see them: no serious or critical axe-core
+violations in light and dark, nothing blocked by the strict Content-Security-Policy, keyboard
+use, the character counter instead of silent truncation, safe links, date separators and the
+unread marker; screenshots of the layout for docs/screenshots/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from browser_pages import ROOT, bubble, open_chat, screenshot, send, wait_open
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+"""
+PAGES = ["/", "/chats/{one}/", "/chats/{group}/", "/chats/new/", "/settings/privacy/"]
+
+
+@pytest.fixture
+def audited(logged_in):
+    """logged_in(...) with axe-core and a CSP violation recorder in every page of the context."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `npm ci --prefix tests/python/browser` (scripts/test.sh does)")
+
+    def login(name: str, **kwargs):
+        page = logged_in(name, csp=True, **kwargs)
+        page.context.add_init_script(path=str(AXE))
+        page.context.add_init_script(WATCH_CSP)
+        page.reload()
+        return page
+
+    return login
+
+
+def chat_ids(page) -> dict[str, str]:
+    ids = {}
+    for link in page.locator("a.chat-row").all():
+        key = "group" if link.get_attribute("data-group") == "1" else "one"
+        ids.setdefault(key, link.get_attribute("data-chat"))
+    return ids
+
+
+def axe_violations(page) -> list[dict]:
+    result = page.evaluate(
+        """() => axe.run(document, {resultTypes: ["violations"]}).then((r) =>
+             r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_or_critical_accessibility_violations_and_no_csp_violations(
+    audited, stack, scheme
+) -> None:
+    ann = audited("ann", color_scheme=scheme)
+    ids = chat_ids(ann)
+    report = {}
+    for path in PAGES:
+        ann.goto(stack.url + path.format(**ids))
+        # Selectors only: wait_for_function would evaluate a string, which the CSP forbids.
+        if "/chats/" in path and "new" not in path:
+            ann.wait_for_selector(".tandem-status[data-state=open]", state="attached")
+            ann.wait_for_selector(".tandem-messages[aria-busy=false]")
+        elif path == "/":
+            ann.wait_for_selector(".tandem-status[data-state=open]", state="attached")
+        header = ann.evaluate(
+            "() => fetch(location.href).then((r) => r.headers.get('content-security-policy'))"
+        )
+        assert "default-src 'self'" in (header or ""), path
+        report[path] = axe_violations(ann)
+        assert ann.evaluate("window.__cspViolations") == [], path
+    print(f"\naxe-core ({scheme}): " + json.dumps({p: len(v) for p, v in report.items()}))
+    assert all(not v for v in report.values()), json.dumps(report, indent=1)
+
+
+def test_the_conversation_works_from_the_keyboard_alone(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    wait_open(ann)
+    # Tab to the chat row and open it with Enter.
+    for _ in range(12):
+        ann.keyboard.press("Tab")
+        if ann.evaluate("document.activeElement.matches('a.chat-row')"):
+            break
+    ann.keyboard.press("Enter")
+    wait_open(ann)
+    ann.wait_for_function("window.tandemChat.historyLoaded")
+    ann.focus(".tandem-messages")
+    before = ann.evaluate("document.querySelector('.tandem-messages').scrollTop")
+    ann.keyboard.press("PageUp")
+    ann.wait_for_function(f"document.querySelector('.tandem-messages').scrollTop < {before}")
+    ann.focus(".tandem-input")
+    ann.keyboard.type("sent with the keyboard")
+    ann.keyboard.press("Enter")
+    open_chat(bob, "Ann")
+    bubble(bob, "sent with the keyboard").wait_for()
+
+
+def test_a_long_paste_shows_a_counter_and_is_not_cut(logged_in) -> None:
+    ann = logged_in("ann")
+    open_chat(ann, "bob")
+    ann.fill(".tandem-input", "x" * 5000)
+    counter = ann.locator(".tandem-counter")
+    counter.wait_for()
+    assert counter.inner_text().replace(",", "").replace("\u202f", "").replace(" ", "") == "5000/4096"
+    assert ann.locator(".tandem-send").is_disabled()
+    ann.press(".tandem-input", "Enter")
+    assert len(ann.input_value(".tandem-input")) == 5000  # nothing sent, nothing lost
+    ann.fill(".tandem-input", "short")
+    assert not counter.is_visible()
+
+
+def test_links_are_clickable_and_safe(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    open_chat(ann, "bob")
+    open_chat(bob, "Ann")
+    send(ann, "see https://example.com/a?b=1, not javascript:alert(1)")
+    message = bubble(bob, "see https://example.com/a")
+    message.wait_for()
+    links = message.locator("a")
+    assert links.count() == 1
+    assert links.get_attribute("href") == "https://example.com/a?b=1"
+    assert links.get_attribute("rel") == "noopener noreferrer"
+    assert links.get_attribute("target") == "_blank"
+
+
+def test_date_separators_and_the_unread_marker(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    wait_open(bob)  # on the list: messages are delivered, not read
+    open_chat(ann, "bob")
+    assert ann.locator(".tandem-date").count() >= 1
+    for i in range(3):
+        send(ann, f"unread {i}")
+    ann.wait_for_selector(
+        ".tandem-message.mine:last-child .tandem-tick[aria-label=Delivered]", timeout=10_000
+    )
+    open_chat(bob, "Ann")
+    marker = bob.locator(".tandem-unread-marker")
+    marker.wait_for()
+    assert "unread message" in marker.inner_text()
+    # It sits right above the first unread message, which is before the three just sent.
+    following = bob.locator(".tandem-unread-marker ~ .tandem-message", has_text="unread 0")
+    assert following.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "scheme", "width", "height"),
+    [("chat-light", "light", 1280, 800), ("chat-dark", "dark", 1280, 800), ("chat-phone", "light", 390, 780)],
+)
+def test_screenshots_for_the_docs(logged_in, name, scheme, width, height) -> None:
+    ann = logged_in("ann", color_scheme=scheme, width=width, height=height)
+    bob = logged_in("bob")
+    open_chat(ann, "bob")
+    open_chat(bob, "Ann")
+    send(bob, "Dinner at 8? The menu: https://example.com/menu")
+    bubble(ann, "Dinner at 8?").last.wait_for()
+    send(ann, "Sounds good, see you there")
+    ann.wait_for_selector(".tandem-message.mine:last-child .tandem-tick[aria-label=Read]", timeout=10_000)
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    ann.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"))
+    screenshot(ann, name)
