@@ -19,6 +19,8 @@ ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure
 
 echo "== Browser client core unit tests (node --test, no browser)"
 node --test tests/js/
+# axe-core for the accessibility checks of the browser tests (pinned in package-lock.json).
+npm ci --prefix tests/python/browser --no-audit --no-fund --silent
 
 echo "== Python lint (ruff)"
 "$venv/bin/ruff" check "$here"
