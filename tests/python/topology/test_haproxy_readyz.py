@@ -27,7 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 pytestmark = pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
-CHECK_INTERVAL_S = 2  # `inter 2s fall 1` in the guide
+CHECK_INTERVAL_S = 1  # `inter 1s fall 1` in the guide
 
 
 class AdminPortSidecar(SidecarProcess):
