@@ -1,11 +1,16 @@
 """The Grafana dashboard and the Prometheus alert rules: every expression is valid PromQL (parsed
 by promql-parser, the Rust parser Prometheus-compatible engines use) and reads only metrics the
-sidecar exposes. promtool is not used: it cannot be built here in reasonable time."""
+sidecar exposes; and Prometheus's own promtool (Debian's `prometheus` package) checks the rule
+file and runs its unit tests (alerts.test.yaml: each alert fires when it should, and not on a
+healthy process)."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,6 +104,33 @@ def test_dashboard_panels_have_unique_ids_and_do_not_overlap() -> None:
         assert not cells & area, f"panel {panel['title']!r} overlaps another"
         assert pos["x"] + pos["w"] <= 24
         cells |= area
+
+
+needs_promtool = pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["promtool", *args], capture_output=True, text=True, check=False)
+
+
+@needs_promtool
+def test_promtool_checks_the_rules() -> None:
+    result = promtool("check", "rules", str(ALERTS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+def test_promtool_unit_tests_of_the_alerts_pass() -> None:
+    result = promtool("test", "rules", str(ALERTS.with_name("alerts.test.yaml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+def test_promtool_rejects_a_broken_rule(tmp_path: Path) -> None:
+    """The checks above mean something only if promtool bites."""
+    broken = tmp_path / "rules.yaml"
+    broken.write_text("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: rate(x[5m]\n")
+    assert promtool("check", "rules", str(broken)).returncode != 0
 
 
 def test_the_parser_rejects_a_broken_expression() -> None:
