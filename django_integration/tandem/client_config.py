@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 
+from tandem import messaging
 from tandem.models import Chat, ChatMember
 
 
@@ -106,7 +107,8 @@ def client_config(request: HttpRequest, chat: Chat | object | None = None) -> di
             "start_interval_ms": typing.start_interval_ms,
             "client_idle_stop_ms": typing.client_idle_stop_ms,
         },
-        "limits": {"max_body_chars": tandem_core.FrameLimits().max_body_chars},
+        # The limit the sidecar and the Django views enforce (settings.TANDEM may change it).
+        "limits": {"max_body_chars": int(messaging.option("max_body_chars"))},
         "client": client_options(),
     }
     return config

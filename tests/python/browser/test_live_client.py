@@ -15,6 +15,7 @@ from conftest import FAST_PRESENCE
 HEARTBEAT_S = 2
 GRACE_S = 2
 TICK = ".tandem-message.mine:last-child .tandem-tick"
+OUTAGE_S = 120
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +144,27 @@ def test_the_sidecar_killed_is_restarted_by_the_supervisor_and_the_page_recovers
     bubble(bob, "after the restart").wait_for(timeout=10_000)
     # Data survived: the history from before the crash is still there.
     assert ann.locator(".tandem-message").count() > 1
+
+
+def test_after_two_minutes_of_outage_the_page_recovers_without_a_click(logged_in, stack) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    open_chat(ann, "bob")
+    open_chat(bob, "Ann")
+    stack.stop_sidecar()
+    ann.wait_for_function("window.tandemClient.state === 'reconnecting'", timeout=20_000)
+    ann.wait_for_timeout(OUTAGE_S * 1000)
+    # Past the five fast attempts: still trying (never "gave up"), no button pressed.
+    assert ann.evaluate("window.tandemClient.state") == "reconnecting"
+    assert ann.evaluate("window.tandemClient.connection.attempt") > 5
+    stack.start_sidecar()
+    back_at = time.monotonic()
+    wait_open(ann, timeout=60_000)
+    recovered_s = time.monotonic() - back_at
+    wait_open(bob, timeout=60_000)
+    print(
+        f"\nafter a {OUTAGE_S} s outage the page reconnected {recovered_s:.1f} s after the sidecar returned"
+    )
+    send(ann, "after the long outage")
+    bubble(bob, "after the long outage").wait_for(timeout=10_000)
+    # The capped retry interval with its jitter bounds the wait.
+    assert recovered_s < 30 * 1.5 + 5
