@@ -161,12 +161,14 @@ test("close() while waiting to retry cancels the retry", () => {
   assert.equal(server.sockets.length, 2);
 });
 
-test("a service restart (1012) reconnects at once", () => {
-  const { clock, server, conn } = setup();
-  conn.connect();
-  server.accept();
-  server.last.serverClose(1012);
-  assert.deepEqual(clock.pending(), [0]);
+test("a service restart (1012) reconnects within a second, at a random point", () => {
+  for (const [random, expected] of [[0, 0], [0.5, 500], [0.999, 999]]) {
+    const { clock, server, conn } = setup({ random: () => random });
+    conn.connect();
+    server.accept();
+    server.last.serverClose(1012);
+    assert.deepEqual(clock.pending(), [expected]);
+  }
 });
 
 test("send() refuses while not open", () => {

@@ -21,6 +21,9 @@ const LOGGED_OUT = 4401;
 const SERVICE_RESTART = 1012;
 const POLICY_VIOLATION = 1008;
 const OPEN = 1;
+// A drain closes every socket of a process at once (1012): coming back within this window, at a
+// random point, spreads the reconnect storm over the other processes.
+const RESTART_SPREAD_MS = 1000;
 
 export class Connection extends Emitter {
   /**
@@ -131,7 +134,8 @@ export class Connection extends Emitter {
     if (this.browserOffline) return this.#setState(State.offline, { code });
     // Flooding closed it: retrying at once would flood again, so wait the longest interval.
     if (code === POLICY_VIOLATION) this.attempt = Math.max(this.attempt, this.policy.max_attempts);
-    return this.#scheduleRetry(code === SERVICE_RESTART && this.attempt === 0 ? 0 : null, code);
+    const restart = code === SERVICE_RESTART && this.attempt === 0;
+    return this.#scheduleRetry(restart ? Math.round(this.random() * RESTART_SPREAD_MS) : null, code);
   }
 
   #scheduleRetry(immediateMs, code) {
