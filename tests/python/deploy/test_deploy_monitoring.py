@@ -14,40 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from deploy_paths import DEPLOY
+from monitoring_files import (
+    ALERTS,
+    AWAITED_METRICS,
+    DASHBOARD,
+    REQUIRED_ALERT_METRICS,
+    alert_rules,
+    dashboard_expressions,
+)
 from sidecar_metrics import exposed_metric_names, queried_metric_names
-
-ALERTS = DEPLOY / "monitoring" / "alerts.yaml"
-DASHBOARD = DEPLOY / "monitoring" / "grafana-dashboard.json"
-# Metrics the alerts and dashboard rely on that another change adds to the sidecar; a test for
-# one of them is skipped (with this reason) only while the metrics code does not name it yet.
-AWAITED_METRICS = {
-    "tandem_coroutine_failures_total": "added with the supervised coroutines (issue 11)",
-}
-# The alerts the operators' issue asks for, by what they watch.
-REQUIRED_ALERT_METRICS = {
-    "circuit open": "tandem_postgres_breaker_state",
-    "layer down": "tandem_redis_shards_connected",
-    "slow-reader closes": "tandem_outbound_queue_drops_total",
-    "coroutine failures": "tandem_coroutine_failures_total",
-}
-
-
-def alert_rules() -> list[dict[str, Any]]:
-    document = yaml.safe_load(ALERTS.read_text())
-    return [rule for group in document["groups"] for rule in group["rules"]]
-
-
-def dashboard_expressions() -> list[tuple[str, str]]:
-    """(panel title, expression) for every query, Grafana's variables replaced by values."""
-    dashboard = json.loads(DASHBOARD.read_text())
-    found = []
-    for panel in dashboard["panels"]:
-        for target in panel["targets"]:
-            expr = target["expr"].replace("$__rate_interval", "5m").replace("$instance", ".*")
-            found.append((panel["title"], expr))
-    return found
 
 
 def check_names_exposed(names: set[str]) -> None:
