@@ -120,3 +120,22 @@ def test_the_example_images_settings_load_with_a_static_root_and_no_public_url()
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["/app/static-collected", "False", "False"]
+
+
+def test_every_dependency_exists_and_a_healthy_condition_has_a_health_check() -> None:
+    """What `docker compose config` checks beyond the schema: depends_on names services, and
+    `service_healthy` waits on a service that has a health check (its own, or its image's
+    HEALTHCHECK from deploy/Dockerfile)."""
+    all_services = services()
+    for name, service in all_services.items():
+        depends = service.get("depends_on", {})
+        conditions = dict.fromkeys(depends, "service_started") if isinstance(depends, list) else depends
+        for dependency, condition in conditions.items():
+            assert dependency in all_services, f"{name} depends on undefined {dependency}"
+            wanted = condition if isinstance(condition, str) else condition["condition"]
+            if wanted == "service_healthy":
+                target = all_services[dependency]
+                built_stage = target.get("build", {}).get("target")
+                assert "healthcheck" in target or built_stage in {"runtime", "example"}, (
+                    f"{name} waits for {dependency} to be healthy, which has no health check"
+                )
