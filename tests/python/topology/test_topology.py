@@ -1,8 +1,9 @@
 """Many sidecars behind a load balancer, with faults: users spread over three processes by
-nginx chat in 1:1 and group chats while one process is drained with SIGTERM (and restarted, as
-in a rolling upgrade) and another is killed with -9. The audit: every acknowledged message is
-stored exactly once with gapless seqs and reached every member; no socket got a message twice
-live; every client was back within seconds; presence is right afterwards."""
+nginx chat in 1:1 and group chats, and Django sends into a group through channels_redis on the
+same two shards, while one process is drained with SIGTERM (and restarted, as in a rolling
+upgrade) and another is killed with -9. The audit: every acknowledged message is stored exactly
+once with gapless seqs and reached every member; no socket got a message twice live; every
+client was back within seconds; presence is right afterwards."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from chat_user import ChatUser, Outage
+from django_sender import DjangoSender
 from harness.sidecar_process import SidecarProcess
 from nginx_proxy import NginxProxy
 from polling import poll
@@ -76,12 +78,15 @@ def test_drain_and_kill_behind_nginx_lose_nothing_and_clients_come_back(
     ]
     for client in clients:
         client.start()
+    group = next(chat for chat, members in chats.items() if len(members) == 5)
+    django_side = DjangoSender(group, users[4].pk, PACE_S)
     drained, killed, _survivor = sidecars
 
     # least_conn spreads the sockets over all three processes.
     poll(lambda: sum(map(open_sockets, sidecars)) == USERS, 20, "every user connected")
     spread = [open_sockets(process) for process in sidecars]
     assert min(spread) >= 1, f"nginx left a process without sockets: {spread}"
+    django_side.start()
     time.sleep(PHASE_S)
 
     drain_started = time.monotonic()
@@ -94,6 +99,9 @@ def test_drain_and_kill_behind_nginx_lose_nothing_and_clients_come_back(
     killed.stop(signal.SIGKILL)
     time.sleep(PHASE_S)
 
+    django_side.stopping.set()
+    django_side.join(timeout=30)
+    assert django_side.failure is None, repr(django_side.failure)
     for client in clients:
         client.stopping.set()
     for client in clients:
@@ -103,6 +111,7 @@ def test_drain_and_kill_behind_nginx_lose_nothing_and_clients_come_back(
 
     # -- messages: stored exactly once, gapless, every member has every message ------------------
     acked = {cid: entry for client in clients for cid, entry in client.record.acked.items()}
+    acked |= django_side.acked
     stored = {m.client_id: (m.chat_id, m.id, m.seq) for m in Message.objects.filter(chat_id__in=chats)}
     rows = Message.objects.filter(chat_id__in=chats).count()
     lost = set(acked) - set(stored)
@@ -139,6 +148,7 @@ def test_drain_and_kill_behind_nginx_lose_nothing_and_clients_come_back(
     print(summary("kill -9", kill_outages))
     before_hello = [kind for client in clients for kind in client.record.before_hello]
     print(f"\nsockets per process before the faults: {spread}; error frames: {sorted(set(errors))}")
+    print(f"of the acked messages, {len(django_side.acked)} were sent by Django (messaging.send_message)")
     print(f"frames that arrived before hello: {len(before_hello)} ({sorted(set(before_hello))})")
 
     assert lost == set(), f"acknowledged but not stored: {sorted(lost)[:10]}"
