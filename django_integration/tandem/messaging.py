@@ -245,7 +245,9 @@ def missed(*, chat_id: int, viewer_id: int, after: int) -> dict[str, Any]:
 
 def message_info(*, chat_id: int, viewer_id: int, seq: int) -> dict[str, Any]:
     """Per-member detail of one message ("message info"): when it reached and was read by each
-    other member, from the receipt log (the first advance that covered it)."""
+    other member, from the receipt log (the first advance that covered it). Only the message's
+    sender may ask (as WhatsApp, and the client's own menu): other members would learn each
+    other's read times."""
     _member_view(chat_id, viewer_id)
     with connection.cursor() as cursor:
         cursor.execute("SELECT sender_id FROM tandem_message WHERE chat_id = %s AND seq = %s", [chat_id, seq])
@@ -253,6 +255,8 @@ def message_info(*, chat_id: int, viewer_id: int, seq: int) -> dict[str, Any]:
         if row is None:
             raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "seq")
         sender = row[0]
+        if sender != viewer_id:
+            raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "seq")
         cursor.execute(
             "SELECT m.user_id, "
             "(SELECT min(e.at) FROM tandem_receiptevent e WHERE e.chat_id = m.chat_id AND e.user_id = m.user_id "

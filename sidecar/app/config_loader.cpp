@@ -12,9 +12,10 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
-#include <regex>
 #include <sstream>
 
+#include "app/secret_masking.hpp"
+#include "core/json_nesting.hpp"
 #include "core/version.hpp"
 
 namespace tandem::app {
@@ -22,6 +23,10 @@ namespace tandem::app {
 namespace {
 
 using values = std::vector<std::string>;
+
+/// The largest client message the configuration accepts (16 MiB): a frame is held whole in
+/// memory, parsed and possibly forwarded through Redis, so larger would be a memory lever.
+constexpr std::int64_t max_message_bytes_limit = 16 << 20;
 
 struct setting {
   std::string name;
@@ -141,6 +146,8 @@ settings_of(sidecar_config& c)
       setting_for("session_engine", "db, cached_db or signed_cookies", c.session_engine),
       setting_for("session_cookie_name", "SESSION_COOKIE_NAME", c.session_cookie_name),
       setting_for("session_cookie_age", "SESSION_COOKIE_AGE (s)", c.session_cookie_age),
+      setting_for("authentication_backends", "AUTHENTICATION_BACKENDS: a session made by another backend is refused",
+                  c.authentication_backends),
       setting_for("session_table", "the session model's table", c.session_table),
       setting_for("user_table", "AUTH_USER_MODEL's table", c.user_table),
       setting_for("chat_member_table", "chat participants table", c.chat_member_table),
@@ -151,10 +158,16 @@ settings_of(sidecar_config& c)
       setting_for("csrf_trusted_origins", "CSRF_TRUSTED_ORIGINS", c.csrf_trusted_origins),
       setting_for("allowed_origins", "if set, exactly these Origin patterns", c.allowed_origins),
       setting_for("max_message_bytes", "largest client message; larger closes with 1009", c.max_message_bytes),
+      setting_for("max_frame_depth", "deepest nesting of arrays/objects in a client frame; deeper is bad_frame",
+                  c.max_frame_depth),
       setting_for("rate_messages_per_second", "token-bucket refill per connection", c.rate_messages_per_second),
       setting_for("rate_burst", "token-bucket size", c.rate_burst),
       setting_for("max_connections_per_user", "sockets per user per process", c.max_connections_per_user),
       setting_for("max_connections", "sockets per process", c.max_connections),
+      setting_for("max_unauthenticated_per_address",
+                  "connections from one address not yet upgraded; more are answered 503", c.max_unauthenticated_per_address),
+      setting_for("max_unauthenticated", "connections not yet upgraded, in total; more are answered 503",
+                  c.max_unauthenticated),
       setting_for("outbound_queue_frames", "frames queued per socket before it is closed with 1013",
            c.outbound_queue_frames),
       setting_for("outbound_queue_bytes", "bytes queued per socket before it is closed with 1013", c.outbound_queue_bytes),
@@ -287,24 +300,19 @@ validate(sidecar_config const& c)
     return "layer_serializer_format must be msgpack or json";
   if (c.log_format != "logfmt" && c.log_format != "text") return "log_format must be logfmt or text";
   if (c.threads < 0 || c.threads > 1024) return "threads must be between 0 and 1024";
-  if (c.max_message_bytes < 64) return "max_message_bytes must be at least 64";
+  if (c.max_message_bytes < 64 || c.max_message_bytes > max_message_bytes_limit)
+    return "max_message_bytes must be between 64 and " + std::to_string(max_message_bytes_limit);
+  if (c.max_frame_depth < 1 || c.max_frame_depth > static_cast<std::int64_t>(core::max_frame_depth_limit))
+    return "max_frame_depth must be between 1 and " + std::to_string(core::max_frame_depth_limit);
   if (c.outbound_queue_frames < 1 || c.outbound_queue_bytes < 1024)
     return "outbound_queue_frames must be >= 1 and outbound_queue_bytes >= 1024";
   if (c.deflate_window_bits < 9 || c.deflate_window_bits > 15) return "deflate_window_bits must be 9..15";
   if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0)
     return "durations must be positive";
   if (c.rate_messages_per_second <= 0 || c.rate_burst < 1) return "rate limits must be positive";
+  if (c.max_unauthenticated_per_address < 1 || c.max_unauthenticated < 1)
+    return "max_unauthenticated_per_address and max_unauthenticated must be at least 1";
   return {};
-}
-
-/// Passwords inside URLs and libpq strings become "***".
-std::string
-mask_passwords(std::string text)
-{
-  static std::regex const url_password{R"((://[^:/@\s]*:)[^@\s]*@)"};
-  static std::regex const keyword_password{R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))"};
-  text = std::regex_replace(text, url_password, "$1***@");
-  return std::regex_replace(text, keyword_password, "$1***");
 }
 
 }  // namespace
@@ -371,12 +379,14 @@ std::string
 render_config(sidecar_config const& config)
 {
   auto copy = config;
+  copy.database = mask_conninfo(copy.database);
+  for (auto& host : copy.redis_hosts) host = mask_url_password(host);
   std::string out = "# tandem-sidecar effective configuration (secrets masked)\n";
   for (auto& s : settings_of(copy)) {
     std::string value = s.show();
+    // The database and Redis URLs were masked above (their other parts help debugging).
     bool const masked_entirely = s.secret && s.name != "redis_hosts" && s.name != "database";
     if (masked_entirely) value = s.list ? (value == "[]" ? value : "[\"***\"]") : (value == "\"\"" ? value : "\"***\"");
-    else if (s.secret) value = mask_passwords(value);
     out += s.name + " = " + value + "\n";
   }
   return out;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/config_loader.hpp"
+#include "app/open_files_limit.hpp"
 #include "app/server.hpp"
 #include "ops/logging.hpp"
 
@@ -25,6 +26,12 @@ main(int argc, char** argv)
     std::cerr << "tandem-sidecar: configuration error: " << error << '\n';
     return 2;
   }
+  auto const files = tandem::app::raise_open_files_limit();
+  if (files.error.empty())
+    spdlog::info("event=open_files_limit soft={} hard={} raised_from={}", files.soft, files.hard, files.before);
+  else
+    spdlog::warn("event=open_files_limit soft={} hard={} error={}", files.soft, files.hard,
+                 tandem::ops::logfmt_value(files.error));
   try {
     tandem::app::server server{std::move(loaded.config)};
     return server.run();

@@ -60,6 +60,7 @@ to_server_settings(sidecar_config const& c)
 {
   net::server_settings out;
   out.max_message_bytes = static_cast<std::size_t>(c.max_message_bytes);
+  out.max_frame_depth = static_cast<std::size_t>(c.max_frame_depth);
   out.rate_per_second = c.rate_messages_per_second;
   out.rate_burst = c.rate_burst;
   out.outbound_queue_frames = static_cast<std::size_t>(c.outbound_queue_frames);
@@ -72,6 +73,7 @@ to_server_settings(sidecar_config const& c)
   out.deflate_window_bits = static_cast<int>(c.deflate_window_bits);
   out.bridge_channel = c.bridge_channel;
   out.admin_on_main_port = c.admin_listen.empty();
+  out.unauthenticated = {c.max_unauthenticated_per_address, c.max_unauthenticated};
   return out;
 }
 
@@ -118,6 +120,7 @@ to_session_settings(sidecar_config const& c)
   out.cookie_name = c.session_cookie_name;
   out.cookie_age_s = c.session_cookie_age;
   out.keys = auth::signing_keys{c.secret_key, c.secret_key_fallbacks};
+  out.backends = c.authentication_backends;
   return out;
 }
 

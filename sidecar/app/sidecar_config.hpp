@@ -39,6 +39,7 @@ struct sidecar_config {
   std::string session_engine = "db";
   std::string session_cookie_name = "sessionid";
   std::int64_t session_cookie_age = 1209600;
+  std::vector<std::string> authentication_backends{"django.contrib.auth.backends.ModelBackend"};
   std::string session_table = "django_session";
   std::string user_table = "auth_user";
   std::string chat_member_table = "tandem_chatmember";
@@ -51,10 +52,13 @@ struct sidecar_config {
 
   // limits
   std::int64_t max_message_bytes = 65536;
+  std::int64_t max_frame_depth = 32;
   double rate_messages_per_second = 20;
   double rate_burst = 40;
   std::int64_t max_connections_per_user = 16;
   std::int64_t max_connections = 100000;
+  std::int64_t max_unauthenticated_per_address = 256;
+  std::int64_t max_unauthenticated = 2048;
   std::int64_t outbound_queue_frames = 256;
   std::int64_t outbound_queue_bytes = 1048576;
   double ping_interval = 30;

@@ -3,17 +3,12 @@
 
 #include <algorithm>
 
+#include "core/text_classes.hpp"
 #include "core/utf8.hpp"
 
 namespace tandem::core {
 
 namespace {
-
-bool
-is_ascii_space(char c) noexcept
-{
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 
 bool
 is_client_id_char(char c) noexcept
@@ -26,10 +21,11 @@ is_client_id_char(char c) noexcept
 field_check
 validate_body(std::string_view body, frame_limits const& limits)
 {
-  auto const chars = utf8_code_points(body);
-  if (!chars) return field_error{error_code::body_not_utf8, "body"};
-  if (std::all_of(body.begin(), body.end(), is_ascii_space)) return field_error{error_code::body_empty, "body"};
-  if (*chars > limits.max_body_chars) return field_error{error_code::body_too_long, "body"};
+  auto const points = utf8_decode(body);
+  if (!points) return field_error{error_code::body_not_utf8, "body"};
+  if (std::any_of(points->begin(), points->end(), is_refused_control)) return field_error{error_code::invalid_field, "body"};
+  if (std::all_of(points->begin(), points->end(), is_blank)) return field_error{error_code::body_empty, "body"};
+  if (points->size() > limits.max_body_chars) return field_error{error_code::body_too_long, "body"};
   return std::nullopt;
 }
 

@@ -28,7 +28,9 @@ struct field_error {
 
 using field_check = std::optional<field_error>;
 
-/// Non-empty (not only white space), well-formed UTF-8, at most max_body_chars code points.
+/// Well-formed UTF-8 (else body_not_utf8), no refused control character (invalid_field), not
+/// only blank characters (body_empty), at most max_body_chars code points (body_too_long);
+/// the classes are in core/text_classes.hpp.
 field_check validate_body(std::string_view body, frame_limits const& limits);
 
 /// 1..max_client_id_len characters of [A-Za-z0-9_-] (a UUID qualifies).

@@ -29,6 +29,24 @@ classify(unsigned char lead) noexcept
 
 }  // namespace
 
+std::optional<std::u32string>
+utf8_decode(std::string_view text)
+{
+  if (!utf8_code_points(text)) return std::nullopt;
+  std::u32string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    auto const lead = static_cast<unsigned char>(text[i]);
+    auto const length = static_cast<std::size_t>(classify(lead).length);
+    // The payload bits of the lead byte, then six bits per continuation byte.
+    char32_t point = length == 1 ? lead : lead & (0x7Fu >> length);
+    for (std::size_t k = 1; k < length; ++k) point = (point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    out.push_back(point);
+    i += length;
+  }
+  return out;
+}
+
 std::optional<std::size_t>
 utf8_code_points(std::string_view text) noexcept
 {

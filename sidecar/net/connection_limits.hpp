@@ -1,10 +1,13 @@
-// Process-wide connection accounting: sockets per user and in total. Touched only at connect
+// Process-wide connection accounting: sockets per user and in total, and connections that
+// have not upgraded yet. Touched only at connect
 // and disconnect (never per message), so one mutex is cheap and keeps the count exact.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
+
+#include "net/unauthenticated_slots.hpp"
 
 namespace tandem::net {
 
@@ -18,8 +21,11 @@ class connection_limits {
   verdict admit(std::int64_t user_id);
   void release(std::int64_t user_id);
   std::int64_t total() const;
+  /// Connections not yet upgraded, by source address (see unauthenticated_slots.hpp).
+  unauthenticated_slots& unauthenticated() noexcept { return unauthenticated_; }
 
  private:
+  unauthenticated_slots unauthenticated_;
   mutable std::mutex mutex_;
   std::unordered_map<std::int64_t, std::int64_t> per_user_counts_;
   std::int64_t per_user_;

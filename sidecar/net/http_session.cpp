@@ -15,6 +15,7 @@
 #include "net/websocket_session.hpp"
 #include "ops/logging.hpp"
 #include "protocol/route.hpp"
+#include "protocol/websocket_key.hpp"
 
 namespace tandem::net {
 
@@ -98,7 +99,8 @@ serve_admin(io_worker& worker, beast::tcp_stream& stream, request const& req, pr
 
 /// The upgrade checks; on success the stream is handed to a websocket_session.
 awaitable<void>
-upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::route const& route)
+upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::route const& route,
+        unauthenticated_slot& slot)
 {
   auto const conn = next_connection_id();
   auto& process = worker.process;
@@ -108,6 +110,11 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
     }
   if (!websocket::is_upgrade(req)) {
       co_await refuse(worker, stream, req, 400, "not a WebSocket upgrade", conn);
+      co_return;
+    }
+  if (auto const key = req[http::field::sec_websocket_key];
+      !protocol::is_valid_websocket_key(std::string_view{key.data(), key.size()})) {
+      co_await refuse(worker, stream, req, 400, "Sec-WebSocket-Key is not 16 bytes of base64", conn);
       co_return;
     }
   auto const origin_it = req.find(http::field::origin);
@@ -149,6 +156,7 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
     }
     case connection_limits::verdict::admitted: break;
   }
+  slot.release();  // authenticated now: counted per user from here on
   socket_identity identity{verdict.user_id,
                            route.kind == protocol::endpoint::chat ? std::optional{route.chat_id} : std::nullopt,
                            std::string{req.target().substr(0, req.target().find('?'))},
@@ -163,7 +171,7 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
 }  // namespace
 
 awaitable<void>
-serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only)
+serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only, unauthenticated_slot slot)
 {
   beast::tcp_stream stream{std::move(socket)};
   beast::flat_buffer buffer;
@@ -199,7 +207,7 @@ serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only)
       continue;
     }
     if (websocket_path && !admin_only) {
-      co_await upgrade(worker, stream, std::move(req), route);
+      co_await upgrade(worker, stream, std::move(req), route, slot);
       co_return;  // the stream now belongs to a session, or the refusal closed it
     }
     worker.metrics.count_refusal(404);

@@ -6,13 +6,16 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "asio/asio.hpp"
+#include "net/unauthenticated_slots.hpp"
 
 namespace tandem::net {
 
 struct io_worker;
 
 /// Serves the connection until it closes or becomes a WebSocket. `admin_only` listeners answer
-/// only /healthz, /readyz and /metrics.
-awaitable<void> serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only);
+/// only /healthz, /readyz and /metrics. `slot` counts the connection as unauthenticated until
+/// its upgrade is admitted (empty on the admin listener).
+awaitable<void> serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only,
+                           unauthenticated_slot slot);
 
 }  // namespace tandem::net

@@ -1,10 +1,15 @@
-// Accept loop: a failed accept (e.g. EMFILE) is logged and retried after a pause instead of
-// spinning or ending the loop.
+// Accept loop: connections not yet upgraded are capped per address and in total (503 and
+// closed at once beyond); a failed accept (EMFILE) sheds the waiting connection with a spare
+// descriptor, then backs off exponentially instead of spinning, logging once per episode.
 #include "net/listener.hpp"
 
 #include <boost/asio/socket_base.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -16,6 +21,28 @@ namespace tandem::net {
 namespace {
 
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+constexpr std::chrono::milliseconds first_backoff{10};
+constexpr std::chrono::milliseconds max_backoff{1000};
+
+int
+open_spare() noexcept
+{
+  return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/// A best-effort 503 on a fresh socket (its send buffer is empty, so this cannot block), then close.
+void
+answer_503_and_close(asio::ip::tcp::socket& socket) noexcept
+{
+  static constexpr std::string_view response =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
+  error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(response.data(), response.size()), ignored);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
 
 }  // namespace
 
@@ -45,6 +72,32 @@ listener::listener(io_worker& worker, asio::ip::tcp::endpoint endpoint, bool adm
   acceptor_.set_option(reuse_port(true));
   acceptor_.bind(endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
+  spare_fd_ = open_spare();
+}
+
+listener::~listener()
+{
+  if (spare_fd_ >= 0) ::close(spare_fd_);
+}
+
+void
+listener::shed_waiting()
+{
+  if (spare_fd_ < 0) return;
+  ::close(spare_fd_);
+  error_code ec;
+  acceptor_.non_blocking(true, ec);  // synchronous accepts below stop at an empty backlog
+  // Each shed connection gives its descriptor back, so the next accept can use it; bounded
+  // so one call cannot hold the thread for long under a flood.
+  for (int i = 0; i < 1024; ++i) {
+    asio::ip::tcp::socket socket{acceptor_.get_executor()};
+    acceptor_.accept(socket, ec);
+    if (ec) break;
+    answer_503_and_close(socket);
+    worker_.metrics.connections_shed[static_cast<std::size_t>(shed_reason::descriptors)].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+  spare_fd_ = open_spare();
 }
 
 void
@@ -65,18 +118,41 @@ listener::accept_loop()
 {
   auto self = shared_from_this();
   asio::steady_timer pause{acceptor_.get_executor()};
+  auto backoff = first_backoff;
+  std::uint64_t failures = 0;  // in the current episode; logged when it starts and ends
+  auto& caps = worker_.process.settings.unauthenticated;
+  auto& slots = worker_.process.limits.unauthenticated();
   while (acceptor_.is_open()) {
     error_code ec;
     auto socket = co_await acceptor_.async_accept(as_value(ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
-      spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
-      pause.expires_after(std::chrono::milliseconds{100});
+      if (failures++ == 0) spdlog::warn("event=accept_failed error=\"{}\" backoff_ms={}", ec.message(), backoff.count());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) shed_waiting();
+      pause.expires_after(backoff);
       co_await pause.async_wait(as_value(ec));
+      backoff = std::min(backoff * 2, max_backoff);
       continue;
     }
+    if (failures > 0) spdlog::info("event=accept_recovered failures={}", failures);
+    failures = 0;
+    backoff = first_backoff;
+    unauthenticated_slot slot;
+    if (!admin_only_) {  // the admin listener is never capped: health checks must get through
+      auto const address = socket.remote_endpoint(ec).address().to_string();
+      auto const verdict = slots.admit(address, caps);
+      if (!verdict.admitted) {
+        worker_.metrics.count_refusal(503);
+        worker_.metrics.connections_shed[static_cast<std::size_t>(verdict.reason)].fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("event=connection_shed address={} reason={}", address, ops::shed_reasons[static_cast<std::size_t>(verdict.reason)]);
+        answer_503_and_close(socket);
+        continue;
+      }
+      slot = slots.slot_for(address);
+    }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor_.get_executor(), serve_http(worker_, std::move(socket), admin_only_), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), serve_http(worker_, std::move(socket), admin_only_, std::move(slot)),
+                   asio::detached);
   }
 }
 

@@ -17,16 +17,23 @@ class listener : public std::enable_shared_from_this<listener> {
  public:
   /// Binds now (so a bad address fails start-up); throws boost::system::system_error.
   listener(io_worker& worker, asio::ip::tcp::endpoint endpoint, bool admin_only);
+  ~listener();
+  listener(listener const&) = delete;
+  listener& operator=(listener const&) = delete;
   void start();
   void stop();
   asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
  private:
   awaitable<void> accept_loop();
+  /// Out of descriptors: frees the spare one to take the waiting connections off the backlog
+  /// and answer them 503, so clients are told instead of hanging in the queue.
+  void shed_waiting();
 
   io_worker& worker_;
   asio::ip::tcp::acceptor acceptor_;
   bool admin_only_;
+  int spare_fd_ = -1;  // /dev/null, held so EMFILE can still be answered
 };
 
 /// "host:port" → endpoint; throws std::invalid_argument with a readable message.

@@ -7,10 +7,13 @@
 #include <cstdint>
 #include <string>
 
+#include "net/unauthenticated_slots.hpp"
+
 namespace tandem::net {
 
 struct server_settings {
   std::size_t max_message_bytes = 65536;
+  std::size_t max_frame_depth = 32;  // arrays/objects a client frame may nest
   double rate_per_second = 20;
   double rate_burst = 40;
   std::size_t outbound_queue_frames = 256;
@@ -23,6 +26,7 @@ struct server_settings {
   int deflate_window_bits = 10;
   std::string bridge_channel = "tandem.bridge";
   bool admin_on_main_port = true;
+  unauthenticated_caps unauthenticated;
 };
 
 }  // namespace tandem::net

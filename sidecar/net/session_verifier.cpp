@@ -2,6 +2,7 @@
 // status) so an operator can tell a forged cookie from an expired one.
 #include "net/session_verifier.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "auth/cookie_header.hpp"
@@ -42,6 +43,11 @@ session_verifier::verify(std::string_view cookie_header)
     claims = auth::claims_from_session_data(*row.value, settings_.keys, unix_now());
   }
   if (!claims.claims) co_return refuse(401, "session refused: " + claims.error);
+  // Django's get_user() treats a session without its backend, or whose backend was removed
+  // from AUTHENTICATION_BACKENDS, as anonymous.
+  auto const& backends = settings_.backends;
+  if (std::find(backends.begin(), backends.end(), claims.claims->backend) == backends.end())
+    co_return refuse(401, "the session's backend is not in authentication_backends");
 
   auto const user = co_await tables_.user(claims.claims->user_id);
   if (user.unavailable) co_return refuse(503, "database unavailable: " + user.error);

@@ -1,11 +1,13 @@
 // Decides, as Django would, who a request's session cookie belongs to: the session row (db,
 // cached_db) or the signed cookie itself, its signature under SECRET_KEY or a fallback, and
-// `_auth_user_hash` against the user's current password hash (Django's get_user()).
+// `_auth_user_backend` among AUTHENTICATION_BACKENDS and `_auth_user_hash` against the user's
+// current password hash (Django's get_user()).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "asio/asio.hpp"
 #include "auth/django_signing.hpp"
@@ -20,6 +22,7 @@ struct session_settings {
   std::string cookie_name = "sessionid";
   std::int64_t cookie_age_s = 1209600;
   auth::signing_keys keys;
+  std::vector<std::string> backends;  // AUTHENTICATION_BACKENDS
 };
 
 struct verdict {

@@ -157,7 +157,7 @@ websocket_session::handle_text(std::string text)
 {
   // Parsed before the rate check so a refused "send" names its client_id: the client then
   // knows which message to retry after retry_after.
-  auto parsed = protocol::parse_client_frame(text);
+  auto parsed = protocol::parse_client_frame(text, worker_.process.settings.max_frame_depth);
   auto const now = steady_ms();
   if (!bucket_.try_take(now)) {
     if (++refused_in_a_row_ >= flood_disconnect_after) {
@@ -181,18 +181,23 @@ websocket_session::handle_text(std::string text)
     co_await handle_chat(*parsed.frame);
     co_return;
   }
-  co_await forward_to_bridge(parsed.frame->type, std::move(text));
+  co_await forward_to_bridge(parsed.frame->type, std::move(parsed.frame->ref), text);
 }
 
 awaitable<void>
-websocket_session::forward_to_bridge(std::string const& type, std::string text)
+websocket_session::forward_to_bridge(std::string type, std::optional<std::string> ref, std::string_view text)
 {
   auto const& bridge = worker_.process.settings.bridge_channel;
-  auto frame = layer::message::parse(text, nullptr, false);
-  std::optional<std::string> ref;
-  if (auto it = frame.find("client_id"); it != frame.end() && it->is_string()) ref = it->get<std::string>();
   if (bridge.empty()) {
     send_error(core::error_code::unknown_type, type, ref);
+    co_return;
+  }
+  // Parsed again as an ordered value (Python peers see the keys in the client's order) and
+  // moved, never copied, into the event: parse_client_frame already bounded its depth, and
+  // nlohmann's parser and destructor use heap stacks, so no step here recurses per level.
+  auto frame = layer::message::parse(text, nullptr, false);
+  if (frame.is_discarded()) {
+    send_error(core::error_code::bad_frame, {}, ref);
     co_return;
   }
   layer::message event = layer::message::object();

@@ -62,7 +62,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   awaitable<void> ping_loop(std::shared_ptr<websocket_session> self);
   awaitable<void> recheck_loop(std::shared_ptr<websocket_session> self);
   awaitable<void> handle_text(std::string text);
-  awaitable<void> forward_to_bridge(std::string const& type, std::string text);
+  awaitable<void> forward_to_bridge(std::string type, std::optional<std::string> ref, std::string_view text);
   /// send, delivered, read, sync, history (websocket_session_chat.cpp).
   awaitable<void> handle_chat(protocol::client_frame const& frame);
   awaitable<void> handle_sync(protocol::sync_request const& request);

@@ -9,6 +9,24 @@
 
 namespace tandem::net {
 
+namespace {
+
+/// Why `user` may not send typing notices for `chat`, or nothing when they may. A chat socket
+/// was admitted for its chat only (chat_of refuses others); on /ws/notifications/ membership
+/// is checked per frame as for the messaging frames, so a non-member can neither show up as
+/// typing nor make Redis keys and per-socket entries for chats that do not exist.
+awaitable<std::optional<core::field_error>>
+typing_refusal(io_worker& worker, std::int64_t user, std::optional<std::int64_t> socket_chat, std::int64_t chat)
+{
+  if (socket_chat) co_return std::nullopt;
+  auto const member = co_await worker.tables.is_participant(chat, user);
+  if (member.unavailable) co_return core::field_error{core::error_code::store_unavailable, {}};
+  if (!member.value || !*member.value) co_return core::field_error{core::error_code::forbidden, "chat"};
+  co_return std::nullopt;
+}
+
+}  // namespace
+
 awaitable<std::optional<std::vector<std::string>>>
 websocket_session::groups_to_join()
 {
@@ -53,6 +71,11 @@ websocket_session::handle_chat(protocol::client_frame const& frame)
   } else if (auto const* history = std::get_if<protocol::history_request>(&*parsed.request)) {
     enqueue(co_await chat.history(user, *history));
   } else if (auto const* typing = std::get_if<protocol::typing_request>(&*parsed.request)) {
+    if (auto refused = co_await typing_refusal(worker_, user, identity_.chat_id, typing->chat)) {
+      bool const retry = refused->code == core::error_code::store_unavailable;
+      send_error(refused->code, refused->field, frame.ref, retry ? std::optional{1.0} : std::nullopt);
+      co_return;
+    }
     co_await handle_typing(*typing);
   }
 }

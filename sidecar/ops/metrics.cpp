@@ -93,6 +93,12 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, bool draini
     out << "tandem_upgrades_refused_total{status=\"" << refusal_statuses[i] << "\"} "
         << sum(threads, [i](auto const& t) -> auto const& { return t.refusals[i]; }) << '\n';
 
+  header(out, "tandem_connections_shed_total", "counter",
+         "Connections answered 503 and closed at accept: caps on unauthenticated connections, no descriptors.");
+  for (std::size_t i = 0; i < shed_reasons.size(); ++i)
+    out << "tandem_connections_shed_total{reason=\"" << shed_reasons[i] << "\"} "
+        << sum(threads, [i](auto const& t) -> auto const& { return t.connections_shed[i]; }) << '\n';
+
   header(out, "tandem_layer_send_seconds", "histogram", "Channel-layer send/group_send latency.");
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < latency_buckets.size(); ++i) {

@@ -17,6 +17,8 @@ inline constexpr std::array<double, 10> latency_buckets{0.0005, 0.001, 0.0025, 0
                                                          0.025,  0.05,  0.1,    0.5,   1.0};
 /// HTTP statuses with which upgrades are refused.
 inline constexpr std::array<int, 7> refusal_statuses{400, 401, 403, 404, 429, 503, 500};
+/// Why connections were answered 503 and closed right after accept (net::shed_reason order).
+inline constexpr std::array<char const*, 3> shed_reasons{"per_address", "total", "descriptors"};
 /// Every client-visible error code, for the errors-by-code counter.
 inline constexpr std::array<core::error_code, 17> all_error_codes{
     core::error_code::bad_frame,         core::error_code::unknown_type,      core::error_code::missing_field,
@@ -43,6 +45,7 @@ struct thread_metrics {
   counter typing_forwards{0};        // typing start/stop events published by this thread
   std::array<counter, all_error_codes.size()> errors{};
   std::array<counter, refusal_statuses.size()> refusals{};
+  std::array<counter, shed_reasons.size()> connections_shed{};
   std::array<counter, latency_buckets.size()> layer_latency_buckets{};  // non-cumulative
   counter layer_latency_count{0};
   counter layer_latency_sum_us{0};

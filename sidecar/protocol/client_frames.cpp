@@ -30,11 +30,15 @@ dump(json const& value)
 }  // namespace
 
 frame_parse
-parse_client_frame(std::string_view text)
+parse_client_frame(std::string_view text, std::size_t max_depth)
 {
   frame_parse out;
   if (!core::utf8_code_points(text)) {
     out.detail = "the frame is not valid UTF-8";
+    return out;
+  }
+  if (core::json_nests_deeper_than(text, max_depth)) {
+    out.detail = "the frame nests deeper than " + std::to_string(max_depth) + " levels";
     return out;
   }
   auto body = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);

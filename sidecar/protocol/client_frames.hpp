@@ -2,6 +2,7 @@
 // and the server frames every endpoint shares (error, hello, pong).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_nesting.hpp"
 
 namespace tandem::protocol {
 
@@ -26,8 +28,9 @@ struct frame_parse {
   std::optional<std::string> ref;
 };
 
-/// A text message → a frame: valid UTF-8 JSON object with a non-empty string `type`.
-frame_parse parse_client_frame(std::string_view text);
+/// A text message → a frame: valid UTF-8 JSON object with a non-empty string `type`, nesting
+/// at most `max_depth` arrays/objects (checked before parsing, so depth never reaches a parser).
+frame_parse parse_client_frame(std::string_view text, std::size_t max_depth = core::default_max_frame_depth);
 
 /// {"type":"error","code":...,"number":...,"message":...,["retry_after"],["ref"]}.
 /// `detail` (e.g. which field) is appended to the core's message when not empty.

@@ -13,7 +13,8 @@ constexpr std::string_view chat_prefix = "/ws/chat/";
 bool
 parse_chat_id(std::string_view text, std::int64_t& out)
 {
-  if (text.empty() || text.size() > 18 || text.front() == '0') return false;
+  // 19 digits reach INT64_MAX (9223372036854775807); from_chars refuses what does not fit.
+  if (text.empty() || text.size() > 19 || text.front() == '0') return false;
   for (char c : text)
     if (c < '0' || c > '9') return false;
   auto const [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);

@@ -67,6 +67,7 @@ def session_config(settings: Any) -> dict[str, ConfigValue]:
     }
     if config["session_engine"] != "signed_cookies":  # signed cookies have no table
         config["session_table"] = session_table(engine)
+    config["authentication_backends"] = [str(backend) for backend in settings.AUTHENTICATION_BACKENDS]
     config["user_table"] = user_table()
     config["chat_member_table"] = ChatMember._meta.db_table
     config["debug"] = bool(settings.DEBUG)

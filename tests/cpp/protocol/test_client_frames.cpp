@@ -62,3 +62,13 @@ TEST_CASE("hello names the user, the chat and the heartbeat", "[protocol][client
   CHECK(chat == json{{"type", "hello"}, {"v", 1}, {"user_id", 7}, {"chat_id", 42}, {"connection", "c1"}, {"heartbeat", 30.0}});
   CHECK(json::parse(hello_frame({7, std::nullopt, "c1", 30}))["chat_id"].is_null());
 }
+
+TEST_CASE("a frame nesting deeper than the limit is a bad frame", "[protocol][client]")
+{
+  std::string const deep = R"({"type":"zz","ref":"r","x":)" + std::string(40, '[') + std::string(40, ']') + "}";
+  auto const refused = parse_client_frame(deep, 32);
+  CHECK_FALSE(refused.frame);
+  CHECK(refused.error == error_code::bad_frame);
+  CHECK(refused.detail == "the frame nests deeper than 32 levels");
+  CHECK(parse_client_frame(deep, 41).frame);
+}

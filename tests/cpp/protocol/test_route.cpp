@@ -24,7 +24,7 @@ TEST_CASE("the notifications and admin paths are recognised", "[protocol][route]
 TEST_CASE("a chat id must be a canonical positive integer", "[protocol][route]")
 {
   for (auto const* target : {"/ws/chat/0/", "/ws/chat/-1/", "/ws/chat/007/", "/ws/chat/abc/", "/ws/chat/1e3/",
-                             "/ws/chat/99999999999999999999/"}) {
+                             "/ws/chat/99999999999999999999/", "/ws/chat/9223372036854775808/"}) {
     INFO(target);
     auto const r = parse_route(target);
     CHECK(r.kind == endpoint::chat);
@@ -46,4 +46,12 @@ TEST_CASE("only protocol version 1 is accepted", "[protocol][route]")
   CHECK(parse_route("/ws/chat/5/?a=b&v=1").error.empty());
   CHECK_FALSE(parse_route("/ws/chat/5/?v=2").error.empty());
   CHECK_FALSE(parse_route("/ws/notifications/?v=").error.empty());
+}
+
+TEST_CASE("a 19-digit chat id that fits in int64 is a chat", "[protocol][route]")
+{
+  auto const r = parse_route("/ws/chat/9223372036854775807/");
+  CHECK(r.error.empty());
+  CHECK(r.chat_id == 9223372036854775807);
+  CHECK(parse_route("/ws/chat/1000000000000000000/").error.empty());
 }

@@ -111,6 +111,17 @@ def test_a_keystroke_flood_forwards_at_most_one_start_per_interval(gaps: list[in
     assert all(b - a >= policy.start_interval_ms for a, b in itertools.pairwise(forwarded))
 
 
+# The body rule of docs/protocol.md ("Message bodies"), written out independently of the core.
+REFUSED_CONTROLS = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r")
+BLANK = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u180e\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+) | frozenset(chr(c) for c in range(0x2000, 0x200E))
+
+
+def acceptable(text: str) -> bool:
+    return not any(c in REFUSED_CONTROLS for c in text) and not all(c in BLANK for c in text)
+
+
 @given(st.binary(max_size=300))
 def test_body_validation_never_raises_on_arbitrary_bytes(body: bytes) -> None:
     verdict = tc.validate_body(body)
@@ -120,14 +131,30 @@ def test_body_validation_never_raises_on_arbitrary_bytes(body: bytes) -> None:
         assert verdict is not None
         assert verdict.code == tc.ErrorCode.BODY_NOT_UTF8
         return
-    if text.strip(" \t\n\r\f\v") == "":
+    if any(c in REFUSED_CONTROLS for c in text):
+        assert verdict is not None
+        assert verdict.code == tc.ErrorCode.INVALID_FIELD
+    elif all(c in BLANK for c in text):
         assert verdict is not None
         assert verdict.code == tc.ErrorCode.BODY_EMPTY
     else:
         assert verdict is None
 
 
-@given(st.text(max_size=5000).filter(lambda s: s.strip(" \t\n\r\f\v") != ""))
+@given(st.text(alphabet=st.sampled_from(sorted(BLANK | {"a", "\u200b", "\x00"})), max_size=20))
+def test_blank_bodies_are_empty_whatever_white_space_they_use(text: str) -> None:
+    verdict = tc.validate_body(text)
+    if any(c in REFUSED_CONTROLS for c in text):  # NUL, and the controls among white space
+        assert verdict is not None
+        assert verdict.code == tc.ErrorCode.INVALID_FIELD
+    elif all(c in BLANK for c in text):
+        assert verdict is not None
+        assert verdict.code == tc.ErrorCode.BODY_EMPTY
+    else:
+        assert verdict is None
+
+
+@given(st.text(max_size=5000).filter(acceptable))
 def test_body_length_counts_code_points_like_python(text: str) -> None:
     verdict = tc.validate_body(text)
     if len(text) > 4096:

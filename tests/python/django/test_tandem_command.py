@@ -94,6 +94,7 @@ def test_print_config_derives_every_key_and_masks_secrets() -> None:
         "session_engine": "db",
         "session_cookie_name": "site_session",
         "session_cookie_age": 3600,
+        "authentication_backends": ["django.contrib.auth.backends.ModelBackend"],
         "session_table": "django_session",
         "user_table": "auth_user",
         "chat_member_table": "tandem_chatmember",

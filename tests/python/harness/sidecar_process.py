@@ -26,8 +26,12 @@ def sidecar_binary() -> Path:
 
 
 class SidecarProcess:
-    def __init__(self, workdir: Path, **config: Any) -> None:
+    def __init__(self, workdir: Path, *, rlimits: dict[str, tuple[int, int]] | None = None, **config: Any) -> None:
+        """`rlimits` ({"stack" or "nofile" or another prlimit name: (soft, hard)}) are set before it starts:
+        a small RLIMIT_STACK (glibc uses it for threads' stacks too) makes deep recursion fail at
+        sizes an attacker can send; a small RLIMIT_NOFILE stands for a site's default 1024."""
         self.workdir = workdir
+        self.rlimits = rlimits or {}
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.config: dict[str, Any] = {"listen": f"127.0.0.1:{self.port}", "threads": 2, **config}
@@ -48,7 +52,7 @@ class SidecarProcess:
 
     def start(self, wait_ready: bool = True) -> SidecarProcess:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen([str(sidecar_binary())], env=self.env(), stdout=log, stderr=log)
+            self.process = subprocess.Popen(self.command(), env=self.env(), stdout=log, stderr=log)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -58,6 +62,11 @@ class SidecarProcess:
                 return self
             time.sleep(0.05)
         raise TimeoutError(f"sidecar not ready:\n{self.log()}")
+
+    def command(self) -> list[str]:
+        """The binary, through util-linux's prlimit (which execs it) when limits are asked for."""
+        limits = [f"--{name}={soft}:{hard}" for name, (soft, hard) in self.rlimits.items()]
+        return (["prlimit", *limits] if limits else []) + [str(sidecar_binary())]
 
     def get(self, path: str) -> tuple[int, str]:
         try:

@@ -45,7 +45,9 @@ def make_sidecar(
 
     started: list[SidecarProcess] = []
 
-    def make(wait_ready: bool = True, **overrides: Any) -> SidecarProcess:
+    def make(
+        wait_ready: bool = True, rlimits: dict[str, tuple[int, int]] | None = None, **overrides: Any
+    ) -> SidecarProcess:
         config: dict[str, Any] = {
             "database": postgres_server.conninfo(connection.settings_dict["NAME"]),
             "redis_hosts": [channel_layer_redis.url],
@@ -54,7 +56,7 @@ def make_sidecar(
             "log_level": "debug",
             **overrides,
         }
-        sidecar = SidecarProcess(tmp_path / f"sidecar{len(started)}", **config)
+        sidecar = SidecarProcess(tmp_path / f"sidecar{len(started)}", rlimits=rlimits, **config)
         started.append(sidecar)
         return sidecar.start(wait_ready=wait_ready)
 
