@@ -59,29 +59,34 @@ def client_options() -> dict[str, int]:
     return {**CLIENT_DEFAULTS, **{k: int(v) for k, v in configured.items()}}
 
 
-def contacts(user: Any) -> dict[str, str]:
-    """Display names of everyone who shares a chat with user (and user), for the list view."""
-    members = ChatMember.objects.filter(chat__members__user=user).select_related("user").distinct()
-    return {str(m.user_id): display_name(m.user) for m in members}
-
-
-def chat_config(user: Any, chat: Chat) -> dict[str, Any]:
-    memberships = list(chat.members.select_related("user"))
-    members = {m.user_id: display_name(m.user) for m in memberships}
-    others = [name for uid, name in members.items() if uid != user.pk]
-    mine = next((m for m in memberships if m.user_id == user.pk), None)
-    return {
-        "id": chat.pk,
-        "title": chat.title or (others[0] if len(others) == 1 else ", ".join(others)) or "Notes to self",
-        "is_group": chat.is_group,
-        "members": {str(uid): name for uid, name in members.items()},
-        "read_upto": mine.read_upto if mine else 0,
-    }
+def chat_configs(user: Any) -> dict[str, dict[str, Any]]:
+    """Every chat of user as the conversation view needs it (two queries), so a two-pane page
+    switches chats without a page load."""
+    mine = {m.chat_id: m for m in ChatMember.objects.filter(user=user).select_related("chat")}
+    members: dict[int, dict[int, str]] = {}
+    for m in (
+        ChatMember.objects.filter(chat_id__in=mine).select_related("user").order_by("chat_id", "user_id")
+    ):
+        members.setdefault(m.chat_id, {})[m.user_id] = display_name(m.user)
+    out = {}
+    for chat_id, membership in mine.items():
+        chat = membership.chat
+        names = members.get(chat_id, {})
+        others = [name for uid, name in names.items() if uid != user.pk]
+        out[str(chat_id)] = {
+            "id": chat_id,
+            "title": chat.title or (others[0] if len(others) == 1 else ", ".join(others)) or "Notes to self",
+            "is_group": chat.is_group,
+            "members": {str(uid): name for uid, name in names.items()},
+            "read_upto": membership.read_upto,
+        }
+    return out
 
 
 def client_config(request: HttpRequest, chat: Chat | object | None = None) -> dict[str, Any]:
     """Everything the client needs; `chat` is the conversation the page shows, if any."""
     user = request.user
+    chats = chat_configs(user)
     typing = tandem_core.TypingPolicy()
     api = reverse("tandem:messages", args=[0]).rsplit("chats/", 1)[0]
     config: dict[str, Any] = {
@@ -92,8 +97,9 @@ def client_config(request: HttpRequest, chat: Chat | object | None = None) -> di
         "list_url": _path_or_none(getattr(settings, "TANDEM_CHAT_LIST_URL", "chat-list")),
         "csrf_token": get_token(request),
         "me": {"id": user.pk, "name": display_name(user)},
-        "users": contacts(user),
-        "chat": chat_config(user, chat) if isinstance(chat, Chat) else None,
+        "users": {uid: name for c in chats.values() for uid, name in c["members"].items()},
+        "chat": chats.get(str(chat.pk)) if isinstance(chat, Chat) else None,
+        "chats": chats,
         "ticks": {
             tandem_core.tick_name(tick): {
                 "icon": tandem_core.icon_for(tick).icon,

@@ -225,3 +225,11 @@ test("logout clears the outbox", async () => {
   await h.client.logout();
   assert.equal(storage.entries.size, 0);
 });
+
+test("presence is kept for views mounted later and forgotten when the link goes", async () => {
+  const h = await connected();
+  h.socket.deliver({ type: "presence", users: [{ user: 2, online: true, last_seen: null, text: "Online" }] });
+  assert.equal(h.client.presence.get(2).online, true);
+  h.socket.serverClose(1006);
+  assert.equal(h.client.presence.size, 0);
+});

@@ -1,9 +1,9 @@
-"""The example site's pages: the chat list (last message, unread counts), a chat, a new group,
-and the privacy settings."""
+"""The example site's pages: the chat list (last message, unread counts), a chat (beside the list
+on wide screens), a new group, and the privacy settings."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -17,6 +17,11 @@ from tandem.models import Chat, ChatMember, Message, PresenceVisibility, UserSet
 
 @login_required
 def chat_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "chatsite/chat_list.html", {"rows": chat_rows(request)})
+
+
+def chat_rows(request: HttpRequest) -> list[dict[str, Any]]:
+    """The user's chats, newest message first, with what the list shows of each."""
     memberships = ChatMember.objects.filter(user=request.user).select_related("chat")
     last = Message.objects.filter(chat=OuterRef("chat")).order_by("-seq")
     rows = []
@@ -41,7 +46,7 @@ def chat_list(request: HttpRequest) -> HttpResponse:
             }
         )
     rows.sort(key=lambda r: (r["last_at"] is None, -(r["last_at"].timestamp() if r["last_at"] else 0)))
-    return render(request, "chatsite/chat_list.html", {"rows": rows})
+    return rows
 
 
 def last_prefix(request: HttpRequest, chat: Chat, sender_id: int | None) -> str:
@@ -60,7 +65,7 @@ def chat_page(request: HttpRequest, chat_id: int) -> HttpResponse:
     chat = Chat.objects.filter(pk=chat_id, members__user=request.user).first()
     if chat is None:
         raise Http404("no such chat")
-    return render(request, "chatsite/chat_page.html", {"chat": chat})
+    return render(request, "chatsite/chat_page.html", {"chat": chat, "rows": chat_rows(request)})
 
 
 class GroupForm(forms.Form):

@@ -226,7 +226,11 @@ def test_a_send_that_is_never_acknowledged_turns_red_and_retry_sends_it(logged_i
 
     ann.route_web_socket("**/ws/notifications/**", between)
     # The HTTP fallback fails too (the core tries it after the socket's retries).
-    ann.route("**/tandem/api/chats/*/messages/", lambda route: route.abort() if swallowing["on"] else route.continue_())
+    ann.route(
+        "**/tandem/api/chats/*/messages/",
+        lambda route: route.abort() if swallowing["on"] else route.continue_(),
+    )
+    ann.reload()  # the tab's socket opened before the route: open it again through the route
     open_chat(ann, "bob")
     send(ann, "lost on the way")
     failed = ann.locator(".tandem-message.mine", has_text="lost on the way")

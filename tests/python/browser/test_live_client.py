@@ -15,7 +15,7 @@ from conftest import FAST_PRESENCE
 HEARTBEAT_S = 2
 GRACE_S = 2
 TICK = ".tandem-message.mine:last-child .tandem-tick"
-OUTAGE_S = 120
+OUTAGE_S = 120  # the issue asks for two minutes (CI pays for it once)
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +84,13 @@ def test_a_cut_link_is_detected_within_heartbeat_and_grace_and_recovers_by_itsel
         server.on_message(lambda m: None if link["cut"] else ws.send(m))
 
     ann.route_web_socket("**/ws/notifications/**", proxy)
+    ann.reload()  # the tab's socket opened before the route: open it again through the route
     open_chat(ann, "bob")
     link["cut"] = True
     cut_at = time.monotonic()
     ann.wait_for_function("window.tandemClient.state !== 'open'", timeout=20_000, polling=50)
     detected_s = time.monotonic() - cut_at
-    assert ann.locator(".tandem-status").get_attribute("data-state") != "open"
+    assert ann.locator(".tandem-chat .tandem-status").get_attribute("data-state") != "open"
     assert ann.locator(".tandem-presence .tandem-dot.online").count() == 0
     link["cut"] = False
     restored_at = time.monotonic()
@@ -111,6 +112,7 @@ def test_a_tab_closed_before_the_ack_sends_its_message_exactly_once_when_reopene
 
     ann.route_web_socket("**/ws/notifications/**", losing_acks)
     ann.route("**/tandem/api/chats/*/messages/", lambda route: route.abort())
+    ann.reload()  # the tab's socket opened before the route: open it again through the route
     open_chat(ann, "bob")
     send(ann, "written just before closing")
     bubble(bob, "written just before closing").wait_for()  # stored, but Ann never heard

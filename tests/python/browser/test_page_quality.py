@@ -101,6 +101,36 @@ def test_the_conversation_works_from_the_keyboard_alone(logged_in) -> None:
     bubble(bob, "sent with the keyboard").wait_for()
 
 
+def test_two_panes_switch_chats_without_a_page_load(logged_in) -> None:
+    ann = logged_in("ann", width=1280, height=800)
+    wait_open(ann)
+    assert ann.locator(".tandem-placeholder").is_visible()
+    ann.evaluate("window.samePage = true")
+    open_chat(ann, "bob")
+    assert "/chats/" in ann.url
+    assert ann.locator(".tandem-title").inner_text() == "Bob"
+    open_chat(ann, "Weekend trip")
+    assert ann.locator(".tandem-title").inner_text() == "Weekend trip"
+    assert ann.locator(".pane-list").is_visible()
+    assert ann.locator(".tandem-back").is_hidden()
+    assert ann.evaluate("window.samePage === true")  # no page load: same tab client and socket
+    ann.go_back()
+    ann.wait_for_function("document.querySelector('.tandem-title').textContent === 'Bob'")
+    assert ann.evaluate("window.samePage === true")
+
+
+def test_on_a_phone_one_pane_shows_and_the_back_arrow_returns_to_the_list(logged_in) -> None:
+    ann = logged_in("ann", width=390, height=780)
+    wait_open(ann)
+    assert ann.locator(".pane-list").is_visible()
+    assert ann.locator(".pane-chat").is_hidden()
+    open_chat(ann, "bob")
+    assert ann.locator(".pane-list").is_hidden()
+    ann.locator(".tandem-back").click()
+    ann.wait_for_url("**/")
+    assert ann.locator(".pane-list").is_visible()
+
+
 def test_a_long_paste_shows_a_counter_and_is_not_cut(logged_in) -> None:
     ann = logged_in("ann")
     open_chat(ann, "bob")

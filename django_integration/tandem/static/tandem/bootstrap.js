@@ -6,6 +6,7 @@ import { startChat } from "./chat.js";
 import { ChatList } from "./chat_list.js";
 import { ConnectionBanner } from "./connection_banner.js";
 import { TandemClient } from "./core/client.js";
+import { TwoPanes } from "./two_pane.js";
 
 function start() {
   const source = document.getElementById("tandem-config");
@@ -16,13 +17,22 @@ function start() {
   window.tandemClient = client; // for the browser tests and the console
   const chatRoot = document.querySelector("[data-tandem-chat]");
   if (chatRoot && config.chat) startChat(chatRoot, client, config);
+  else chatRoot?.append(placeholder());
   const list = document.querySelector("[data-tandem-list]");
   if (list) window.tandemList = new ChatList(list, client, config);
+  if (list && chatRoot) window.tandemPanes = new TwoPanes(list, chatRoot, client, config);
   const status = document.querySelector("[data-tandem-status]");
   if (status) status.append(new ConnectionBanner(client, config).node);
   forgetOnLogout(client, config);
   followPageHints(client);
   client.start();
+}
+
+function placeholder() {
+  const p = document.createElement("p");
+  p.className = "tandem-placeholder";
+  p.textContent = "Select a chat to start messaging.";
+  return p;
 }
 
 function forgetOnLogout(client, config) {

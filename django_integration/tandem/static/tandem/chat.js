@@ -25,9 +25,23 @@ export class ChatView {
     this.lastTypingStart = 0;
     this.render();
     this.list = new MessageList(this.scroller, this.ol, { client, config, view: this });
+    this.unsubscribe = [];
     this.subscribe();
     this.client.openChat(this.chat);
     for (const record of this.store.ordered()) this.list.place(record);
+    this.onPresence({ users: [...client.presence.values()] });
+    // Shown before in this tab (two panes): the first page is here already.
+    if (this.store.firstPageLoaded) this.list.onHistory({ first: true });
+  }
+
+  /** Leaves the page's client running; only this view goes (switching chats in two panes). */
+  destroy() {
+    for (const off of this.unsubscribe) off();
+    this.list.destroy();
+    this.banner.destroy();
+    clearTimeout(this.typingStopTimer);
+    if (this.lastTypingStart) this.client.typing(this.chat, "stop");
+    this.root.replaceChildren();
   }
 
   // compatibility with the browser tests and the console
@@ -55,6 +69,8 @@ export class ChatView {
     this.sendButton = el("button", { class: "tandem-send", type: "submit", "aria-label": "Send" }, "➤");
     this.form = el("form", { class: "tandem-compose" }, this.input, this.counter, this.sendButton);
     const back = this.config.list_url ? el("a", { class: "tandem-back", href: this.config.list_url, "aria-label": "Back to chats" }, "←") : null;
+    this.root.replaceChildren();
+    this.root.setAttribute("aria-label", c.title);
     this.root.append(
       el("header", { class: "tandem-header" }, back, el("div", {}, el("h1", { class: "tandem-title" }, c.title), this.presenceLine)),
       this.banner.node,
@@ -81,14 +97,17 @@ export class ChatView {
 
   subscribe() {
     const mine = (handler) => (detail) => detail.chat === this.chat && handler(detail);
-    this.client.on("records", mine(({ records }) => records.forEach((r) => this.onRecord(r))));
-    this.client.on("reset", mine(() => this.list.clear()));
-    this.client.on("history", mine((h) => this.list.onHistory(h)));
-    this.client.on("history_failed", mine((f) => this.list.onHistoryFailed(f)));
-    this.client.on("typing", mine((frame) => this.onTyping(frame)));
-    this.client.on("presence", (frame) => this.onPresence(frame));
-    this.client.on("state", ({ state }) => state !== "open" && this.clearPresence());
-    document.addEventListener("visibilitychange", () => this.list.reportRead());
+    const on = (type, handler) => this.unsubscribe.push(this.client.on(type, handler));
+    on("records", mine(({ records }) => records.forEach((r) => this.onRecord(r))));
+    on("reset", mine(() => this.list.clear()));
+    on("history", mine((h) => this.list.onHistory(h)));
+    on("history_failed", mine((f) => this.list.onHistoryFailed(f)));
+    on("typing", mine((frame) => this.onTyping(frame)));
+    on("presence", (frame) => this.onPresence(frame));
+    on("state", ({ state }) => state !== "open" && this.clearPresence());
+    const visible = () => this.list.reportRead();
+    document.addEventListener("visibilitychange", visible);
+    this.unsubscribe.push(() => document.removeEventListener("visibilitychange", visible));
   }
 
   onRecord(record) {

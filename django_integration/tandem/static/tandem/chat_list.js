@@ -9,7 +9,6 @@ import { listTime } from "./time_format.js";
 export class ChatList {
   constructor(listNode, client, config) {
     Object.assign(this, { listNode, client, config });
-    this.baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
     this.rows = new Map();
     for (const row of listNode.querySelectorAll("[data-tandem-chat-row]")) {
       const chat = Number(row.dataset.chat);
@@ -85,7 +84,8 @@ export class ChatList {
 
   updateTitle() {
     const total = [...this.rows.values()].reduce((sum, s) => sum + this.count(s), 0);
-    document.title = total ? `(${total}) ${this.baseTitle}` : this.baseTitle;
+    const base = document.title.replace(/^\(\d+\)\s*/, ""); // the page may retitle itself (two panes)
+    document.title = total ? `(${total}) ${base}` : base;
   }
 
   setText(s, selector, text) {

@@ -17,8 +17,13 @@ export class ConnectionBanner {
     this.config = config;
     this.node = el("div", { class: "tandem-status", role: "status", "data-state": client.state });
     this.timer = null;
-    client.on("state", (s) => this.show(s));
+    this.off = client.on("state", (s) => this.show(s));
     this.show({ state: client.state });
+  }
+
+  destroy() {
+    this.off();
+    clearInterval(this.timer);
   }
 
   show({ state, retryAt }) {

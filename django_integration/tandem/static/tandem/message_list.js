@@ -14,12 +14,17 @@ export class MessageList {
     this.nodes = new Map(); // record → li
     this.visibleSeqs = new Set();
     this.unseen = 0;
-    this.readUptoAtOpen = config.chat.read_upto ?? 0;
+    this.readUptoAtOpen = Math.max(config.chat.read_upto ?? 0, client.readUpto(config.chat.id));
     this.markerPlaced = false;
     this.toBottom = el("button", { type: "button", class: "tandem-to-bottom", hidden: true, "aria-label": "Scroll to the newest message", onclick: () => this.scrollToEnd() }, "↓", el("span", { class: "tandem-unseen" }));
     scroller.after(this.toBottom);
     this.observer = new IntersectionObserver((entries) => this.onVisible(entries), { root: scroller, threshold: 0.6 });
     scroller.addEventListener("scroll", () => this.onScroll());
+  }
+
+  destroy() {
+    this.observer.disconnect();
+    this.toBottom.remove();
   }
 
   // ---- placing bubbles ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ export class TandemClient extends Emitter {
     this.options = { ...DEFAULTS, ...(config.client || {}) };
     this.stores = new Map();
     this.chatState = new Map(); // chat → {syncing, again, holdTimer, loadingOlder, receipts}
+    this.presence = new Map(); // user → the latest presence entry (a view mounted later reads it)
     this.outbox = env.outbox;
     const tz = config.tz_minutes ?? 0;
     this.connection = new Connection({
@@ -47,7 +48,10 @@ export class TandemClient extends Emitter {
       policy: config.message_retry_backoff,
       timeoutMs: this.options.ackTimeoutMs,
     });
-    this.connection.on("state", (s) => this.emit("state", s));
+    this.connection.on("state", (s) => {
+      if (s.state !== State.open) this.presence.clear(); // stale over a dead link; hello resends
+      this.emit("state", s);
+    });
     this.connection.on("dead", (d) => this.emit("dead", d));
     this.connection.on("frame", (f) => this.#onFrame(f));
     this.requests.on("stalled", (s) => this.#onStalled(s));
@@ -127,6 +131,11 @@ export class TandemClient extends Emitter {
     this.#receipt(chat, "delivered", upto, this.options.deliveredBatchMs);
   }
 
+  /** The highest seq this tab has reported read in chat. */
+  readUpto(chat) {
+    return this.#state(chat).receipts.read.sent;
+  }
+
   markRead(chat, upto) {
     this.#receipt(chat, "read", upto, this.options.readBatchMs);
   }
@@ -168,6 +177,9 @@ export class TandemClient extends Emitter {
         return this.#emitChanged(frame.chat, this.store(frame.chat).applyStatus(frame.status, frame.upto));
       case "error":
         return this.requests.refused(frame) || this.emit("server_error", frame);
+      case "presence":
+        for (const user of frame.users) this.presence.set(user.user, user);
+        return this.emit("presence", frame);
       default:
         return this.emit(frame.type, frame); // typing, presence, receipt, notification
     }
