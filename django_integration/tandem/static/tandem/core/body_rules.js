@@ -1,18 +1,20 @@
-// The message body rule the sidecar and Django apply (sidecar/core/frame_rules, issue 12 defect
-// 4), checked before a send so the user is told at once instead of by a refused frame: not
-// empty and not only Unicode white space, no NUL or other control characters except tab and
-// line breaks, at most max_body_chars code points.
+// The message body rule the sidecar and Django apply (docs/protocol.md, "Message bodies";
+// sidecar/core/text_classes.hpp), checked before a send so the user is told at once instead of
+// by a refused frame. Same order as the core: control characters, then blank, then length.
+// tests/js/body_rules.test.js runs the core's own fixture against it.
 
-// Unicode's White_Space property (the core's definition), not JavaScript's \s (which includes
-// U+FEFF and misses U+0085).
-const WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
+// Controls other than TAB, LF and CR: C0, DEL and C1 (NUL included: PostgreSQL cannot hold it).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/u;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
+// Unicode's White_Space plus the invisible U+180E, U+200B..U+200D, U+2060 and U+FEFF: a body
+// that renders as nothing is empty. (JavaScript's \s is a different set.)
+const BLANK_ONLY = /^[\t\n\v\f\r \u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]*$/u;
 
 /** The error code the server would answer with, or null when the body can be sent. */
 export function bodyProblem(body, maxChars) {
-  if (typeof body !== "string" || WHITE_SPACE.test(body)) return "body_empty";
+  if (typeof body !== "string") return "body_empty";
   if (CONTROL.test(body)) return "invalid_field";
+  if (BLANK_ONLY.test(body)) return "body_empty";
   if (codePoints(body) > maxChars) return "body_too_long";
   return null;
 }
