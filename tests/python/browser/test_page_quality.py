@@ -79,6 +79,20 @@ def test_no_serious_or_critical_accessibility_violations_and_no_csp_violations(
     assert all(not v for v in report.values()), json.dumps(report, indent=1)
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_login_page_has_no_serious_or_critical_violations(browser, stack, scheme) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        context.add_init_script(path=str(AXE))
+        context.add_init_script(WATCH_CSP)
+        page = context.new_page()
+        page.goto(f"{stack.url}/accounts/login/")
+        assert axe_violations(page) == []
+        assert page.evaluate("window.__cspViolations") == []
+    finally:
+        context.close()
+
+
 def test_the_conversation_works_from_the_keyboard_alone(logged_in) -> None:
     ann, bob = logged_in("ann"), logged_in("bob")
     wait_open(ann)
@@ -129,6 +143,33 @@ def test_on_a_phone_one_pane_shows_and_the_back_arrow_returns_to_the_list(logged
     ann.locator(".tandem-back").click()
     ann.wait_for_url("**/")
     assert ann.locator(".pane-list").is_visible()
+
+
+RECORD_NOTIFICATIONS = """
+window.notified = [];
+window.Notification = class {
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.notified.push({title, body: options.body}); }
+  close() {}
+};
+"""
+
+
+def test_a_message_in_a_chat_not_in_view_raises_a_desktop_notification(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob", width=1280, height=800)
+    bob.context.add_init_script(RECORD_NOTIFICATIONS)
+    bob.reload()
+    open_chat(bob, "Weekend trip")  # looking at another chat
+    open_chat(ann, "bob")
+    send(ann, "ping for the desktop")
+    bob.wait_for_function("window.notified.length > 0")
+    assert bob.evaluate("window.notified") == [{"title": "Ann", "body": "ping for the desktop"}]
+    open_chat(bob, "Ann")  # now in view: no notification
+    send(ann, "seen in the open chat")
+    bubble(bob, "seen in the open chat").wait_for()
+    bob.wait_for_timeout(500)
+    assert bob.evaluate("window.notified.length") == 1
 
 
 def test_a_long_paste_shows_a_counter_and_is_not_cut(logged_in) -> None:

@@ -6,6 +6,7 @@ import { startChat } from "./chat.js";
 import { ChatList } from "./chat_list.js";
 import { ConnectionBanner } from "./connection_banner.js";
 import { TandemClient } from "./core/client.js";
+import { Notifier } from "./notifier.js";
 import { TwoPanes } from "./two_pane.js";
 
 function start() {
@@ -23,6 +24,7 @@ function start() {
   if (list && chatRoot) window.tandemPanes = new TwoPanes(list, chatRoot, client, config);
   const status = document.querySelector("[data-tandem-status]");
   if (status) status.append(new ConnectionBanner(client, config).node);
+  offerNotifications(new Notifier(client, config));
   forgetOnLogout(client, config);
   followPageHints(client);
   client.start();
@@ -33,6 +35,22 @@ function placeholder() {
   p.className = "tandem-placeholder";
   p.textContent = "Select a chat to start messaging.";
   return p;
+}
+
+function offerNotifications(notifier) {
+  // A button the site places ([data-tandem-notify]) asks for permission, from the user's click.
+  window.tandemNotifier = notifier;
+  for (const button of document.querySelectorAll("[data-tandem-notify]")) {
+    if (!notifier.available || Notification.permission !== "default") {
+      button.hidden = true;
+      continue;
+    }
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      await notifier.enable();
+      button.hidden = true;
+    });
+  }
 }
 
 function forgetOnLogout(client, config) {
