@@ -14,14 +14,14 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 
-from tandem import messaging
+from tandem.conf import tandem_settings
 from tandem.models import Chat, ChatMember
 
 
 def sidecar_url(request: HttpRequest) -> str:
     """settings.TANDEM["public_url"] (e.g. ws://127.0.0.1:8765), else this site's own origin,
     for a reverse proxy that routes /ws/ to the sidecar (examples/nginx.conf)."""
-    configured = getattr(settings, "TANDEM", {}).get("public_url")
+    configured = tandem_settings.public_url
     if configured:
         return str(configured).rstrip("/")
     scheme = "wss" if request.is_secure() else "ws"
@@ -114,7 +114,7 @@ def client_config(request: HttpRequest, chat: Chat | object | None = None) -> di
             "client_idle_stop_ms": typing.client_idle_stop_ms,
         },
         # The limit the sidecar and the Django views enforce (settings.TANDEM may change it).
-        "limits": {"max_body_chars": int(messaging.option("max_body_chars"))},
+        "limits": {"max_body_chars": int(tandem_settings.max_body_chars)},
         "client": client_options(),
     }
     return config

@@ -1,44 +1,56 @@
 """Messaging from Django: the same operations the sidecar offers over sockets (send, receipts,
 history, missed messages, message info), for the HTTP fallback views and for site code.
 
-Writes call the SQL functions the sidecar calls (tandem/sql/messaging_v1.sql), and the events
+Writes call the SQL functions the sidecar calls (tandem/sql/messaging_v2.sql), and the events
 they publish on the channel layer are the sidecar's (tandem.events), so a message sent here
 reaches every socket on every sidecar process exactly as one sent over a socket does.
+
+Every function takes `using=` (a database alias) for sites whose routers put Tandem's tables
+elsewhere; each has an async twin (`asend_message`, ...) for async views and consumers.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import tandem_core
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from tandem import events
+from tandem.conf import tandem_settings
 from tandem.events import StoredMessage
 
-# The sidecar's defaults (docs/configuration.md); settings.TANDEM overrides them for the
-# sidecar (through manage.py tandem) and for these views alike.
-DEFAULTS: dict[str, float] = {
-    "max_body_chars": 4096,
-    "history_first_page": 50,
-    "history_page": 20,
-    "history_max_page": 100,
-    "sync_max_messages": 1000,
-    "pending_expiry": 7 * 86400.0,
-}
 CHAT_GROUP = "chat_{}"
 USER_GROUP = "user_{}"
 
 
-def option(key: str) -> Any:
-    from django.conf import settings
+logger = logging.getLogger(__name__)
 
-    return getattr(settings, "TANDEM", {}).get(key, DEFAULTS[key])
+
+class TandemTransactionWarning(RuntimeWarning):
+    """A send inside the caller's transaction holds the chat's row lock until that transaction
+    ends: the sidecar's sends to the chat wait, and sends to several chats can deadlock."""
+
+
+class StoreContractError(RuntimeError):
+    """A SQL function answered outside its contract (no row): an internal error, never retried."""
+
+
+def _in_site_transaction(connection: BaseDatabaseWrapper) -> bool:
+    # Test cases wrap each test in atomic blocks of their own; those are not the site's.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def option(key: str) -> Any:
+    return getattr(tandem_settings, key)
 
 
 class MessagingError(Exception):
@@ -48,6 +60,18 @@ class MessagingError(Exception):
         super().__init__(f"{tandem_core.error_name(code)}: {field}")
         self.code = code
         self.field = field
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _require_id(
+    value: int, field: str, code: tandem_core.ErrorCode = tandem_core.ErrorCode.MESSAGE_ID_INVALID
+) -> None:
+    """Ids and seqs are bigint in SQL and int64 in the core: a larger number is the caller's
+    error (400), not a database failure."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise MessagingError(code, field)
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,12 @@ def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(get_channel_layer().group_send)(group, event)
 
 
+def _after_commit(publish: Any, using: str) -> None:
+    """Publishes once the write is committed. A layer failure is logged, not raised: the row is
+    stored, and recipients catch up by sync when they reconnect or next hear of the chat."""
+    transaction.on_commit(publish, using=using, robust=True)
+
+
 Members = list[tuple[int, tandem_core.ReceiptMarker, bool]]
 
 
@@ -83,19 +113,23 @@ class ChatMarkers:
         return tandem_core.sender_view(self.members, user_id, self.last_seq, self.is_group)
 
 
-def _markers(chat_id: int, after: int = 0, upto: int = 0) -> ChatMarkers:
-    """The sidecar's markers query (sidecar/store/message_store.cpp), row for row: with a seq
-    range, also who sent messages in it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
-            "coalesce(s.read_receipts, true), "
-            "EXISTS (SELECT 1 FROM tandem_message x WHERE x.chat_id = m.chat_id AND x.seq > %s "
-            "AND x.seq <= %s AND x.sender_id = m.user_id) "
-            "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
-            "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %s",
-            [after, upto, chat_id],
-        )
+# The sidecar's markers query (sidecar/store/message_store.cpp), row for row. The senders in
+# the range are one uncorrelated subquery, read once and hashed: its cost is the range, not
+# members x range.
+MARKERS_SQL = (
+    "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
+    "coalesce(s.read_receipts, true), "
+    "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = %s AND x.seq > %s "
+    "AND x.seq <= %s) "
+    "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
+    "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %s"
+)
+
+
+def _markers(chat_id: int, after: int = 0, upto: int = 0, *, using: str = DEFAULT_DB_ALIAS) -> ChatMarkers:
+    """Every member's markers and settings; with a seq range, also who sent messages in it."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(MARKERS_SQL, [chat_id, after, upto, chat_id])
         rows = cursor.fetchall()
     members = [
         (row[0], tandem_core.ReceiptMarker(delivered_upto=row[1], read_upto=row[2]), row[5]) for row in rows
@@ -104,10 +138,10 @@ def _markers(chat_id: int, after: int = 0, upto: int = 0) -> ChatMarkers:
     return ChatMarkers(members, rows[0][3] if rows else 0, rows[0][4] if rows else False, senders)
 
 
-def _member_view(chat_id: int, user_id: int) -> tuple[tandem_core.ReceiptMarker, int]:
+def _member_view(chat_id: int, user_id: int, using: str) -> tuple[tandem_core.ReceiptMarker, int]:
     """The viewer's own messages as the others have them, and the chat's newest seq; refuses
     non-members."""
-    markers = _markers(chat_id)
+    markers = _markers(chat_id, using=using)
     if all(member[0] != user_id for member in markers.members):
         raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
     return markers.view_of(user_id), markers.last_seq
@@ -117,44 +151,67 @@ def _rows_to_messages(rows: list[tuple[Any, ...]]) -> list[StoredMessage]:
     return [StoredMessage(r[0], r[1], r[2], r[3], r[4], r[5], to_ms(r[6])) for r in rows]
 
 
-def send_message(*, chat_id: int, sender_id: int, client_id: str, body: str) -> tuple[StoredMessage, bool]:
-    """Stores a message (or finds the one this client_id stored before) and, when new,
-    publishes it to the chat's group. Returns (message, duplicate)."""
+def _call(using: str, sql: str, params: list[Any], function: str) -> tuple[Any, ...]:
+    connection = connections[using]
+    if _in_site_transaction(connection):
+        warnings.warn(
+            f"tandem: {function} inside an atomic block holds the chat's lock until that "
+            "transaction ends; call it outside transactions, one chat per transaction (docs/django.md)",
+            TandemTransactionWarning,
+            stacklevel=3,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise StoreContractError(f"{function} returned no row")
+    return row
+
+
+def send_message(
+    *, chat_id: int, sender_id: int, client_id: str, body: str, using: str = DEFAULT_DB_ALIAS
+) -> tuple[StoredMessage, bool]:
+    """Stores a message (or finds the one this client_id stored in this chat before) and, when
+    new, publishes it to the chat's group once committed. Returns (message, duplicate)."""
+    _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
     limits = tandem_core.FrameLimits(max_body_chars=int(option("max_body_chars")))
     error = tandem_core.validate_send(chat_id, client_id, body, limits)
     if error is not None:
         raise MessagingError(error.code, error.field)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT outcome, message_id, message_chat, message_seq, message_created_at, message_body "
-            "FROM tandem_send_message(%s, %s, %s, %s, %s)",
-            [chat_id, sender_id, client_id, body, float(option("pending_expiry"))],
-        )
-        outcome, message_id, chat, seq, created_at, stored_body = cursor.fetchone()
+    _require_id(sender_id, "sender")
+    outcome, message_id, chat, seq, created_at, stored_body = _call(
+        using,
+        "SELECT outcome, message_id, message_chat, message_seq, message_created_at, message_body "
+        "FROM tandem_send_message_v2(%s, %s, %s, %s)",
+        [chat_id, sender_id, client_id, body],
+        "tandem_send_message_v2",
+    )
     if outcome == "forbidden":
         raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
     message = StoredMessage(message_id, chat, seq, sender_id, client_id, stored_body, to_ms(created_at))
     duplicate = outcome == "duplicate"
     if not duplicate:
         # After commit: a socket must never hear of a row that a rollback could still undo.
-        transaction.on_commit(
-            lambda: _group_send(CHAT_GROUP.format(chat), events.chat_message_event(message))
-        )
+        _after_commit(lambda: _group_send(CHAT_GROUP.format(chat), events.chat_message_event(message)), using)
     return message, duplicate
 
 
-def apply_receipt(*, chat_id: int, user_id: int, kind: tandem_core.ReceiptKind, upto: int) -> ReceiptOutcome:
+def apply_receipt(
+    *, chat_id: int, user_id: int, kind: tandem_core.ReceiptKind, upto: int, using: str = DEFAULT_DB_ALIAS
+) -> ReceiptOutcome:
     """'kind up to seq' for one member: stored once, then the reader's other tabs and the
     senders whose ticks moved are told (nothing is sent for a repeat)."""
+    _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
+    _require_id(upto, "upto")
     if upto <= 0:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "upto")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, receipt_at "
-            "FROM tandem_apply_receipt(%s, %s, %s::smallint, %s)",
-            [chat_id, user_id, int(kind), upto],
-        )
-        outcome, changed, old_d, old_r, new_d, new_r, at = cursor.fetchone()
+    outcome, changed, old_d, old_r, new_d, new_r, at = _call(
+        using,
+        "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, receipt_at "
+        "FROM tandem_apply_receipt_v2(%s, %s, %s::smallint, %s)",
+        [chat_id, user_id, int(kind), upto],
+        "tandem_apply_receipt_v2",
+    )
     if outcome == "forbidden":
         raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
     result = ReceiptOutcome(
@@ -164,11 +221,11 @@ def apply_receipt(*, chat_id: int, user_id: int, kind: tandem_core.ReceiptKind, 
         to_ms(at),
     )
     if changed:
-        transaction.on_commit(lambda: _tell(chat_id, user_id, result))
+        _after_commit(lambda: _tell(chat_id, user_id, result, using), using)
     return result
 
 
-def _tell(chat_id: int, reader: int, result: ReceiptOutcome) -> None:
+def _tell(chat_id: int, reader: int, result: ReceiptOutcome, using: str) -> None:
     before, after = result.before, result.after
     for kind, was, now in (
         (tandem_core.ReceiptKind.DELIVERED, before.delivered_upto, after.delivered_upto),
@@ -180,7 +237,7 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome) -> None:
             )
     low = min(before.delivered_upto, before.read_upto)
     high = max(after.delivered_upto, after.read_upto)
-    markers = _markers(chat_id, low, high)
+    markers = _markers(chat_id, low, high, using=using)
     for news in tandem_core.receipt_news(
         markers.members, reader, before, markers.senders_in_range, markers.is_group
     ):
@@ -191,17 +248,23 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome) -> None:
 
 
 def history(
-    *, chat_id: int, viewer_id: int, before: int | None = None, limit: int | None = None
+    *,
+    chat_id: int,
+    viewer_id: int,
+    before: int | None = None,
+    limit: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> dict[str, Any]:
     """The history frame: the newest page (or the page before seq `before`), oldest first."""
     default = option("history_page") if before is not None else option("history_first_page")
     size = int(limit if limit is not None else default)
     if not 0 < size <= int(option("history_max_page")):
         raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "limit")
-    if before is not None and before <= 0:
+    _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
+    if before is not None and not 0 < before <= INT64_MAX:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "before")
-    view, _ = _member_view(chat_id, viewer_id)
-    with connection.cursor() as cursor:
+    view, _ = _member_view(chat_id, viewer_id, using)
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT id, chat_id, seq, sender_id, client_id, body, created_at FROM tandem_message "
             "WHERE chat_id = %s AND seq < %s ORDER BY seq DESC LIMIT %s",
@@ -215,16 +278,17 @@ def history(
     )
 
 
-def missed(*, chat_id: int, viewer_id: int, after: int) -> dict[str, Any]:
+def missed(*, chat_id: int, viewer_id: int, after: int, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     """The sync frame for messages after seq `after`: the whole gap, or reload when it is
     larger than sync_max_messages; never a part of it."""
-    if after < 0:
+    _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
+    if not 0 <= after <= INT64_MAX:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "after")
-    view, last_seq = _member_view(chat_id, viewer_id)
+    view, last_seq = _member_view(chat_id, viewer_id, using)
     reload = last_seq - after > int(option("sync_max_messages"))
     messages: list[StoredMessage] = []
     if not reload:
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.execute(
                 "SELECT id, chat_id, seq, sender_id, client_id, body, created_at FROM tandem_message "
                 "WHERE chat_id = %s AND seq > %s AND seq <= %s ORDER BY seq",
@@ -243,13 +307,15 @@ def missed(*, chat_id: int, viewer_id: int, after: int) -> dict[str, Any]:
     )
 
 
-def message_info(*, chat_id: int, viewer_id: int, seq: int) -> dict[str, Any]:
+def message_info(*, chat_id: int, viewer_id: int, seq: int, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     """Per-member detail of one message ("message info"): when it reached and was read by each
     other member, from the receipt log (the first advance that covered it). Only the message's
     sender may ask (as WhatsApp, and the client's own menu): other members would learn each
     other's read times."""
-    _member_view(chat_id, viewer_id)
-    with connection.cursor() as cursor:
+    _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
+    _require_id(seq, "seq")
+    _member_view(chat_id, viewer_id, using)
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT sender_id FROM tandem_message WHERE chat_id = %s AND seq = %s", [chat_id, seq])
         row = cursor.fetchone()
         if row is None:
@@ -274,7 +340,7 @@ def message_info(*, chat_id: int, viewer_id: int, seq: int) -> dict[str, Any]:
             }
             for user, delivered, read in cursor.fetchall()
         ]
-    markers = _markers(chat_id)
+    markers = _markers(chat_id, using=using)
     status = tandem_core.tick_name(tandem_core.tick_for(markers.view_of(sender), seq))
     # Per-member read times follow the same privacy rule as the ticks.
     settings_of = {user: receipts for user, _, receipts in markers.members}
@@ -291,3 +357,30 @@ def message_info(*, chat_id: int, viewer_id: int, seq: int) -> dict[str, Any]:
         "status": status,
         "members": members,
     }
+
+
+def prune_receipt_log(*, older_than: datetime, batch: int = 10_000, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Deletes receipt-log rows recorded before `older_than`, in batches so no single statement
+    holds many locks; returns how many went. The markers keep every tick right; only "message
+    info" loses the times of receipts that old. `manage.py tandem prune` runs it with the
+    `receipt_retention` setting."""
+    deleted = 0
+    while True:
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM tandem_receiptevent WHERE id IN "
+                "(SELECT id FROM tandem_receiptevent WHERE at < %s LIMIT %s)",
+                [older_than, batch],
+            )
+            deleted += cursor.rowcount
+            if cursor.rowcount < batch:
+                return deleted
+
+
+# The same operations for async views and consumers. thread_sensitive: Django's connections
+# belong to the thread that opened them, so these share the one sync thread as ORM calls do.
+asend_message = sync_to_async(send_message, thread_sensitive=True)
+aapply_receipt = sync_to_async(apply_receipt, thread_sensitive=True)
+ahistory = sync_to_async(history, thread_sensitive=True)
+amissed = sync_to_async(missed, thread_sensitive=True)
+amessage_info = sync_to_async(message_info, thread_sensitive=True)

@@ -9,11 +9,36 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models, transaction
 
 
-class Chat(models.Model):
+class SidecarOwnedFieldsMixin(models.Model):
+    """A model whose `SIDECAR_OWNED` columns are written only by the SQL functions: `save()` of
+    an existing row never writes them back, so a stale copy loaded before a send (an admin
+    form, a site's `chat.title = ...; chat.save()`) cannot rewind the chat's numbering or a
+    member's receipts. Inserting writes them once, with their defaults."""
+
+    SIDECAR_OWNED: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.SIDECAR_OWNED:
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"] = [name for name in fields if name not in self.SIDECAR_OWNED]
+            if not kwargs["update_fields"]:
+                return
+        super().save(*args, **kwargs)
+
+
+class Chat(SidecarOwnedFieldsMixin):
     """A conversation: two people, or a named group."""
+
+    SIDECAR_OWNED = ("last_seq", "last_message_at")
 
     id = models.BigAutoField(primary_key=True)
     title = models.CharField(max_length=200, blank=True)
@@ -21,6 +46,9 @@ class Chat(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The seq of the newest message; bumped under this row's lock, so seq order is commit order.
     last_seq = models.BigIntegerField(default=0)
+    # When the newest message was stored: a notifications socket joins the most recently active
+    # chats first when a user has more than notifications_max_chats.
+    last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Named explicitly: the sidecar queries these tables by name (docs/configuration.md).
@@ -43,8 +71,10 @@ class Chat(models.Model):
         return chat
 
 
-class ChatMember(models.Model):
+class ChatMember(SidecarOwnedFieldsMixin):
     """One participant of one chat: the row that lets a user open /ws/chat/<chat_id>/."""
+
+    SIDECAR_OWNED = ("joined_seq", "delivered_upto", "read_upto", "delivered_at", "read_at")
 
     # No separate index on chat: the unique (chat, user) pair starts with it.
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="members", db_index=False)
@@ -56,6 +86,9 @@ class ChatMember(models.Model):
         db_index=False,
     )
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The chat's last_seq when this member joined, set by the database on insert (a trigger,
+    # migration 0004): earlier messages count as delivered to and read by this member.
+    joined_seq = models.BigIntegerField(default=0)
     # Receipt markers: this member has received / read every message of the chat up to these
     # seqs. One row per member, however many messages: a receipt is one row write.
     delivered_upto = models.BigIntegerField(default=0)
@@ -88,8 +121,11 @@ class Message(models.Model):
     class Meta:
         db_table = "tandem_message"
         constraints = (
-            # A resend after a lost ack finds the first row instead of making a second.
-            models.UniqueConstraint(fields=["sender", "client_id"], name="tandem_message_sender_client_id"),
+            # A resend after a lost ack finds the first row instead of making a second. Per chat:
+            # the same client_id in another chat is another message.
+            models.UniqueConstraint(
+                fields=["chat", "sender", "client_id"], name="tandem_message_chat_sender_client_id"
+            ),
             # History, sync and "receipts by message" all walk a chat by seq.
             models.UniqueConstraint(fields=["chat", "seq"], name="tandem_message_chat_seq"),
         )
@@ -120,17 +156,26 @@ class ReceiptEvent(models.Model):
 
     class Meta:
         db_table = "tandem_receiptevent"
-        indexes = (models.Index(fields=["chat", "upto_seq"], name="tandem_receiptevent_chat_upto"),)
+        indexes = (
+            models.Index(fields=["chat", "upto_seq"], name="tandem_receiptevent_chat_upto"),
+            # "When did this member first receive / read seq N" (message info).
+            models.Index(fields=["chat", "user", "kind", "upto_seq"], name="tandem_receiptevent_member"),
+            # Deleting a user cascades here.
+            models.Index(fields=["user"], name="tandem_receiptevent_user"),
+            # Retention deletes by age (prune_receipt_log); rows arrive in time order, so a BRIN
+            # index finds old ones for a few pages of index, at almost no cost per insert.
+            BrinIndex(fields=["at"], name="tandem_receiptevent_at"),
+        )
 
     def __str__(self) -> str:
         return f"user {self.user_id} {self.get_kind_display()} {self.from_seq}..{self.upto_seq} in chat {self.chat_id}"
 
 
 class Undelivered(models.Model):
-    """A recipient's pending delivery in one chat: messages from `first_seq` on have not reached
-    any of their devices. One row per (recipient, chat), not per message, so a burst to an
-    offline user is one row. Cleared when a delivery receipt covers the chat; purged after
-    `expires_at` (the messages stay in history; only the pending entry expires)."""
+    """Pending deliveries as version 1 of the SQL functions wrote them. Version 2 writes nothing
+    here: what a member has not received is `last_seq > delivered_upto` on their marker. The
+    table stays while sidecars calling version 1 may still run (a rolling deploy); the sidecar
+    purges expired rows."""
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(

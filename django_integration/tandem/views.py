@@ -5,12 +5,13 @@ socket is down and for pages that render history. Same shapes as the frames (doc
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import tandem_core
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from tandem import events, messaging
 from tandem.messaging import MessagingError
 
 RETRY_AFTER_S = 1
+logger = logging.getLogger(__name__)
 
 
 def error_response(code: tandem_core.ErrorCode, field: str = "") -> JsonResponse:
@@ -30,6 +32,8 @@ def error_response(code: tandem_core.ErrorCode, field: str = "") -> JsonResponse
     }
     if code == tandem_core.ErrorCode.UNAUTHENTICATED:
         status = 401
+    elif code == tandem_core.ErrorCode.INTERNAL:
+        status = 500
     elif code == tandem_core.ErrorCode.FORBIDDEN:
         status = 403
     elif tandem_core.is_retryable(code):
@@ -48,8 +52,13 @@ View = Callable[..., HttpResponse]
 
 def api_view(view: View) -> View:
     """JSON in, JSON out: 401 instead of a login redirect, typed errors, 503 when the database
-    cannot be asked (the client keeps the message in its outbox and retries)."""
+    cannot be asked (the client keeps the message in its outbox and retries), 500 for any other
+    database error (retrying the same request fails the same way).
 
+    Never inside ATOMIC_REQUESTS' transaction: a send holds its chat's row lock until the
+    transaction ends, so each call commits on its own (one chat per transaction)."""
+
+    @transaction.non_atomic_requests
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -58,8 +67,11 @@ def api_view(view: View) -> View:
             return view(request, *args, **kwargs)
         except MessagingError as refused:
             return error_response(refused.code, refused.field)
-        except DatabaseError:
+        except (OperationalError, InterfaceError):
             return error_response(tandem_core.ErrorCode.STORE_UNAVAILABLE)
+        except DatabaseError:
+            logger.exception("tandem: database error in %s", view.__name__)
+            return error_response(tandem_core.ErrorCode.INTERNAL)
 
     return wrapper
 
@@ -80,9 +92,12 @@ def int_param(value: Any, field: str, code: tandem_core.ErrorCode) -> int | None
     if isinstance(value, bool):
         raise MessagingError(code, field)
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise MessagingError(code, field) from None
+    if not messaging.INT64_MIN <= number <= messaging.INT64_MAX:
+        raise MessagingError(code, field)
+    return number
 
 
 def str_field(body: dict[str, Any], field: str, code: tandem_core.ErrorCode) -> str:

@@ -71,18 +71,18 @@ message_store::message_store(pg_pool& pool) : pool_{pool} {}
 
 awaitable<sent_message>
 message_store::send(std::int64_t chat, std::int64_t sender, std::string const& client_id, std::string const& body,
-                    double pending_ttl_s)
+                    double /*pending_ttl_s: version 1 of the SQL only; version 2 keeps no pending rows*/)
 {
   static std::string const sql =
       "SELECT outcome, message_id, message_chat, message_seq, "
       "floor(extract(epoch FROM message_created_at) * 1000)::bigint, message_body "
-      "FROM tandem_send_message($1::bigint, $2::bigint, $3::text, $4::text, $5::float8)";
-  pg_params const params{std::to_string(chat), std::to_string(sender), client_id, body, std::to_string(pending_ttl_s)};
+      "FROM tandem_send_message_v2($1::bigint, $2::bigint, $3::text, $4::text)";
+  pg_params const params{std::to_string(chat), std::to_string(sender), client_id, body};
   auto const out = co_await pool_.query(sql, params);
   sent_message sent;
   if (!out.ok() || out.result.rows() != 1) {
     sent.status = out.ok() ? store_status::failed : failure_of(out);
-    sent.error = out.ok() ? "tandem_send_message returned no row" : out.describe();
+    sent.error = out.ok() ? "tandem_send_message_v2 returned no row" : out.describe();
     co_return sent;
   }
   auto const& r = out.result;
@@ -104,14 +104,14 @@ message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt
   static std::string const sql =
       "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, "
       "floor(extract(epoch FROM receipt_at) * 1000)::bigint "
-      "FROM tandem_apply_receipt($1::bigint, $2::bigint, $3::smallint, $4::bigint)";
+      "FROM tandem_apply_receipt_v2($1::bigint, $2::bigint, $3::smallint, $4::bigint)";
   pg_params const params{std::to_string(chat), std::to_string(user), std::to_string(static_cast<int>(kind)),
                          std::to_string(upto)};
   auto const out = co_await pool_.query(sql, params);
   applied_receipt applied;
   if (!out.ok() || out.result.rows() != 1) {
     applied.status = out.ok() ? store_status::failed : failure_of(out);
-    applied.error = out.ok() ? "tandem_apply_receipt returned no row" : out.describe();
+    applied.error = out.ok() ? "tandem_apply_receipt_v2 returned no row" : out.describe();
     co_return applied;
   }
   auto const& r = out.result;
@@ -130,11 +130,12 @@ message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt
 awaitable<chat_markers>
 message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t upto)
 {
-  // The sender check walks the (chat, seq) index over the range only; an empty range costs nothing.
+  // The senders in the range are one uncorrelated subquery over the (chat, seq) index, read once
+  // and hashed: a receipt costs the range, not members x range. Django's messaging.MARKERS_SQL.
   static std::string const sql =
       "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "
-      "EXISTS (SELECT 1 FROM tandem_message x WHERE x.chat_id = m.chat_id AND x.seq > $2::bigint "
-      "AND x.seq <= $3::bigint AND x.sender_id = m.user_id) "
+      "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = $1::bigint "
+      "AND x.seq > $2::bigint AND x.seq <= $3::bigint) "
       "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
       "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint";
   pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto)};
@@ -181,8 +182,10 @@ message_store::before(std::int64_t chat, std::optional<core::seq_t> before, std:
 awaitable<id_list>
 message_store::chats_of(std::int64_t user, std::size_t limit)
 {
+  // Past the limit, the chats left out are the ones quiet the longest, never the newest.
   static std::string const sql =
-      "SELECT chat_id FROM tandem_chatmember WHERE user_id = $1::bigint ORDER BY chat_id LIMIT $2::bigint";
+      "SELECT m.chat_id FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id WHERE m.user_id = $1::bigint "
+      "ORDER BY coalesce(c.last_message_at, c.created_at) DESC, m.chat_id DESC LIMIT $2::bigint";
   pg_params const params{std::to_string(user), std::to_string(limit)};
   co_return ids_of(co_await pool_.query(sql, params));
 }

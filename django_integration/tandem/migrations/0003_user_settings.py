@@ -11,7 +11,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
+        # The user model a site chose (AUTH_USER_MODEL), not auth's: a custom user model must
+        # not drag in auth's migrations or miss its own.
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("tandem", "0002_messaging"),
     ]
 

@@ -82,6 +82,7 @@ SECRET_KEYS = frozenset({"secret_key", "secret_key_fallbacks", "layer_symmetric_
 KEYS_WITH_PASSWORDS = frozenset({"database", "redis_hosts"})
 
 # Keys of settings.TANDEM that are for the management command, not the binary.
-COMMAND_KEYS = frozenset({"sidecar", "public_url"})  # public_url: what browsers connect to
+# public_url: what browsers connect to; receipt_retention: `manage.py tandem prune`.
+COMMAND_KEYS = frozenset({"sidecar", "public_url", "receipt_retention"})
 
 ConfigValue = str | int | float | bool | list[str]

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import tandem_core
-from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tandem import messaging
@@ -64,33 +63,15 @@ def test_a_non_member_cannot_send_or_receipt(trio) -> None:
         messaging.apply_receipt(chat_id=chat.pk, user_id=cy.pk, kind=tandem_core.ReceiptKind.READ, upto=1)
 
 
-def test_a_pending_delivery_is_one_row_per_recipient_and_chat_and_ends_with_delivery(trio) -> None:
+def test_a_send_writes_no_pending_row_and_what_is_undelivered_is_read_from_the_markers(trio) -> None:
     chat, (ann, bob, _) = trio
     for i in range(4):
         messaging.send_message(chat_id=chat.pk, sender_id=ann.pk, client_id=f"p{i}", body="x")
-    pending = Undelivered.objects.get(user=bob, chat=chat)
-    assert pending.first_seq == 1
-    assert (pending.expires_at - pending.created_at).days == 7
+    assert not Undelivered.objects.exists()
     messaging.apply_receipt(chat_id=chat.pk, user_id=bob.pk, kind=tandem_core.ReceiptKind.DELIVERED, upto=2)
-    assert Undelivered.objects.get(user=bob, chat=chat).first_seq == 3
-    messaging.apply_receipt(chat_id=chat.pk, user_id=bob.pk, kind=tandem_core.ReceiptKind.DELIVERED, upto=4)
-    assert not Undelivered.objects.filter(user=bob).exists()
-    assert not Undelivered.objects.filter(user=ann).exists()  # nobody waits for their own message
-
-
-def test_expired_pending_entries_are_purged_and_the_message_stays(trio) -> None:
-    from tandem.models import Message
-
-    chat, (ann, _bob, _) = trio
-    messaging.send_message(chat_id=chat.pk, sender_id=ann.pk, client_id="old", body="x")
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE tandem_undelivered SET expires_at = now() - interval '1 second'")
-        cursor.execute(
-            "WITH gone AS (DELETE FROM tandem_undelivered WHERE expires_at < now() RETURNING 1) "
-            "SELECT count(*) FROM gone"
-        )
-        assert cursor.fetchone()[0] == 1
-    assert Message.objects.filter(client_id="old").exists()
+    chat.refresh_from_db()
+    member = ChatMember.objects.get(chat=chat, user=bob)
+    assert chat.last_seq - member.delivered_upto == 2
 
 
 receipts = st.lists(st.tuples(st.sampled_from([0, 1]), st.integers(min_value=1, max_value=12)), max_size=12)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 from argparse import ArgumentParser
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from tandem.conf import tandem_settings
 from tandem.sidecar.check import Target, run_checks
 from tandem.sidecar.config import sidecar_config
 from tandem.sidecar.errors import ConfigError
@@ -44,7 +47,14 @@ class Command(BaseCommand):
             help="print the configuration as TOML (secrets masked) and exit",
         )
         parser.add_argument("--sidecar", metavar="PATH", help="the tandem-sidecar binary to run")
-        actions = parser.add_subparsers(dest="action", metavar="check", required=False)
+        actions = parser.add_subparsers(dest="action", metavar="check|prune", required=False)
+        prune = actions.add_parser("prune", help="delete receipt-log rows older than receipt_retention")
+        prune.add_argument(
+            "--older-than",
+            type=float,
+            metavar="SECONDS",
+            help="override settings.TANDEM['receipt_retention'] (default 90 days)",
+        )
         check = actions.add_parser("check", help="try every hop between Django and a browser")
         tandem = getattr(settings, "TANDEM", {})
         listen = str(tandem.get("listen") or DEFAULT_LISTEN)
@@ -65,6 +75,9 @@ class Command(BaseCommand):
         if options["action"] == "check":
             self.check_sidecar(options)
             return
+        if options["action"] == "prune":
+            self.prune(options)
+            return
         try:
             config = sidecar_config(settings)
             if options["print_config"]:
@@ -74,6 +87,17 @@ class Command(BaseCommand):
         except ConfigError as error:
             raise CommandError(str(error)) from None
         exec_sidecar(binary, self.passthrough, sidecar_environment(config, os.environ))
+
+    def prune(self, options: dict[str, Any]) -> None:
+        from tandem.messaging import prune_receipt_log
+
+        seconds = options["older_than"]
+        if seconds is None:
+            seconds = float(tandem_settings.receipt_retention)
+        if seconds < 0:
+            raise CommandError("--older-than must not be negative")
+        deleted = prune_receipt_log(older_than=timezone.now() - timedelta(seconds=seconds))
+        self.stdout.write(f"tandem prune: {deleted} receipt-log row(s) older than {seconds:g} s deleted")
 
     def check_sidecar(self, options: dict[str, Any]) -> None:
         url = options["url"].rstrip("/")
