@@ -9,3 +9,7 @@ class TandemConfig(AppConfig):
     name = "tandem"
     verbose_name = "Tandem real-time chat"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the system checks (manage.py check, runserver, migrate).
+        from tandem import checks  # noqa: F401

@@ -25,9 +25,35 @@ def env_value(value: ConfigValue) -> str:
     return str(value)
 
 
+# What the sidecar may inherit from Django's environment: how to find programs and libraries,
+# the locale and time zone, libpq's own PG* variables (a service file, a password file, TLS
+# paths) and the operator's TANDEM_* overrides. Nothing else: Django's environment holds the
+# site's secrets (API keys, cloud credentials) that the sidecar has no use for.
+INHERITED = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "TZ",
+        "TMPDIR",
+        "LD_LIBRARY_PATH",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    }
+)
+INHERITED_PREFIXES = ("LC_", "PG", "TANDEM_")
+
+
+def inherited(base: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in base.items() if k in INHERITED or k.startswith(INHERITED_PREFIXES)}
+
+
 def sidecar_environment(config: Mapping[str, ConfigValue], base: Mapping[str, str]) -> dict[str, str]:
-    """`base` plus TANDEM_<KEY> for every key; derived values win over inherited ones."""
-    return {**base, **{f"TANDEM_{key.upper()}": env_value(value) for key, value in config.items()}}
+    """The inherited part of `base` plus TANDEM_<KEY> for every key; derived values win over
+    inherited ones."""
+    return {**inherited(base), **{f"TANDEM_{key.upper()}": env_value(value) for key, value in config.items()}}
 
 
 def find_sidecar(explicit: str | None, configured: str | None) -> str:

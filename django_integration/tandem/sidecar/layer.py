@@ -12,6 +12,21 @@ from tandem.sidecar.keys import ConfigValue
 from tandem.sidecar.redis_hosts import redis_urls
 
 REDIS_LAYER = "channels_redis.core.RedisChannelLayer"
+# RedisChannelLayer's options the sidecar honours (docs/channel-layer.md).
+HONOURED_OPTIONS = frozenset(
+    {
+        "hosts",
+        "prefix",
+        "expiry",
+        "group_expiry",
+        "capacity",
+        "channel_capacity",
+        "symmetric_encryption_keys",
+        "serializer_format",
+    }
+)
+# channels_redis's default, which the sidecar's channel names assume.
+DEFAULT_RANDOM_PREFIX_LENGTH = 12
 
 
 def _is_redis_layer(backend: str) -> bool:
@@ -57,6 +72,17 @@ def layer_config(channel_layers: Mapping[str, Any]) -> dict[str, ConfigValue]:
             f"protocol of {REDIS_LAYER} (the pub/sub and in-memory layers cannot reach it)"
         )
     config = layer.get("CONFIG") or {}
+    unknown = sorted(set(config) - HONOURED_OPTIONS - {"random_prefix_length"})
+    if unknown:
+        raise ConfigError(
+            f"CHANNEL_LAYERS['default']['CONFIG'] has option(s) the sidecar does not know: {', '.join(unknown)}"
+        )
+    if config.get("random_prefix_length", DEFAULT_RANDOM_PREFIX_LENGTH) != DEFAULT_RANDOM_PREFIX_LENGTH:
+        raise ConfigError(
+            f"random_prefix_length {config['random_prefix_length']!r} is not supported: the sidecar "
+            f"splits channel names at channels_redis's default of {DEFAULT_RANDOM_PREFIX_LENGTH} "
+            "characters, so any other value loses every message; remove the option"
+        )
     keys = [_text_key(k) for k in config.get("symmetric_encryption_keys") or []]
     serializer = str(config.get("serializer_format", "msgpack"))
     if serializer not in {"msgpack", "json"}:

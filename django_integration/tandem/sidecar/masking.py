@@ -8,6 +8,8 @@ from tandem.sidecar.database import build_conninfo, parse_conninfo
 from tandem.sidecar.keys import KEYS_WITH_PASSWORDS, SECRET_KEYS, ConfigValue
 
 MASK = "********"
+# libpq's and Redis URLs' fields that hold a password (sslpassword unlocks the client key).
+PASSWORD_FIELDS = frozenset({"password", "sslpassword"})
 
 
 def mask_url(url: str) -> str:
@@ -23,8 +25,8 @@ def mask_url(url: str) -> str:
             netloc = f"{MASK}@{host}"
     query = parts.query
     pairs = parse_qsl(query, keep_blank_values=True)
-    if any(k == "password" for k, _ in pairs):  # else keep the query exactly as written
-        query = urlencode([(k, MASK if k == "password" else v) for k, v in pairs], safe="*")
+    if any(k in PASSWORD_FIELDS for k, _ in pairs):  # else keep the query exactly as written
+        query = urlencode([(k, MASK if k in PASSWORD_FIELDS else v) for k, v in pairs], safe="*")
     # Not urlunsplit: it drops the empty host of unix:///path.
     return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
@@ -33,7 +35,7 @@ def mask_conninfo(conninfo: str) -> str:
     """A libpq string (keyword=value pairs or a postgresql:// URL) with its password masked."""
     if "://" in conninfo:
         return mask_url(conninfo)
-    return build_conninfo({k: MASK if k == "password" else v for k, v in parse_conninfo(conninfo)})
+    return build_conninfo({k: MASK if k in PASSWORD_FIELDS else v for k, v in parse_conninfo(conninfo)})
 
 
 def _mask(key: str, value: ConfigValue) -> ConfigValue:

@@ -8,6 +8,10 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from tandem.sidecar.errors import ConfigError
 
+ACCEPTED_FORMS = (
+    '"redis://[:password@]host:port/db", "unix:///path/to/redis.sock", a ("host", port) pair, '
+    'or a dict such as {"address": "redis://host:port"}'
+)
 # channels_redis's answer to an empty `hosts`.
 DEFAULT_HOSTS = ["redis://localhost:6379"]
 
@@ -20,7 +24,10 @@ def _from_url(url: str) -> dict[str, Any]:
             f"{_describe(url)}: rediss:// (TLS) is not supported by the sidecar; use a local stunnel"
         )
     if parts.scheme not in {"redis", "unix"}:
-        raise ConfigError(f"{_describe(url)}: a Redis URL must start with redis:// or unix://")
+        raise ConfigError(
+            f"CHANNEL_LAYERS hosts entry {url.rsplit('@', 1)[-1]!r} is not a form channels_redis accepts; use "
+            f"{ACCEPTED_FORMS}"
+        )
     found: dict[str, Any] = {
         k: v[0] for k, v in parse_qs(parts.query).items() if k in {"db", "password", "username"}
     }
@@ -85,7 +92,9 @@ def redis_url(entry: Any) -> str:
             kwargs.pop("port", None)
             kwargs.update(_from_url(str(entry["address"])))
         return _to_url(kwargs)
-    raise ConfigError(f"unsupported CHANNEL_LAYERS host entry of type {type(entry).__name__}")
+    raise ConfigError(
+        f"unsupported CHANNEL_LAYERS host entry of type {type(entry).__name__}; use {ACCEPTED_FORMS}"
+    )
 
 
 def redis_urls(hosts: Sequence[Any] | None) -> list[str]:

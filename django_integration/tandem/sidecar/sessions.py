@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 
 from tandem.models import ChatMember
 from tandem.sidecar.errors import ConfigError
@@ -41,6 +42,11 @@ def user_table() -> str:
     meta = get_user_model()._meta
     columns = {field.column for field in meta.concrete_fields}
     missing = [c for c in ("password", "is_active") if c not in columns]
+    if not isinstance(meta.pk, models.IntegerField):  # AutoField and BigAutoField are IntegerFields
+        raise ConfigError(
+            f"AUTH_USER_MODEL {meta.label} has a {type(meta.pk).__name__} primary key; the sidecar "
+            "and Tandem's tables key users by a 64-bit integer id"
+        )
     if meta.pk.column != "id" or missing:
         raise ConfigError(
             f"AUTH_USER_MODEL {meta.label} must have the columns id, password and is_active "

@@ -146,7 +146,8 @@ def test_hosts_keep_their_order_and_default_like_channels_redis() -> None:
     ("entry", "message"),
     [
         ("rediss://cache:6380", "TLS"),
-        ("http://cache", "redis:// or unix://"),
+        ("http://cache", "'http://cache' is not a form channels_redis accepts; use \"redis://"),
+        ("127.0.0.1:6379", "'127.0.0.1:6379' is not a form .* a \\(\"host\", port\\) pair"),
         ({"master_name": "m", "sentinels": [("s", 26379)]}, "Sentinel"),
         ({"host": "cache", "db": "x"}, "db must be a number"),
     ],

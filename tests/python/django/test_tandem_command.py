@@ -173,8 +173,34 @@ def test_the_sidecar_gets_its_configuration_in_the_environment(exec_calls: list[
         "true",
     )
     assert json.loads(env["TANDEM_LAYER_CHANNEL_CAPACITY"]) == ["tandem.bridge=1000", r"re:^specific\..*=200"]
-    assert env["PATH"] == os.environ["PATH"]  # the rest of the environment is inherited
+    assert env["PATH"] == os.environ["PATH"]  # what finds programs is inherited
     assert not any(secret in arg for secret in SECRETS for arg in argv)
+
+
+@reads_databases
+@override_settings(**SITE)
+def test_the_sidecar_inherits_no_secret_of_djangos_environment(
+    exec_calls: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "cloud-secret")
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "testproject.settings")
+    monkeypatch.setenv("PGSSLROOTCERT", "/etc/ssl/db-ca.pem")
+    monkeypatch.setenv("TANDEM_LOG_LEVEL", "debug")
+    Command().run_from_argv(["manage.py", "tandem"])
+    ((_, _, env),) = exec_calls
+    assert "AWS_SECRET_ACCESS_KEY" not in env
+    assert "DJANGO_SETTINGS_MODULE" not in env
+    assert (env["PGSSLROOTCERT"], env["TANDEM_LOG_LEVEL"]) == ("/etc/ssl/db-ca.pem", "debug")
+
+
+@reads_databases
+@override_settings(**SITE)
+def test_print_config_masks_the_ssl_key_password() -> None:
+    database = {**SITE["DATABASES"]["default"], "OPTIONS": {"sslpassword": "key-unlock-pw"}}
+    with override_settings(DATABASES={"default": database}):
+        text, config = printed_config()
+    assert "key-unlock-pw" not in text
+    assert "sslpassword=********" in config["database"]
 
 
 def test_sidecar_flag_wins(exec_calls: list[Any]) -> None:
