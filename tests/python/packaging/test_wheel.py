@@ -44,6 +44,16 @@ def fresh_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.packaging
+def test_the_wheel_carries_the_license_text(wheel: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        licenses = [name for name in archive.namelist() if name.endswith("/LICENSE")]
+        assert licenses, archive.namelist()
+        assert "MIT License" in archive.read(licenses[0]).decode()
+
+
+@pytest.mark.packaging
 def test_the_installed_core_computes_a_status(fresh_env: Path) -> None:
     code = (
         "import tandem_core as t; "
