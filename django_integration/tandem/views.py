@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import zoneinfo
 from collections.abc import Callable
+from datetime import tzinfo
 from functools import wraps
 from typing import Any
 
@@ -164,20 +166,16 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
     "contacts" | "nobody", "read_receipts": bool} (either field) to change them."""
     from tandem.models import UserSettings
 
-    current = UserSettings.objects.filter(user=request.user).first() or UserSettings(user=request.user)
     if request.method == "POST":
         body = json_body(request)
-        if "presence_visibility" in body:
-            chosen = body["presence_visibility"]
-            visibility = tandem_core.visibility_from_name(chosen) if isinstance(chosen, str) else None
-            if visibility is None:
-                raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "presence_visibility")
-            current.presence_visibility = int(visibility)
-        if "read_receipts" in body:
-            if not isinstance(body["read_receipts"], bool):
-                raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "read_receipts")
-            current.read_receipts = body["read_receipts"]
-        current.save()
+        # Locked from read to write, and created race-free: several tabs saving a user's first
+        # choice at once must each succeed, not meet the primary key's unique violation.
+        with transaction.atomic():
+            current, _ = UserSettings.objects.select_for_update().get_or_create(user=request.user)
+            _apply_privacy_choices(current, body)
+            current.save()
+    else:
+        current = UserSettings.objects.filter(user=request.user).first() or UserSettings(user=request.user)
     return JsonResponse(
         {
             "presence_visibility": tandem_core.visibility_name(
@@ -188,15 +186,41 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _apply_privacy_choices(current: Any, body: dict[str, Any]) -> None:
+    """The POSTed fields onto the settings row; a bad value refuses the whole request."""
+    if "presence_visibility" in body:
+        chosen = body["presence_visibility"]
+        visibility = tandem_core.visibility_from_name(chosen) if isinstance(chosen, str) else None
+        if visibility is None:
+            raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "presence_visibility")
+        current.presence_visibility = int(visibility)
+    if "read_receipts" in body:
+        if not isinstance(body["read_receipts"], bool):
+            raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "read_receipts")
+        current.read_receipts = body["read_receipts"]
+
+
+def viewer_zone(request: HttpRequest) -> tzinfo | None:
+    name = request.GET.get("tz")
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "tz") from None
+
+
 @require_GET
 @api_view
 def presence_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    """Another user's online status and last seen as the signed-in user may see them."""
+    """Another user's online status and last seen as the signed-in user may see them. "last
+    seen today at 14:05" is worded in the viewer's time zone: `?tz=Europe/Paris` (what the
+    browser's Intl API reports), else the time zone the site activated for the request."""
     from django.utils import timezone
 
     from tandem.presence import presence_for
 
-    seen = presence_for(request.user.pk, user_id, timezone.localtime())
+    seen = presence_for(request.user.pk, user_id, timezone.localtime(timezone=viewer_zone(request)))
     if seen is None:
         raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "user")
     return JsonResponse({"type": "presence", "users": [{"user": user_id, **seen}]})

@@ -58,3 +58,15 @@ def test_who_hides_their_presence_sees_no_one_elses(people) -> None:
     assert presence_for(people["bob"].pk, people["ann"].pk, timezone.now()) is None
     assert presence_for(people["ann"].pk, people["bob"].pk, timezone.now()) is None
     assert presence_for(people["bob"].pk, people["bob"].pk, timezone.now()) is not None
+
+
+def test_last_seen_is_worded_in_the_viewers_time_zone(people, client) -> None:
+    from zoneinfo import ZoneInfo
+
+    seen_at = timezone.now() - timedelta(hours=3)
+    UserStatus.objects.filter(user=people["ann"]).update(last_seen=seen_at)
+    client.force_login(people["bob"])
+    url = f"/tandem/api/users/{people['ann'].pk}/presence/"
+    tokyo = client.get(url, {"tz": "Asia/Tokyo"}).json()["users"][0]["text"]
+    assert seen_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") in tokyo
+    assert client.get(url, {"tz": "Mars/Olympus"}).status_code == 400
