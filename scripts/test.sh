@@ -25,8 +25,11 @@ npm ci --prefix tests/python/browser --no-audit --no-fund --silent
 echo "== Python lint (ruff)"
 "$venv/bin/ruff" check "$here"
 
-echo "== Python tests"
 export PYTHONPATH="$here/build/dev/python:$here/django_integration${PYTHONPATH:+:$PYTHONPATH}"
+echo "== Python types (mypy with django-stubs, settings from tests/python/testproject)"
+PYTHONPATH="$here/tests/python:$PYTHONPATH" "$venv/bin/mypy"
+
+echo "== Python tests"
 "$venv/bin/python" -m pytest "$@"
 
 if [ $# -eq 0 ]; then

@@ -76,8 +76,9 @@ def check_tandem_keys(app_configs: Sequence[Any] | None = None, **kwargs: Any) -
 def check_request_context_processor(
     app_configs: Sequence[Any] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    engines: list[dict[str, Any]] = list(settings.TEMPLATES)
     django_engines = [
-        engine for engine in settings.TEMPLATES if engine.get("BACKEND", "").endswith("DjangoTemplates")
+        engine for engine in engines if str(engine.get("BACKEND", "")).endswith("DjangoTemplates")
     ]
     if any(
         REQUEST_PROCESSOR in engine.get("OPTIONS", {}).get("context_processors", [])

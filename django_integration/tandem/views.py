@@ -78,6 +78,14 @@ def api_view(view: View) -> View:
     return wrapper
 
 
+def signed_in(request: HttpRequest) -> int:
+    """The signed-in user's id (api_view has refused anonymous requests)."""
+    user_id = request.user.pk
+    if not isinstance(user_id, int):
+        raise MessagingError(tandem_core.ErrorCode.UNAUTHENTICATED)
+    return user_id
+
+
 def json_body(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(request.body or b"{}")
@@ -119,18 +127,18 @@ def messages_view(request: HttpRequest, chat_id: int) -> HttpResponse:
         body = json_body(request)
         message, duplicate = messaging.send_message(
             chat_id=chat_id,
-            sender_id=request.user.pk,
+            sender_id=signed_in(request),
             client_id=str_field(body, "client_id", tandem_core.ErrorCode.CLIENT_ID_INVALID),
             body=str_field(body, "body", tandem_core.ErrorCode.INVALID_FIELD),
         )
         return JsonResponse(events.ack_frame(message, duplicate), status=200 if duplicate else 201)
     after = int_param(request.GET.get("after"), "after", tandem_core.ErrorCode.MESSAGE_ID_INVALID)
     if after is not None:
-        return JsonResponse(messaging.missed(chat_id=chat_id, viewer_id=request.user.pk, after=after))
+        return JsonResponse(messaging.missed(chat_id=chat_id, viewer_id=signed_in(request), after=after))
     before = int_param(request.GET.get("before"), "before", tandem_core.ErrorCode.MESSAGE_ID_INVALID)
     limit = int_param(request.GET.get("limit"), "limit", tandem_core.ErrorCode.INVALID_FIELD)
     return JsonResponse(
-        messaging.history(chat_id=chat_id, viewer_id=request.user.pk, before=before, limit=limit)
+        messaging.history(chat_id=chat_id, viewer_id=signed_in(request), before=before, limit=limit)
     )
 
 
@@ -148,7 +156,7 @@ def receipts_view(request: HttpRequest, chat_id: int) -> HttpResponse:
     upto = int_param(body.get("upto"), "upto", tandem_core.ErrorCode.MESSAGE_ID_INVALID)
     if upto is None:
         raise MessagingError(tandem_core.ErrorCode.MISSING_FIELD, "upto")
-    messaging.apply_receipt(chat_id=chat_id, user_id=request.user.pk, kind=kind, upto=upto)
+    messaging.apply_receipt(chat_id=chat_id, user_id=signed_in(request), kind=kind, upto=upto)
     return HttpResponse(status=204)
 
 
@@ -156,7 +164,7 @@ def receipts_view(request: HttpRequest, chat_id: int) -> HttpResponse:
 @api_view
 def message_info_view(request: HttpRequest, chat_id: int, seq: int) -> HttpResponse:
     """Who a message reached and who read it, and when (the "message info" screen)."""
-    return JsonResponse(messaging.message_info(chat_id=chat_id, viewer_id=request.user.pk, seq=seq))
+    return JsonResponse(messaging.message_info(chat_id=chat_id, viewer_id=signed_in(request), seq=seq))
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,11 +179,13 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
         # Locked from read to write, and created race-free: several tabs saving a user's first
         # choice at once must each succeed, not meet the primary key's unique violation.
         with transaction.atomic():
-            current, _ = UserSettings.objects.select_for_update().get_or_create(user=request.user)
+            current, _ = UserSettings.objects.select_for_update().get_or_create(user_id=signed_in(request))
             _apply_privacy_choices(current, body)
             current.save()
     else:
-        current = UserSettings.objects.filter(user=request.user).first() or UserSettings(user=request.user)
+        current = UserSettings.objects.filter(user_id=signed_in(request)).first() or UserSettings(
+            user_id=signed_in(request)
+        )
     return JsonResponse(
         {
             "presence_visibility": tandem_core.visibility_name(
@@ -220,7 +230,7 @@ def presence_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
     from tandem.presence import presence_for
 
-    seen = presence_for(request.user.pk, user_id, timezone.localtime(timezone=viewer_zone(request)))
+    seen = presence_for(signed_in(request), user_id, timezone.localtime(timezone=viewer_zone(request)))
     if seen is None:
         raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "user")
     return JsonResponse({"type": "presence", "users": [{"user": user_id, **seen}]})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from tandem import status
 from tandem.client_config import client_config
+from tandem.models import Chat
 
 register = template.Library()
 
@@ -32,7 +34,7 @@ def tick_icon(state: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def tandem_client_config(context: dict, chat: object = None) -> SafeString:
+def tandem_client_config(context: dict[str, Any], chat: Chat | None = None) -> SafeString:
     """<script id="tandem-config" type="application/json">…</script> for static/tandem/bootstrap.js;
     without a chat, for pages that only list chats (the client still connects, so messages are
     delivered and the list is live)."""
