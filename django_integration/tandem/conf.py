@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "sync_max_messages": 1000,
     "pending_expiry": 7 * 86400.0,
     "notifications_max_chats": 1000,
+    "group_prefix": "",
     # Django-only keys (never passed to the binary).
     "public_url": "",
     "sidecar": "",

@@ -27,10 +27,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from tandem import events
 from tandem.conf import tandem_settings
 from tandem.events import StoredMessage
-
-CHAT_GROUP = "chat_{}"
-USER_GROUP = "user_{}"
-
+from tandem.groups import chat_group, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +189,7 @@ def send_message(
     duplicate = outcome == "duplicate"
     if not duplicate:
         # After commit: a socket must never hear of a row that a rollback could still undo.
-        _after_commit(lambda: _group_send(CHAT_GROUP.format(chat), events.chat_message_event(message)), using)
+        _after_commit(lambda: _group_send(chat_group(chat), events.chat_message_event(message)), using)
     return message, duplicate
 
 
@@ -232,9 +229,7 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome, using: str) -> None
         (tandem_core.ReceiptKind.READ, before.read_upto, after.read_upto),
     ):
         if now > was:
-            _group_send(
-                USER_GROUP.format(reader), events.chat_receipt_event(chat_id, reader, kind, now, result.at)
-            )
+            _group_send(user_group(reader), events.chat_receipt_event(chat_id, reader, kind, now, result.at))
     low = min(before.delivered_upto, before.read_upto)
     high = max(after.delivered_upto, after.read_upto)
     markers = _markers(chat_id, low, high, using=using)
@@ -242,7 +237,7 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome, using: str) -> None
         markers.members, reader, before, markers.senders_in_range, markers.is_group
     ):
         _group_send(
-            USER_GROUP.format(news.sender_id),
+            user_group(news.sender_id),
             events.chat_status_event(chat_id, news.kind, news.upto, result.at),
         )
 

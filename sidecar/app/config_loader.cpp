@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -187,6 +188,7 @@ settings_of(sidecar_config& c)
       setting_for("pending_purge_interval", "seconds between purges of expired undelivered entries",
                   c.pending_purge_interval),
       setting_for("notifications_max_chats", "chat groups a /ws/notifications/ socket joins", c.notifications_max_chats),
+      setting_for("group_prefix", "text in front of the user_<id> and chat_<id> group names", c.group_prefix),
       setting_for("typing_start_interval", "seconds between forwarded typing starts per user and chat",
                   c.typing_start_interval),
       setting_for("typing_expiry", "seconds a typing start lasts without a refresh", c.typing_expiry),
@@ -312,6 +314,11 @@ validate(sidecar_config const& c)
   if (c.rate_messages_per_second <= 0 || c.rate_burst < 1) return "rate limits must be positive";
   if (c.max_unauthenticated_per_address < 1 || c.max_unauthenticated < 1)
     return "max_unauthenticated_per_address and max_unauthenticated must be at least 1";
+  // channels_redis's group-name rule: ASCII letters, digits, '-', '_', '.'; names under 100.
+  if (c.group_prefix.size() > 50 ||
+      !std::all_of(c.group_prefix.begin(), c.group_prefix.end(),
+                   [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'; }))
+    return "group_prefix must be at most 50 ASCII letters, digits, '-', '_' or '.'";
   return {};
 }
 

@@ -71,10 +71,12 @@ django_tables::is_participant(std::int64_t chat_id, std::int64_t user_id)
 awaitable<bool>
 django_tables::ping()
 {
-  static std::string const sql = "SELECT 1";
+  // Reachable and migrated: the database has version 2 of the SQL functions this binary calls
+  // (Django's migration 0004, tandem/sql/messaging_v2.sql); a missing function fails the query.
+  static std::string const sql = "SELECT tandem_schema_version() >= 2";
   pg_params const none;
   auto const out = co_await pool_.query(sql, none);
-  co_return out.ok();
+  co_return out.ok() && out.result.rows() == 1 && out.result.value(0, 0) == "t";
 }
 
 }  // namespace tandem::store

@@ -21,6 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
+from tandem.groups import user_group
 from tandem.sidecar.hop import Hop, HopFailed, attempt, skipped
 from tandem.sidecar.login_session import close_session, open_session
 
@@ -102,11 +103,11 @@ async def open_socket(target: Target, cookie: str, user_id: Any) -> ClientConnec
 
 async def await_notification(socket: ClientConnection, user_id: Any) -> str:
     text = f"tandem check {secrets.token_hex(8)}"
-    await get_channel_layer().group_send(f"user_{user_id}", {"type": "notification", "text": text})
+    await get_channel_layer().group_send(user_group(user_id), {"type": "notification", "text": text})
     while True:  # other frames (a real notification for this user, pongs) may come first
         frame = json.loads(await socket.recv())
         if frame.get("type") == "notification" and frame.get("text") == text:
-            return f"group_send to user_{user_id} arrived on the socket"
+            return f"group_send to {user_group(user_id)} arrived on the socket"
 
 
 async def run_checks(target: Target, report: Callable[[Hop], None]) -> list[Hop]:

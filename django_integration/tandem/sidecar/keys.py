@@ -66,6 +66,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "pending_expiry",
     "pending_purge_interval",
     "notifications_max_chats",
+    "group_prefix",
     # typing and presence
     "typing_start_interval",
     "typing_expiry",
