@@ -324,8 +324,10 @@ def message_info(*, chat_id: int, viewer_id: int, seq: int, using: str = DEFAULT
             " AND e.kind = 0 AND e.upto_seq >= %s), "
             "(SELECT min(e.at) FROM tandem_receiptevent e WHERE e.chat_id = m.chat_id AND e.user_id = m.user_id "
             " AND e.kind = 1 AND e.upto_seq >= %s) "
-            "FROM tandem_chatmember m WHERE m.chat_id = %s AND m.user_id <> %s ORDER BY m.user_id",
-            [seq, seq, chat_id, sender],
+            # Members who joined after the message never had it to receive (joined_seq).
+            "FROM tandem_chatmember m WHERE m.chat_id = %s AND m.user_id <> %s AND m.joined_seq < %s "
+            "ORDER BY m.user_id",
+            [seq, seq, chat_id, sender, seq],
         )
         members = [
             {

@@ -122,6 +122,8 @@ def test_a_member_who_joins_later_has_every_earlier_message(pair, django_user_mo
     assert (member.joined_seq, member.delivered_upto, member.read_upto) == (3, 3, 3)
     markers = messaging._markers(chat.pk)
     assert markers.view_of(ann.pk).read_upto == 3  # still blue ticks for everyone who was there
+    info = messaging.message_info(chat_id=chat.pk, viewer_id=ann.pk, seq=3)
+    assert [member["user"] for member in info["members"]] == [bob.pk]  # cy never had seq 3
 
 
 @pytest.mark.django_db(transaction=True)
