@@ -7,8 +7,12 @@ import time
 
 from django.db import connection
 
-OLDER = "CREATE OR REPLACE FUNCTION tandem_schema_version() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 1'"
-CURRENT = "CREATE OR REPLACE FUNCTION tandem_schema_version() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 2'"
+OLDER = (
+    "CREATE OR REPLACE FUNCTION tandem_schema_version() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 1'"
+)
+CURRENT = (
+    "CREATE OR REPLACE FUNCTION tandem_schema_version() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 2'"
+)
 
 
 def readyz_until(sidecar, status: int) -> str:
