@@ -41,6 +41,19 @@ def test_the_test_project_passes() -> None:
             "tandem.E001",
             "PostgreSQL",
         ),
+        (
+            {
+                "DATABASES": {
+                    "default": {
+                        "ENGINE": "django.db.backends.postgresql",
+                        "NAME": "x",
+                        "OPTIONS": {"isolation_level": 2},  # psycopg's REPEATABLE_READ
+                    }
+                }
+            },
+            "tandem.E010",
+            "need READ COMMITTED",
+        ),
         ({"CHANNEL_LAYERS": {}}, "tandem.E002", "no 'default' layer"),
         (
             {"CHANNEL_LAYERS": {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}},
