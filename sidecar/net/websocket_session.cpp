@@ -224,11 +224,14 @@ websocket_session::deliver(layer::message const& event)
 {
   if (!open_ || close_code_) return;
   auto const action = protocol::event_to_action(event);
+  // Events of a chat the user left, already on their way when the group was left, stop here.
+  if (action.what != protocol::event_action::kind::membership && about_a_left_chat(event)) return;
   switch (action.what) {
     case protocol::event_action::kind::send_text: enqueue(action.text); break;
     case protocol::event_action::kind::chat_message: live_message(action); break;
     case protocol::event_action::kind::typing: typing_event(event); break;
     case protocol::event_action::kind::presence: presence_event(event); break;
+    case protocol::event_action::kind::membership: membership_changed(action.chat, action.member); break;
     case protocol::event_action::kind::close: close_soon(action.close_code, "closed by the server application"); break;
     case protocol::event_action::kind::drop:
       worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -357,12 +360,21 @@ websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_sessi
     error_code ec;
     co_await recheck_timer_.async_wait(as_value(ec));
     if (ec || finished_ || close_code_) co_return;
-    auto const verdict = co_await worker_.verifier.verify(identity_.cookie_header);
+    auto verdict = co_await worker_.verifier.verify(identity_.cookie_header);
     // An outage (503) keeps the socket: only a definite "no" logs the user out.
     if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
       spdlog::info("event=ws_session_ended conn={} reason=\"{}\"", identity_.connection_id, verdict.reason);
       close_soon(4401, "session ended");
       co_return;
+    }
+    // A backstop for membership rows deleted without tandem.membership (e.g. by other code).
+    if (identity_.chat_id && verdict.allowed()) {
+      verdict = co_await worker_.verifier.check_participant(*identity_.chat_id, std::move(verdict));
+      if (verdict.status == 403 && !finished_ && !close_code_) {
+        spdlog::info("event=ws_membership_ended conn={} chat={}", identity_.connection_id, *identity_.chat_id);
+        close_soon(4403, "no longer a member of the chat");
+        co_return;
+      }
     }
   }
 }

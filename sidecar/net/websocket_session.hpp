@@ -83,6 +83,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// A stored message from the chat's group: ends its sender's typing, then goes out unless it
   /// waits for this socket's sync of its chat.
   void live_message(protocol::event_action const& message);
+  /// tandem.membership (websocket_session_chat.cpp): the user left or joined `chat`.
+  void membership_changed(std::int64_t chat, bool member);
+  /// True for an event about a chat this socket's user has left since it opened.
+  bool about_a_left_chat(layer::message const& event) const;
   void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
                   std::optional<double> retry_after_s = std::nullopt);
   void wake_writer();
@@ -104,6 +108,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   protocol::typing_view typing_view_;
   std::set<std::int64_t> typing_dirty_;  // chats whose typing frame is due
   std::set<std::int64_t> typing_in_;     // chats this socket's user is typing in (stopped on close)
+  std::set<std::int64_t> left_chats_;    // left since the socket opened: their events are dropped
   core::unix_ms typing_flushed_at_ = 0;
   asio::steady_timer typing_timer_;
   bool presence_counted_ = false;

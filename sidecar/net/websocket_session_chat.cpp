@@ -25,6 +25,18 @@ typing_refusal(io_worker& worker, std::int64_t user, std::optional<std::int64_t>
   co_return std::nullopt;
 }
 
+/// Joins or leaves one chat group for one channel; parameters by value (the session may be gone
+/// by the time this runs, and the layer outlives every session).
+awaitable<void>
+change_group(std::shared_ptr<layer::channel_layer> layer, std::string group, std::string channel, bool join,
+             std::string conn)
+{
+  auto const status = join ? co_await layer->group_add(group, channel) : co_await layer->group_discard(group, channel);
+  if (status != layer::send_status::ok)
+    spdlog::warn("event=membership_group_change_failed conn={} group={} join={} status={}", conn, group, join,
+                 layer::send_status_name(status));
+}
+
 }  // namespace
 
 awaitable<std::optional<std::vector<std::string>>>
@@ -89,6 +101,34 @@ websocket_session::handle_sync(protocol::sync_request const& request)
   auto out = co_await worker_.chat.sync(identity_.user_id, request);
   for (auto& frame : out.frames) enqueue(std::move(frame));
   for (auto& frame : sync_gate_.end(request.chat, out.covered_upto)) enqueue(std::move(frame));
+}
+
+void
+websocket_session::membership_changed(std::int64_t chat, bool member)
+{
+  auto const group = worker_.process.messaging.chat_group_prefix + std::to_string(chat);
+  spdlog::info("event=ws_membership_changed conn={} chat={} member={}", identity_.connection_id, chat, member);
+  if (member) {
+    left_chats_.erase(chat);
+    if (identity_.chat_id) return;  // a chat socket is for its one chat, joined at the upgrade
+  } else {
+    left_chats_.insert(chat);
+    typing_in_.erase(chat);
+    if (identity_.chat_id == chat) close_soon(4403, "no longer a member of the chat");
+  }
+  auto const conn = identity_.connection_id;
+  asio::co_spawn(ws_.get_executor(), change_group(worker_.layer, group, channel_, member, conn),
+                 [conn](std::exception_ptr failed) {
+                   if (failed) spdlog::error("event=membership_group_change_crashed conn={}", conn);
+                 });
+}
+
+bool
+websocket_session::about_a_left_chat(layer::message const& event) const
+{
+  if (left_chats_.empty()) return false;
+  auto const chat = event.find("chat");
+  return chat != event.end() && chat->is_number_integer() && left_chats_.contains(chat->get<std::int64_t>());
 }
 
 void

@@ -81,6 +81,16 @@ event_to_action(json const& event)
   if (type == "chat.status") return renamed(event, "status");
   if (type == "chat.receipt") return renamed(event, "receipt");
   if (type == "notification") return renamed(event, "notification");
+  if (type == "tandem.membership") {
+    auto const chat = event.find("chat"), member = event.find("member");
+    if (chat == event.end() || !chat->is_number_integer() || chat->get<std::int64_t>() <= 0 || member == event.end() ||
+        !member->is_boolean())
+      return drop("tandem.membership needs a positive integer chat and a boolean member");
+    event_action action{event_action::kind::membership, {}, 0};
+    action.chat = chat->get<std::int64_t>();
+    action.member = member->get<bool>();
+    return action;
+  }
   if (type == "tandem.disconnect") {
     auto const code = event.find("code");
     std::uint16_t close_code = default_disconnect_code;

@@ -13,11 +13,13 @@ struct event_action {
   // chat_message: a stored message (send_text plus its chat, seq and sender, which the socket's
   // sync gate and typing view need); typing and presence: per-socket state the session turns
   // into frames itself (batched typing, presence worded for the socket's time zone).
-  enum class kind : std::uint8_t { send_text, chat_message, typing, presence, close, drop };
+  // membership: the socket's user joined (member) or left a chat (tandem.membership).
+  enum class kind : std::uint8_t { send_text, chat_message, typing, presence, membership, close, drop };
   kind what = kind::drop;
   std::string text;       // send_text, chat_message: the frame; drop: why
   std::uint16_t close_code = 0;
-  std::int64_t chat = 0;  // chat_message
+  std::int64_t chat = 0;  // chat_message, membership
+  bool member = false;    // membership
   std::int64_t seq = 0;
   std::int64_t sender = 0;
 };

@@ -1,0 +1,43 @@
+"""Adding and removing chat members, live: the row changes first, and once it has committed
+every socket of that user, on every sidecar process, is told through the user's group
+(`tandem.membership`), so a removed member stops hearing the chat at once and an added one
+starts without reconnecting (docs/protocol.md, "Membership")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from tandem.messaging import USER_GROUP, _group_send
+from tandem.models import Chat, ChatMember
+
+
+def membership_event(chat_id: int, member: bool) -> dict[str, Any]:
+    return {"type": "tandem.membership", "chat": chat_id, "member": member}
+
+
+def _tell_after_commit(chat_id: int, user_id: int, member: bool) -> None:
+    # After commit: a socket must never leave or join on a change a rollback could still undo.
+    transaction.on_commit(lambda: _group_send(USER_GROUP.format(user_id), membership_event(chat_id, member)))
+
+
+def add_member(chat: Chat | int, user: Any) -> bool:
+    """Makes `user` a member of `chat`; False when they already were."""
+    chat_id = chat if isinstance(chat, int) else chat.pk
+    with transaction.atomic():
+        _, created = ChatMember.objects.get_or_create(chat_id=chat_id, user=user)
+        if created:
+            _tell_after_commit(chat_id, user.pk, True)
+    return created
+
+
+def remove_member(chat: Chat | int, user: Any) -> bool:
+    """Ends `user`'s membership of `chat` (leaving a group is the same call); False when they
+    were not a member."""
+    chat_id = chat if isinstance(chat, int) else chat.pk
+    with transaction.atomic():
+        deleted, _ = ChatMember.objects.filter(chat_id=chat_id, user=user).delete()
+        if deleted:
+            _tell_after_commit(chat_id, user.pk, False)
+    return bool(deleted)

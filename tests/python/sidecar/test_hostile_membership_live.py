@@ -1,0 +1,74 @@
+"""Membership enforced live, across two sidecar processes: tandem.membership.remove_member
+commits, then tells the user's sockets everywhere; the removed member's chat socket closes
+with 4403 and their notifications socket hears nothing of the chat sent after the removal;
+add_member brings the chat to an already-open notifications socket; a row deleted by other
+code is caught by the periodic re-check."""
+
+from __future__ import annotations
+
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from chatclient import frames_within, of_type, send_message, wait_for
+from hostile import honest_exchange
+from test_messaging_scale_out import own_session
+from websockets.exceptions import ConnectionClosed
+from wsclient import greeting, open_socket
+
+
+def closed_code(ws, timeout: float = 10) -> int:
+    """The close code, reading (and skipping) whatever frames arrive before the close."""
+    while True:
+        try:
+            ws.recv(timeout=timeout)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else 1006
+
+
+def test_a_removed_member_hears_nothing_after_the_removal_commits(world, make_sidecar) -> None:
+    from tandem.membership import add_member, remove_member
+
+    one, two = make_sidecar(), make_sidecar()
+    chat_path = f"/ws/chat/{world.chat.pk}/"
+    bob_cookie = own_session(world.bob)
+    with (
+        open_socket(one.ws_url(chat_path), own_session(world.ann)) as ann,
+        open_socket(two.ws_url(chat_path), bob_cookie) as bob_chat,
+        open_socket(two.ws_url("/ws/notifications/"), bob_cookie) as bob_list,
+        open_socket(one.ws_url("/ws/notifications/"), bob_cookie) as bob_list_one,
+    ):
+        for ws in (ann, bob_chat, bob_list, bob_list_one):
+            greeting(ws)
+        assert send_message(ann, "before", "before removal")["type"] == "ack"
+        wait_for(bob_list, of_type("message", client_id="before"))
+        wait_for(bob_list_one, of_type("message", client_id="before"))
+
+        assert remove_member(world.chat, world.bob)
+        assert closed_code(bob_chat) == 4403
+        after = f"after-{uuid.uuid4().hex[:8]}"
+        assert send_message(ann, after, "after removal")["type"] == "ack"
+        for ws in (bob_list, bob_list_one):
+            heard = [f for f in frames_within(ws, 1.5) if f.get("chat") == world.chat.pk]
+            assert heard == [], heard
+        async_to_sync(get_channel_layer().group_send)(f"user_{world.bob.pk}", {"type": "notification", "text": "x"})
+        assert wait_for(bob_list, of_type("notification"))["text"] == "x"  # the socket itself stays
+
+        assert add_member(world.chat, world.bob)
+        back = f"back-{uuid.uuid4().hex[:8]}"
+        assert send_message(ann, back, "welcome back")["type"] == "ack"
+        wait_for(bob_list, of_type("message", client_id=back))
+        wait_for(bob_list_one, of_type("message", client_id=back))
+    honest_exchange(one, world)
+
+
+def test_a_membership_row_deleted_by_other_code_closes_the_chat_socket(world, make_sidecar) -> None:
+    from tandem.models import ChatMember
+
+    sidecar = make_sidecar(auth_recheck_interval=0.5)
+    with open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), own_session(world.bob)) as bob:
+        greeting(bob)
+        ChatMember.objects.filter(chat=world.chat, user=world.bob).delete()
+        assert closed_code(bob) == 4403
+    ChatMember.objects.create(chat=world.chat, user=world.bob)
+    honest_exchange(sidecar, world)
