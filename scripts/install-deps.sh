@@ -59,3 +59,22 @@ ensure_venv() {
 ensure_venv "$venv" "$here/requirements-dev.txt"
 # The interop suite also runs against channels_redis 4.0.0, the version Debian 12 ships.
 ensure_venv "${TANDEM_VENV_CR40:-$here/.venv-cr40}" "$here/requirements-cr40.txt"
+
+# Toxiproxy, the network-fault proxy of tests/python/faults, built with the machine's Go from the
+# Go module proxy (no prebuilt download) into build/tools/bin, once per version.
+toxiproxy_version=v2.5.0
+tools="$here/build/tools/bin"
+go_bin=$(command -v go || echo /usr/local/go/bin/go)
+if [ "$(cat "$tools/.toxiproxy-version" 2>/dev/null)" != "$toxiproxy_version" ] || [ ! -x "$tools/toxiproxy-server" ]; then
+  if [ -x "$go_bin" ]; then
+    echo "install-deps: building toxiproxy $toxiproxy_version with $("$go_bin" version)"
+    mkdir -p "$tools"
+    gobin=$(mktemp -d)
+    GOBIN="$gobin" GOFLAGS=-mod=mod "$go_bin" install "github.com/Shopify/toxiproxy/v2/cmd/server@$toxiproxy_version"
+    mv "$gobin/server" "$tools/toxiproxy-server"
+    rmdir "$gobin"
+    echo "$toxiproxy_version" >"$tools/.toxiproxy-version"
+  else
+    echo "install-deps: Go is missing, so toxiproxy-server is not built (the fault matrix's network rows need it)" >&2
+  fi
+fi
