@@ -30,7 +30,13 @@ echo "== Python types (mypy with django-stubs, settings from tests/python/testpr
 PYTHONPATH="$here/tests/python:$PYTHONPATH" "$venv/bin/mypy"
 
 echo "== Python tests"
-"$venv/bin/python" -m pytest "$@"
+if [ $# -eq 0 ]; then
+  "$venv/bin/python" -m pytest --ignore=tests/python/faults
+  echo "== Fault matrix: Redis, PostgreSQL, process and network faults under traffic (about 5 min)"
+  "$venv/bin/python" -m pytest tests/python/faults -p no:cacheprovider
+else
+  "$venv/bin/python" -m pytest "$@"
+fi
 
 if [ $# -eq 0 ]; then
   echo "== Sidecar end-to-end tests against the ASan+UBSan build (memory errors fail the run)"
