@@ -37,6 +37,7 @@ class RowResult:
     repeats: int = 0
     reordered: int = 0
     resync_hints: int = 0
+    duplicate_acks: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -56,6 +57,7 @@ class RowResult:
             ("RSS before->after", rss),
             ("sockets closed", self.closes),
             ("resync hints", self.resync_hints),
+            ("acks saying duplicate:true", self.duplicate_acks),
             ("repeats after dedup", self.repeats),
             ("live out of seq order", self.reordered),
             ("error frames", dict(self.errors) or "-"),
@@ -122,6 +124,7 @@ def audit(row: str, clients: list[FaultClient], stored: list[StoredRow], fault_e
         result.repeats += client.repeats
         result.reordered += client.reordered
         result.resync_hints += client.resync_hints
+        result.duplicate_acks += client.duplicate_acks
         for code, n in client.errors.items():
             result.errors[code] = result.errors.get(code, 0) + n
         if client.reloads:

@@ -77,6 +77,7 @@ class FaultClient:
     resync_hints: int = 0
     reloads: int = 0
     ack_timeouts: int = 0
+    duplicate_acks: int = 0  # acks of a resend whose first copy had been stored (duplicate: true)
 
     def __post_init__(self) -> None:
         self.outbox: dict[str, Outgoing] = {}
@@ -275,6 +276,7 @@ class FaultClient:
                 self.ack_conflicts.append((client_id, earlier.id, frame["id"]))
             if earlier is None:
                 self.acks[client_id] = Ack(frame["id"], frame["seq"], now)
+                self.duplicate_acks += bool(frame.get("duplicate"))
             self.outbox.pop(client_id, None)
 
     def _on_error(self, frame: dict[str, Any], now: float) -> None:

@@ -18,5 +18,6 @@ def cut_ann_after_sends(world: FaultWorld, traffic: Traffic) -> None:
 
 def test_resend_with_the_same_client_id_after_a_lost_ack(fault_world, capsys) -> None:
     result = run_row(fault_world, "6 resend after a lost ack", cut_ann_after_sends, expect_open=False)
-    assert result.closes >= CUTS  # the cuts happened: each one closed ann's socket
+    if result.closes < CUTS:
+        result.problems.append(f"only {result.closes} of {CUTS} cuts closed ann's socket")
     check_row(result, capsys)
