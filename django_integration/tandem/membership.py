@@ -9,7 +9,8 @@ from typing import Any
 
 from django.db import transaction
 
-from tandem.messaging import USER_GROUP, _group_send
+from tandem.groups import user_group
+from tandem.messaging import _group_send
 from tandem.models import Chat, ChatMember
 
 
@@ -19,7 +20,7 @@ def membership_event(chat_id: int, member: bool) -> dict[str, Any]:
 
 def _tell_after_commit(chat_id: int, user_id: int, member: bool) -> None:
     # After commit: a socket must never leave or join on a change a rollback could still undo.
-    transaction.on_commit(lambda: _group_send(USER_GROUP.format(user_id), membership_event(chat_id, member)))
+    transaction.on_commit(lambda: _group_send(user_group(user_id), membership_event(chat_id, member)))
 
 
 def add_member(chat: Chat | int, user: Any) -> bool:
