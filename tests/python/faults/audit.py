@@ -130,6 +130,11 @@ def audit(row: str, clients: list[FaultClient], stored: list[StoredRow], fault_e
         if client.reloads:
             result.problems.append(f"{client.name} was told to reload {client.reloads} times")
 
+    if result.errors.get("rate_limited"):
+        result.problems.append(
+            f"{result.errors['rate_limited']} sends refused as rate_limited although every client keeps under the "
+            "server's rate (frames that waited on the server were counted against the client)"
+        )
     seqs = sorted(r.seq for r in stored)
     if seqs != list(range(1, len(seqs) + 1)):
         result.problems.append("PostgreSQL's seqs for the chat are not 1..N")

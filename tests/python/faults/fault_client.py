@@ -168,6 +168,13 @@ class FaultClient:
             self._drop_next_send = False
             self._cut_socket()
 
+    def send_burst(self, count: int, now: float) -> None:
+        """`count` new messages at once (within the server's burst of 40), then a pause of the
+        pace, so that the burst stays the only one."""
+        for _ in range(count):
+            self.send_new(now, paced=False)
+        self._tokens, self._tokens_at = 0.0, now
+
     def _transmit_paced(self, item: Outgoing, now: float) -> None:
         """Transmits now if the pace allows, else leaves the item due for resend_due."""
         self._tokens = min(PACE_BURST, self._tokens + (now - self._tokens_at) * PACE_PER_S)

@@ -75,9 +75,8 @@ class Traffic:
     def burst(self, per_tab: int) -> None:
         now = time.monotonic()
         for client in self.clients:
-            for _ in range(per_tab):
-                client.send_new(now, paced=False)
-                self.sent += 1
+            client.send_burst(per_tab, now)
+            self.sent += per_tab
 
     def _run(self) -> None:
         period = 1.0 / RATE_PER_TAB

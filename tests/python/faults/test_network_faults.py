@@ -45,6 +45,11 @@ def cut(links: tuple[str, ...], seconds: float):
     return fault
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 11 defect 13: a socket waits for each send's Redis/PostgreSQL round trips before reading "
+    "the next frame, then counts the frames that waited against the client's rate (rate_limited under 18/s)",
+)
 def test_latency_and_jitter_on_every_link(proxied_fault_world, capsys) -> None:
     fault = toxic_for(LINKS, 6, "latency", latency=60, jitter=40)
     check_row(run_row(proxied_fault_world, "5a latency 60+-40 ms, all links", fault), capsys)
