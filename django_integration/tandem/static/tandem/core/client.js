@@ -201,13 +201,19 @@ export class TandemClient extends Emitter {
     this.#emitChanged(m.chat, [record]);
     this.emit("message", { chat: m.chat, record });
     if (!record.mine) this.#receipt(m.chat, "delivered", m.seq, this.options.deliveredBatchMs);
-    if (store.hasGap()) this.#holdForGap(m.chat);
+    this.#holdForGap(m.chat);
   }
 
   #holdForGap(chat) {
-    // Publishes after commit race, so seq N+1 often overtakes N by a few milliseconds: wait a
-    // moment for N before paying for a sync.
+    // Publishes after commit race, so seq N+1 often overtakes N by a few milliseconds: a gap
+    // waits a moment for N before paying for a sync. The wait belongs to the gap: one that
+    // closes in time is forgotten, so a new gap just before the timer would fire gets its own.
     const s = this.#state(chat);
+    if (!this.store(chat).hasGap()) {
+      this.env.clock.clearTimeout(s.holdTimer);
+      s.holdTimer = null;
+      return;
+    }
     if (s.holdTimer) return;
     s.holdTimer = this.env.clock.setTimeout(() => {
       s.holdTimer = null;
