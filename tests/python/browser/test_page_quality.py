@@ -173,6 +173,21 @@ def test_a_message_in_a_chat_not_in_view_raises_a_desktop_notification(logged_in
     assert bob.evaluate("window.notified.length") == 1
 
 
+def test_scrolled_up_new_messages_are_counted_on_the_scroll_to_bottom_button(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    open_chat(ann, "bob")
+    open_chat(bob, "Ann")
+    bob.evaluate("document.querySelector('.tandem-messages').scrollTop = 200")
+    button = bob.locator(".tandem-to-bottom")
+    button.wait_for()
+    send(ann, "while bob reads old messages 1")
+    send(ann, "while bob reads old messages 2")
+    bob.locator(".tandem-to-bottom .tandem-unseen", has_text="2").wait_for(timeout=10_000)
+    button.click()
+    button.wait_for(state="hidden")
+    assert bob.locator(".tandem-message", has_text="while bob reads old messages 2").is_visible()
+
+
 def test_a_long_paste_shows_a_counter_and_is_not_cut(logged_in) -> None:
     ann = logged_in("ann")
     open_chat(ann, "bob")
