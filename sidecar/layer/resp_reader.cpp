@@ -1,4 +1,6 @@
-// Converts hiredis (0.14) reply trees into resp_value and frees them at once.
+// Converts hiredis (0.14) reply trees into resp_value and frees them at once. hiredis' reply
+// functions are wrapped so an array header above the limit fails the reader instead of
+// allocating (hiredis only range-checks it against INT_MAX).
 #include "layer/resp_reader.hpp"
 
 #include <hiredis/hiredis.h>
@@ -39,6 +41,42 @@ convert(redisReply const* reply)
   return v;
 }
 
+/// hiredis' default reply functions, copied once from a throwaway reader (they are static in
+/// hiredis.c and only reachable through a reader's fn pointer).
+redisReplyObjectFunctions const&
+hiredis_functions()
+{
+  static redisReplyObjectFunctions const functions = [] {
+    redisReader* probe = redisReaderCreate();
+    redisReplyObjectFunctions copy = *probe->fn;
+    redisReaderFree(probe);
+    return copy;
+  }();
+  return functions;
+}
+
+void*
+create_bounded_array(redisReadTask const* task, int elements)
+{
+  auto* limit = static_cast<resp_reader::array_limit*>(task->privdata);
+  if (elements > 0 && static_cast<std::size_t>(elements) > limit->max_elements) {
+    limit->refused = elements;
+    return nullptr;  // hiredis then fails the reader ("Out of memory"); take_error says why
+  }
+  return hiredis_functions().createArray(task, elements);
+}
+
+redisReplyObjectFunctions*
+bounded_functions()
+{
+  static redisReplyObjectFunctions functions = [] {
+    redisReplyObjectFunctions copy = hiredis_functions();
+    copy.createArray = create_bounded_array;
+    return copy;
+  }();
+  return &functions;
+}
+
 }  // namespace
 
 void
@@ -47,14 +85,28 @@ resp_reader::free_reader::operator()(redisReader* r) const noexcept
   redisReaderFree(r);
 }
 
-resp_reader::resp_reader() : reader_{redisReaderCreate()} {}
+resp_reader::resp_reader(std::size_t max_array_elements)
+    : limit_{max_array_elements}, reader_{redisReaderCreateWithFunctions(bounded_functions())}
+{
+  reader_->privdata = &limit_;
+}
 
 resp_reader::~resp_reader() = default;
 
 void
+resp_reader::take_error()
+{
+  if (limit_.refused >= 0)
+    error_ = "array of " + std::to_string(limit_.refused) + " elements exceeds the limit of " +
+             std::to_string(limit_.max_elements);
+  else
+    error_ = reader_->errstr;
+}
+
+void
 resp_reader::feed(std::string_view bytes)
 {
-  if (redisReaderFeed(reader_.get(), bytes.data(), bytes.size()) != REDIS_OK) error_ = reader_->errstr;
+  if (redisReaderFeed(reader_.get(), bytes.data(), bytes.size()) != REDIS_OK) take_error();
 }
 
 std::optional<resp_value>
@@ -62,7 +114,7 @@ resp_reader::next()
 {
   void* raw = nullptr;
   if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK) {
-    error_ = reader_->errstr;
+    take_error();
     return std::nullopt;
   }
   if (raw == nullptr) return std::nullopt;

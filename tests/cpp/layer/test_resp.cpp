@@ -44,3 +44,31 @@ TEST_CASE("bytes that are not RESP mark the reader failed", "[layer][resp]")
   CHECK_FALSE(reader.next().has_value());
   CHECK(reader.failed());
 }
+
+// Found by tests/fuzz/fuzz_resp_reader: hiredis 0.14 (no maxelements) callocs one pointer per
+// declared element before any element arrives, so "*888888880\r\n" from a broken or hostile
+// peer took gigabytes. The reader now refuses an array header above its limit.
+TEST_CASE("an array header above the element limit fails the reader without allocating", "[layer][resp]")
+{
+  resp_reader reader;
+  reader.feed("*888888880\r\n:1\r\n");
+  CHECK_FALSE(reader.next().has_value());
+  REQUIRE(reader.failed());
+  CHECK(reader.error().find("888888880") != std::string::npos);
+}
+
+TEST_CASE("arrays up to the element limit are read, one more fails", "[layer][resp]")
+{
+  resp_reader at_limit{3};
+  at_limit.feed("*3\r\n:1\r\n*3\r\n+a\r\n+b\r\n+c\r\n$-1\r\n");
+  auto const value = at_limit.next();
+  REQUIRE(value);
+  CHECK(value->elements.size() == 3);
+  CHECK(value->elements[1].elements.size() == 3);
+  CHECK_FALSE(at_limit.failed());
+
+  resp_reader nested_over{3};
+  nested_over.feed("*2\r\n:1\r\n*4\r\n");
+  CHECK_FALSE(nested_over.next().has_value());
+  CHECK(nested_over.failed());
+}
