@@ -3,6 +3,8 @@
 
 #include <zlib.h>
 
+#include <limits>
+
 #include "crypto/base64url.hpp"
 #include "crypto/digest.hpp"
 
@@ -24,7 +26,10 @@ base62_decode(std::string_view text)
   for (char c : text) {
     auto const digit = alphabet.find(c);
     if (digit == std::string_view::npos) return std::nullopt;
-    value = value * 62 + static_cast<std::int64_t>(digit);
+    // Python's ints are unbounded; here a timestamp beyond int64 is refused, not overflowed.
+    auto const d = static_cast<std::int64_t>(digit);
+    if (value > (std::numeric_limits<std::int64_t>::max() - d) / 62) return std::nullopt;
+    value = value * 62 + d;
   }
   return negative ? -value : value;
 }

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "crypto/base64url.hpp"
 #include "fixtures.hpp"
 
 using namespace tandem::auth;
@@ -50,5 +51,25 @@ TEST_CASE("garbage never throws and always fails", "[auth][signing]")
   for (auto const& text : inputs) {
     auto const result = signing_loads(text, "salt", keys, 10, 0);
     CHECK_FALSE(result.value.has_value());
+  }
+}
+
+// Found by tests/fuzz/fuzz_django_signing: an 11-digit base62 timestamp can exceed int64, and
+// decoding it overflowed (undefined behaviour). Reaching it needs a valid signature, so the
+// test signs its own value, as a holder of SECRET_KEY (or a leaked fallback) could.
+TEST_CASE("a signed value whose timestamp does not fit int64 is refused as a bad timestamp", "[auth][signing]")
+{
+  signing_keys const keys{"k", {}};
+  std::string_view const salt = "django.contrib.sessions.backends.signed_cookies";
+  auto const signed_value = [&](std::string const& value) {
+    auto const mac = salted_hmac_sha256(std::string{salt} + "signer", value, keys.secret_key);
+    return value + ":" + tandem::crypto::base64url_encode(mac, false);
+  };
+  std::string const payload = "eyJhIjoxfQ";  // {"a":1}
+  CHECK(signing_loads(signed_value(payload + ":AzL8n0Y58m7"), salt, keys, std::nullopt, 0).value);  // INT64_MAX
+  for (std::string timestamp : {"AzL8n0Y58m8", "zzzzzzzzzzz"}) {
+    auto const result = signing_loads(signed_value(payload + ":" + timestamp), salt, keys, std::nullopt, 0);
+    CHECK_FALSE(result.value);
+    CHECK(result.error == "bad timestamp");
   }
 }
