@@ -9,6 +9,8 @@ venv=${TANDEM_VENV:-$here/.venv}
 apt_packages=(
   # build tools
   cmake ninja-build g++ ccache pkg-config git
+  # clang with libFuzzer for the fuzz targets (scripts/fuzz.sh)
+  clang-14 libclang-rt-14-dev
   # C++ libraries (Boost stays at 1.74: libmsgpack-cxx-dev depends on it)
   libboost-dev libboost-system-dev libhiredis-dev libpq-dev libmsgpack-cxx-dev libssl-dev
   catch2 nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
