@@ -196,6 +196,8 @@ settings_of(sidecar_config& c)
       setting_for("presence_heartbeat", "seconds between lease renewals", c.presence_heartbeat),
       setting_for("presence_lease_ttl", "seconds after which an unrenewed lease (a dead process) ends", c.presence_lease_ttl),
       setting_for("presence_grace", "seconds after the last close before offline is announced", c.presence_grace),
+      setting_for("test_echo_endpoint", "TEST ONLY: serve an unauthenticated echo WebSocket on /ws/echo/",
+                  c.test_echo_endpoint),
   };
 }
 

@@ -74,6 +74,7 @@ to_server_settings(sidecar_config const& c)
   out.bridge_channel = c.bridge_channel;
   out.admin_on_main_port = c.admin_listen.empty();
   out.unauthenticated = {c.max_unauthenticated_per_address, c.max_unauthenticated};
+  out.test_echo_endpoint = c.test_echo_endpoint;
   return out;
 }
 

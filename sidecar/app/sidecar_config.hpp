@@ -87,6 +87,9 @@ struct sidecar_config {
   double presence_heartbeat = 5;
   double presence_lease_ttl = 15;
   double presence_grace = 3;
+
+  // test and benchmark only
+  bool test_echo_endpoint = false;  // /ws/echo/: the Autobahn conformance run's peer
 };
 
 }  // namespace tandem::app

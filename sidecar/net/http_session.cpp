@@ -11,6 +11,7 @@
 
 #include <atomic>
 
+#include "net/echo_session.hpp"
 #include "net/io_worker.hpp"
 #include "net/websocket_session.hpp"
 #include "ops/logging.hpp"
@@ -205,6 +206,10 @@ serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only, una
     if (admin && (admin_only || settings.admin_on_main_port)) {
       if (!co_await serve_admin(worker, stream, req, route.kind)) break;
       continue;
+    }
+    if (route.kind == protocol::endpoint::echo && settings.test_echo_endpoint && !admin_only) {
+      co_await serve_echo(settings, std::move(stream), std::move(req));
+      co_return;
     }
     if (websocket_path && !admin_only) {
       co_await upgrade(worker, stream, std::move(req), route, slot);

@@ -27,6 +27,7 @@ struct server_settings {
   std::string bridge_channel = "tandem.bridge";
   bool admin_on_main_port = true;
   unauthenticated_caps unauthenticated;
+  bool test_echo_endpoint = false;  // serve /ws/echo/ (net/echo_session): tests and benchmarks only
 };
 
 }  // namespace tandem::net

@@ -58,6 +58,7 @@ parse_route(std::string_view target)
   else if (path == "/readyz") r.kind = endpoint::readyz;
   else if (path == "/metrics") r.kind = endpoint::metrics;
   else if (path == "/ws/notifications/") r.kind = endpoint::notifications;
+  else if (path == "/ws/echo/") r.kind = endpoint::echo;  // served only with test_echo_endpoint
   else if (path.starts_with(chat_prefix) && path.ends_with('/') && path.size() > chat_prefix.size() + 1) {
     // Exactly one segment between the prefix and the trailing slash.
     auto const id = path.substr(chat_prefix.size(), path.size() - chat_prefix.size() - 1);
@@ -83,6 +84,7 @@ endpoint_name(endpoint kind) noexcept
     case endpoint::healthz: return "healthz";
     case endpoint::readyz: return "readyz";
     case endpoint::metrics: return "metrics";
+    case endpoint::echo: return "echo";
     case endpoint::not_found: break;
   }
   return "not_found";

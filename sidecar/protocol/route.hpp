@@ -1,5 +1,5 @@
 // Which endpoint an upgrade request names: `/ws/chat/<chat_id>/`, `/ws/notifications/`, the
-// admin paths, or nothing. Pure string work, so every odd target is unit-tested.
+// admin paths, the test-only `/ws/echo/`, or nothing. Pure string work, so every odd target is unit-tested.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 namespace tandem::protocol {
 
-enum class endpoint : std::uint8_t { not_found, chat, notifications, healthz, readyz, metrics };
+enum class endpoint : std::uint8_t { not_found, chat, notifications, healthz, readyz, metrics, echo };
 
 struct route {
   endpoint kind = endpoint::not_found;

@@ -74,6 +74,8 @@ CONFIG_KEYS: tuple[str, ...] = (
     "presence_heartbeat",
     "presence_lease_ttl",
     "presence_grace",
+    # testing only
+    "test_echo_endpoint",
 )
 
 # Whole values that never appear in print-outs.
