@@ -34,7 +34,9 @@ class SidecarProcess:
         self.rlimits = rlimits or {}
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.config: dict[str, Any] = {"listen": f"127.0.0.1:{self.port}", "threads": 2, **config}
+        # TANDEM_TEST_THREADS: more I/O threads per process for the ThreadSanitizer run.
+        threads = int(os.environ.get("TANDEM_TEST_THREADS", "2"))
+        self.config: dict[str, Any] = {"listen": f"127.0.0.1:{self.port}", "threads": threads, **config}
         self.log_path = workdir / "sidecar.log"
         self.process: subprocess.Popen[bytes] | None = None
 
