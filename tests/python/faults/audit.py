@@ -40,6 +40,7 @@ class RowResult:
     duplicate_acks: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    log_excerpt: list[str] = field(default_factory=list)  # the sidecars' warnings, for a failing row
 
     def table(self) -> str:
         recover = "never" if self.recover_s is None else f"{self.recover_s:.2f} s"
@@ -65,6 +66,7 @@ class RowResult:
         width = max(len(name) for name, _ in cells)
         lines = [f"== fault row: {self.row}"] + [f"  {name:<{width}}  {value}" for name, value in cells]
         lines += [f"  PROBLEM: {p}" for p in self.problems]
+        lines += [f"  log: {line}" for line in self.log_excerpt]
         return "\n".join(lines)
 
     def summary_line(self) -> str:
@@ -152,6 +154,16 @@ def recovery_time(clients: list[FaultClient], fault_end: float) -> float | None:
                 first_sent[ack.id] = item_sent
     reached = [max(c.arrival[i] for c in clients) for i in first_sent if all(i in c.arrival for c in clients)]
     return min(reached) - fault_end if reached else None
+
+
+def warnings_in(log: str, limit: int = 6) -> list[str]:
+    """The first line of each kind of warning or error event in a sidecar log, in order."""
+    seen: dict[str, str] = {}
+    for line in log.splitlines():
+        if "level=warning" in line or "level=error" in line:
+            event = next((w for w in line.split() if w.startswith("event=")), line[:60])
+            seen.setdefault(event, line)
+    return list(seen.values())[:limit]
 
 
 def rss_bytes(pid: int) -> int:

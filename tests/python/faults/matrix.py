@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from faults.audit import RowResult, StoredRow, audit, rss_bytes
+from faults.audit import RowResult, StoredRow, audit, rss_bytes, warnings_in
 from faults.fault_client import FaultClient
 from faults.presence_probe import presence_settles
 from harness.postgres_server import PostgresServer
@@ -165,6 +165,10 @@ def run_row(
     for before, now in zip(result.rss_before, result.rss_after, strict=True):
         if now > max(before * RSS_GROWTH_FACTOR, before + RSS_GROWTH_BYTES):
             result.problems.append(f"RSS grew from {before >> 20} to {now >> 20} MiB")
+    if result.problems:
+        result.log_excerpt = [
+            f"sidecar{i}: {line}" for i, s in enumerate(world.sidecars) for line in warnings_in(s.log())
+        ]
     RESULTS.append(result)
     return result
 
