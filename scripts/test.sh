@@ -44,4 +44,6 @@ if [ $# -eq 0 ]; then
     "$venv/bin/python" -m pytest tests/python/sidecar -p no:cacheprovider
   echo "== Interop tests against channels_redis 4.0.0 (Debian 12's version)"
   "${TANDEM_VENV_CR40:-$here/.venv-cr40}/bin/python" -m pytest tests/python/interop
+  echo "== Fuzzing: each libFuzzer target for 20 s (clang, ASan+UBSan; a crash fails the run)"
+  scripts/fuzz.sh 20
 fi
