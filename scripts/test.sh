@@ -46,4 +46,6 @@ if [ $# -eq 0 ]; then
   "${TANDEM_VENV_CR40:-$here/.venv-cr40}/bin/python" -m pytest tests/python/interop
   echo "== Fuzzing: each libFuzzer target for 20 s (clang, ASan+UBSan; a crash fails the run)"
   scripts/fuzz.sh 20
+  echo "== ThreadSanitizer: end-to-end subset, 4 I/O threads per process, two processes"
+  scripts/tsan.sh
 fi
