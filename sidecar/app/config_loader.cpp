@@ -139,6 +139,9 @@ settings_of(sidecar_config& c)
       setting_for("layer_serializer_format", "msgpack or json", c.layer_serializer_format),
       setting_for("bridge_channel", "named channel for client frames Tandem does not handle; empty = none",
            c.bridge_channel),
+      setting_for("bridge_rate_per_second", "bridge frames per second per user per process (all their sockets)",
+                  c.bridge_rate_per_second),
+      setting_for("bridge_burst", "bridge frames a user may send at once", c.bridge_burst),
       setting_for("database", "libpq connection string of Django's database", c.database, true),
       setting_for("db_connections_per_thread", "PostgreSQL connections per I/O thread", c.db_connections_per_thread),
       setting_for("db_timeout", "seconds before a query counts as failed", c.db_timeout),
@@ -313,7 +316,8 @@ validate(sidecar_config const& c)
   if (c.deflate_window_bits < 9 || c.deflate_window_bits > 15) return "deflate_window_bits must be 9..15";
   if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0)
     return "durations must be positive";
-  if (c.rate_messages_per_second <= 0 || c.rate_burst < 1) return "rate limits must be positive";
+  if (c.rate_messages_per_second <= 0 || c.rate_burst < 1 || c.bridge_rate_per_second <= 0 || c.bridge_burst < 1)
+    return "rate limits must be positive";
   if (c.max_unauthenticated_per_address < 1 || c.max_unauthenticated < 1)
     return "max_unauthenticated_per_address and max_unauthenticated must be at least 1";
   // channels_redis's group-name rule: ASCII letters, digits, '-', '_', '.'; names under 100.

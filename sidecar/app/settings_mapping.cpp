@@ -72,6 +72,8 @@ to_server_settings(sidecar_config const& c)
   out.permessage_deflate = c.permessage_deflate;
   out.deflate_window_bits = static_cast<int>(c.deflate_window_bits);
   out.bridge_channel = c.bridge_channel;
+  out.bridge_rate_per_second = c.bridge_rate_per_second;
+  out.bridge_burst = c.bridge_burst;
   out.admin_on_main_port = c.admin_listen.empty();
   out.unauthenticated = {c.max_unauthenticated_per_address, c.max_unauthenticated};
   out.test_echo_endpoint = c.test_echo_endpoint;

@@ -27,6 +27,8 @@ struct sidecar_config {
   std::vector<std::string> layer_symmetric_encryption_keys;
   std::string layer_serializer_format = "msgpack";
   std::string bridge_channel = "tandem.bridge";
+  double bridge_rate_per_second = 5;
+  double bridge_burst = 20;
 
   // database
   std::string database;

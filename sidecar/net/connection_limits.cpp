@@ -25,7 +25,19 @@ connection_limits::release(std::int64_t user_id)
   auto const it = per_user_counts_.find(user_id);
   if (it == per_user_counts_.end()) return;
   --total_;
-  if (--it->second <= 0) per_user_counts_.erase(it);
+  if (--it->second <= 0) {
+    bridge_buckets_.erase(user_id);
+    per_user_counts_.erase(it);
+  }
+}
+
+std::optional<core::unix_ms>
+connection_limits::take_bridge_token(std::int64_t user_id, double rate_per_second, double burst, core::unix_ms now)
+{
+  std::lock_guard lock{mutex_};
+  auto it = bridge_buckets_.try_emplace(user_id, rate_per_second, burst, now).first;
+  if (it->second.try_take(now)) return std::nullopt;
+  return it->second.wait_ms(now);
 }
 
 std::int64_t

@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+
+#include "core/token_bucket.hpp"
 
 #include "net/unauthenticated_slots.hpp"
 
@@ -21,6 +24,10 @@ class connection_limits {
   verdict admit(std::int64_t user_id);
   void release(std::int64_t user_id);
   std::int64_t total() const;
+  /// One token of `user_id`'s bridge allowance, shared by all their sockets on this process so
+  /// one user cannot fill the bridge channel for everyone; nullopt when taken, else the wait (ms).
+  std::optional<core::unix_ms> take_bridge_token(std::int64_t user_id, double rate_per_second, double burst,
+                                                 core::unix_ms now);
   /// Connections not yet upgraded, by source address (see unauthenticated_slots.hpp).
   unauthenticated_slots& unauthenticated() noexcept { return unauthenticated_; }
 
@@ -28,6 +35,7 @@ class connection_limits {
   unauthenticated_slots unauthenticated_;
   mutable std::mutex mutex_;
   std::unordered_map<std::int64_t, std::int64_t> per_user_counts_;
+  std::unordered_map<std::int64_t, core::token_bucket> bridge_buckets_;  // users with sockets only
   std::int64_t per_user_;
   std::int64_t total_limit_;
   std::int64_t total_ = 0;

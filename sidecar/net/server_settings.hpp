@@ -25,6 +25,8 @@ struct server_settings {
   bool permessage_deflate = false;
   int deflate_window_bits = 10;
   std::string bridge_channel = "tandem.bridge";
+  double bridge_rate_per_second = 5;  // bridge frames per user per process
+  double bridge_burst = 20;
   bool admin_on_main_port = true;
   unauthenticated_caps unauthenticated;
   bool test_echo_endpoint = false;  // serve /ws/echo/ (net/echo_session): tests and benchmarks only

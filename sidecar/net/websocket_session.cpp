@@ -192,6 +192,12 @@ websocket_session::forward_to_bridge(std::string type, std::optional<std::string
     send_error(core::error_code::unknown_type, type, ref);
     co_return;
   }
+  auto const& settings = worker_.process.settings;
+  if (auto const wait = worker_.process.limits.take_bridge_token(identity_.user_id, settings.bridge_rate_per_second,
+                                                                 settings.bridge_burst, steady_ms())) {
+    send_error(core::error_code::rate_limited, "bridge", ref, static_cast<double>(*wait) / 1000.0);
+    co_return;
+  }
   // Parsed again as an ordered value (Python peers see the keys in the client's order) and
   // moved, never copied, into the event: parse_client_frame already bounded its depth, and
   // nlohmann's parser and destructor use heap stacks, so no step here recurses per level.

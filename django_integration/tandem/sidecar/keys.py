@@ -19,6 +19,8 @@ CONFIG_KEYS: tuple[str, ...] = (
     "layer_symmetric_encryption_keys",
     "layer_serializer_format",
     "bridge_channel",
+    "bridge_rate_per_second",
+    "bridge_burst",
     # database
     "database",
     "db_connections_per_thread",
