@@ -172,6 +172,10 @@ settings_of(sidecar_config& c)
                   "connections from one address not yet upgraded; more are answered 503", c.max_unauthenticated_per_address),
       setting_for("max_unauthenticated", "connections not yet upgraded, in total; more are answered 503",
                   c.max_unauthenticated),
+      setting_for("max_pending_handshakes", "upgrades being verified at once per I/O thread; more get 503",
+                  c.max_pending_handshakes),
+      setting_for("session_cache_seconds", "how long a worker reuses a session's verdict (0: never)",
+                  c.session_cache_seconds),
       setting_for("outbound_queue_frames", "frames queued per socket before it is closed with 1013",
            c.outbound_queue_frames),
       setting_for("outbound_queue_bytes", "bytes queued per socket before it is closed with 1013", c.outbound_queue_bytes),
@@ -313,6 +317,8 @@ validate(sidecar_config const& c)
     return "max_frame_depth must be between 1 and " + std::to_string(core::max_frame_depth_limit);
   if (c.outbound_queue_frames < 1 || c.outbound_queue_bytes < 1024)
     return "outbound_queue_frames must be >= 1 and outbound_queue_bytes >= 1024";
+  if (c.max_pending_handshakes < 1) return "max_pending_handshakes must be at least 1";
+  if (c.session_cache_seconds < 0) return "session_cache_seconds must not be negative";
   if (c.deflate_window_bits < 9 || c.deflate_window_bits > 15) return "deflate_window_bits must be 9..15";
   if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0)
     return "durations must be positive";

@@ -32,11 +32,13 @@ main(int argc, char** argv)
   else
     spdlog::warn("event=open_files_limit soft={} hard={} error={}", files.soft, files.hard,
                  tandem::ops::logfmt_value(files.error));
+  int status = 1;
   try {
     tandem::app::server server{std::move(loaded.config)};
-    return server.run();
+    status = server.run();
   } catch (std::exception const& e) {
     spdlog::critical("event=startup_failed error={}", tandem::ops::logfmt_value(e.what()));
-    return 1;
   }
+  spdlog::shutdown();  // the logger is asynchronous: write out what is queued
+  return status;
 }

@@ -7,16 +7,19 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <csignal>
 
 #include "app/settings_mapping.hpp"
+#include "asio/supervised_spawn.hpp"
 
 namespace tandem::app {
 
 namespace {
 
-/// Time given to group_discard commands after the last socket closed.
-constexpr std::chrono::milliseconds leave_groups_grace{300};
+/// The most the end of a drain waits for presence and group discards to reach Redis.
+constexpr std::chrono::milliseconds wind_down_limit{2000};
 
 }  // namespace
 
@@ -53,11 +56,18 @@ server::run()
                config_.session_engine);
 
   auto& main_ioc = workers_.front()->ioc;
-  asio::signal_set signals{main_ioc, SIGTERM, SIGINT};
-  signals.async_wait([this](error_code ec, int signal) {
+  signals_ = std::make_unique<asio::signal_set>(main_ioc, SIGTERM, SIGINT);
+  signals_->async_wait([this](error_code ec, int signal) {
     if (ec) return;
     spdlog::info("event=drain_started signal={}", signal);
     start_drain();
+    // A second signal means "now": an operator (or a supervisor) gave up waiting for the drain.
+    signals_->async_wait([](error_code again_ec, int again) {
+      if (again_ec) return;
+      spdlog::warn("event=exit_now signal={}", again);
+      spdlog::default_logger()->flush();  // not shutdown(): other threads may still be logging
+      ::_exit(128 + again);
+    });
   });
 
   for (std::size_t i = 1; i < workers_.size(); ++i) threads_.emplace_back([w = workers_[i].get()] { w->ioc.run(); });
@@ -97,16 +107,15 @@ server::finish_when_drained(std::chrono::steady_clock::time_point deadline)
     return;
   }
   if (open > 0) spdlog::warn("event=drain_deadline_passed open_sockets={}", open);
-  // Let the group_discard commands of the last sockets reach Redis, then stop every thread.
-  drain_timer_->expires_after(leave_groups_grace);
-  drain_timer_->async_wait([this](error_code) {
-    for (auto& w : workers_) {
-      asio::post(w->ioc, [w = w.get()] {
-        w->stop();
-        w->ioc.stop();
-      });
-    }
-  });
+  // Each worker releases its presence, waits for its group discards to be answered (not for
+  // a fixed sleep), then stops its own loop.
+  for (auto& w : workers_) {
+    auto* worker = w.get();
+    spawn(worker->ioc, "worker_wind_down", [worker] { return worker->wind_down(wind_down_limit); }, [worker] {
+      worker->stop();
+      worker->ioc.stop();
+    });
+  }
 }
 
 }  // namespace tandem::app

@@ -3,6 +3,8 @@
 // leave groups, exit within drain_deadline).
 #pragma once
 
+#include <boost/asio/signal_set.hpp>
+
 #include <memory>
 #include <thread>
 #include <vector>
@@ -31,6 +33,7 @@ class server {
   std::vector<std::shared_ptr<net::listener>> listeners_;
   std::vector<std::thread> threads_;
   std::unique_ptr<asio::steady_timer> drain_timer_;
+  std::unique_ptr<asio::signal_set> signals_;
   std::chrono::steady_clock::time_point drain_started_;
 };
 

@@ -77,6 +77,7 @@ to_server_settings(sidecar_config const& c)
   out.admin_on_main_port = c.admin_listen.empty();
   out.unauthenticated = {c.max_unauthenticated_per_address, c.max_unauthenticated};
   out.test_echo_endpoint = c.test_echo_endpoint;
+  out.max_pending_handshakes = static_cast<std::size_t>(c.max_pending_handshakes);
   return out;
 }
 
@@ -126,6 +127,7 @@ to_session_settings(sidecar_config const& c)
   out.cookie_age_s = c.session_cookie_age;
   out.keys = auth::signing_keys{c.secret_key, c.secret_key_fallbacks};
   out.backends = c.authentication_backends;
+  out.cache_for = std::chrono::milliseconds{static_cast<std::int64_t>(c.session_cache_seconds * 1000.0)};
   return out;
 }
 

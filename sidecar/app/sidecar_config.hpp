@@ -61,6 +61,8 @@ struct sidecar_config {
   std::int64_t max_connections = 100000;
   std::int64_t max_unauthenticated_per_address = 256;
   std::int64_t max_unauthenticated = 2048;
+  std::int64_t max_pending_handshakes = 256;
+  double session_cache_seconds = 2;
   std::int64_t outbound_queue_frames = 256;
   std::int64_t outbound_queue_bytes = 1048576;
   double ping_interval = 30;

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "asio/supervised_spawn.hpp"
 #include "crypto/digest.hpp"
 #include "layer/consistent_hash.hpp"
 #include "layer/layer_error.hpp"
@@ -89,18 +90,56 @@ void
 channel_layer::start(message_handler on_message)
 {
   on_message_ = std::move(on_message);
+  groups_in_place_.assign(commands_.size(), false);
   auto self = shared_from_this();
   for (std::size_t i = 0; i < commands_.size(); ++i) {
     // After a reconnect (Redis restart, flush), put this process's memberships back at once.
     commands_[i]->on_connect([weak = weak_from_this(), i] {
-      if (auto layer = weak.lock())
-        asio::co_spawn(layer->executor_, layer->readd_groups(i), asio::detached);
+      if (auto layer = weak.lock()) {
+        layer->readiness_changed();
+        if (layer->commands_[i]->connections_made() > 1) layer->resync_due_ = true;
+        layer->groups_in_place_[i] = false;
+        spawn(layer->executor_, "layer_readd_groups", [layer, i] { return layer->readd_groups(i); });
+      }
     });
+    receivers_[i]->on_connect([weak = weak_from_this(), i] {
+      auto layer = weak.lock();
+      if (!layer) return;
+      layer->readiness_changed();
+      if (layer->receivers_[i]->connections_made() > 1) layer->resync_due_ = true;
+      layer->resync_if_back();
+    });
+    for (auto* connection : {commands_[i].get(), receivers_[i].get()})
+      connection->on_disconnect([weak = weak_from_this()] {
+        if (auto layer = weak.lock()) layer->readiness_changed();
+      });
     commands_[i]->start();
     receivers_[i]->start();
-    asio::co_spawn(executor_, [self, i] { return self->receive_loop(i); }, asio::detached);
+    supervise("layer_receive_loop", [self, i] { return self->receive_loop(i); });
   }
-  asio::co_spawn(executor_, [self] { return self->refresh_loop(); }, asio::detached);
+  supervise("layer_refresh_loop", [self] { return self->refresh_loop(); });
+}
+
+void
+channel_layer::supervise(std::string_view name, std::function<awaitable<void>()> loop)
+{
+  spawn(executor_, name, loop, [weak = weak_from_this(), name, loop] {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    // Down until restarted (ready() says so); a short pause so a loop that fails at once
+    // cannot spin.
+    ++self->loops_down_;
+    ++self->stats_.loop_restarts;
+    self->readiness_changed();
+    auto pause = std::make_shared<asio::steady_timer>(self->executor_, std::chrono::milliseconds{100});
+    pause->async_wait([weak, name, loop, pause](error_code) {
+      auto layer = weak.lock();
+      if (!layer) return;
+      --layer->loops_down_;
+      layer->readiness_changed();
+      if (!layer->stopped_) layer->supervise(name, loop);
+    });
+  });
 }
 
 void
@@ -112,9 +151,58 @@ channel_layer::stop()
   for (auto& c : receivers_) c->stop();
 }
 
+void
+channel_layer::mirror_readiness(std::atomic<std::uint64_t>* flag)
+{
+  readiness_mirror_ = flag;
+  readiness_changed();
+}
+
+void
+channel_layer::resync_if_back()
+{
+  if (!resync_due_ || !ready()) return;
+  for (bool const in_place : groups_in_place_)
+    if (!in_place) return;
+  resync_due_ = false;
+  if (on_reconnect_) on_reconnect_();
+}
+
+void
+channel_layer::readiness_changed()
+{
+  if (readiness_mirror_) readiness_mirror_->store(ready() ? 1 : 0, std::memory_order_relaxed);
+}
+
+awaitable<void>
+channel_layer::settle(std::chrono::milliseconds limit)
+{
+  auto const give_up = std::chrono::steady_clock::now() + limit;
+  asio::steady_timer pause{executor_};
+  auto busy = [this] {
+    for (auto const& c : commands_)
+      if (c->connected() && c->in_flight() > 0) return true;
+    return false;
+  };
+  // A short poll: this runs once, at exit, and a reply may come from any of the shards.
+  while (busy() && std::chrono::steady_clock::now() < give_up) {
+    pause.expires_after(std::chrono::milliseconds{5});
+    error_code ec;
+    co_await pause.async_wait(as_value(ec));
+  }
+}
+
+bool
+channel_layer::can_receive() const noexcept
+{
+  auto const own = shard_index(non_local_name(non_local_), commands_.size());
+  return loops_down_ == 0 && commands_[own]->connected() && receivers_[own]->connected();
+}
+
 bool
 channel_layer::ready() const noexcept
 {
+  if (loops_down_ > 0) return false;
   for (std::size_t i = 0; i < commands_.size(); ++i)
     if (!commands_[i]->connected() || !receivers_[i]->connected()) return false;
   return true;
@@ -151,7 +239,7 @@ channel_layer::release_channel(std::string const& channel)
   local_channels_.erase(channel);
   for (auto it = memberships_.begin(); it != memberships_.end();) {
     if (it->second.erase(channel) > 0)
-      asio::co_spawn(executor_, group_discard(it->first, channel), asio::detached);
+      spawn(executor_, "layer_group_discard", group_discard(it->first, channel));
     it = it->second.empty() ? memberships_.erase(it) : std::next(it);
   }
 }
@@ -240,7 +328,7 @@ channel_layer::group_add(std::string group, std::string channel)
   std::vector<std::vector<std::string>> commands{{"ZADD", key, format_score(now_()), channel},
                                                  {"EXPIRE", key, std::to_string(config_.group_expiry_s)}};
   auto batch = co_await commands_[shard_for_group(group)]->run(std::move(commands));
-  co_return batch.ec ? send_status::unavailable : send_status::ok;
+  co_return failed(batch) ? send_status::unavailable : send_status::ok;
 }
 
 awaitable<send_status>
@@ -253,26 +341,40 @@ channel_layer::group_discard(std::string group, std::string channel)
   }
   std::vector<std::vector<std::string>> commands{{"ZREM", group_key(config_.prefix, group), channel}};
   auto batch = co_await commands_[shard_for_group(group)]->run(std::move(commands));
-  co_return batch.ec ? send_status::unavailable : send_status::ok;
+  co_return failed(batch) ? send_status::unavailable : send_status::ok;
 }
 
 awaitable<void>
 channel_layer::readd_groups(std::size_t shard)
 {
-  std::vector<std::vector<std::string>> commands;
-  auto const score = format_score(now_());
-  for (auto const& [group, channels] : memberships_) {
-    if (channels.empty() || shard_for_group(group) != shard) continue;
-    auto const key = group_key(config_.prefix, group);
-    std::vector<std::string> zadd{"ZADD", key};
-    for (auto const& channel : channels) {
-      zadd.push_back(score);
-      zadd.push_back(channel);
+  auto self = shared_from_this();
+  for (;;) {
+    std::vector<std::vector<std::string>> commands;
+    auto const score = format_score(now_());
+    for (auto const& [group, channels] : memberships_) {
+      if (channels.empty() || shard_for_group(group) != shard) continue;
+      auto const key = group_key(config_.prefix, group);
+      std::vector<std::string> zadd{"ZADD", key};
+      for (auto const& channel : channels) {
+        zadd.push_back(score);
+        zadd.push_back(channel);
+      }
+      commands.push_back(std::move(zadd));
+      commands.push_back({"EXPIRE", key, std::to_string(config_.group_expiry_s)});
     }
-    commands.push_back(std::move(zadd));
-    commands.push_back({"EXPIRE", key, std::to_string(config_.group_expiry_s)});
+    if (commands.empty()) break;
+    auto const batch = co_await commands_[shard]->run(std::move(commands));
+    if (!failed(batch)) break;
+    // -OOM, -READONLY or a timeout: the memberships are not back. Try again in a second
+    // while the connection is up (a reconnect starts a re-add of its own).
+    spdlog::warn("event=group_readd_failed shard={} error=\"{}\"", shard, describe_failure(batch));
+    asio::steady_timer pause{executor_, std::chrono::seconds{1}};
+    error_code ec;
+    co_await pause.async_wait(as_value(ec));
+    if (stopped_ || !commands_[shard]->connected()) co_return;
   }
-  if (!commands.empty()) co_await commands_[shard]->run(std::move(commands));
+  if (shard < groups_in_place_.size()) groups_in_place_[shard] = true;
+  resync_if_back();
 }
 
 awaitable<void>

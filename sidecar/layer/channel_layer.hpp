@@ -6,6 +6,7 @@
 // run on the executor given at creation; other threads post or co_spawn onto it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +53,7 @@ struct layer_stats {
   std::uint64_t dropped_undecodable = 0;
   std::uint64_t dropped_expired = 0;
   std::uint64_t dropped_unknown_channel = 0;
+  std::uint64_t loop_restarts = 0;  // receive/refresh loops restarted after a failure
 };
 
 class channel_layer : public std::enable_shared_from_this<channel_layer> {
@@ -66,10 +68,23 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
 
   /// Connects every shard and starts the receive loops.
   void start(message_handler on_message);
+  /// Called (on the executor) once a shard is back after a loss and its group memberships are
+  /// re-added: messages published meanwhile may never have reached this process's queue.
+  void on_reconnect(std::function<void()> hook) { on_reconnect_ = std::move(hook); }
   void stop();
+  /// Completes when every command sent so far (group discards of closed sockets included)
+  /// has its reply, or after `limit`: what a drain waits for before it stops the layer.
+  awaitable<void> settle(std::chrono::milliseconds limit);
 
-  /// True when every shard is connected.
+  /// True when every shard is connected and every receive loop is running.
   bool ready() const noexcept;
+  /// True when this process can receive: the shard holding its own queue (where every send to
+  /// its channels lands) is connected both ways. A new socket needs this; whether its groups'
+  /// shards answer is found out by joining them.
+  bool can_receive() const noexcept;
+  /// An atomic this layer keeps equal to ready() (1/0) from now on, so other threads (the
+  /// readiness probe answered on any thread) can read it without touching the layer.
+  void mirror_readiness(std::atomic<std::uint64_t>* flag);
   std::size_t shard_count() const noexcept { return commands_.size(); }
   std::string const& client_prefix() const noexcept { return client_prefix_; }
   /// This process's queue key, e.g. "asgispecific.<client_prefix>!".
@@ -105,6 +120,11 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   channel_layer(asio::any_io_executor executor, layer_config config, clock now);
   awaitable<resp_batch> run_script(std::size_t shard, script const& s, std::vector<std::string> keys,
                                    std::vector<std::string> args);
+  /// Starts a loop that must always run; a failure is logged, counted and the loop restarted.
+  void supervise(std::string_view name, std::function<awaitable<void>()> loop);
+  void readiness_changed();
+  /// Calls on_reconnect_ when a reconnect is pending and every shard is up with its groups.
+  void resync_if_back();
   awaitable<void> receive_loop(std::size_t shard);
   awaitable<void> refresh_loop();
   awaitable<void> readd_groups(std::size_t shard);
@@ -128,8 +148,13 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::unordered_set<std::string> local_channels_;
   std::map<std::string, std::set<std::string>> memberships_;  // group → local channels
   message_handler on_message_;
+  std::function<void()> on_reconnect_;
+  std::atomic<std::uint64_t>* readiness_mirror_ = nullptr;
+  std::vector<bool> groups_in_place_;  // per shard: memberships re-added since its last reconnect
+  bool resync_due_ = false;            // a connection came back after a loss
   asio::steady_timer refresh_timer_;
   std::size_t round_robin_ = 0;
+  std::size_t loops_down_ = 0;  // supervised loops between a failure and their restart
   bool stopped_ = false;
   layer_stats stats_;
 };

@@ -2,6 +2,7 @@
 // in batches), decodes each member and hands it to the local channels it names.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "layer/channel_layer.hpp"
@@ -14,7 +15,10 @@ channel_layer::receive_loop(std::size_t shard)
 {
   auto self = shared_from_this();
   auto& connection = *receivers_[shard];
-  auto const batch_size = std::to_string(config_.receive_batch);
+  // A batch is read whole into memory: when members are large, ask for fewer at a time so
+  // one pop stays around batch_bytes_goal, not receive_batch times the largest message.
+  constexpr std::size_t batch_bytes_goal = 4 * 1024 * 1024;
+  std::size_t batch_size = std::max<std::size_t>(1, config_.receive_batch);
   auto const block = std::to_string(config_.receive_block.count());
   asio::steady_timer pause{executor_};
   while (!stopped_) {
@@ -23,15 +27,20 @@ channel_layer::receive_loop(std::size_t shard)
       continue;
     }
     // Drain what is queued without blocking; block only when the queue is empty.
-    std::vector<std::vector<std::string>> drain{{"ZPOPMIN", queue_key_, batch_size}};
+    std::vector<std::vector<std::string>> drain{{"ZPOPMIN", queue_key_, std::to_string(batch_size)}};
     auto drained = co_await connection.run(std::move(drain));
     if (!drained.ec && !drained.replies[0].is_error() && !drained.replies[0].elements.empty()) {
       auto const& flat = drained.replies[0].elements;  // member, score, member, score, ...
+      std::size_t bytes = 0;
       for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
         double score = 0;
         std::from_chars(flat[i + 1].str.data(), flat[i + 1].str.data() + flat[i + 1].str.size(), score);
+        bytes += flat[i].str.size();
         handle_member(flat[i].str, score);
       }
+      auto const members = std::max<std::size_t>(1, flat.size() / 2);
+      auto const per_member = std::max<std::size_t>(1, bytes / members);
+      batch_size = std::clamp<std::size_t>(batch_bytes_goal / per_member, 1, std::max<std::size_t>(1, config_.receive_batch));
       continue;
     }
     if (drained.ec || drained.replies[0].is_error()) {

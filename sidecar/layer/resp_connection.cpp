@@ -1,5 +1,6 @@
-// Pipelined Redis connection with reconnects. One coroutine owns the connect/reconnect cycle,
-// one reads replies while connected, one writes whatever has been queued.
+// Pipelined Redis connection with reconnects. One coroutine owns the connect/reconnect cycle;
+// each connection then gets exactly one reader and one writer for its whole life, so two
+// writes can never interleave their bytes on the socket, whatever the callers do.
 #include "layer/resp_connection.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -11,6 +12,7 @@
 #include <array>
 #include <random>
 
+#include "asio/supervised_spawn.hpp"
 #include "layer/layer_error.hpp"
 
 namespace tandem::layer {
@@ -26,6 +28,24 @@ struct resp_connection::call {
   bool done = false;
 };
 
+bool
+failed(resp_batch const& batch) noexcept
+{
+  if (batch.ec) return true;
+  for (auto const& reply : batch.replies)
+    if (reply.is_error()) return true;
+  return false;
+}
+
+std::string
+describe_failure(resp_batch const& batch)
+{
+  if (batch.ec) return batch.ec.message();
+  for (auto const& reply : batch.replies)
+    if (reply.is_error()) return reply.str;
+  return {};
+}
+
 std::shared_ptr<resp_connection>
 resp_connection::create(asio::any_io_executor executor, redis_endpoint endpoint, connection_options options)
 {
@@ -38,14 +58,27 @@ resp_connection::resp_connection(asio::any_io_executor executor, redis_endpoint 
       options_{options},
       socket_{executor},
       closed_signal_{executor},
-      retry_timer_{executor}
+      retry_timer_{executor},
+      write_wakeup_{executor},
+      connected_signal_{executor}
 {
 }
 
 void
 resp_connection::start()
 {
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->connection_loop(); }, asio::detached);
+  auto self = shared_from_this();
+  spawn(executor_, "redis_connection_loop", [self] { return self->connection_loop(); }, [weak = weak_from_this()] {
+    // The loop must always run while the connection is wanted: start it again, after a
+    // pause so a loop that fails at once cannot spin.
+    auto again = weak.lock();
+    if (!again || again->stopped_) return;
+    again->close_with(layer_errc::protocol_error);
+    again->retry_timer_.expires_after(std::chrono::milliseconds{100});
+    again->retry_timer_.async_wait([weak](error_code ec) {
+      if (auto connection = weak.lock(); connection && !ec && !connection->stopped_) connection->start();
+    });
+  });
 }
 
 void
@@ -53,7 +86,10 @@ resp_connection::stop()
 {
   stopped_ = true;
   retry_timer_.cancel();
+  connected_signal_.cancel();
   close_with(layer_errc::stopped);
+  error_code ignored;
+  socket_.close(ignored);  // also ends a connect in progress
 }
 
 awaitable<void>
@@ -64,25 +100,42 @@ resp_connection::connection_loop()
   int attempt = 1;
   while (!stopped_) {
     error_code ec = co_await connect_socket();
+    if (stopped_) break;
     if (!ec) {
       reader_ = std::make_unique<resp_reader>();
       connected_ = true;
+      reconnect_wanted_ = false;
+      auto const generation = ++generation_;
       closed_signal_.expires_at(asio::steady_timer::time_point::max());
-      asio::co_spawn(executor_, [self] { return self->read_loop(); }, asio::detached);
+      auto on_failure = [weak = weak_from_this(), generation] {
+        if (auto again = weak.lock(); again && again->generation_ == generation)
+          again->close_with(layer_errc::protocol_error);
+      };
+      spawn(executor_, "redis_read_loop", [self, generation] { return self->read_loop(generation); }, on_failure);
+      spawn(executor_, "redis_write_loop", [self, generation] { return self->write_loop(generation); }, on_failure);
       ec = co_await handshake();
-      if (!ec) {
+      if (stopped_) break;
+      if (!ec && connected_) {
+        ready_ = true;
+        auto const connected_at = std::chrono::steady_clock::now();
         if (attempt > 1) spdlog::info("event=redis_reconnected endpoint={}", describe(endpoint_));
-        attempt = 1;
+        connected_signal_.cancel();
         if (on_connect_) on_connect_();
         error_code wait_ec;
         co_await closed_signal_.async_wait(as_value(wait_ec));  // until close_with()
-        continue;
+        if (stopped_) break;
+        if (std::chrono::steady_clock::now() - connected_at >= options_.healthy_after) {
+          attempt = 1;
+          continue;  // a healthy connection dropped: reconnect at once
+        }
+        ec = make_error_code(layer_errc::not_connected);  // closed right away: back off
+      } else {
+        close_with(ec ? ec : make_error_code(layer_errc::not_connected));
       }
-      close_with(ec);
     }
     if (stopped_) break;
     double const r = std::uniform_real_distribution<double>{0.0, 1.0}(jitter);
-    auto const delay = core::backoff_delay(options_.reconnect, std::min(attempt, 30), r).value_or(5000);
+    auto const delay = core::backoff_delay(options_.reconnect, std::min(attempt, 30), r).value_or(1000);
     if (attempt == 1 || attempt % 10 == 0)
       spdlog::warn("event=redis_unavailable endpoint={} error=\"{}\" retry_ms={} attempt={}", describe(endpoint_),
                    ec.message(), delay, attempt);
@@ -96,15 +149,22 @@ resp_connection::connection_loop()
 awaitable<error_code>
 resp_connection::connect_socket()
 {
+  // The deadline's state is shared with its handler, not referenced from this frame: a handler
+  // already queued when the connect completes must find the attempt finished and leave the
+  // (now healthy) socket alone.
+  struct attempt_state {
+    bool finished = false;
+    bool timed_out = false;
+  };
+  auto state = std::make_shared<attempt_state>();
   error_code ec;
   asio::steady_timer deadline{executor_};
   deadline.expires_after(options_.connect_timeout);
-  bool timed_out = false;
-  deadline.async_wait([this, &timed_out](error_code wait_ec) {
-    if (wait_ec) return;
-    timed_out = true;
+  deadline.async_wait([self = shared_from_this(), state](error_code wait_ec) {
+    if (wait_ec || state->finished) return;
+    state->timed_out = true;
     error_code ignored;
-    socket_.close(ignored);
+    self->socket_.close(ignored);
   });
   if (endpoint_.kind == redis_endpoint::transport::unix_socket) {
     asio::local::stream_protocol::endpoint const ep{endpoint_.path};
@@ -114,7 +174,7 @@ resp_connection::connect_socket()
     auto const results =
         co_await resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port), as_value(ec));
     for (auto const& entry : results) {
-      if (timed_out) break;
+      if (state->timed_out) break;
       error_code ignored;
       socket_.close(ignored);
       co_await socket_.async_connect(asio::generic::stream_protocol::endpoint{entry.endpoint()}, as_value(ec));
@@ -124,8 +184,9 @@ resp_connection::connect_socket()
       }
     }
   }
+  state->finished = true;
   deadline.cancel();
-  if (timed_out) ec = layer_errc::timed_out;
+  if (state->timed_out) ec = layer_errc::timed_out;
   if (ec) {
     error_code ignored;
     socket_.close(ignored);
@@ -145,7 +206,7 @@ resp_connection::handshake()
   }
   if (endpoint_.db != 0) commands.push_back({"SELECT", std::to_string(endpoint_.db)});
   if (commands.empty()) co_return error_code{};
-  auto const batch = co_await run(std::move(commands));
+  auto const batch = co_await exchange(std::move(commands), options_.command_timeout);
   if (batch.ec) co_return batch.ec;
   for (auto const& reply : batch.replies) {
     if (reply.is_error()) {
@@ -160,15 +221,22 @@ awaitable<resp_batch>
 resp_connection::run(std::vector<std::vector<std::string>> commands, std::chrono::milliseconds extra_timeout)
 {
   if (stopped_) co_return resp_batch{layer_errc::stopped, {}};
+  if (!ready_) co_return resp_batch{layer_errc::not_connected, {}};
+  co_return co_await exchange(std::move(commands), options_.command_timeout + extra_timeout);
+}
+
+awaitable<resp_batch>
+resp_connection::exchange(std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout)
+{
   if (!connected_) co_return resp_batch{layer_errc::not_connected, {}};
   if (commands.empty()) co_return resp_batch{};
   auto pending = std::make_shared<call>(executor_, commands.size());
   for (auto const& command : commands) append_command(outbox_, command);
   commands_sent_ += commands.size();
   waiting_.push_back(pending);
-  if (!writing_) asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+  write_wakeup_.cancel();  // the connection's writer takes it from the outbox
 
-  pending->signal.expires_after(options_.command_timeout + extra_timeout);
+  pending->signal.expires_after(timeout);
   error_code wait_ec;
   co_await pending->signal.async_wait(as_value(wait_ec));
   if (!pending->done) close_with(layer_errc::timed_out);  // the timer ran out: Redis is stuck
@@ -178,55 +246,71 @@ resp_connection::run(std::vector<std::vector<std::string>> commands, std::chrono
 awaitable<bool>
 resp_connection::wait_connected(std::chrono::milliseconds limit)
 {
-  asio::steady_timer timer{executor_};
+  if (ready_ || stopped_) co_return ready_;
   auto const deadline = std::chrono::steady_clock::now() + limit;
-  while (!connected_ && std::chrono::steady_clock::now() < deadline) {
-    timer.expires_after(std::chrono::milliseconds{20});
+  while (!ready_ && !stopped_ && std::chrono::steady_clock::now() < deadline) {
+    connected_signal_.expires_at(deadline);  // cancelled when a connection is ready
     error_code ec;
-    co_await timer.async_wait(as_value(ec));
+    co_await connected_signal_.async_wait(as_value(ec));
   }
-  co_return connected_;
+  co_return ready_;
 }
 
 awaitable<void>
-resp_connection::read_loop()
+resp_connection::read_loop(std::uint64_t generation)
 {
   auto self = shared_from_this();
   std::array<char, 64 * 1024> buffer{};
-  while (connected_) {
+  while (connected_ && generation_ == generation) {
     error_code ec;
     std::size_t const n = co_await socket_.async_read_some(asio::buffer(buffer), as_value(ec));
+    if (generation_ != generation) co_return;  // that connection is gone; a new one owns the socket
     if (ec) {
       close_with(ec);
       co_return;
     }
     reader_->feed({buffer.data(), n});
-    while (auto reply = reader_->next()) deliver(std::move(*reply));
+    while (connected_ && generation_ == generation) {
+      auto reply = reader_->next();
+      if (!reply) break;
+      deliver(std::move(*reply));
+    }
     if (reader_->failed()) {
       spdlog::error("event=redis_protocol_error endpoint={} error=\"{}\"", describe(endpoint_), reader_->error());
       close_with(layer_errc::protocol_error);
+      co_return;
+    }
+    if (reconnect_wanted_) {
+      reconnect_wanted_ = false;
+      spdlog::warn("event=redis_readonly endpoint={} action=reconnect", describe(endpoint_));
+      close_with(layer_errc::redis_error);
       co_return;
     }
   }
 }
 
 awaitable<void>
-resp_connection::write_loop()
+resp_connection::write_loop(std::uint64_t generation)
 {
   auto self = shared_from_this();
-  writing_ = true;
   std::string sending;
-  while (connected_ && !outbox_.empty()) {
+  while (connected_ && generation_ == generation) {
+    if (outbox_.empty()) {
+      write_wakeup_.expires_at(asio::steady_timer::time_point::max());
+      error_code ec;
+      co_await write_wakeup_.async_wait(as_value(ec));  // cancelled by exchange() and close_with()
+      continue;
+    }
     sending.clear();
     std::swap(sending, outbox_);
     error_code ec;
     co_await asio::async_write(socket_, asio::buffer(sending), as_value(ec));
+    if (generation_ != generation) co_return;
     if (ec) {
       close_with(ec);
-      break;
+      co_return;
     }
   }
-  writing_ = false;
 }
 
 void
@@ -236,6 +320,9 @@ resp_connection::deliver(resp_value value)
     close_with(layer_errc::protocol_error);  // a reply nobody asked for: the stream is out of step
     return;
   }
+  // A failover turned this server into a replica: every write will fail until we reconnect
+  // (to the new primary, when a proxy or DNS moved the address).
+  if (value.is_error() && value.str.starts_with("READONLY")) reconnect_wanted_ = true;
   auto& front = waiting_.front();
   front->replies.push_back(std::move(value));
   if (--front->remaining == 0) {
@@ -252,10 +339,13 @@ resp_connection::close_with(error_code ec)
     if (ec == layer_errc::stopped) closed_signal_.cancel();
     return;
   }
+  bool const was_ready = ready_;
   connected_ = false;
+  ready_ = false;
   error_code ignored;
   socket_.close(ignored);
   outbox_.clear();
+  write_wakeup_.cancel();
   for (auto& pending : waiting_) {
     pending->ec = ec;
     pending->done = true;
@@ -265,6 +355,7 @@ resp_connection::close_with(error_code ec)
   closed_signal_.cancel();
   if (ec != layer_errc::stopped)
     spdlog::warn("event=redis_connection_lost endpoint={} error=\"{}\"", describe(endpoint_), ec.message());
+  if (was_ready && on_disconnect_) on_disconnect_();
 }
 
 }  // namespace tandem::layer

@@ -26,13 +26,24 @@ namespace tandem::layer {
 struct connection_options {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_timeout{5000};  // added to a blocking command's own timeout
-  core::backoff_policy reconnect{100, 2.0, 5000, 0.3, 1'000'000};
+  // Capped at 1 s: a refused connect costs nothing, and a Redis that is back should be used
+  // within a second, not after a long backoff.
+  core::backoff_policy reconnect{100, 2.0, 1000, 0.3, 1'000'000};
+  /// A connection that closes sooner than this after its handshake counts as a failed attempt
+  /// (maxclients, a proxy with a dead backend), so the next one waits instead of spinning.
+  std::chrono::milliseconds healthy_after{1000};
 };
 
 struct resp_batch {
   error_code ec;                    // transport failure: the replies are missing
   std::vector<resp_value> replies;  // one per command, in order (error replies included)
 };
+
+/// True when the transport failed or any command was answered with an error reply (-OOM,
+/// -READONLY, ...): callers that only need "did it all happen" ask this.
+bool failed(resp_batch const& batch) noexcept;
+/// The transport error or the first error reply, for logs.
+std::string describe_failure(resp_batch const& batch);
 
 class resp_connection : public std::enable_shared_from_this<resp_connection> {
  public:
@@ -42,7 +53,8 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   /// Connects and stays connected until stop().
   void start();
   void stop();
-  bool connected() const noexcept { return connected_; }
+  /// Connected and past the handshake (AUTH, SELECT): commands may be sent.
+  bool connected() const noexcept { return ready_; }
   redis_endpoint const& endpoint() const noexcept { return endpoint_; }
 
   /// Sends `commands` in one write and waits for all their replies. `extra_timeout` lengthens
@@ -52,11 +64,17 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
 
   /// Called on the executor after every successful (re)connect and handshake.
   void on_connect(std::function<void()> hook) { on_connect_ = std::move(hook); }
+  /// Called on the executor when a ready connection is lost.
+  void on_disconnect(std::function<void()> hook) { on_disconnect_ = std::move(hook); }
 
   /// Completes when the connection is up (true) or after `limit` (false).
   awaitable<bool> wait_connected(std::chrono::milliseconds limit);
 
   std::uint64_t commands_sent() const noexcept { return commands_sent_; }
+  /// Commands written or queued whose replies have not arrived yet.
+  std::size_t in_flight() const noexcept { return waiting_.size(); }
+  /// Connections established so far (the first one included).
+  std::uint64_t connections_made() const noexcept { return generation_; }
 
  private:
   struct call;
@@ -65,8 +83,12 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   awaitable<void> connection_loop();
   awaitable<error_code> connect_socket();
   awaitable<error_code> handshake();
-  awaitable<void> read_loop();
-  awaitable<void> write_loop();
+  /// Queues `commands` and waits for their replies (the socket must be up).
+  awaitable<resp_batch> exchange(std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout);
+  /// Each connection gets exactly one reader and one writer, started with it and ending with
+  /// it: `generation` tells a loop of an earlier connection to stop touching the socket.
+  awaitable<void> read_loop(std::uint64_t generation);
+  awaitable<void> write_loop(std::uint64_t generation);
   void deliver(resp_value value);
   void close_with(error_code ec);
 
@@ -76,13 +98,18 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   asio::generic::stream_protocol::socket socket_;
   asio::steady_timer closed_signal_;
   asio::steady_timer retry_timer_;
+  asio::steady_timer write_wakeup_;      // the writer sleeps on it while the outbox is empty
+  asio::steady_timer connected_signal_;  // wait_connected() sleeps on it
   std::unique_ptr<resp_reader> reader_;
   std::deque<std::shared_ptr<call>> waiting_;
   std::string outbox_;
-  bool writing_ = false;
-  bool connected_ = false;
+  std::uint64_t generation_ = 0;  // connections made; tags each connection's reader and writer
+  bool connected_ = false;        // the socket is up (the handshake may still be running)
+  bool ready_ = false;            // the handshake is done: run() may send
+  bool reconnect_wanted_ = false; // a READONLY reply: the server became a replica
   bool stopped_ = false;
   std::function<void()> on_connect_;
+  std::function<void()> on_disconnect_;
   std::uint64_t commands_sent_ = 0;
 };
 

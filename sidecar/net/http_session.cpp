@@ -12,6 +12,7 @@
 #include <atomic>
 
 #include "net/echo_session.hpp"
+#include "asio/supervised_spawn.hpp"
 #include "net/io_worker.hpp"
 #include "net/websocket_session.hpp"
 #include "ops/logging.hpp"
@@ -75,7 +76,11 @@ awaitable<std::string>
 readiness(io_worker& worker, bool& ready)
 {
   bool const draining = worker.process.draining.load();
-  bool const redis = worker.layer->ready();
+  // Every I/O thread's layer must be up, not just the one that answered: sockets land on any.
+  // The others' state is read from what they publish each second.
+  bool redis = worker.layer->ready();
+  for (auto const* thread : worker.process.metrics)
+    if (thread != &worker.metrics && thread->layer_ready.load(std::memory_order_relaxed) == 0) redis = false;
   bool const postgres = co_await worker.tables.ping();
   ready = !draining && redis && postgres;
   nlohmann::json body = {{"ready", ready}, {"redis", redis}, {"postgres", postgres}, {"draining", draining}};
@@ -94,7 +99,7 @@ serve_admin(io_worker& worker, beast::tcp_stream& stream, request const& req, pr
                                std::move(body), "application/json");
   }
   auto const& process = worker.process;
-  auto text = ops::render_prometheus(process.metrics, process.draining.load());
+  auto text = ops::render_prometheus(process.metrics, {process.draining.load(), coroutine_failures()});
   co_return co_await respond(stream, req, http::status::ok, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
 }
 
@@ -129,18 +134,33 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
       co_await refuse(worker, stream, req, 503, "draining", conn);
       co_return;
     }
-  if (!worker.layer->ready()) {
+  if (!worker.layer->can_receive()) {
       co_await refuse(worker, stream, req, 503, "channel layer not connected", conn);
       co_return;
     }
 
+  if (worker.pending_handshakes >= process.settings.max_pending_handshakes) {
+      co_await refuse(worker, stream, req, 503, "too many upgrades being verified", conn);
+      co_return;
+    }
   auto const cookie_it = req.find(http::field::cookie);
   std::string cookie = cookie_it == req.end() ? std::string{} : std::string{cookie_it->value()};
+  ++worker.pending_handshakes;
+  struct pending_guard {
+    std::size_t& count;
+    ~pending_guard() { --count; }
+  } pending{worker.pending_handshakes};
   auto verdict = co_await worker.verifier.verify(cookie);
   if (verdict.allowed() && route.kind == protocol::endpoint::chat)
     verdict = co_await worker.verifier.check_participant(route.chat_id, std::move(verdict));
   if (!verdict.allowed()) {
       co_await refuse(worker, stream, req, verdict.status, verdict.reason, conn);
+      co_return;
+    }
+  // The lookups above take time: a drain may have begun meanwhile, and close_all has then
+  // already passed over this socket.
+  if (process.draining.load()) {
+      co_await refuse(worker, stream, req, 503, "draining", conn);
       co_return;
     }
 

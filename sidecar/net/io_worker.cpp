@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "asio/supervised_spawn.hpp"
 #include "net/websocket_session.hpp"
 
 namespace tandem::net {
@@ -23,16 +24,34 @@ io_worker::io_worker(process_state& shared, layer::layer_config layer_config, st
 {
 }
 
+io_worker::~io_worker()
+{
+  tearing_down = true;
+}
+
 void
 io_worker::start(bool housekeeping)
 {
+  layer->mirror_readiness(&metrics.layer_ready);
+  layer->on_reconnect([this] {
+    tell_sockets_to_resync();
+    presence.restore();  // the counts Redis lost (or a sweep took) come back from the hub's truth
+  });
   layer->start([this](std::string const& channel, layer::message const& msg) {
     if (auto session = hub.find(channel)) session->deliver(msg);
     else metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
   });
-  asio::co_spawn(ioc, publish_stats(), asio::detached);
+  spawn(ioc, "worker_publish_stats", [this] { return publish_stats(); });
   presence.start();
-  if (housekeeping) asio::co_spawn(ioc, purge_pending(), asio::detached);
+  if (housekeeping) spawn(ioc, "worker_purge_pending", [this] { return purge_pending(); });
+}
+
+void
+io_worker::tell_sockets_to_resync()
+{
+  auto const sessions = hub.all();
+  if (!sessions.empty()) spdlog::info("event=resync_hint sockets={}", sessions.size());
+  for (auto const& session : sessions) session->resync_hint("layer_reconnected");
 }
 
 awaitable<void>
@@ -60,6 +79,7 @@ io_worker::publish_stats()
     metrics.layer_sent.store(stats.sent, std::memory_order_relaxed);
     metrics.redis_shards.store(layer->shard_count(), std::memory_order_relaxed);
     metrics.redis_shards_connected.store(layer->ready() ? layer->shard_count() : 0, std::memory_order_relaxed);
+    metrics.layer_loop_restarts.store(stats.loop_restarts, std::memory_order_relaxed);
     metrics.postgres_breaker_state.store(static_cast<std::uint64_t>(pool.breaker_state()), std::memory_order_relaxed);
     publish_timer_.expires_after(std::chrono::seconds{1});
     error_code ec;
@@ -72,6 +92,24 @@ void
 io_worker::close_all(std::uint16_t code)
 {
   for (auto const& session : hub.all()) session->close_soon(code, "service restart");
+}
+
+awaitable<void>
+io_worker::wind_down(std::chrono::milliseconds limit)
+{
+  auto const give_up = std::chrono::steady_clock::now() + limit;
+  auto left = [&] {
+    auto const now = std::chrono::steady_clock::now();
+    return now < give_up ? std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now)
+                         : std::chrono::milliseconds{0};
+  };
+  // First the closed sockets' disconnects and discards (so every user in a grace period is
+  // known), then the lease, then what the release itself sent.
+  co_await layer->settle(left());
+  if (layer->ready()) co_await presence.release();
+  co_await layer->settle(left());
+  stop();
+  ioc.stop();
 }
 
 void

@@ -24,14 +24,24 @@ namespace tandem::net {
 struct io_worker {
   io_worker(process_state& shared, layer::layer_config layer_config, store::pg_pool_config pool_config,
             store::table_names const& tables);
+  ~io_worker();
+  io_worker(io_worker const&) = delete;
+  io_worker& operator=(io_worker const&) = delete;
 
   /// Starts the layer; its messages go to the hub's sockets. One worker per process also runs
   /// the housekeeping (purging expired pending deliveries).
   void start(bool housekeeping);
   /// Asks every socket to close with `code` after flushing what is queued.
   void close_all(std::uint16_t code);
+  /// The end of a drain, once the sockets are closed: settles presence (this worker's lease is
+  /// released, users in their grace period settled), waits for the group discards of the
+  /// closed sockets to reach Redis (bounded by `limit`), then stops the worker and its loop.
+  awaitable<void> wind_down(std::chrono::milliseconds limit);
   void stop();
 
+  /// Set when the worker is being destroyed: coroutine frames destroyed with `ioc` must not
+  /// clean up through members that are already gone. Declared before `ioc` so it outlives it.
+  bool tearing_down = false;
   asio::io_context ioc{1};
   process_state& process;
   std::shared_ptr<layer::channel_layer> layer;
@@ -45,11 +55,17 @@ struct io_worker {
   service::messaging chat;
   service::presence presence;
   service::typing typing;
+  /// Upgrades of this thread between their cheap checks and their session verdict: capped
+  /// (max_pending_handshakes) so a flood of junk upgrades cannot queue without bound on the
+  /// database pool.
+  std::size_t pending_handshakes = 0;
 
  private:
   /// Copies layer and pool state into `metrics` once a second (see ops::thread_metrics).
   awaitable<void> publish_stats();
   awaitable<void> purge_pending();
+  /// The layer was unreachable for a while: every socket may have missed live messages.
+  void tell_sockets_to_resync();
   asio::steady_timer publish_timer_{ioc};
   asio::steady_timer purge_timer_{ioc};
 };

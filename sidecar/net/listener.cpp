@@ -13,6 +13,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "asio/supervised_spawn.hpp"
 #include "net/http_session.hpp"
 #include "net/io_worker.hpp"
 
@@ -103,12 +104,27 @@ listener::shed_waiting()
 void
 listener::start()
 {
-  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+  spawn(acceptor_.get_executor(), "accept_loop", [self = shared_from_this()] { return self->accept_loop(); },
+        [weak = weak_from_this()] {
+          if (auto self = weak.lock(); self && self->acceptor_.is_open()) self->start();  // keep accepting
+        });
 }
 
 void
 listener::stop()
 {
+  if (!acceptor_.is_open()) return;
+  error_code ec;
+  acceptor_.non_blocking(true, ec);
+  while (!ec) {
+    asio::ip::tcp::socket socket{acceptor_.get_executor()};
+    acceptor_.accept(socket, ec);  // non-blocking: would_block once the backlog is empty
+    if (ec) break;
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    // Uncounted: these are answered at once (503 while draining) and closed.
+    spawn(acceptor_.get_executor(), "serve_http", serve_http(worker_, std::move(socket), admin_only_, unauthenticated_slot{}));
+    ec = {};
+  }
   error_code ignored;
   acceptor_.close(ignored);
 }
@@ -151,8 +167,7 @@ listener::accept_loop()
       slot = slots.slot_for(address);
     }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor_.get_executor(), serve_http(worker_, std::move(socket), admin_only_, std::move(slot)),
-                   asio::detached);
+    spawn(acceptor_.get_executor(), "serve_http", serve_http(worker_, std::move(socket), admin_only_, std::move(slot)));
   }
 }
 

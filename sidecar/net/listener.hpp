@@ -21,6 +21,8 @@ class listener : public std::enable_shared_from_this<listener> {
   listener(listener const&) = delete;
   listener& operator=(listener const&) = delete;
   void start();
+  /// Stops accepting. Connections already waiting in the backlog are accepted first and
+  /// served (a drain answers their upgrades with 503), not reset by closing the socket.
   void stop();
   asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 

@@ -28,7 +28,28 @@ refuse(int status, std::string reason)
 }  // namespace
 
 awaitable<verdict>
-session_verifier::verify(std::string_view cookie_header)
+session_verifier::verify(std::string_view cookie_header, bool recheck)
+{
+  auto const cookie = auth::cookie_value(cookie_header, settings_.cookie_name);
+  if (settings_.cache_for.count() <= 0 || !cookie || cookie->empty()) co_return co_await look_up(cookie_header);
+  auto const now = std::chrono::steady_clock::now();
+  std::string key{*cookie};
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    if (it->second.until > now && (recheck || !it->second.answer.allowed())) co_return it->second.answer;
+    if (it->second.until <= now) cache_.erase(it);
+  }
+  auto answer = co_await look_up(cookie_header);
+  // Outages are never remembered: the next try may succeed. Bounded: the map is cleared
+  // when it grows large (a flood of distinct junk cookies).
+  if (answer.status != 503) {
+    if (cache_.size() >= 10000) cache_.clear();
+    cache_[std::move(key)] = {answer, std::chrono::steady_clock::now() + settings_.cache_for};
+  }
+  co_return answer;
+}
+
+awaitable<verdict>
+session_verifier::look_up(std::string_view cookie_header)
 {
   auto const cookie = auth::cookie_value(cookie_header, settings_.cookie_name);
   if (!cookie || cookie->empty()) co_return refuse(401, "no session cookie");

@@ -4,7 +4,9 @@
 // current password hash (Django's get_user()).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,12 @@ enum class session_engine : std::uint8_t { db, signed_cookies };
 
 struct session_settings {
   session_engine engine = session_engine::db;
+  /// How long a worker reuses a verdict on one session key (0: never): a refusal for any
+  /// lookup (a flood of upgrades with one junk cookie costs one query), an approval only for
+  /// the periodic re-check of open sockets (many sockets of one session re-check with one
+  /// query; a logout reaches them at most this much later). A new socket is never admitted on
+  /// a remembered approval.
+  std::chrono::milliseconds cache_for{2000};
   std::string cookie_name = "sessionid";
   std::int64_t cookie_age_s = 1209600;
   auth::signing_keys keys;
@@ -40,14 +48,22 @@ class session_verifier {
   {
   }
 
-  /// The user of the Cookie header's session, or why not.
-  awaitable<verdict> verify(std::string_view cookie_header);
+  /// The user of the Cookie header's session, or why not. `recheck`: an open socket's periodic
+  /// check, which may reuse a recent approval.
+  awaitable<verdict> verify(std::string_view cookie_header, bool recheck = false);
   /// `who` (an allowed verdict) unchanged when its user takes part in `chat_id`, else 403/503.
   awaitable<verdict> check_participant(std::int64_t chat_id, verdict who);
 
  private:
+  awaitable<verdict> look_up(std::string_view cookie_header);
+
+  struct cached {
+    verdict answer;
+    std::chrono::steady_clock::time_point until;
+  };
   session_settings const& settings_;
   store::django_tables& tables_;
+  std::unordered_map<std::string, cached> cache_;  // session cookie → verdict (this worker only)
 };
 
 }  // namespace tandem::net

@@ -7,7 +7,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <random>
 
+#include "asio/supervised_spawn.hpp"
 #include "net/io_worker.hpp"
 #include "protocol/client_frames.hpp"
 #include "protocol/event_frames.hpp"
@@ -25,10 +27,37 @@ steady_ms()
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+std::minstd_rand&
+jitter_source()
+{
+  thread_local std::minstd_rand source{std::random_device{}()};
+  return source;
+}
+
 /// Consecutive refused messages after which a flooding client is disconnected (1008).
 constexpr int flood_disconnect_after = 100;
 /// How long a closing socket may take to flush and close before the TCP connection is cut.
 constexpr std::chrono::seconds close_grace{3};
+/// Frames read ahead of the one being handled; beyond it the socket stops reading (TCP
+/// pushes back on the client) until the handler catches up.
+constexpr std::size_t inbound_capacity = 64;
+
+/// Runs a session's finish() however run() ends: normally, by an exception, or by the frame
+/// being destroyed. Not while the worker is being torn down (the hub and layer may be gone).
+class finish_guard {
+ public:
+  finish_guard(io_worker& worker, std::function<void()> finish) : worker_{worker}, finish_{std::move(finish)} {}
+  ~finish_guard()
+  {
+    if (!worker_.tearing_down) finish_();
+  }
+  finish_guard(finish_guard const&) = delete;
+  finish_guard& operator=(finish_guard const&) = delete;
+
+ private:
+  io_worker& worker_;
+  std::function<void()> finish_;
+};
 
 }  // namespace
 
@@ -36,6 +65,8 @@ websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream
     : worker_{worker},
       ws_{std::move(stream)},
       identity_{std::move(identity)},
+      inbound_ready_{ws_.get_executor()},
+      inbound_room_{ws_.get_executor()},
       writer_wakeup_{ws_.get_executor()},
       ping_timer_{ws_.get_executor()},
       recheck_timer_{ws_.get_executor()},
@@ -48,7 +79,17 @@ websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream
 void
 websocket_session::start(http::request<http::string_body> request)
 {
-  asio::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(request)), asio::detached);
+  spawn(ws_.get_executor(), "ws_session", run(shared_from_this(), std::move(request)));
+}
+
+void
+websocket_session::spawn_part(std::string_view name, awaitable<void> part)
+{
+  spawn(ws_.get_executor(), name, std::move(part), [weak = weak_from_this()] {
+    // A part that failed leaves the socket half-served: finish it now (idempotent; run() may
+    // be parked where nothing else would wake it).
+    if (auto self = weak.lock()) self->finish();
+  });
 }
 
 awaitable<void>
@@ -56,6 +97,7 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
 {
   // `self` (a coroutine parameter, so it lives in the frame) keeps the session alive: the
   // spawn is deferred and the creator's pointer is gone by the time this runs.
+  finish_guard const guard{worker_, [this] { finish(); }};
   auto const& settings = worker_.process.settings;
   ws_.read_message_max(settings.max_message_bytes);
   ws_.auto_fragment(false);
@@ -83,7 +125,6 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   co_await ws_.async_accept(request, as_value(ec));
   if (ec) {
     spdlog::info("event=ws_accept_failed conn={} error=\"{}\"", identity_.connection_id, ec.message());
-    finish();
     co_return;
   }
   open_ = true;
@@ -94,19 +135,25 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   spdlog::info("event=ws_open conn={} user={} path={} channel={}", identity_.connection_id, identity_.user_id,
                identity_.path, channel_);
 
-  asio::co_spawn(ws_.get_executor(), write_loop(self), asio::detached);
-  if (!co_await join_groups()) {
+  spawn_part("ws_write_loop", write_loop(self));
+  // A drain that began while this socket was being verified or upgraded found it in no hub:
+  // it learns of the drain here, in the same turn as it joined the hub.
+  if (worker_.process.draining.load()) {
+    close_soon(websocket::close_code::service_restart, "service restart");
+  } else if (!co_await join_groups()) {
     close_soon(websocket::close_code::try_again_later, "groups could not be joined");
   } else {
     enqueue(protocol::hello_frame({identity_.user_id, identity_.chat_id, identity_.connection_id,
                                    std::chrono::duration<double>(settings.ping_interval).count()}));
-    asio::co_spawn(ws_.get_executor(), ping_loop(self), asio::detached);
-    asio::co_spawn(ws_.get_executor(), recheck_loop(self), asio::detached);
-    asio::co_spawn(ws_.get_executor(), typing_loop(self), asio::detached);
+    greeted_ = true;
+    for (auto const& early : std::exchange(early_events_, {})) deliver(early);
+    spawn_part("ws_ping_loop", ping_loop(self));
+    spawn_part("ws_recheck_loop", recheck_loop(self));
+    spawn_part("ws_typing_loop", typing_loop(self));
     co_await announce_and_snapshot();
   }
+  spawn_part("ws_handle_loop", handle_loop(self));
   co_await read_loop();
-  finish();
 }
 
 awaitable<bool>
@@ -148,27 +195,52 @@ websocket_session::read_loop()
       send_error(core::error_code::bad_frame, "binary frames are not part of the protocol", std::nullopt);
       continue;
     }
-    co_await handle_text(beast::buffers_to_string(read_buffer_.data()));
+    std::string text = beast::buffers_to_string(read_buffer_.data());
+    // Parsed before the rate check so a refused "send" names its client_id: the client then
+    // knows which message to retry after retry_after.
+    auto parsed = protocol::parse_client_frame(text, worker_.process.settings.max_frame_depth);
+    auto const now = steady_ms();
+    if (!bucket_.try_take(now)) {
+      if (++refused_in_a_row_ >= flood_disconnect_after) {
+        close_soon(websocket::close_code::policy_error, "flooding");
+        continue;
+      }
+      auto const wait_s = static_cast<double>(bucket_.wait_ms(now)) / 1000.0;
+      send_error(core::error_code::rate_limited, {}, parsed.ref, wait_s);
+      continue;
+    }
+    refused_in_a_row_ = 0;
+    inbound_.push_back({std::move(text), std::move(parsed)});
+    inbound_ready_.cancel();
+    while (inbound_.size() >= inbound_capacity && !finished_) {
+      inbound_room_.expires_at(std::chrono::steady_clock::time_point::max());
+      error_code wait_ec;
+      co_await inbound_room_.async_wait(as_value(wait_ec));
+    }
   }
 }
 
 awaitable<void>
-websocket_session::handle_text(std::string text)
+websocket_session::handle_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
 {
-  // Parsed before the rate check so a refused "send" names its client_id: the client then
-  // knows which message to retry after retry_after.
-  auto parsed = protocol::parse_client_frame(text, worker_.process.settings.max_frame_depth);
-  auto const now = steady_ms();
-  if (!bucket_.try_take(now)) {
-    if (++refused_in_a_row_ >= flood_disconnect_after) {
-      close_soon(websocket::close_code::policy_error, "flooding");
-      co_return;
+  while (!finished_) {
+    if (inbound_.empty()) {
+      inbound_ready_.expires_at(std::chrono::steady_clock::time_point::max());
+      error_code ec;
+      co_await inbound_ready_.async_wait(as_value(ec));  // cancelled by read_loop and finish()
+      continue;
     }
-    auto const wait_s = static_cast<double>(bucket_.wait_ms(now)) / 1000.0;
-    send_error(core::error_code::rate_limited, {}, parsed.ref, wait_s);
-    co_return;
+    auto frame = std::move(inbound_.front());
+    inbound_.pop_front();
+    inbound_room_.cancel();
+    if (close_code_) continue;
+    co_await handle_text(std::move(frame.text), std::move(frame.parsed));
   }
-  refused_in_a_row_ = 0;
+}
+
+awaitable<void>
+websocket_session::handle_text(std::string text, protocol::frame_parse parsed)
+{
   if (!parsed.frame) {
     send_error(parsed.error, parsed.detail, parsed.ref);
     co_return;
@@ -229,9 +301,22 @@ void
 websocket_session::deliver(layer::message const& event)
 {
   if (!open_ || close_code_) return;
+  if (!greeted_) {
+    if (early_events_.size() < worker_.process.settings.outbound_queue_frames) early_events_.push_back(event);
+    else worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   auto const action = protocol::event_to_action(event);
   // Events of a chat the user left, already on their way when the group was left, stop here.
   if (action.what != protocol::event_action::kind::membership && about_a_left_chat(event)) return;
+  if ((action.what == protocol::event_action::kind::send_text || action.what == protocol::event_action::kind::chat_message) &&
+      action.text.size() > worker_.process.settings.outbound_queue_bytes) {
+    // It could never fit in the queue: refuse the event, not the reader (who is not slow).
+    worker_.metrics.layer_events_oversized.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("event=layer_event_too_large conn={} bytes={} outbound_queue_bytes={}", identity_.connection_id,
+                 action.text.size(), worker_.process.settings.outbound_queue_bytes);
+    return;
+  }
   switch (action.what) {
     case protocol::event_action::kind::send_text: enqueue(action.text); break;
     case protocol::event_action::kind::chat_message: live_message(action); break;
@@ -244,6 +329,13 @@ websocket_session::deliver(layer::message const& event)
       spdlog::warn("event=layer_event_dropped conn={} reason=\"{}\"", identity_.connection_id, action.text);
       break;
   }
+}
+
+void
+websocket_session::resync_hint(std::string_view reason)
+{
+  if (!open_ || close_code_ || !greeted_) return;  // before hello: the client syncs after it anyway
+  enqueue(protocol::resync_frame(reason));
 }
 
 void
@@ -362,11 +454,15 @@ awaitable<void>
 websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
 {
   for (;;) {
-    recheck_timer_.expires_after(worker_.process.settings.auth_recheck_interval);
+    // ±10% jitter: sockets opened together (a deploy, a reconnect storm) do not all re-check
+    // in the same second.
+    auto const interval = worker_.process.settings.auth_recheck_interval;
+    std::uniform_int_distribution<std::int64_t> spread{-interval.count() / 10, interval.count() / 10};
+    recheck_timer_.expires_after(interval + std::chrono::milliseconds{spread(jitter_source())});
     error_code ec;
     co_await recheck_timer_.async_wait(as_value(ec));
     if (ec || finished_ || close_code_) co_return;
-    auto verdict = co_await worker_.verifier.verify(identity_.cookie_header);
+    auto verdict = co_await worker_.verifier.verify(identity_.cookie_header, true);
     // An outage (503) keeps the socket: only a definite "no" logs the user out.
     if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
       spdlog::info("event=ws_session_ended conn={} reason=\"{}\"", identity_.connection_id, verdict.reason);
@@ -394,6 +490,9 @@ websocket_session::finish()
   recheck_timer_.cancel();
   typing_timer_.cancel();
   close_deadline_.cancel();
+  inbound_ready_.cancel();
+  inbound_room_.cancel();
+  inbound_.clear();
   wake_writer();
   worker_.process.limits.release(identity_.user_id);
   if (!open_) return;

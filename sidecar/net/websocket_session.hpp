@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -20,6 +21,7 @@
 #include "core/error.hpp"
 #include "core/token_bucket.hpp"
 #include "layer/message.hpp"
+#include "protocol/chat_frames.hpp"
 #include "protocol/chat_requests.hpp"
 #include "protocol/client_frames.hpp"
 #include "protocol/event_frames.hpp"
@@ -54,14 +56,26 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void deliver(layer::message const& event);
   /// Flush what is queued, then close with `code` (drain: 1012).
   void close_soon(std::uint16_t code, std::string reason);
+  /// Tells the client that live delivery may have missed messages (a `resync` frame).
+  void resync_hint(std::string_view reason);
 
  private:
   awaitable<void> run(std::shared_ptr<websocket_session> self, http::request<http::string_body> request);
+  /// Reads frames as they arrive and rate-checks them on arrival (so a frame that waited for
+  /// the server is never counted against the client's rate), handing the rest to handle_loop.
   awaitable<void> read_loop();
+  /// Handles inbound frames one at a time, in order.
+  awaitable<void> handle_loop(std::shared_ptr<websocket_session> self);
+  /// Starts a secondary loop of this socket; if it fails, the socket is cut (run() cleans up).
+  void spawn_part(std::string_view name, awaitable<void> part);
+  /// Publishes a stored message (and ends its sender's typing) off the frame path: the ack
+  /// needs only PostgreSQL, so a slow Redis must not hold the socket's next frames.
+  awaitable<void> publish_stored(std::shared_ptr<websocket_session> self, protocol::message_record message,
+                                 bool was_typing);
   awaitable<void> write_loop(std::shared_ptr<websocket_session> self);
   awaitable<void> ping_loop(std::shared_ptr<websocket_session> self);
   awaitable<void> recheck_loop(std::shared_ptr<websocket_session> self);
-  awaitable<void> handle_text(std::string text);
+  awaitable<void> handle_text(std::string text, protocol::frame_parse parsed);
   awaitable<void> forward_to_bridge(std::string type, std::optional<std::string> ref, std::string_view text);
   /// send, delivered, read, sync, history (websocket_session_chat.cpp).
   awaitable<void> handle_chat(protocol::client_frame const& frame);
@@ -97,6 +111,15 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   socket_identity identity_;
   std::string channel_;
   boost::beast::flat_buffer read_buffer_;
+  struct inbound_frame {
+    std::string text;
+    protocol::frame_parse parsed;
+  };
+  std::deque<inbound_frame> inbound_;  // read and rate-checked, waiting for handle_loop
+  asio::steady_timer inbound_ready_;  // handle_loop sleeps on it while inbound_ is empty
+  asio::steady_timer inbound_room_;   // read_loop sleeps on it while inbound_ is full
+  bool reading_done_ = false;
+  std::size_t publishes_in_flight_ = 0;
   std::deque<std::shared_ptr<std::string const>> queue_;
   std::size_t queued_bytes_ = 0;
   asio::steady_timer writer_wakeup_;
@@ -112,6 +135,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   core::unix_ms typing_flushed_at_ = 0;
   asio::steady_timer typing_timer_;
   bool presence_counted_ = false;
+  /// Events from the socket's groups that arrive before hello went out (the groups are joined
+  /// first): held, then sent right after hello, so hello is always the first frame.
+  bool greeted_ = false;
+  std::vector<layer::message> early_events_;
   int refused_in_a_row_ = 0;
   int missed_pongs_ = 0;
   bool ping_due_ = false;

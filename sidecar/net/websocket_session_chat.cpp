@@ -3,6 +3,7 @@
 // pings, close) is in websocket_session.cpp.
 #include <spdlog/spdlog.h>
 
+#include "asio/supervised_spawn.hpp"
 #include "net/io_worker.hpp"
 #include "net/websocket_session.hpp"
 #include "protocol/chat_requests.hpp"
@@ -37,6 +38,8 @@ change_group(std::shared_ptr<layer::channel_layer> layer, std::string group, std
                  layer::send_status_name(status));
 }
 
+/// Publishes a socket may have running at once; a sender beyond it waits for one to finish.
+constexpr std::size_t publishes_per_socket = 32;
 }  // namespace
 
 awaitable<std::optional<std::vector<std::string>>>
@@ -73,9 +76,13 @@ websocket_session::handle_chat(protocol::client_frame const& frame)
   if (auto const* send = std::get_if<protocol::send_request>(&*parsed.request)) {
     auto const out = co_await chat.send(user, *send);
     enqueue(out.reply);  // the ack first: one grey tick as soon as the row is stored
-    if (out.publish) co_await chat.publish(*out.publish);
-    if (out.publish && typing_in_.erase(send->chat) > 0)
-      co_await worker_.typing.message_sent(user, identity_.display_name, send->chat);
+    if (out.publish) {
+      bool const was_typing = typing_in_.erase(send->chat) > 0;
+      if (publishes_in_flight_ < publishes_per_socket)
+        spawn(ws_.get_executor(), "ws_publish", publish_stored(shared_from_this(), *out.publish, was_typing));
+      else
+        co_await publish_stored(shared_from_this(), *out.publish, was_typing);  // back-pressure
+    }
   } else if (auto const* receipt = std::get_if<protocol::receipt_request>(&*parsed.request)) {
     if (auto error = co_await chat.receipt(user, *receipt)) enqueue(std::move(*error));
   } else if (auto const* sync = std::get_if<protocol::sync_request>(&*parsed.request)) {
@@ -90,6 +97,19 @@ websocket_session::handle_chat(protocol::client_frame const& frame)
     }
     co_await handle_typing(*typing);
   }
+}
+
+awaitable<void>
+websocket_session::publish_stored([[maybe_unused]] std::shared_ptr<websocket_session> self,
+                                  protocol::message_record message, bool was_typing)
+{
+  ++publishes_in_flight_;
+  struct done_guard {
+    std::size_t& count;
+    ~done_guard() { --count; }
+  } const done{publishes_in_flight_};
+  co_await worker_.chat.publish(message);
+  if (was_typing) co_await worker_.typing.message_sent(identity_.user_id, identity_.display_name, message.chat);
 }
 
 awaitable<void>

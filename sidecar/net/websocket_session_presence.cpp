@@ -3,6 +3,7 @@
 // others' typing as batched frames (at most one per chat per typing_frame_interval).
 #include <spdlog/spdlog.h>
 
+#include "asio/supervised_spawn.hpp"
 #include "net/io_worker.hpp"
 #include "net/websocket_session.hpp"
 #include "protocol/presence_frames.hpp"
@@ -25,10 +26,19 @@ stop_typing(io_worker& worker, std::int64_t user, std::string name, std::set<std
 awaitable<void>
 websocket_session::announce_and_snapshot()
 {
-  presence_counted_ = true;
-  auto frame = co_await worker_.presence.connected(identity_.user_id, identity_.chat_id, identity_.utc_offset_minutes);
+  auto outcome = co_await worker_.presence.connected(identity_.user_id, identity_.chat_id, identity_.utc_offset_minutes);
+  // Counted only once Redis said so: a failed script must not make this socket's close take
+  // down another tab's count.
+  presence_counted_ = outcome.counted;
+  if (finished_) {
+    // Closed while it was being counted: finish() could not uncount it, so do it here.
+    if (presence_counted_) worker_.presence.disconnected(identity_.user_id);
+  presence_counted_ = false;
+    presence_counted_ = false;
+    co_return;
+  }
   if (!open_ || close_code_) co_return;
-  if (frame) enqueue(std::move(*frame));
+  if (outcome.frame) enqueue(std::move(*outcome.frame));
   if (!identity_.chat_id) co_return;
   for (auto const& event : co_await worker_.typing.current(*identity_.chat_id))
     if (event.user != identity_.user_id && typing_view_.apply(event)) typing_changed(event.chat);
@@ -101,10 +111,10 @@ void
 websocket_session::leave_presence_and_typing()
 {
   if (presence_counted_) worker_.presence.disconnected(identity_.user_id);
+  presence_counted_ = false;
   if (typing_in_.empty()) return;
   // The session is going away: the stops run on their own, with copies of what they need.
-  asio::co_spawn(worker_.ioc, stop_typing(worker_, identity_.user_id, identity_.display_name, typing_in_),
-                 asio::detached);
+  spawn(worker_.ioc, "ws_stop_typing", stop_typing(worker_, identity_.user_id, identity_.display_name, typing_in_));
   typing_in_.clear();
 }
 

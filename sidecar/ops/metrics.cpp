@@ -51,7 +51,7 @@ header(std::ostringstream& out, char const* name, char const* type, char const* 
 }  // namespace
 
 std::string
-render_prometheus(std::vector<thread_metrics const*> const& threads, bool draining)
+render_prometheus(std::vector<thread_metrics const*> const& threads, process_figures const& process)
 {
   std::ostringstream out;
   auto simple = [&](char const* name, char const* type, char const* help, std::uint64_t value) {
@@ -71,6 +71,9 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, bool draini
          sum(threads, [](auto const& t) -> auto const& { return t.slow_reader_closes; }));
   simple("tandem_layer_events_dropped_total", "counter", "Channel-layer events with no frame mapping, dropped.",
          sum(threads, [](auto const& t) -> auto const& { return t.layer_events_dropped; }));
+  simple("tandem_layer_events_oversized_total", "counter",
+         "Channel-layer events larger than outbound_queue_bytes, refused (the socket is kept).",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_events_oversized; }));
   simple("tandem_bridge_forwards_total", "counter", "Client frames forwarded to the bridge channel.",
          sum(threads, [](auto const& t) -> auto const& { return t.bridge_forwards; }));
   simple("tandem_chat_messages_stored_total", "counter", "Chat messages persisted (resends not counted).",
@@ -124,7 +127,11 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, bool draini
   for (auto const* t : threads) worst = std::max(worst, t->postgres_breaker_state.load(std::memory_order_relaxed));
   simple("tandem_postgres_breaker_state", "gauge", "Worst PostgreSQL circuit breaker: 0 closed, 1 open, 2 half-open.",
          worst);
-  simple("tandem_draining", "gauge", "1 while draining after SIGTERM.", draining ? 1 : 0);
+  simple("tandem_layer_loop_restarts_total", "counter", "Channel-layer loops restarted after a failure.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_loop_restarts; }));
+  simple("tandem_coroutine_failures_total", "counter",
+         "Coroutines that ended with an exception (logged as event=coroutine_failed).", process.coroutine_failures);
+  simple("tandem_draining", "gauge", "1 while draining after SIGTERM.", process.draining ? 1 : 0);
   return out.str();
 }
 

@@ -37,6 +37,7 @@ struct thread_metrics {
   counter messages_out{0};
   counter slow_reader_closes{0};  // sockets closed because their outbound queue overflowed
   counter layer_events_dropped{0};
+  counter layer_events_oversized{0};  // events larger than a socket's whole outbound budget
   counter bridge_forwards{0};
   counter chat_messages_stored{0};   // new messages persisted (resends not counted)
   counter chat_receipts_applied{0};  // receipts that advanced a marker
@@ -56,12 +57,20 @@ struct thread_metrics {
   counter redis_shards{0};
   counter redis_shards_connected{0};
   counter postgres_breaker_state{0};  // 0 closed, 1 open, 2 half-open
+  counter layer_loop_restarts{0};     // receive/refresh loops restarted after a failure
+  counter layer_ready{0};             // 1 when every shard is up and every receive loop runs
 
   void count_error(core::error_code code) noexcept;
   void count_refusal(int status) noexcept;
   void observe_layer_latency(double seconds) noexcept;
 };
 
-std::string render_prometheus(std::vector<thread_metrics const*> const& threads, bool draining);
+/// Figures that belong to the process rather than to one thread.
+struct process_figures {
+  bool draining = false;
+  std::uint64_t coroutine_failures = 0;
+};
+
+std::string render_prometheus(std::vector<thread_metrics const*> const& threads, process_figures const& process);
 
 }  // namespace tandem::ops

@@ -98,4 +98,10 @@ pong_frame(std::optional<std::string> const& ref)
   return dump(frame);
 }
 
+std::string
+resync_frame(std::string_view reason)
+{
+  return dump(json{{"type", "resync"}, {"reason", reason}});
+}
+
 }  // namespace tandem::protocol

@@ -49,4 +49,8 @@ std::string hello_frame(hello_fields const& hello);
 
 std::string pong_frame(std::optional<std::string> const& ref);
 
+/// {"type":"resync","reason":...}: live delivery to this socket may have missed messages (the
+/// channel layer was unreachable for a while); the client answers with a `sync` per open chat.
+std::string resync_frame(std::string_view reason);
+
 }  // namespace tandem::protocol

@@ -72,8 +72,14 @@ messaging::publish(protocol::message_record const& message)
   if (result.status != layer::send_status::ok) {
     // Stored but not announced: recipients get it by sync on their next (re)connect.
     metrics_.count_error(core::error_code::layer_unavailable);
-    spdlog::warn("event=publish_failed chat={} seq={} status={}", message.chat, message.seq,
-                 layer::send_status_name(result.status));
+    ++publish_failures_unlogged_;
+    auto const now = std::chrono::steady_clock::now();
+    if (now - publish_warned_at_ >= std::chrono::seconds{5}) {
+      spdlog::warn("event=publish_failed chat={} seq={} status={} failures_since_last_line={}", message.chat,
+                   message.seq, layer::send_status_name(result.status), publish_failures_unlogged_);
+      publish_warned_at_ = now;
+      publish_failures_unlogged_ = 0;
+    }
   }
 }
 

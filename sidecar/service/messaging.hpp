@@ -4,6 +4,7 @@
 // layer, so it reaches sockets on every sidecar process and Python consumers alike.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,6 +55,10 @@ class messaging {
   layer::channel_layer& layer_;
   messaging_settings const& settings_;
   ops::thread_metrics& metrics_;
+  /// publish_failed is logged once per interval with a count, not once per message: an
+  /// outage would otherwise write hundreds of lines.
+  std::chrono::steady_clock::time_point publish_warned_at_{};
+  std::uint64_t publish_failures_unlogged_ = 0;
 };
 
 }  // namespace tandem::service

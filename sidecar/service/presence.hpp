@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "asio/asio.hpp"
 #include "core/time.hpp"
@@ -19,6 +21,15 @@
 
 namespace tandem::service {
 
+/// What a new socket's presence step achieved.
+struct connect_outcome {
+  /// The socket is counted in Redis: its close must be reported with disconnected(). False
+  /// when Redis could not be told (the socket then does not take anyone's count down).
+  bool counted = false;
+  /// The socket's presence snapshot; nullopt when the stores cannot say.
+  std::optional<std::string> frame;
+};
+
 class presence {
  public:
   presence(asio::any_io_executor executor, layer::channel_layer& layer, store::presence_tables& tables,
@@ -27,20 +38,30 @@ class presence {
   /// Starts the heartbeat and the sweep of dead leases.
   void start();
   void stop();
+  /// At exit, after the sockets closed: settles users waiting out their grace period and
+  /// drops this worker's lease, announcing who went offline, instead of leaving it to expire.
+  awaitable<void> release();
 
   /// A socket of `user` opened on this worker (on /ws/chat/<chat>/ when chat is set). Counts
   /// it, announces the user online if this is their first socket anywhere, and returns the
   /// socket's presence frame: the members of `chat` (or, with none, every contact) that the
-  /// user may see, possibly none; nullopt only when the stores cannot say. One contacts query
-  /// serves the announcement and the snapshot.
-  awaitable<std::optional<std::string>> connected(std::int64_t user, std::optional<std::int64_t> chat,
-                                                  int utc_offset_minutes);
-  /// A socket of `user` closed; "offline" follows after the grace period if no other remains.
+  /// user may see, possibly none. One contacts query serves the announcement and the snapshot.
+  awaitable<connect_outcome> connected(std::int64_t user, std::optional<std::int64_t> chat, int utc_offset_minutes);
+  /// A counted socket of `user` closed; "offline" follows after the grace period if no other
+  /// remains.
   void disconnected(std::int64_t user);
+  /// Puts this worker's counts back into Redis (after Redis lost them, or another process
+  /// swept the lease during a long outage) and announces users who were not online.
+  void restore();
+  /// Sockets per user on this worker, as counted in Redis: the truth restore() writes back.
+  std::unordered_map<std::int64_t, int> const& local_counts() const noexcept { return local_counts_; }
 
  private:
   awaitable<void> heartbeat_loop();
-  awaitable<void> settle_later(std::int64_t user, core::unix_ms closed_at);
+  awaitable<void> restore_counts();
+  /// A close: `uncount` runs the disconnect script first; then, if no socket is left, the
+  /// grace period and the settle (offline, announced).
+  awaitable<void> settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount);
   /// Tells `audience` (the user's contacts) of a change, those the privacy rules allow.
   awaitable<void> announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen,
                            store::contact_list const& audience);
@@ -58,7 +79,11 @@ class presence {
   messaging_settings const& groups_;
   ops::thread_metrics& metrics_;
   asio::steady_timer heartbeat_timer_;
+  std::unordered_map<std::int64_t, int> local_counts_;
+  std::unordered_set<std::int64_t> settling_;  // users in their grace period after a close
   bool stopped_ = false;
+  bool restoring_ = false;
+  bool restore_needed_ = false;  // a count change's outcome is unknown (timeout): restore soon
 };
 
 /// Wall-clock milliseconds since the epoch.

@@ -53,18 +53,60 @@ inline constexpr std::string_view settle = TANDEM_LIVE_COUNT
     "if count > 0 then return {0, count} end\n"
     "return {redis.call('SREM', p .. 'online', user), 0}\n";
 
-/// ARGV: P, lease, expiry, keep_ms → 1.
+/// ARGV: P, lease, expiry, keep_ms → 1 if the lease was missing (Redis lost it, or another
+/// process swept it after missed heartbeats): the caller then restores its sockets' counts.
 inline constexpr std::string_view heartbeat =
-    "redis.call('ZADD', ARGV[1] .. 'leases', ARGV[3], ARGV[2])\n"
+    "local missing = redis.call('ZADD', ARGV[1] .. 'leases', ARGV[3], ARGV[2])\n"
     "redis.call('PEXPIRE', ARGV[1] .. 'lease:' .. ARGV[2], ARGV[4])\n"
-    "return 1\n";
+    "return missing\n";
 
-/// ARGV: P, now, limit, ttl → {user, last_seen, user, last_seen, ...}: users whose last live
-/// lease died and who were announced online; the caller announces them offline.
+/// Makes a lease's counts exactly what the worker knows (idempotent: sets, never adds; users
+/// no longer on the lease are removed from it). ARGV: P, lease, expiry, keep_ms, user, count,
+/// user, count, ... → {users that were not online (to announce), users removed (to settle)}.
+inline constexpr std::string_view restore =
+    "local p, lease = ARGV[1], ARGV[2]\n"
+    "redis.call('ZADD', p .. 'leases', ARGV[3], lease)\n"
+    "local keep, fresh, dropped = {}, {}, {}\n"
+    "for i = 5, #ARGV, 2 do\n"
+    "  local user = ARGV[i]\n"
+    "  keep[user] = true\n"
+    "  redis.call('HSET', p .. 'user:' .. user, lease, ARGV[i + 1])\n"
+    "  redis.call('SADD', p .. 'lease:' .. lease, user)\n"
+    "  if redis.call('SADD', p .. 'online', user) == 1 then table.insert(fresh, user) end\n"
+    "end\n"
+    "for _, user in ipairs(redis.call('SMEMBERS', p .. 'lease:' .. lease)) do\n"
+    "  if not keep[user] then\n"
+    "    redis.call('HDEL', p .. 'user:' .. user, lease)\n"
+    "    redis.call('SREM', p .. 'lease:' .. lease, user)\n"
+    "    table.insert(dropped, user)\n"
+    "  end\n"
+    "end\n"
+    "redis.call('PEXPIRE', p .. 'lease:' .. lease, ARGV[4])\n"
+    "return {fresh, dropped}\n";
+
+/// At exit: the lease is dropped at once rather than left to expire, so its users are settled
+/// now, not a lease's time to live later. ARGV: P, lease, now → users who went offline.
+inline constexpr std::string_view release = TANDEM_LIVE_COUNT
+    "local p, lease, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "redis.call('ZREM', p .. 'leases', lease)\n"
+    "local users = redis.call('SMEMBERS', p .. 'lease:' .. lease)\n"
+    "redis.call('DEL', p .. 'lease:' .. lease)\n"
+    "local out = {}\n"
+    "for _, user in ipairs(users) do\n"
+    "  redis.call('HDEL', p .. 'user:' .. user, lease)\n"
+    "  if live(p, user, now) == 0 and redis.call('SREM', p .. 'online', user) == 1 then\n"
+    "    table.insert(out, user)\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/// ARGV: P, now, limit, ttl → {{user, last_seen, ...}, {user, live sockets, ...}}: users whose
+/// last live lease died and who were announced online (the caller announces them offline),
+/// then users of a dead lease who are still online elsewhere (their status rows' counts).
 inline constexpr std::string_view sweep = TANDEM_LIVE_COUNT
     "local p, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])\n"
     "local dead = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'WITHSCORES', 'LIMIT', 0, ARGV[3])\n"
-    "local out = {}\n"
+    "local out, still = {}, {}\n"
     "for i = 1, #dead, 2 do\n"
     "  local lease, seen = dead[i], tonumber(dead[i + 1]) - ttl\n"
     "  redis.call('ZREM', p .. 'leases', lease)\n"
@@ -72,13 +114,19 @@ inline constexpr std::string_view sweep = TANDEM_LIVE_COUNT
     "  redis.call('DEL', p .. 'lease:' .. lease)\n"
     "  for _, user in ipairs(users) do\n"
     "    redis.call('HDEL', p .. 'user:' .. user, lease)\n"
-    "    if live(p, user, now) == 0 and redis.call('SREM', p .. 'online', user) == 1 then\n"
-    "      table.insert(out, user)\n"
-    "      table.insert(out, string.format('%.0f', seen))\n"
+    "    local count = live(p, user, now)\n"
+    "    if count == 0 then\n"
+    "      if redis.call('SREM', p .. 'online', user) == 1 then\n"
+    "        table.insert(out, user)\n"
+    "        table.insert(out, string.format('%.0f', seen))\n"
+    "      end\n"
+    "    else\n"
+    "      table.insert(still, user)\n"
+    "      table.insert(still, count)\n"
     "    end\n"
     "  end\n"
     "end\n"
-    "return out\n";
+    "return {out, still}\n";
 
 #undef TANDEM_LIVE_COUNT
 

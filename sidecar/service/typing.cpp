@@ -68,7 +68,10 @@ typing::forward(std::int64_t user, std::string const& name, std::int64_t chat, c
   } else {
     commands.push_back({"ZREM", key(chat), member});
   }
-  co_await layer_.run_commands(key(chat), std::move(commands));
+  auto const stored = co_await layer_.run_commands(key(chat), std::move(commands));
+  // A start Redis did not keep (-OOM, -READONLY) would show a typist that new sockets never
+  // see; a stop is still broadcast, so nobody stays "typing" on screen.
+  if (on && layer::failed(stored)) co_return;
   metrics_.typing_forwards.fetch_add(1, std::memory_order_relaxed);
   // Microseconds of wall time, forced to increase: orders this worker's notices.
   last_order_ = std::max(last_order_ + 1, now * 1000);

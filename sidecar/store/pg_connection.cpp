@@ -1,6 +1,14 @@
 // The libpq non-blocking protocol (connect poll, send, flush, consume, get results) with Asio
-// waits on PQsocket. A deadline timer cancels the wait, so no query can hang a socket forever.
+// waits on PQsocket. A deadline cancels the wait, so no query can hang a socket forever, and a
+// timed-out statement is cancelled on the server too.
 #include "store/pg_connection.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <utility>
 
 namespace tandem::store {
 
@@ -11,6 +19,7 @@ pg_connection::pg_connection(asio::any_io_executor executor, std::string conninf
 
 pg_connection::~pg_connection()
 {
+  deadline_state_->alive = false;  // a deadline handler still queued must not touch us
   reset();
 }
 
@@ -36,11 +45,11 @@ pg_connection::usable() const noexcept
 }
 
 bool
-pg_connection::attach_socket()
+pg_connection::attach_socket(bool fresh)
 {
   int const fd = PQsocket(conn_);
   if (fd < 0) return false;
-  if (socket_.is_open() && socket_.native_handle() == fd) return true;
+  if (!fresh && socket_.is_open() && socket_.native_handle() == fd) return true;
   if (socket_.is_open()) socket_.release();
   error_code ec;
   socket_.assign(fd, ec);
@@ -50,32 +59,118 @@ pg_connection::attach_socket()
 void
 pg_connection::arm_deadline(std::chrono::milliseconds timeout)
 {
-  timed_out_ = false;
+  auto const operation = ++deadline_state_->operation;
+  deadline_state_->timed_out = false;
   deadline_.expires_after(timeout);
-  deadline_.async_wait([this](error_code ec) {
-    if (ec) return;  // re-armed or cancelled; `this` may be gone, so touch nothing
-    timed_out_ = true;
+  deadline_.async_wait([this, state = deadline_state_, operation](error_code ec) {
+    // Cancelled, re-armed for a later operation, or the connection is gone: not ours to end.
+    if (ec || !state->alive || state->operation != operation) return;
+    state->timed_out = true;
     error_code ignored;
     socket_.cancel(ignored);
   });
 }
 
+void
+pg_connection::disarm_deadline()
+{
+  ++deadline_state_->operation;  // an expiry already queued now belongs to nobody
+  deadline_.cancel();
+}
+
 awaitable<bool>
 pg_connection::wait(wait_for direction)
 {
-  if (timed_out_ || !attach_socket()) co_return false;
+  if (timed_out() || !attach_socket()) co_return false;
   error_code ec;
   auto const kind = direction == wait_for::read ? asio::posix::stream_descriptor::wait_read
                                                 : asio::posix::stream_descriptor::wait_write;
   co_await socket_.async_wait(kind, as_value(ec));
-  co_return !ec && !timed_out_;
+  co_return !ec && !timed_out();
+}
+
+void
+pg_connection::cancel_on_server() noexcept
+{
+  if (!conn_) return;
+  PGcancel* cancel = PQgetCancel(conn_);
+  if (!cancel) return;
+  // PQcancel opens its own connection and blocks until the server answers, so it runs on a
+  // thread of its own, never on the I/O thread. PGcancel is safe to use from another thread.
+  try {
+    spdlog::info("event=postgres_cancel_sent");
+    std::thread{[cancel] {
+      // No logging here: this thread may outlive the logger at exit.
+      char error[256];
+      PQcancel(cancel, error, sizeof error);
+      PQfreeCancel(cancel);
+    }}.detach();
+  } catch (std::system_error const&) {
+    PQfreeCancel(cancel);
+  }
+}
+
+awaitable<std::vector<std::pair<std::string, std::string>>>
+pg_connection::resolved_conninfo()
+{
+  std::vector<std::pair<std::string, std::string>> options;
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(conninfo_.c_str(), &error);
+  if (!parsed) {
+    PQfreemem(error);
+    co_return options;  // empty: connect() hands libpq the string and reports its error
+  }
+  std::string host, hostaddr, port;
+  for (auto* o = parsed; o->keyword; ++o) {
+    if (!o->val) continue;
+    std::string const keyword = o->keyword;
+    if (keyword == "host") host = o->val;
+    if (keyword == "hostaddr") hostaddr = o->val;
+    if (keyword == "port") port = o->val;
+    options.emplace_back(keyword, o->val);
+  }
+  PQconninfoFree(parsed);
+  error_code ec;
+  bool const single_name = !host.empty() && host.front() != '/' && host.find(',') == std::string::npos &&
+                           hostaddr.empty() && (asio::ip::make_address(host, ec), ec);
+  if (!single_name) co_return options;
+  asio::ip::tcp::resolver resolver{executor_};
+  auto const results = co_await resolver.async_resolve(host, port.empty() ? "5432" : port, as_value(ec));
+  if (ec || results.empty()) co_return options;  // libpq resolves (and reports) it itself
+  // Every address, in the resolver's order, as libpq would try them: host names the server
+  // (for TLS and the password file) once per address.
+  std::string hosts, addresses;
+  for (auto const& entry : results) {
+    if (!addresses.empty()) {
+      hosts += ',';
+      addresses += ',';
+    }
+    hosts += host;
+    addresses += entry.endpoint().address().to_string();
+  }
+  for (auto& [keyword, value] : options)
+    if (keyword == "host") value = hosts;
+  options.emplace_back("hostaddr", addresses);
+  co_return options;
 }
 
 awaitable<std::string>
 pg_connection::connect(std::chrono::milliseconds timeout)
 {
   reset();
-  conn_ = PQconnectStart(conninfo_.c_str());
+  auto const options = co_await resolved_conninfo();
+  if (options.empty()) {
+    conn_ = PQconnectStart(conninfo_.c_str());
+  } else {
+    std::vector<char const*> keywords, values;
+    for (auto const& [keyword, value] : options) {
+      keywords.push_back(keyword.c_str());
+      values.push_back(value.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_ = PQconnectStartParams(keywords.data(), values.data(), 0);
+  }
   if (!conn_) co_return "out of memory";
   if (PQstatus(conn_) == CONNECTION_BAD) {
     std::string message = PQerrorMessage(conn_);
@@ -87,19 +182,39 @@ pg_connection::connect(std::chrono::milliseconds timeout)
   while (poll != PGRES_POLLING_OK && poll != PGRES_POLLING_FAILED) {
     bool const ready = co_await wait(poll == PGRES_POLLING_READING ? wait_for::read : wait_for::write);
     if (!ready) {
-      deadline_.cancel();
+      bool const expired = timed_out();
+      disarm_deadline();
       reset();
-      co_return timed_out_ ? "connection timed out" : "connection socket failed";
+      co_return expired ? "connection timed out" : "connection socket failed";
     }
     poll = PQconnectPoll(conn_);
+    if (poll != PGRES_POLLING_FAILED && !attach_socket(true)) poll = PGRES_POLLING_FAILED;
   }
-  deadline_.cancel();
+  disarm_deadline();
   if (poll == PGRES_POLLING_FAILED) {
     std::string message = PQerrorMessage(conn_);
     reset();
     co_return message;
   }
   PQsetnonblocking(conn_, 1);
+  co_return co_await apply_session_limits(timeout);
+}
+
+awaitable<std::string>
+pg_connection::apply_session_limits(std::chrono::milliseconds timeout)
+{
+  // The server gives up on a statement (or a lock wait) when we do, so a query we abandoned
+  // cannot keep running and holding locks behind our back.
+  auto const ms = std::to_string(timeout.count());
+  pg_params const params{ms};
+  auto out = co_await query(
+      "SELECT set_config('statement_timeout', $1, false), set_config('lock_timeout', $1, false)", params, timeout);
+  if (!out.error.empty()) co_return out.error;
+  if (!out.result.ok()) {
+    std::string message = out.result.error_message();
+    reset();
+    co_return message;
+  }
   co_return std::string{};
 }
 
@@ -121,11 +236,17 @@ pg_connection::query(std::string const& sql, pg_params const& params, std::chron
     co_return out;
   }
   arm_deadline(timeout);
+  auto fail = [&] {
+    bool const expired = timed_out();
+    out.error = expired ? "query timed out" : PQerrorMessage(conn_);
+    disarm_deadline();
+    if (expired) cancel_on_server();
+    reset();
+  };
   // Flush the query out; a full socket buffer means wait for writability.
   for (int flushed = PQflush(conn_); flushed != 0; flushed = PQflush(conn_)) {
     if (flushed < 0 || !co_await wait(wait_for::write)) {
-      out.error = timed_out_ ? "query timed out" : PQerrorMessage(conn_);
-      reset();
+      fail();
       co_return out;
     }
   }
@@ -134,8 +255,7 @@ pg_connection::query(std::string const& sql, pg_params const& params, std::chron
   for (;;) {
     while (PQisBusy(conn_)) {
       if (!co_await wait(wait_for::read) || PQconsumeInput(conn_) != 1) {
-        out.error = timed_out_ ? "query timed out" : PQerrorMessage(conn_);
-        reset();
+        fail();
         co_return out;
       }
     }
@@ -148,7 +268,7 @@ pg_connection::query(std::string const& sql, pg_params const& params, std::chron
       PQclear(raw);
     }
   }
-  deadline_.cancel();
+  disarm_deadline();
   co_return out;
 }
 

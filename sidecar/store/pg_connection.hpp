@@ -8,6 +8,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,15 +48,37 @@ class pg_connection {
   enum class wait_for : std::uint8_t { read, write };
   /// Waits for the socket; false on timeout or error (the deadline timer cancels the wait).
   awaitable<bool> wait(wait_for direction);
+  /// Starts the deadline of one operation (a connect or a query). Its expiry is tagged with
+  /// the operation's number, so an expiry already queued when that operation finished cannot
+  /// mark the next one as timed out.
   void arm_deadline(std::chrono::milliseconds timeout);
-  bool attach_socket();
+  void disarm_deadline();
+  bool timed_out() const noexcept { return deadline_state_->timed_out; }
+  /// Registers libpq's socket with Asio; `fresh` re-registers even when the descriptor number
+  /// is the same (libpq may close and reopen it during connect: another host, IPv4 after IPv6,
+  /// an SSL retry).
+  bool attach_socket(bool fresh = false);
+  /// Asks the server to stop the statement this connection is running (a timed-out query
+  /// would otherwise keep its locks and its CPU).
+  void cancel_on_server() noexcept;
+  /// libpq resolves a host name synchronously inside PQconnectStart, stalling the I/O thread:
+  /// when the conninfo names a single host by name (and no hostaddr), it is resolved here with
+  /// Asio and libpq is given the address. Keywords and values for PQconnectStartParams.
+  awaitable<std::vector<std::pair<std::string, std::string>>> resolved_conninfo();
+  /// Per-connection limits so the server, too, gives up on a stuck statement.
+  awaitable<std::string> apply_session_limits(std::chrono::milliseconds timeout);
 
   asio::any_io_executor executor_;
   std::string conninfo_;
   PGconn* conn_ = nullptr;
   asio::posix::stream_descriptor socket_;
   asio::steady_timer deadline_;
-  bool timed_out_ = false;
+  struct deadline_state {
+    std::uint64_t operation = 0;  // the operation the armed deadline belongs to
+    bool timed_out = false;
+    bool alive = true;  // false once the connection is destroyed
+  };
+  std::shared_ptr<deadline_state> deadline_state_ = std::make_shared<deadline_state>();
 };
 
 }  // namespace tandem::store

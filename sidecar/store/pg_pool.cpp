@@ -1,5 +1,6 @@
-// Pool mechanics: acquire parks on a timer when every connection is busy; the breaker counts
-// only failures to reach the database (not SQL errors, which a retry would repeat).
+// Pool mechanics: acquire queues when every connection is busy and is handed one in arrival
+// order; the breaker counts only failures to reach the database (not SQL errors, which a retry
+// would repeat, and not a wait for a busy pool, which is load, not an outage).
 #include "store/pg_pool.hpp"
 
 #include <spdlog/spdlog.h>
@@ -18,7 +19,7 @@ now_ms()
 }  // namespace
 
 pg_pool::pg_pool(asio::any_io_executor executor, pg_pool_config config)
-    : executor_{executor}, config_{std::move(config)}, released_{executor}, breaker_{config_.breaker}
+    : executor_{executor}, config_{std::move(config)}, waiters_{executor}, breaker_{config_.breaker}
 {
   slots_.resize(std::max<std::size_t>(config_.connections, 1));
   for (auto& s : slots_) s.connection = std::make_unique<pg_connection>(executor_, config_.conninfo);
@@ -35,32 +36,29 @@ void
 pg_pool::close()
 {
   for (auto& s : slots_) s.connection->reset();
-  released_.cancel();
+  waiters_.close();
 }
 
 awaitable<pg_pool::slot*>
 pg_pool::acquire()
 {
-  auto const give_up = std::chrono::steady_clock::now() + config_.timeout;
-  for (;;) {
+  // Someone already waiting goes first: a free slot exists only when nobody waits.
+  if (waiters_.waiting() == 0) {
     for (auto& s : slots_) {
       if (!s.busy) {
         s.busy = true;
         co_return &s;
       }
     }
-    if (std::chrono::steady_clock::now() >= give_up) co_return nullptr;
-    released_.expires_at(give_up);
-    error_code ec;
-    co_await released_.async_wait(as_value(ec));
   }
+  auto const given = co_await waiters_.wait(std::chrono::steady_clock::now() + config_.timeout);
+  co_return given.value_or(nullptr);  // handed over still busy: it is ours now
 }
 
 void
 pg_pool::release(slot& s)
 {
-  s.busy = false;
-  released_.cancel();
+  if (!waiters_.hand_over(&s)) s.busy = false;
 }
 
 awaitable<pg_outcome>
@@ -74,9 +72,9 @@ pg_pool::query(std::string const& sql, pg_params const& params)
   }
   slot* s = co_await acquire();
   if (!s) {
+    // Every connection stayed busy: overload, not an outage, so the breaker is not told.
     out.error = "no free database connection in time";
     out.unavailable = true;
-    breaker_.record_failure(now_ms());
     co_return out;
   }
   if (!s->connection->usable()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "asio/asio.hpp"
+#include "asio/handoff_queue.hpp"
 #include "core/circuit_breaker.hpp"
 #include "store/pg_connection.hpp"
 
@@ -29,6 +30,8 @@ class pg_pool {
   awaitable<pg_outcome> query(std::string const& sql, pg_params const& params);
 
   core::breaker_state breaker_state() const noexcept { return breaker_.state(); }
+  /// Queries waiting for a free connection right now.
+  std::size_t waiting() const noexcept { return waiters_.waiting(); }
   /// Seconds to tell clients to wait while the breaker is open.
   double retry_after_s() const;
   void close();
@@ -39,12 +42,13 @@ class pg_pool {
     bool busy = false;
   };
   awaitable<slot*> acquire();
+  /// Hands the connection to the first waiter, or marks it free when nobody waits.
   void release(slot& s);
 
   asio::any_io_executor executor_;
   pg_pool_config config_;
   std::vector<slot> slots_;
-  asio::steady_timer released_;  // waiters park on it; release() cancels it to wake them
+  handoff_queue<slot*> waiters_;  // first come, first served, each on its own timer
   core::circuit_breaker breaker_;
 };
 

@@ -1,0 +1,206 @@
+// pg_pool and pg_connection against a real PostgreSQL (TANDEM_TEST_POSTGRES: a libpq conninfo).
+// Not run by ctest: tests/python/store/test_store_cpp.py starts a server and runs this binary.
+#include <catch2/catch.hpp>
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "run_until.hpp"
+#include "store/pg_connection.hpp"
+#include "store/pg_pool.hpp"
+
+using namespace tandem;
+using namespace tandem::store;
+using tandem::testing::run_until;
+
+namespace {
+
+std::string
+conninfo()
+{
+  char const* value = std::getenv("TANDEM_TEST_POSTGRES");
+  if (!value) FAIL("TANDEM_TEST_POSTGRES is not set: run this through tests/python/store");
+  return value;
+}
+
+double
+cpu_seconds()
+{
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+TEST_CASE("queries waiting for a one-connection pool are served in order, without spinning", "[pg_pool]")
+{
+  asio::io_context ctx;
+  pg_pool pool{ctx.get_executor(), {conninfo(), 1, std::chrono::seconds{30}, {3, 2000}}};
+  std::vector<std::string> finished;
+  auto run = [&](std::string tag, std::string sql) {
+    asio::co_spawn(
+        ctx,
+        [&, tag, sql]() -> awaitable<void> {
+          auto out = co_await pool.query(sql, {});
+          finished.push_back(out.ok() ? tag : tag + ":" + out.describe());
+        },
+        asio::detached);
+  };
+  run("holder", "SELECT pg_sleep(1.5)");
+  ctx.poll();  // the holder takes the only connection
+  for (std::string tag : {"first", "second", "third"}) {
+    run(tag, "SELECT 1");
+    ctx.poll();  // queued in this order
+  }
+  REQUIRE(pool.waiting() == 3);
+  auto const cpu_before = cpu_seconds();
+  REQUIRE(run_until(ctx, [&] { return finished.size() == 4; }));
+  auto const cpu_used = cpu_seconds() - cpu_before;
+  CHECK(finished == std::vector<std::string>{"holder", "first", "second", "third"});
+  // Parked waiters cost nothing; a busy loop burns a whole core for the ~1.5 s of the wait.
+  CHECK(cpu_used < 0.5);
+  CHECK(pool.breaker_state() == core::breaker_state::closed);
+  pool.close();
+}
+
+TEST_CASE("a wait for a busy pool that runs out is overload, not an outage: the breaker stays closed",
+          "[pg_pool]")
+{
+  asio::io_context ctx;
+  pg_pool pool{ctx.get_executor(), {conninfo(), 1, std::chrono::milliseconds{300}, {1, 60000}}};
+  int done = 0;
+  pg_outcome late;
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        co_await pool.query("SELECT 1", {});  // connects while nobody else waits
+        ++done;
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return done == 1; }));
+  // A holder whose statement outlives the timeout, and a waiter that gives up first.
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        co_await pool.query("SELECT pg_sleep(0.25)", {});
+        ++done;
+      },
+      asio::detached);
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        // Queued behind the holder with a 300 ms patience, it may or may not get in; either
+        // way the breaker must not open.
+        late = co_await pool.query("SELECT 1", {});
+        ++done;
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return done == 3; }));
+  CHECK(pool.breaker_state() == core::breaker_state::closed);
+  pool.close();
+}
+
+TEST_CASE("a statement that outlives its timeout is cancelled on the server", "[pg_connection]")
+{
+  asio::io_context ctx;
+  pg_connection watcher{ctx.get_executor(), conninfo()};
+  pg_connection slow{ctx.get_executor(), conninfo()};
+  std::string err1, err2;
+  bool connected = false;
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        err1 = co_await watcher.connect(std::chrono::seconds{30});
+        err2 = co_await slow.connect(std::chrono::seconds{30});
+        connected = true;
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return connected; }));
+  REQUIRE(err1.empty());
+  REQUIRE(err2.empty());
+  std::optional<pg_outcome> timed_out;
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        timed_out = co_await slow.query("SELECT pg_sleep(30) /* tandem-cancel-probe */", {}, std::chrono::milliseconds{300});
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return timed_out.has_value(); }));
+  CHECK(timed_out->error == "query timed out");
+  // The server side must let go soon, not after 30 s.
+  std::int64_t still_running = -1;
+  auto const gave_up_by = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (std::chrono::steady_clock::now() < gave_up_by) {
+    std::optional<pg_outcome> probe;
+    asio::co_spawn(
+        ctx,
+        [&]() -> awaitable<void> {
+          probe = co_await watcher.query(
+              "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%tandem-cancel-probe%' AND state = 'active' "
+              "AND pid <> pg_backend_pid()",
+              {}, std::chrono::seconds{30});
+        },
+        asio::detached);
+    REQUIRE(run_until(ctx, [&] { return probe.has_value(); }));
+    REQUIRE(probe->ok());
+    still_running = std::stoll(std::string{probe->result.value(0, 0)});
+    if (still_running == 0) break;
+    run_until(ctx, [] { return false; }, std::chrono::milliseconds{100});
+  }
+  CHECK(still_running == 0);
+}
+
+TEST_CASE("every connection carries statement and lock timeouts matching the client's", "[pg_connection]")
+{
+  asio::io_context ctx;
+  pg_connection connection{ctx.get_executor(), conninfo()};
+  std::string error;
+  std::optional<pg_outcome> shown;
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        error = co_await connection.connect(std::chrono::milliseconds{4000});
+        shown = co_await connection.query("SELECT current_setting('statement_timeout'), current_setting('lock_timeout')",
+                                          {}, std::chrono::seconds{30});
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return shown.has_value(); }));
+  REQUIRE(error.empty());
+  REQUIRE(shown->ok());
+  CHECK(std::string{shown->result.value(0, 0)} == "4s");
+  CHECK(std::string{shown->result.value(0, 1)} == "4s");
+}
+
+TEST_CASE("a deadline that expires as its query completes never ends the next query", "[pg_connection]")
+{
+  asio::io_context ctx;
+  pg_connection connection{ctx.get_executor(), conninfo()};
+  int spurious = 0, raced = 0, rounds = 0;
+  bool done = false;
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        for (int i = 0; i < 300; ++i) {
+          if (!connection.usable() && !(co_await connection.connect(std::chrono::seconds{30})).empty()) break;
+          // A deadline about as long as the statement: often both are ready in the same turn.
+          auto const first = co_await connection.query("SELECT 1", {}, std::chrono::milliseconds{i % 2});
+          if (!first.error.empty()) {
+            ++raced;
+            continue;  // this one timed out (and reset); reconnect next round
+          }
+          auto const second = co_await connection.query("SELECT 2", {}, std::chrono::seconds{30});
+          if (!second.ok()) ++spurious;
+          ++rounds;
+        }
+        done = true;
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return done; }, std::chrono::seconds{240}));
+  INFO("rounds " << rounds << ", first queries timed out " << raced);
+  CHECK(rounds > 50);
+  CHECK(spurious == 0);
+}
