@@ -1,8 +1,7 @@
-"""A finding of the topology test, reproduced small: when a process dies with kill -9, the sweep
-of its presence lease rewrites tandem_userstatus only for users who went offline. A user still
-connected to another process keeps a row that counts the dead socket (`connections` 2 with one
-socket open), which docs/protocol.md promises Django's views is right. Strict xfail: once the
-sweep also rewrites the rows of users who stay online, this passes and the marker must go."""
+"""After a sidecar is killed with -9, the surviving processes' sweep of its presence lease
+rewrites tandem_userstatus for every user of that lease: offline for those with no socket left,
+and the live count for users still connected to another process (`connections` 1 with one
+socket open, as docs/protocol.md promises Django's views)."""
 
 from __future__ import annotations
 
@@ -11,16 +10,12 @@ import time
 from contextlib import ExitStack
 from typing import Any
 
-import pytest
 from harness.sidecar_process import SidecarProcess
 from polling import poll
 from user_session import login
 from websockets.sync.client import connect
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding: the lease sweep leaves tandem_userstatus.connections counting dead sockets"
-)
 def test_after_kill_9_the_status_row_counts_only_live_sockets(
     transactional_db: None,
     django_user_model: Any,
