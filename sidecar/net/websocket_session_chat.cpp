@@ -137,10 +137,7 @@ websocket_session::membership_changed(std::int64_t chat, bool member)
     if (identity_.chat_id == chat) close_soon(4403, "no longer a member of the chat");
   }
   auto const conn = identity_.connection_id;
-  asio::co_spawn(ws_.get_executor(), change_group(worker_.layer, group, channel_, member, conn),
-                 [conn](std::exception_ptr failed) {
-                   if (failed) spdlog::error("event=membership_group_change_crashed conn={}", conn);
-                 });
+  spawn(ws_.get_executor(), "ws_membership_group_change", change_group(worker_.layer, group, channel_, member, conn));
 }
 
 bool
