@@ -18,7 +18,7 @@ io_worker::io_worker(process_state& shared, layer::layer_config layer_config, st
       messages{pool},
       people{pool},
       verifier{shared.sessions, tables},
-      chat{messages, pool, *layer, shared.messaging, metrics},
+      chat{ioc.get_executor(), messages, pool, *layer, shared.messaging, metrics},
       presence{ioc.get_executor(), *layer, people, shared.presence, shared.messaging, metrics},
       typing{*layer, shared.typing, shared.messaging, metrics}
 {
@@ -42,6 +42,7 @@ io_worker::start(bool housekeeping)
     else metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
   });
   spawn(ioc, "worker_publish_stats", [this] { return publish_stats(); });
+  chat.start();
   presence.start();
   if (housekeeping) spawn(ioc, "worker_purge_pending", [this] { return purge_pending(); });
 }
@@ -103,8 +104,17 @@ io_worker::wind_down(std::chrono::milliseconds limit)
     return now < give_up ? std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now)
                          : std::chrono::milliseconds{0};
   };
-  // First the closed sockets' disconnects and discards (so every user in a grace period is
-  // known), then the lease, then what the release itself sent.
+  // First the messages acknowledged before the sockets closed (their publishes, and any
+  // waiting for the layer), then the closed sockets' disconnects and discards (so every user
+  // in a grace period is known), then the lease, then what the release itself sent.
+  auto const poll = std::chrono::milliseconds{5};
+  asio::steady_timer pause{ioc};
+  while (publishes_in_flight > 0 && left().count() > 0) {
+    pause.expires_after(poll);
+    error_code ec;
+    co_await pause.async_wait(as_value(ec));
+  }
+  co_await chat.drain_publishes(left());
   co_await layer->settle(left());
   if (layer->ready()) co_await presence.release();
   co_await layer->settle(left());
@@ -118,6 +128,7 @@ io_worker::stop()
   publish_timer_.cancel();
   purge_timer_.cancel();
   presence.stop();
+  chat.stop();
   layer->stop();
   pool.close();
 }

@@ -59,6 +59,9 @@ struct io_worker {
   /// (max_pending_handshakes) so a flood of junk upgrades cannot queue without bound on the
   /// database pool.
   std::size_t pending_handshakes = 0;
+  /// Publishes of stored messages started by this thread's sockets and not finished: a drain
+  /// waits for them, so no message acknowledged before the close goes unannounced.
+  std::size_t publishes_in_flight = 0;
 
  private:
   /// Copies layer and pool state into `metrics` once a second (see ops::thread_metrics).

@@ -81,7 +81,7 @@ websocket_session::handle_chat(protocol::client_frame const& frame)
       if (publishes_in_flight_ < publishes_per_socket)
         spawn(ws_.get_executor(), "ws_publish", publish_stored(shared_from_this(), *out.publish, was_typing));
       else
-        co_await publish_stored(shared_from_this(), *out.publish, was_typing);  // back-pressure
+        chat.publish_later(*out.publish);  // behind the socket's others, never holding its frames
     }
   } else if (auto const* receipt = std::get_if<protocol::receipt_request>(&*parsed.request)) {
     if (auto error = co_await chat.receipt(user, *receipt)) enqueue(std::move(*error));
@@ -104,10 +104,16 @@ websocket_session::publish_stored([[maybe_unused]] std::shared_ptr<websocket_ses
                                   protocol::message_record message, bool was_typing)
 {
   ++publishes_in_flight_;
+  ++worker_.publishes_in_flight;
   struct done_guard {
-    std::size_t& count;
-    ~done_guard() { --count; }
-  } const done{publishes_in_flight_};
+    std::size_t& socket_count;
+    std::size_t& worker_count;
+    ~done_guard()
+    {
+      --socket_count;
+      --worker_count;
+    }
+  } const done{publishes_in_flight_, worker_.publishes_in_flight};
   co_await worker_.chat.publish(message);
   if (was_typing) co_await worker_.typing.message_sent(identity_.user_id, identity_.display_name, message.chat);
 }

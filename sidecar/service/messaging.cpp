@@ -24,9 +24,14 @@ no_ref()
 
 }  // namespace
 
-messaging::messaging(store::message_store& store, store::pg_pool& pool, layer::channel_layer& layer,
-                     messaging_settings const& settings, ops::thread_metrics& metrics)
-    : store_{store}, pool_{pool}, layer_{layer}, settings_{settings}, metrics_{metrics}
+messaging::messaging(asio::any_io_executor executor, store::message_store& store, store::pg_pool& pool,
+                     layer::channel_layer& layer, messaging_settings const& settings, ops::thread_metrics& metrics)
+    : store_{store},
+      pool_{pool},
+      layer_{layer},
+      settings_{settings},
+      metrics_{metrics},
+      republisher_{executor, [this](protocol::message_record const& m) { return try_publish(m); }}
 {
 }
 
@@ -65,12 +70,32 @@ messaging::send(std::int64_t user, protocol::send_request const& request)
 awaitable<void>
 messaging::publish(protocol::message_record const& message)
 {
+  // Behind earlier failures: keep the order, let the republisher send it after them.
+  if (!republisher_.empty()) {
+    republisher_.add(message);
+    co_return;
+  }
+  // (GCC 12 miscompiles a co_await inside a condition: the result is taken first.)
+  bool const taken = co_await try_publish(message);
+  if (!taken) republisher_.add(message);
+}
+
+awaitable<bool>
+messaging::try_publish(protocol::message_record const& message)
+{
   auto const group = settings_.chat_group_prefix + std::to_string(message.chat);
   auto const started = std::chrono::steady_clock::now();
   auto const result = co_await layer_.group_send(group, protocol::chat_message_event(message));
   metrics_.observe_layer_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  if (result.status != layer::send_status::ok) {
-    // Stored but not announced: recipients get it by sync on their next (re)connect.
+  if (result.status == layer::send_status::ok) co_return true;
+  if (result.status != layer::send_status::unavailable) {
+    // A message the layer can never carry: retrying would not help; recipients sync it.
+    spdlog::error("event=publish_refused chat={} seq={} status={}", message.chat, message.seq,
+                  layer::send_status_name(result.status));
+    co_return true;
+  }
+  {
+    // Stored but not announced yet: the republisher tries again once the layer answers.
     metrics_.count_error(core::error_code::layer_unavailable);
     ++publish_failures_unlogged_;
     auto const now = std::chrono::steady_clock::now();
@@ -81,6 +106,7 @@ messaging::publish(protocol::message_record const& message)
       publish_failures_unlogged_ = 0;
     }
   }
+  co_return false;
 }
 
 awaitable<std::optional<std::string>>

@@ -15,6 +15,7 @@
 #include "ops/metrics.hpp"
 #include "protocol/chat_requests.hpp"
 #include "service/messaging_settings.hpp"
+#include "service/republisher.hpp"
 #include "store/message_store.hpp"
 #include "store/pg_pool.hpp"
 
@@ -33,12 +34,19 @@ struct sync_outcome {
 
 class messaging {
  public:
-  messaging(store::message_store& store, store::pg_pool& pool, layer::channel_layer& layer,
-            messaging_settings const& settings, ops::thread_metrics& metrics);
+  messaging(asio::any_io_executor executor, store::message_store& store, store::pg_pool& pool,
+            layer::channel_layer& layer, messaging_settings const& settings, ops::thread_metrics& metrics);
 
   awaitable<send_outcome> send(std::int64_t user, protocol::send_request const& request);
   /// The stored message to the chat's group (every participant's sockets, the sender's tabs).
+  /// If the layer does not take it, it is queued and published again once it does.
   awaitable<void> publish(protocol::message_record const& message);
+  /// Queues the message behind those waiting to be published, without waiting.
+  void publish_later(protocol::message_record message) { republisher_.add(std::move(message)); }
+  /// Starts and stops the retries of failed publishes; drains them (bounded) at exit.
+  void start() { republisher_.start(); }
+  void stop() { republisher_.stop(); }
+  awaitable<void> drain_publishes(std::chrono::milliseconds limit) { co_await republisher_.drain(limit); }
   /// An error frame, or nothing (the receipt needs no answer).
   awaitable<std::optional<std::string>> receipt(std::int64_t user, protocol::receipt_request const& request);
   awaitable<sync_outcome> sync(std::int64_t user, protocol::sync_request const& request);
@@ -47,6 +55,8 @@ class messaging {
  private:
   std::string store_error(store::store_status status, std::string_view what, std::string const& error,
                           std::optional<std::string> const& ref);
+  /// One group_send of a stored message; true when the layer took it.
+  awaitable<bool> try_publish(protocol::message_record const& message);
   awaitable<void> tell_senders(std::int64_t reader, protocol::receipt_request const& request,
                                store::applied_receipt const& applied);
 
@@ -59,6 +69,7 @@ class messaging {
   /// outage would otherwise write hundreds of lines.
   std::chrono::steady_clock::time_point publish_warned_at_{};
   std::uint64_t publish_failures_unlogged_ = 0;
+  republisher republisher_;
 };
 
 }  // namespace tandem::service

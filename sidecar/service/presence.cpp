@@ -128,7 +128,7 @@ presence::restore_counts()
   auto const now = wall_ms();
   auto const ttl = settings_.lease_ttl.count();
   std::vector<std::string> args{key_prefix(), layer_.client_prefix(), std::to_string(now + ttl),
-                                std::to_string(ttl * 4)};
+                                std::to_string(ttl * 4), std::to_string(now)};
   for (auto const& [user, count] : local_counts_) {
     args.push_back(std::to_string(user));
     args.push_back(std::to_string(count));
@@ -136,21 +136,23 @@ presence::restore_counts()
   restore_needed_ = false;
   auto const restored = co_await eval(scripts::restore, std::move(args));
   restoring_ = false;
-  if (layer::failed(restored) || restored.replies.empty() || restored.replies[0].elements.size() != 2) {
+  if (layer::failed(restored) || restored.replies.empty() || restored.replies[0].elements.size() != 3) {
     restore_needed_ = true;
     spdlog::warn("event=presence_restore_failed error=\"{}\"", layer::describe_failure(restored));
     co_return;
   }
   auto const& announced = restored.replies[0].elements[0].elements;
   auto const& dropped = restored.replies[0].elements[1].elements;
+  auto const& counts = restored.replies[0].elements[2].elements;
   spdlog::info("event=presence_restored users={} announced={} dropped={}", local_counts_.size(), announced.size(),
                dropped.size());
   // Users Redis counted on this lease but this worker has no socket of: settle them as a close.
   for (auto const& user : dropped) spawn(executor_, "presence_settle", settle_later(to_int64(user.str), wall_ms(), false));
+  // Status rows: the live count over every process, not just this worker's share.
+  for (std::size_t i = 0; i + 1 < counts.size(); i += 2)
+    co_await tables_.write_status(to_int64(counts[i].str), true, counts[i + 1].integer, std::nullopt);
   for (auto const& fresh : announced) {
     auto const user = to_int64(fresh.str);
-    auto const it = local_counts_.find(user);
-    co_await tables_.write_status(user, true, it == local_counts_.end() ? 0 : it->second, std::nullopt);
     auto const audience = co_await tables_.contacts_of(user, 0);
     if (audience.status == store::store_status::ok) co_await announce(user, true, std::nullopt, audience);
   }

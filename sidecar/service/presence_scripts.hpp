@@ -61,13 +61,14 @@ inline constexpr std::string_view heartbeat =
     "return missing\n";
 
 /// Makes a lease's counts exactly what the worker knows (idempotent: sets, never adds; users
-/// no longer on the lease are removed from it). ARGV: P, lease, expiry, keep_ms, user, count,
-/// user, count, ... → {users that were not online (to announce), users removed (to settle)}.
-inline constexpr std::string_view restore =
-    "local p, lease = ARGV[1], ARGV[2]\n"
+/// no longer on the lease are removed from it). ARGV: P, lease, expiry, keep_ms, now, user,
+/// count, user, count, ... → {users that were not online (to announce), users removed (to
+/// settle), {user, live sockets on every lease, ...} (for their status rows)}.
+inline constexpr std::string_view restore = TANDEM_LIVE_COUNT
+    "local p, lease, now = ARGV[1], ARGV[2], tonumber(ARGV[5])\n"
     "redis.call('ZADD', p .. 'leases', ARGV[3], lease)\n"
-    "local keep, fresh, dropped = {}, {}, {}\n"
-    "for i = 5, #ARGV, 2 do\n"
+    "local keep, fresh, dropped, counts = {}, {}, {}, {}\n"
+    "for i = 6, #ARGV, 2 do\n"
     "  local user = ARGV[i]\n"
     "  keep[user] = true\n"
     "  redis.call('HSET', p .. 'user:' .. user, lease, ARGV[i + 1])\n"
@@ -82,7 +83,11 @@ inline constexpr std::string_view restore =
     "  end\n"
     "end\n"
     "redis.call('PEXPIRE', p .. 'lease:' .. lease, ARGV[4])\n"
-    "return {fresh, dropped}\n";
+    "for user in pairs(keep) do\n"
+    "  table.insert(counts, user)\n"
+    "  table.insert(counts, live(p, user, now))\n"
+    "end\n"
+    "return {fresh, dropped, counts}\n";
 
 /// At exit: the lease is dropped at once rather than left to expire, so its users are settled
 /// now, not a lease's time to live later. ARGV: P, lease, now → users who went offline.

@@ -50,6 +50,8 @@ CONFIG_KEYS: tuple[str, ...] = (
     "max_connections",
     "max_unauthenticated_per_address",
     "max_unauthenticated",
+    "max_pending_handshakes",
+    "session_cache_seconds",
     "outbound_queue_frames",
     "outbound_queue_bytes",
     "ping_interval",

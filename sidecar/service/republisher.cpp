@@ -1,0 +1,79 @@
+// The retry loop: the oldest first, one at a time (order per chat is kept), a second's pause
+// after a failure so an outage costs one attempt a second, not a spin.
+#include "service/republisher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "asio/supervised_spawn.hpp"
+
+namespace tandem::service {
+
+republisher::republisher(asio::any_io_executor executor, publish_fn publish, std::size_t capacity)
+    : executor_{executor}, publish_{std::move(publish)}, capacity_{std::max<std::size_t>(capacity, 1)}, wakeup_{executor}
+{
+}
+
+void
+republisher::start()
+{
+  spawn(executor_, "republisher", loop(), [this] {
+    if (!stopped_) start();
+  });
+}
+
+void
+republisher::stop()
+{
+  stopped_ = true;
+  wakeup_.cancel();
+}
+
+void
+republisher::add(protocol::message_record message)
+{
+  if (backlog_.size() >= capacity_) {
+    auto const& oldest = backlog_.front();
+    spdlog::error("event=republish_given_up chat={} seq={} backlog={}", oldest.chat, oldest.seq, backlog_.size());
+    backlog_.pop_front();
+  }
+  backlog_.push_back(std::move(message));
+  wakeup_.cancel();
+}
+
+awaitable<void>
+republisher::drain(std::chrono::milliseconds limit)
+{
+  auto const give_up = std::chrono::steady_clock::now() + limit;
+  asio::steady_timer pause{executor_};
+  while (!backlog_.empty() && std::chrono::steady_clock::now() < give_up) {
+    pause.expires_after(std::chrono::milliseconds{10});
+    error_code ec;
+    co_await pause.async_wait(as_value(ec));
+  }
+}
+
+awaitable<void>
+republisher::loop()
+{
+  while (!stopped_) {
+    if (backlog_.empty()) {
+      wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
+      error_code ec;
+      co_await wakeup_.async_wait(as_value(ec));  // cancelled by add() and stop()
+      continue;
+    }
+    auto const message = backlog_.front();
+    bool const taken = co_await publish_(message);  // (not inside the condition: GCC 12)
+    if (taken) {
+      if (!backlog_.empty() && backlog_.front().chat == message.chat && backlog_.front().seq == message.seq)
+        backlog_.pop_front();
+      if (backlog_.empty()) spdlog::info("event=republish_caught_up chat={} seq={}", message.chat, message.seq);
+      continue;
+    }
+    wakeup_.expires_after(std::chrono::seconds{1});
+    error_code ec;
+    co_await wakeup_.async_wait(as_value(ec));
+  }
+}
+
+}  // namespace tandem::service

@@ -1,0 +1,46 @@
+// Stored messages whose publish failed (Redis unreachable, a timeout, -OOM): kept in order and
+// published again once the layer answers, so recipients whose sockets stayed open still get
+// every acknowledged message live (clients drop a repeat by its id). Bounded: beyond
+// `capacity` the oldest is given up (logged); its recipients get it by sync.
+//
+// Threading: one executor (the worker's), like everything it serves.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+
+#include "asio/asio.hpp"
+#include "protocol/chat_frames.hpp"
+
+namespace tandem::service {
+
+class republisher {
+ public:
+  /// `publish` answers true when the layer took the message.
+  using publish_fn = std::function<awaitable<bool>(protocol::message_record const&)>;
+
+  republisher(asio::any_io_executor executor, publish_fn publish, std::size_t capacity = 10000);
+
+  void start();
+  void stop();
+  /// Queues a stored message for (re)publishing, after any already queued.
+  void add(protocol::message_record message);
+  bool empty() const noexcept { return backlog_.empty(); }
+  std::size_t size() const noexcept { return backlog_.size(); }
+  /// Completes when the backlog is empty or after `limit` (at exit).
+  awaitable<void> drain(std::chrono::milliseconds limit);
+
+ private:
+  awaitable<void> loop();
+
+  asio::any_io_executor executor_;
+  publish_fn publish_;
+  std::size_t capacity_;
+  std::deque<protocol::message_record> backlog_;
+  asio::steady_timer wakeup_;
+  bool stopped_ = false;
+};
+
+}  // namespace tandem::service
