@@ -58,7 +58,9 @@ ids_of(pg_outcome const& out)
 store_status
 failure_of(pg_outcome const& out) noexcept
 {
-  return out.unavailable ? store_status::unavailable : store_status::failed;
+  // Transient server states (read-only during a failover, shutting down, lock or statement
+  // timeout) are outages to retry, not errors in the request.
+  return out.unavailable || out.result.transient_error() ? store_status::unavailable : store_status::failed;
 }
 
 bool

@@ -18,6 +18,24 @@ pg_result::error_message() const
   return PQresultErrorMessage(raw_.get());
 }
 
+std::string
+pg_result::sqlstate() const
+{
+  if (!raw_) return {};
+  char const* state = PQresultErrorField(raw_.get(), PG_DIAG_SQLSTATE);
+  return state ? state : "";
+}
+
+bool
+pg_result::transient_error() const
+{
+  auto const state = sqlstate();
+  if (state.size() != 5) return false;
+  auto const cls = state.substr(0, 2);
+  return cls == "08" || cls == "53" || cls == "57" || state == "25006" || state == "55P03" || state == "40001" ||
+         state == "40P01";
+}
+
 std::string_view
 pg_result::value(int row, int column) const noexcept
 {
