@@ -39,6 +39,6 @@ main(int argc, char** argv)
   } catch (std::exception const& e) {
     spdlog::critical("event=startup_failed error={}", tandem::ops::logfmt_value(e.what()));
   }
-  spdlog::shutdown();  // the logger is asynchronous: write out what is queued
+  spdlog::shutdown();
   return status;
 }

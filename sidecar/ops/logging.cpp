@@ -1,9 +1,8 @@
 // spdlog set-up: one stderr sink, UTC, a logfmt pattern; the message text is already logfmt.
-// The logger is asynchronous: I/O threads hand lines to a queue and one background thread
-// writes them, so no I/O thread waits on a write(2) or on the sink's lock held by another.
+// Lines are flushed on warnings, not on every info line. (An asynchronous logger was tried:
+// at exit its thread raced the sink's destruction under ThreadSanitizer, so it is not used.)
 #include "ops/logging.hpp"
 
-#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -14,9 +13,7 @@ configure_logging(std::string const& level, std::string const& format)
 {
   auto const parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") return "unknown log_level " + level;
-  spdlog::init_thread_pool(8192, 1);
-  // When the queue is full, threads wait rather than lose lines: logs explain outages.
-  auto logger = spdlog::stderr_color_mt<spdlog::async_factory>("tandem");
+  auto logger = spdlog::stderr_color_mt("tandem");
   if (format == "logfmt") {
     logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l thread=%t %v", spdlog::pattern_time_type::utc);
   } else {
