@@ -14,6 +14,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 
 
+# Building the wheel compiles the whole C++ tree without the shared compiler cache: minutes on
+# two cores, well past the default 300 s when the machine is busy.
+pytestmark = pytest.mark.timeout(1500)
+
+
 def run(*args: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
     # The suite runs with PYTHONPATH pointing at the dev build; a fresh install must not see it,
     # or the test would import the dev tree instead of the installed wheel.
