@@ -10,11 +10,6 @@ from deploy_paths import DEPLOY
 
 ALERTS = DEPLOY / "monitoring" / "alerts.yaml"
 DASHBOARD = DEPLOY / "monitoring" / "grafana-dashboard.json"
-# Metrics the alerts and dashboard rely on that another change adds to the sidecar; a test for
-# one of them is skipped (with this reason) only while the metrics code does not name it yet.
-AWAITED_METRICS = {
-    "tandem_coroutine_failures_total": "added with the supervised coroutines (issue 11)",
-}
 # The alerts the operators' issue asks for, by what they watch.
 REQUIRED_ALERT_METRICS = {
     "circuit open": "tandem_postgres_breaker_state",

@@ -84,6 +84,6 @@ def test_the_runtime_stage_installs_every_library_the_build_links(built: str) ->
     if built == "python module":
         binary = next((binary.parents[2] / "python" / "tandem_core").glob("_core*.so"), binary)
     if not binary.exists():
-        pytest.skip(f"{binary} is not built")
+        pytest.fail(f"{binary} is missing: build first (scripts/build.sh build/dev)")
     missing = package_of_needed_libraries(binary) - apt_installs("runtime") - BASE_IMAGE_PACKAGES
     assert missing == set(), f"deploy/Dockerfile's runtime stage lacks {sorted(missing)}"

@@ -57,7 +57,7 @@ SOURCES = {
 def effective_config(env: dict[str, str]) -> dict[str, Any]:
     binary = sidecar_binary()
     if not binary.exists():
-        pytest.skip(f"{binary} is not built")
+        pytest.fail(f"{binary} is missing: build first (scripts/build.sh build/dev)")
     # TANDEM_CONFIG names a file that exists only where the unit is installed.
     run_env = {k: v for k, v in env.items() if k != "TANDEM_CONFIG"}
     result = subprocess.run(
