@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/server_settings.hpp"
+#include "net/stream_options.hpp"
 
 namespace tandem::net {
 
@@ -19,15 +20,7 @@ serve_echo(server_settings const& settings, beast::tcp_stream stream,
            beast::http::request<beast::http::string_body> request)
 {
   websocket::stream<beast::tcp_stream> ws{std::move(stream)};
-  ws.read_message_max(settings.max_message_bytes);
-  ws.auto_fragment(false);
-  if (settings.permessage_deflate) {
-    websocket::permessage_deflate deflate;
-    deflate.server_enable = true;
-    deflate.server_max_window_bits = settings.deflate_window_bits;
-    deflate.client_max_window_bits = settings.deflate_window_bits;
-    ws.set_option(deflate);
-  }
+  apply_message_limits(ws, settings);
   websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.handshake_timeout = settings.handshake_timeout;
   ws.set_option(timeouts);

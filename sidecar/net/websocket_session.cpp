@@ -11,6 +11,7 @@
 
 #include "asio/supervised_spawn.hpp"
 #include "net/io_worker.hpp"
+#include "net/stream_options.hpp"
 #include "protocol/client_frames.hpp"
 #include "protocol/event_frames.hpp"
 
@@ -99,15 +100,7 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   // spawn is deferred and the creator's pointer is gone by the time this runs.
   finish_guard const guard{worker_, [this] { finish(); }};
   auto const& settings = worker_.process.settings;
-  ws_.read_message_max(settings.max_message_bytes);
-  ws_.auto_fragment(false);
-  if (settings.permessage_deflate) {
-    websocket::permessage_deflate deflate;
-    deflate.server_enable = true;
-    deflate.server_max_window_bits = settings.deflate_window_bits;
-    deflate.client_max_window_bits = settings.deflate_window_bits;
-    ws_.set_option(deflate);
-  }
+  apply_message_limits(ws_, settings);
   // Beast's own timer covers the handshake and the close; pings are ours (ping_loop).
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = settings.handshake_timeout;
