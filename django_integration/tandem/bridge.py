@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,12 +71,51 @@ def reply_event(frame: dict[str, Any]) -> dict[str, Any]:
     return {"type": "tandem.frame", "frame": frame}
 
 
+MAX_LOGGED_TYPE = 64  # characters of a frame's type kept in a log line
+
+
+def loggable_type(frame: object) -> str:
+    """A frame's type as a log line may show it: the client chose it, so it is cut short and
+    escaped (repr), so it can neither flood the log nor start a forged line."""
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    if not isinstance(kind, str):
+        return "?"
+    shown = repr(kind[:MAX_LOGGED_TYPE])
+    return shown + "…" if len(kind) > MAX_LOGGED_TYPE else shown
+
+
+def _failure_site(error: BaseException) -> str:
+    """Where a handler failed (exception class, file:line, function), without the exception's
+    text or the traceback's values: both may hold the client's frame (a message body)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    site = f" at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    return type(error).__name__ + site
+
+
+def _log_handler_failure(context: FrameContext, error: BaseException) -> None:
+    # Only the frame's type and the user: never the frame, the exception text or a traceback
+    # (issue 12, defect 8); the site is enough to find the bug, the client got `internal`.
+    logger.error(
+        "event=bridge_handler_failed type=%s user=%s error=%s",
+        loggable_type(context.frame),
+        context.user_id,
+        _failure_site(error),
+    )
+
+
 def _parse(event: dict[str, Any]) -> FrameContext | None:
     try:
         return context_from_event(event)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError) as error:
         # Without a valid reply channel there is no one to answer; the sidecar never sends this.
-        logger.exception("malformed tandem.client_frame event dropped: %r", event)
+        # The event holds the client's frame: only its type and the user are logged.
+        user = event.get("user_id") if isinstance(event, dict) else None
+        logger.error(
+            "event=bridge_event_malformed type=%s user=%s error=%s (malformed tandem.client_frame dropped)",
+            loggable_type(event.get("frame") if isinstance(event, dict) else None),
+            user if isinstance(user, int) and not isinstance(user, bool) else "?",
+            type(error).__name__,
+        )
         return None
 
 
@@ -88,12 +128,10 @@ class BridgeConsumer(AsyncConsumer):
             return
         try:
             await self.handle_frame(context.frame, context)
-        except Exception:
+        except Exception as error:  # noqa: BLE001 (any handler bug is answered `internal`)
             # One failing frame must not kill the worker's consumer instance; the client hears
             # a generic `internal` error, never the exception text (it may hold private data).
-            logger.exception(
-                "bridge handler failed for a %r frame of user %s", context.frame["type"], context.user_id
-            )
+            _log_handler_failure(context, error)
             await self.reply(context, error_frame(tandem_core.ErrorCode.INTERNAL, context.ref))
 
     async def handle_frame(self, frame: dict[str, Any], context: FrameContext) -> None:
@@ -120,10 +158,8 @@ class SyncBridgeConsumer(SyncConsumer):
             return
         try:
             self.handle_frame(context.frame, context)
-        except Exception:
-            logger.exception(
-                "bridge handler failed for a %r frame of user %s", context.frame["type"], context.user_id
-            )
+        except Exception as error:  # noqa: BLE001 (any handler bug is answered `internal`)
+            _log_handler_failure(context, error)
             self.reply(context, error_frame(tandem_core.ErrorCode.INTERNAL, context.ref))
 
     def handle_frame(self, frame: dict[str, Any], context: FrameContext) -> None:

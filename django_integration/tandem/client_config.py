@@ -9,7 +9,7 @@ from typing import Any
 
 import tandem_core
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
@@ -83,10 +83,32 @@ def chat_configs(user: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def client_config(request: HttpRequest, chat: Chat | object | None = None) -> dict[str, Any]:
-    """Everything the client needs; `chat` is the conversation the page shows, if any."""
+def shown_chat(chats: dict[str, dict[str, Any]], chat: Chat | int | None) -> dict[str, Any] | None:
+    """The configuration of the chat the page shows, which must be one of the viewer's own:
+    a page handed another chat (a view that forgot its membership check, a guessed id) is
+    refused rather than given that chat's title and every member's name."""
+    if chat is None:
+        return None
+    if isinstance(chat, Chat):
+        chat_id = chat.pk
+    elif isinstance(chat, int) and not isinstance(chat, bool):
+        chat_id = chat
+    else:
+        raise TypeError(f"tandem_client_config takes a Chat, a chat id or None, not {type(chat).__name__}")
+    shown = chats.get(str(chat_id))
+    if shown is None:
+        raise PermissionDenied(f"the signed-in user is not a member of chat {chat_id}")
+    return shown
+
+
+def client_config(request: HttpRequest, chat: Chat | int | None = None) -> dict[str, Any]:
+    """Everything the client needs; `chat` is the conversation the page shows, if any (the
+    viewer must be a member of it: PermissionDenied otherwise, and for anonymous viewers)."""
     user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied("the Tandem client needs a signed-in user")
     chats = chat_configs(user)
+    shown = shown_chat(chats, chat)
     typing = tandem_core.TypingPolicy()
     api = reverse("tandem:messages", args=[0]).rsplit("chats/", 1)[0]
     config: dict[str, Any] = {
@@ -98,7 +120,7 @@ def client_config(request: HttpRequest, chat: Chat | object | None = None) -> di
         "csrf_token": get_token(request),
         "me": {"id": user.pk, "name": display_name(user)},
         "users": {uid: name for c in chats.values() for uid, name in c["members"].items()},
-        "chat": chats.get(str(chat.pk)) if isinstance(chat, Chat) else None,
+        "chat": shown,
         "chats": chats,
         "ticks": {
             tandem_core.tick_name(tick): {

@@ -34,8 +34,10 @@ def tick_icon(state: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def tandem_client_config(context: dict[str, Any], chat: Chat | None = None) -> SafeString:
+def tandem_client_config(context: dict[str, Any], chat: Chat | int | None = None) -> SafeString:
     """<script id="tandem-config" type="application/json">…</script> for static/tandem/bootstrap.js;
     without a chat, for pages that only list chats (the client still connects, so messages are
-    delivered and the list is live)."""
+    delivered and the list is live). The signed-in user must be a member of `chat`: otherwise
+    (and for anonymous users) rendering raises PermissionDenied, which Django answers with 403,
+    so no page can leak a chat's title and members' names to an outsider."""
     return json_script(client_config(context["request"], chat), "tandem-config")

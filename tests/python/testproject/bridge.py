@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from tandem.bridge import BridgeConsumer, FrameContext, SyncBridgeConsumer
@@ -15,6 +16,9 @@ class EchoBridge(BridgeConsumer):
             await self.reply(
                 context, {"type": "echo.reply", "text": frame.get("text"), "user_id": context.user_id}
             )
+        elif frame["type"] == "whoami":
+            # Which worker process answered: several workers share the bridge channel.
+            await self.reply(context, {"type": "whoami.reply", "ref": frame.get("ref"), "pid": os.getpid()})
         elif frame["type"] == "explode":
             # Lets the tests see what a crashing handler looks like to the client.
             raise RuntimeError("the example handler failed on purpose")
