@@ -5,8 +5,9 @@ Writes call the SQL functions the sidecar calls (tandem/sql/messaging_v2.sql), a
 they publish on the channel layer are the sidecar's (tandem.events), so a message sent here
 reaches every socket on every sidecar process exactly as one sent over a socket does.
 
-Every function takes `using=` (a database alias) for sites whose routers put Tandem's tables
-elsewhere; each has an async twin (`asend_message`, ...) for async views and consumers.
+Every function takes `using=` (a database alias); without it, the alias the site's database
+routers choose for writing Tandem's models (the default database when no router says
+otherwise). Each has an async twin (`asend_message`, ...) for async views and consumers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import tandem_core
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from tandem import events
@@ -84,6 +85,15 @@ def to_ms(moment: datetime) -> int:
     return math.floor(moment.timestamp() * 1000)
 
 
+def database_for_tandem(using: str | None) -> str:
+    """The alias Tandem's SQL runs on: `using` when given, else the one the site's routers pick
+    for writing Tandem's models. Reads go there too: history and sync must see the rows a send
+    just committed, which a read replica may not have yet."""
+    from tandem.models import Message  # here: this module may be imported before the app registry is ready
+
+    return using or router.db_for_write(Message)
+
+
 def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(get_channel_layer().group_send)(group, event)
 
@@ -123,8 +133,9 @@ MARKERS_SQL = (
 )
 
 
-def _markers(chat_id: int, after: int = 0, upto: int = 0, *, using: str = DEFAULT_DB_ALIAS) -> ChatMarkers:
+def _markers(chat_id: int, after: int = 0, upto: int = 0, *, using: str | None = None) -> ChatMarkers:
     """Every member's markers and settings; with a seq range, also who sent messages in it."""
+    using = database_for_tandem(using)
     with connections[using].cursor() as cursor:
         cursor.execute(MARKERS_SQL, [chat_id, after, upto, chat_id])
         rows = cursor.fetchall()
@@ -166,10 +177,11 @@ def _call(using: str, sql: str, params: list[Any], function: str) -> tuple[Any, 
 
 
 def send_message(
-    *, chat_id: int, sender_id: int, client_id: str, body: str, using: str = DEFAULT_DB_ALIAS
+    *, chat_id: int, sender_id: int, client_id: str, body: str, using: str | None = None
 ) -> tuple[StoredMessage, bool]:
     """Stores a message (or finds the one this client_id stored in this chat before) and, when
     new, publishes it to the chat's group once committed. Returns (message, duplicate)."""
+    using = database_for_tandem(using)
     _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
     limits = tandem_core.FrameLimits(max_body_chars=int(option("max_body_chars")))
     error = tandem_core.validate_send(chat_id, client_id, body, limits)
@@ -194,10 +206,11 @@ def send_message(
 
 
 def apply_receipt(
-    *, chat_id: int, user_id: int, kind: tandem_core.ReceiptKind, upto: int, using: str = DEFAULT_DB_ALIAS
+    *, chat_id: int, user_id: int, kind: tandem_core.ReceiptKind, upto: int, using: str | None = None
 ) -> ReceiptOutcome:
     """'kind up to seq' for one member: stored once, then the reader's other tabs and the
     senders whose ticks moved are told (nothing is sent for a repeat)."""
+    using = database_for_tandem(using)
     _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
     _require_id(upto, "upto")
     if upto <= 0:
@@ -248,9 +261,10 @@ def history(
     viewer_id: int,
     before: int | None = None,
     limit: int | None = None,
-    using: str = DEFAULT_DB_ALIAS,
+    using: str | None = None,
 ) -> dict[str, Any]:
     """The history frame: the newest page (or the page before seq `before`), oldest first."""
+    using = database_for_tandem(using)
     default = option("history_page") if before is not None else option("history_first_page")
     size = int(limit if limit is not None else default)
     if not 0 < size <= int(option("history_max_page")):
@@ -273,9 +287,10 @@ def history(
     )
 
 
-def missed(*, chat_id: int, viewer_id: int, after: int, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
+def missed(*, chat_id: int, viewer_id: int, after: int, using: str | None = None) -> dict[str, Any]:
     """The sync frame for messages after seq `after`: the whole gap, or reload when it is
     larger than sync_max_messages; never a part of it."""
+    using = database_for_tandem(using)
     _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
     if not 0 <= after <= INT64_MAX:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "after")
@@ -302,11 +317,12 @@ def missed(*, chat_id: int, viewer_id: int, after: int, using: str = DEFAULT_DB_
     )
 
 
-def message_info(*, chat_id: int, viewer_id: int, seq: int, using: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
+def message_info(*, chat_id: int, viewer_id: int, seq: int, using: str | None = None) -> dict[str, Any]:
     """Per-member detail of one message ("message info"): when it reached and was read by each
     other member, from the receipt log (the first advance that covered it). Only the message's
     sender may ask (as WhatsApp, and the client's own menu): other members would learn each
     other's read times."""
+    using = database_for_tandem(using)
     _require_id(chat_id, "chat", tandem_core.ErrorCode.CHAT_ID_INVALID)
     _require_id(seq, "seq")
     _member_view(chat_id, viewer_id, using)
@@ -356,11 +372,12 @@ def message_info(*, chat_id: int, viewer_id: int, seq: int, using: str = DEFAULT
     }
 
 
-def prune_receipt_log(*, older_than: datetime, batch: int = 10_000, using: str = DEFAULT_DB_ALIAS) -> int:
+def prune_receipt_log(*, older_than: datetime, batch: int = 10_000, using: str | None = None) -> int:
     """Deletes receipt-log rows recorded before `older_than`, in batches so no single statement
     holds many locks; returns how many went. The markers keep every tick right; only "message
     info" loses the times of receipts that old. `manage.py tandem prune` runs it with the
     `receipt_retention` setting."""
+    using = database_for_tandem(using)
     deleted = 0
     while True:
         with connections[using].cursor() as cursor:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
-from django.db import models, transaction
+from django.db import models, router, transaction
 
 
 class SidecarOwnedFieldsMixin(models.Model):
@@ -59,15 +59,19 @@ class Chat(SidecarOwnedFieldsMixin):
 
     @classmethod
     def create_with_members(
-        cls, users: Iterable[Any], *, title: str = "", is_group: bool | None = None
+        cls, users: Iterable[Any], *, title: str = "", is_group: bool | None = None, using: str | None = None
     ) -> Chat:
         """A chat and its member rows in one transaction; more than two people make a group
-        unless `is_group` says otherwise."""
+        unless `is_group` says otherwise. `using`: the database alias (default: the one the
+        routers pick for writing chats)."""
         members = list(dict.fromkeys(users))  # the same user twice would break the unique pair
         group = len(members) > 2 if is_group is None else is_group
-        with transaction.atomic():
-            chat = cls.objects.create(title=title, is_group=group)
-            ChatMember.objects.bulk_create(ChatMember(chat=chat, user=user) for user in members)
+        using = using or router.db_for_write(cls)
+        with transaction.atomic(using=using):
+            chat = cls.objects.using(using).create(title=title, is_group=group)
+            ChatMember.objects.using(using).bulk_create(
+                ChatMember(chat=chat, user_id=user.pk) for user in members
+            )
         return chat
 
 

@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 import tandem_core
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -75,6 +76,9 @@ def api_view(view: View) -> View:
             logger.exception("tandem: database error in %s", view.__name__)
             return error_response(tandem_core.ErrorCode.INTERNAL)
 
+    # On every alias, not only the default: a router may put Tandem's tables on any of them.
+    for alias in settings.DATABASES:
+        wrapper = transaction.non_atomic_requests(using=alias)(wrapper)
     return wrapper
 
 

@@ -38,6 +38,7 @@ def django_db_modify_db_settings(
     from django.conf import settings
 
     settings.DATABASES["default"].update(postgres_server.django_settings())
+    settings.DATABASES["chats"].update(postgres_server.django_settings(f"{postgres_server.dbname}_chats"))
 
 
 @pytest.fixture

@@ -74,6 +74,9 @@ DATABASES = {
         os.environ.get("TANDEM_TEST_DATABASE_URL", "postgresql://tandem@127.0.0.1:5432/tandem")
     )
 }
+# A second database on the same server, for the tests of `using=` and of database routers
+# (tests/python/django/test_using.py); only tests that ask for it get it created.
+DATABASES["chats"] = {**DATABASES["default"], "NAME": DATABASES["default"]["NAME"] + "_chats"}
 
 ASGI_APPLICATION = "testproject.asgi.application"
 CHANNEL_LAYERS = {
