@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "history_page": 20,
     "history_max_page": 100,
     "sync_max_messages": 1000,
+    "history_from_join": False,
     "pending_expiry": 7 * 86400.0,
     "notifications_max_chats": 1000,
     "group_prefix": "",

@@ -155,6 +155,21 @@ def _member_view(chat_id: int, user_id: int, using: str) -> tuple[tandem_core.Re
     return markers.view_of(user_id), markers.last_seq
 
 
+def _history_start(chat_id: int, user_id: int, using: str) -> int:
+    """The seq the user's view of the chat starts after: where they joined with
+    TANDEM["history_from_join"] (the sidecar's rule, sidecar/service/messaging.cpp), else 0."""
+    if not option("history_from_join"):
+        return 0
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT joined_seq FROM tandem_chatmember WHERE chat_id = %s AND user_id = %s", [chat_id, user_id]
+        )
+        row = cursor.fetchone()
+    if row is None:  # left the chat since the membership check
+        raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
+    return int(row[0])
+
+
 def _rows_to_messages(rows: list[tuple[Any, ...]]) -> list[StoredMessage]:
     return [StoredMessage(r[0], r[1], r[2], r[3], r[4], r[5], to_ms(r[6])) for r in rows]
 
@@ -273,11 +288,12 @@ def history(
     if before is not None and not 0 < before <= INT64_MAX:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "before")
     view, _ = _member_view(chat_id, viewer_id, using)
+    start = _history_start(chat_id, viewer_id, using)
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT id, chat_id, seq, sender_id, client_id, body, created_at FROM tandem_message "
-            "WHERE chat_id = %s AND seq < %s ORDER BY seq DESC LIMIT %s",
-            [chat_id, before if before is not None else 2**62, size + 1],
+            "WHERE chat_id = %s AND seq < %s AND seq > %s ORDER BY seq DESC LIMIT %s",
+            [chat_id, before if before is not None else 2**62, start, size + 1],
         )
         rows = cursor.fetchall()
     has_more = len(rows) > size
@@ -295,6 +311,9 @@ def missed(*, chat_id: int, viewer_id: int, after: int, using: str | None = None
     if not 0 <= after <= INT64_MAX:
         raise MessagingError(tandem_core.ErrorCode.MESSAGE_ID_INVALID, "after")
     view, last_seq = _member_view(chat_id, viewer_id, using)
+    # Messages from before the viewer joined are not theirs (history_from_join): the gap starts
+    # after them, and the frame says so in its `after`.
+    after = max(after, _history_start(chat_id, viewer_id, using))
     reload = last_seq - after > int(option("sync_max_messages"))
     messages: list[StoredMessage] = []
     if not reload:

@@ -191,6 +191,8 @@ settings_of(sidecar_config& c)
       setting_for("history_max_page", "largest `limit` a history request may ask for", c.history_max_page),
       setting_for("sync_page", "messages per sync frame", c.sync_page),
       setting_for("sync_max_messages", "a larger gap is answered with reload instead of messages", c.sync_max_messages),
+      setting_for("history_from_join", "history and sync show a member only messages sent after they joined",
+                  c.history_from_join),
       setting_for("pending_expiry", "seconds an undelivered entry is kept (the message stays)", c.pending_expiry),
       setting_for("pending_purge_interval", "seconds between purges of expired undelivered entries",
                   c.pending_purge_interval),

@@ -90,6 +90,7 @@ to_messaging_settings(sidecar_config const& c)
   out.pages = {count(c.history_first_page), count(c.history_page), count(c.history_max_page)};
   out.sync_page = count(c.sync_page);
   out.sync_max = count(c.sync_max_messages);
+  out.history_from_join = c.history_from_join;
   out.pending_ttl_s = c.pending_expiry;
   out.pending_purge_interval = ms(std::max(c.pending_purge_interval, 0.01));
   out.notifications_max_chats = count(c.notifications_max_chats);

@@ -79,6 +79,7 @@ struct sidecar_config {
   std::int64_t history_max_page = 100;
   std::int64_t sync_page = 200;
   std::int64_t sync_max_messages = 1000;
+  bool history_from_join = false;  // members see only messages sent after they joined
   double pending_expiry = 7 * 86400;
   double pending_purge_interval = 3600;
   std::int64_t notifications_max_chats = 1000;

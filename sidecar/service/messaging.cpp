@@ -163,18 +163,26 @@ messaging::sync(std::int64_t user, protocol::sync_request const& request)
     out.frames.push_back(store_error(markers.status, "sync", markers.error, no_ref()));
     co_return out;
   }
+  auto const start = co_await history_start(request.chat, user);
+  if (start.status != store::store_status::ok) {
+    out.frames.push_back(store_error(start.status, "sync", start.error, no_ref()));
+    co_return out;
+  }
   auto const view = core::sender_view(markers.members, user, markers.last_seq, markers.is_group);
-  protocol::sync_page page{request.chat, request.after, markers.last_seq, false, false};
-  // The gap is (after, last_seq]: every message in it has committed (seq is bumped in the
+  // Messages from before the member joined are not theirs (history_from_join): the gap starts
+  // after them, and the first page says so in its `after`.
+  auto const from = std::max(request.after, start.joined_seq);
+  protocol::sync_page page{request.chat, from, markers.last_seq, false, false};
+  // The gap is (from, last_seq]: every message in it has committed (seq is bumped in the
   // same transaction as the insert), and anything newer reaches the socket live.
-  auto const gap = markers.last_seq > request.after ? markers.last_seq - request.after : 0;
+  auto const gap = markers.last_seq > from ? markers.last_seq - from : 0;
   if (static_cast<std::size_t>(gap) > settings_.sync_max) {
     page.reload = true;
     out.frames.push_back(protocol::sync_frame(page, {}, user, view));
     out.covered_upto = markers.last_seq;
     co_return out;
   }
-  auto cursor = request.after;
+  auto cursor = from;
   do {
     auto const rows = co_await store_.after(request.chat, cursor, markers.last_seq, settings_.sync_page);
     if (rows.status != store::store_status::ok) {
@@ -199,13 +207,26 @@ messaging::history(std::int64_t user, protocol::history_request const& request)
   if (markers.status == store::store_status::ok && !markers.has_member(user))
     co_return store_error(store::store_status::forbidden, "history", {}, no_ref());
   if (markers.status != store::store_status::ok) co_return store_error(markers.status, "history", markers.error, no_ref());
+  auto const start = co_await history_start(request.chat, user);
+  if (start.status != store::store_status::ok) co_return store_error(start.status, "history", start.error, no_ref());
   // One more than asked tells whether an older page exists.
   auto rows = co_await store_.before(request.chat, request.before, request.limit + 1);
   if (rows.status != store::store_status::ok) co_return store_error(rows.status, "history", rows.error, no_ref());
+  // History ends where the member joined (history_from_join): dropping the older rows also
+  // answers has_more=false, since every message older than those is before the join too.
+  std::erase_if(rows.messages, [&](auto const& m) { return m.seq <= start.joined_seq; });
   bool const has_more = rows.messages.size() > request.limit;
   if (has_more) rows.messages.erase(rows.messages.begin());
   auto const view = core::sender_view(markers.members, user, markers.last_seq, markers.is_group);
   co_return protocol::history_frame({request.chat, request.before, has_more}, rows.messages, user, view);
+}
+
+awaitable<store::member_start>
+messaging::history_start(std::int64_t chat, std::int64_t user)
+{
+  // Off (the default): every member sees the whole chat, and no query is spent on it.
+  if (!settings_.history_from_join) co_return store::member_start{store::store_status::ok, 0, {}};
+  co_return co_await store_.joined_seq(chat, user);
 }
 
 }  // namespace tandem::service

@@ -55,6 +55,9 @@ class messaging {
  private:
   std::string store_error(store::store_status status, std::string_view what, std::string const& error,
                           std::optional<std::string> const& ref);
+  /// Where the user's view of the chat starts: the seq they joined at with history_from_join,
+  /// else 0 (everything).
+  awaitable<store::member_start> history_start(std::int64_t chat, std::int64_t user);
   /// One group_send of a stored message; true when the layer took it.
   awaitable<bool> try_publish(protocol::message_record const& message);
   awaitable<void> tell_senders(std::int64_t reader, protocol::receipt_request const& request,

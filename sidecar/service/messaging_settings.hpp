@@ -17,6 +17,7 @@ struct messaging_settings {
   std::size_t sync_max = 1000;          // a larger gap is answered with reload instead
   double pending_ttl_s = 7 * 86400.0;   // undelivered entries expire after this
   std::chrono::milliseconds pending_purge_interval{3600 * 1000};  // how often expired ones are deleted
+  bool history_from_join = false;      // history and sync start at the seq a member joined at
   std::size_t notifications_max_chats = 1000;  // chat groups a /ws/notifications/ socket joins
   std::string chat_group_prefix = "chat_";
   std::string user_group_prefix = "user_";

@@ -181,6 +181,26 @@ message_store::before(std::int64_t chat, std::optional<core::seq_t> before, std:
   co_return page_of(co_await pool_.query(sql, params), true);
 }
 
+awaitable<member_start>
+message_store::joined_seq(std::int64_t chat, std::int64_t user)
+{
+  static std::string const sql =
+      "SELECT joined_seq FROM tandem_chatmember WHERE chat_id = $1::bigint AND user_id = $2::bigint";
+  pg_params const params{std::to_string(chat), std::to_string(user)};
+  auto const out = co_await pool_.query(sql, params);
+  member_start start;
+  if (!out.ok()) {
+    start.status = failure_of(out);
+    start.error = out.describe();
+  } else if (out.result.rows() == 0) {
+    start.status = store_status::forbidden;
+  } else {
+    start.status = store_status::ok;
+    start.joined_seq = to_int64(out.result.value(0, 0));
+  }
+  co_return start;
+}
+
 awaitable<id_list>
 message_store::chats_of(std::int64_t user, std::size_t limit)
 {

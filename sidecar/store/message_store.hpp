@@ -55,6 +55,13 @@ struct message_page {
   std::string error;
 };
 
+/// The seq of the chat's newest message when a member joined (tandem_chatmember.joined_seq).
+struct member_start {
+  store_status status = store_status::failed;
+  core::seq_t joined_seq = 0;
+  std::string error;
+};
+
 struct id_list {
   store_status status = store_status::failed;
   std::vector<std::int64_t> ids;
@@ -75,6 +82,8 @@ class message_store {
   awaitable<message_page> after(std::int64_t chat, core::seq_t after, core::seq_t upto, std::size_t limit);
   /// The newest `limit` messages with seq < before (all when none), oldest first.
   awaitable<message_page> before(std::int64_t chat, std::optional<core::seq_t> before, std::size_t limit);
+  /// Where a member's history starts (history_from_join); forbidden when not a member.
+  awaitable<member_start> joined_seq(std::int64_t chat, std::int64_t user);
   /// The chats a user takes part in, at most `limit` (for /ws/notifications/).
   awaitable<id_list> chats_of(std::int64_t user, std::size_t limit);
   /// Deletes pending-delivery entries past their expiry; the count, or nullopt on failure.

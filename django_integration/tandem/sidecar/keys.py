@@ -67,6 +67,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "history_max_page",
     "sync_page",
     "sync_max_messages",
+    "history_from_join",
     "pending_expiry",
     "pending_purge_interval",
     "notifications_max_chats",
