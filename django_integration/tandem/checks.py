@@ -42,15 +42,19 @@ def check_database_engine(app_configs: Sequence[Any] | None = None, **kwargs: An
 @register("tandem")
 def check_isolation_level(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Tandem's SQL functions need READ COMMITTED (PostgreSQL's default); they refuse to run
-    under anything stricter, so a site-wide stricter level would fail every send."""
-    options = (settings.DATABASES.get("default") or {}).get("OPTIONS") or {}
+    under anything stricter, so a stricter level on the database holding Tandem's tables (the
+    alias the routers give it, tandem.messaging.database_for_tandem) would fail every send."""
+    from tandem.messaging import database_for_tandem
+
+    alias = database_for_tandem(None)
+    options = (settings.DATABASES.get(alias) or {}).get("OPTIONS") or {}
     level = options.get("isolation_level")
     # psycopg's IsolationLevel: READ_UNCOMMITTED 4 and READ_COMMITTED 1 both run as READ COMMITTED.
     if level is None or int(level) in (1, 4):
         return []
     return [
         Error(
-            f"DATABASES['default']['OPTIONS']['isolation_level'] is {level!r}; Tandem's messaging "
+            f"DATABASES[{alias!r}]['OPTIONS']['isolation_level'] is {level!r}; Tandem's messaging "
             "functions need READ COMMITTED and refuse to run under a stricter level",
             hint="remove isolation_level, or route Tandem's tables to a READ COMMITTED alias (using=)",
             id="tandem.E010",

@@ -188,3 +188,25 @@ def test_a_fresh_django_project_with_tandem_passes_manage_py_check(tmp_path: Pat
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+class TandemInChats:
+    """Tandem's models in the "chats" database, everything else in "default"."""
+
+    def db_for_write(self, model: Any, **hints: Any) -> str | None:
+        return "chats" if model._meta.app_label == "tandem" else None
+
+
+STRICT = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "OPTIONS": {"isolation_level": 2}}
+PLAIN = {"ENGINE": "django.db.backends.postgresql", "NAME": "y"}
+
+
+def test_the_isolation_check_reads_the_database_the_routers_give_tandem() -> None:
+    """E010's hint says to route Tandem's tables to a READ COMMITTED alias: doing so clears it,
+    and a strict alias that Tandem is routed to is reported by name."""
+    routers = [f"{__name__}.TandemInChats"]
+    with override_settings(DATABASES={"default": STRICT, "chats": PLAIN}, DATABASE_ROUTERS=routers):
+        assert "tandem.E010" not in ids()
+    with override_settings(DATABASES={"default": PLAIN, "chats": STRICT}, DATABASE_ROUTERS=routers):
+        (message,) = [m for m in checks.run_checks(tags=["tandem"]) if m.id == "tandem.E010"]
+        assert "DATABASES['chats']" in message.msg
