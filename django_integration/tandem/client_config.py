@@ -83,11 +83,13 @@ def chat_configs(user: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def shown_chat(chats: dict[str, dict[str, Any]], chat: Chat | int | None) -> dict[str, Any] | None:
+def shown_chat(chats: dict[str, dict[str, Any]], chat: Chat | int | str | None) -> dict[str, Any] | None:
     """The configuration of the chat the page shows, which must be one of the viewer's own:
     a page handed another chat (a view that forgot its membership check, a guessed id) is
     refused rather than given that chat's title and every member's name."""
-    if chat is None:
+    if chat is None or chat == "":
+        # "" is what a template passes for a variable it does not have (a page that lists chats
+        # and includes tandem/client.html, whose tag names `chat`).
         return None
     if isinstance(chat, Chat):
         chat_id = chat.pk
@@ -101,7 +103,7 @@ def shown_chat(chats: dict[str, dict[str, Any]], chat: Chat | int | None) -> dic
     return shown
 
 
-def client_config(request: HttpRequest, chat: Chat | int | None = None) -> dict[str, Any]:
+def client_config(request: HttpRequest, chat: Chat | int | str | None = None) -> dict[str, Any]:
     """Everything the client needs; `chat` is the conversation the page shows, if any (the
     viewer must be a member of it: PermissionDenied otherwise, and for anonymous viewers)."""
     user = request.user

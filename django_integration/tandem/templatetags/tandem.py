@@ -34,7 +34,7 @@ def tick_icon(state: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def tandem_client_config(context: dict[str, Any], chat: Chat | int | None = None) -> SafeString:
+def tandem_client_config(context: dict[str, Any], chat: Chat | int | str | None = None) -> SafeString:
     """<script id="tandem-config" type="application/json">…</script> for static/tandem/bootstrap.js;
     without a chat, for pages that only list chats (the client still connects, so messages are
     delivered and the list is live). The signed-in user must be a member of `chat`: otherwise

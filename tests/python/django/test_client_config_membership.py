@@ -60,3 +60,7 @@ def test_a_chat_id_that_is_not_a_chat_is_refused_clearly(people) -> None:
 def test_the_list_page_without_a_chat_still_renders(people) -> None:
     Chat.create_with_members([people["ann"], people["bob"]])
     assert '"chat": null' in render_for(people["eve"], None)
+    # A page with no `chat` in its context (the chat list including tandem/client.html).
+    request = RequestFactory().get("/")
+    request.user = people["eve"]
+    assert '"chat": null' in TEMPLATE.render(Context({"request": request}))
