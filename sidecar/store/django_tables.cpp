@@ -18,11 +18,12 @@ quote_identifier(std::string_view name)
 
 django_tables::django_tables(pg_pool& pool, table_names const& names)
     : pool_{pool},
-      session_sql_{"SELECT session_data FROM " + quote_identifier(names.session) +
-                   " WHERE session_key = $1 AND expire_date > now()"},
-      user_sql_{"SELECT password, is_active, " + quote_identifier(names.user_display_column) + "::text FROM " +
-                quote_identifier(names.user) + " WHERE id = $1"},
-      member_sql_{"SELECT 1 FROM " + quote_identifier(names.chat_member) + " WHERE chat_id = $1 AND user_id = $2"}
+      session_sql_{"tandem_session_data", "SELECT session_data FROM " + quote_identifier(names.session) +
+                                              " WHERE session_key = $1 AND expire_date > now()"},
+      user_sql_{"tandem_user_row", "SELECT password, is_active, " + quote_identifier(names.user_display_column) +
+                                       "::text FROM " + quote_identifier(names.user) + " WHERE id = $1"},
+      member_sql_{"tandem_is_participant",
+                  "SELECT 1 FROM " + quote_identifier(names.chat_member) + " WHERE chat_id = $1 AND user_id = $2"}
 {
 }
 

@@ -46,7 +46,8 @@ class django_tables {
 
  private:
   pg_pool& pool_;
-  std::string session_sql_, user_sql_, member_sql_;
+  // Prepared per connection; the table names are fixed for the process by its configuration.
+  pg_statement session_sql_, user_sql_, member_sql_;
 };
 
 /// "name" with embedded quotes doubled: a table name from config can never become SQL.

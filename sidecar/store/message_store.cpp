@@ -75,10 +75,10 @@ awaitable<sent_message>
 message_store::send(std::int64_t chat, std::int64_t sender, std::string const& client_id, std::string const& body,
                     double /*pending_ttl_s: version 1 of the SQL only; version 2 keeps no pending rows*/)
 {
-  static std::string const sql =
+  static pg_statement const sql{"tandem_send_message",
       "SELECT outcome, message_id, message_chat, message_seq, "
       "floor(extract(epoch FROM message_created_at) * 1000)::bigint, message_body "
-      "FROM tandem_send_message_v2($1::bigint, $2::bigint, $3::text, $4::text)";
+      "FROM tandem_send_message_v2($1::bigint, $2::bigint, $3::text, $4::text)"};
   pg_params const params{std::to_string(chat), std::to_string(sender), client_id, body};
   auto const out = co_await pool_.query(sql, params);
   sent_message sent;
@@ -103,10 +103,10 @@ message_store::send(std::int64_t chat, std::int64_t sender, std::string const& c
 awaitable<applied_receipt>
 message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt_kind kind, core::seq_t upto)
 {
-  static std::string const sql =
+  static pg_statement const sql{"tandem_apply_receipt",
       "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, "
       "floor(extract(epoch FROM receipt_at) * 1000)::bigint "
-      "FROM tandem_apply_receipt_v2($1::bigint, $2::bigint, $3::smallint, $4::bigint)";
+      "FROM tandem_apply_receipt_v2($1::bigint, $2::bigint, $3::smallint, $4::bigint)"};
   pg_params const params{std::to_string(chat), std::to_string(user), std::to_string(static_cast<int>(kind)),
                          std::to_string(upto)};
   auto const out = co_await pool_.query(sql, params);
@@ -134,12 +134,12 @@ message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t upto)
 {
   // The senders in the range are one uncorrelated subquery over the (chat, seq) index, read once
   // and hashed: a receipt costs the range, not members x range. Django's messaging.MARKERS_SQL.
-  static std::string const sql =
+  static pg_statement const sql{"tandem_chat_markers",
       "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "
       "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = $1::bigint "
       "AND x.seq > $2::bigint AND x.seq <= $3::bigint) "
       "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
-      "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint";
+      "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint"};
   pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto)};
   auto const out = co_await pool_.query(sql, params);
   chat_markers markers;
@@ -163,9 +163,9 @@ message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t upto)
 awaitable<message_page>
 message_store::after(std::int64_t chat, core::seq_t after, core::seq_t upto, std::size_t limit)
 {
-  static std::string const sql = std::string{"SELECT "} + message_columns +
+  static pg_statement const sql{"tandem_messages_after", std::string{"SELECT "} + message_columns +
                                  " FROM tandem_message WHERE chat_id = $1::bigint AND seq > $2::bigint"
-                                 " AND seq <= $3::bigint ORDER BY seq LIMIT $4::bigint";
+                                 " AND seq <= $3::bigint ORDER BY seq LIMIT $4::bigint"};
   pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto), std::to_string(limit)};
   co_return page_of(co_await pool_.query(sql, params), false);
 }
@@ -173,9 +173,9 @@ message_store::after(std::int64_t chat, core::seq_t after, core::seq_t upto, std
 awaitable<message_page>
 message_store::before(std::int64_t chat, std::optional<core::seq_t> before, std::size_t limit)
 {
-  static std::string const sql = std::string{"SELECT "} + message_columns +
+  static pg_statement const sql{"tandem_messages_before", std::string{"SELECT "} + message_columns +
                                  " FROM tandem_message WHERE chat_id = $1::bigint AND seq < $2::bigint"
-                                 " ORDER BY seq DESC LIMIT $3::bigint";
+                                 " ORDER BY seq DESC LIMIT $3::bigint"};
   auto const bound = before ? *before : std::numeric_limits<core::seq_t>::max();
   pg_params const params{std::to_string(chat), std::to_string(bound), std::to_string(limit)};
   co_return page_of(co_await pool_.query(sql, params), true);
@@ -205,9 +205,9 @@ awaitable<id_list>
 message_store::chats_of(std::int64_t user, std::size_t limit)
 {
   // Past the limit, the chats left out are the ones quiet the longest, never the newest.
-  static std::string const sql =
+  static pg_statement const sql{"tandem_chats_of",
       "SELECT m.chat_id FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id WHERE m.user_id = $1::bigint "
-      "ORDER BY coalesce(c.last_message_at, c.created_at) DESC, m.chat_id DESC LIMIT $2::bigint";
+      "ORDER BY coalesce(c.last_message_at, c.created_at) DESC, m.chat_id DESC LIMIT $2::bigint"};
   pg_params const params{std::to_string(user), std::to_string(limit)};
   co_return ids_of(co_await pool_.query(sql, params));
 }

@@ -36,6 +36,7 @@ pg_connection::reset() noexcept
     PQfinish(conn_);
     conn_ = nullptr;
   }
+  prepared_.clear();  // prepared statements live in the server session that just ended
 }
 
 bool
@@ -218,19 +219,65 @@ pg_connection::apply_session_limits(std::chrono::milliseconds timeout)
   co_return std::string{};
 }
 
-awaitable<pg_outcome>
-pg_connection::query(std::string const& sql, pg_params const& params, std::chrono::milliseconds timeout)
+namespace {
+
+std::vector<char const*>
+values_of(pg_params const& params)
 {
-  pg_outcome out;
-  if (!usable()) {
-    out.error = "not connected";
-    co_return out;
-  }
   std::vector<char const*> values;
   values.reserve(params.size());
   for (auto const& p : params) values.push_back(p ? p->c_str() : nullptr);
-  if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                        nullptr, 0) != 1) {
+  return values;
+}
+
+pg_outcome
+not_connected()
+{
+  pg_outcome out;
+  out.error = "not connected";
+  return out;
+}
+
+}  // namespace
+
+awaitable<pg_outcome>
+pg_connection::query(std::string const& sql, pg_params const& params, std::chrono::milliseconds timeout)
+{
+  if (!usable()) co_return not_connected();
+  auto const values = values_of(params);
+  bool const sent = PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                      nullptr, nullptr, 0) == 1;
+  auto out = co_await finish_sent(sent, timeout);
+  co_return out;
+}
+
+awaitable<pg_outcome>
+pg_connection::execute(pg_statement const& statement, pg_params const& params, std::chrono::milliseconds timeout)
+{
+  if (!usable()) co_return not_connected();
+  if (!prepared_.contains(statement.name)) {
+    // Parameter types come from the SQL's casts; a failed prepare (an SQL error) leaves the
+    // connection usable and the statement unprepared, so the next use tries again.
+    bool const sent = PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) == 1;
+    auto prepared = co_await finish_sent(sent, timeout);
+    if (!prepared.ok()) co_return prepared;
+    prepared_.insert(statement.name);
+  }
+  auto const values = values_of(params);
+  bool const sent = PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(values.size()), values.data(),
+                                        nullptr, nullptr, 0) == 1;
+  auto out = co_await finish_sent(sent, timeout);
+  // A schema change that alters a prepared statement's result type fails it on every later run
+  // ("cached plan must not change result type"): start a new session, which prepares it anew.
+  if (out.error.empty() && out.result.sqlstate() == "0A000") reset();
+  co_return out;
+}
+
+awaitable<pg_outcome>
+pg_connection::finish_sent(bool sent, std::chrono::milliseconds timeout)
+{
+  pg_outcome out;
+  if (!sent) {
     out.error = PQerrorMessage(conn_);
     reset();
     co_return out;

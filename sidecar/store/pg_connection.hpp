@@ -1,4 +1,4 @@
-// One non-blocking libpq connection driven by Asio: PQconnectPoll and PQsendQueryParams wait on
+// One non-blocking libpq connection driven by Asio: PQconnectPoll and the PQsend* calls wait on
 // the connection's socket with the executor instead of blocking a thread. Not thread-safe: use
 // it from the executor it was made on, one query at a time (pg_pool guarantees both).
 #pragma once
@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "asio/asio.hpp"
@@ -21,6 +22,14 @@ namespace tandem::store {
 
 /// Text parameters; nullopt is SQL NULL.
 using pg_params = std::vector<std::optional<std::string>>;
+
+/// A statement the server parses and plans once per connection (the hot queries): prepared on
+/// its first use on a connection, and again on the next connection after a reconnect. The name
+/// must be unique per process and always name the same SQL.
+struct pg_statement {
+  std::string name;
+  std::string sql;
+};
 
 struct pg_outcome {
   pg_result result;
@@ -41,6 +50,9 @@ class pg_connection {
   awaitable<std::string> connect(std::chrono::milliseconds timeout);
   bool usable() const noexcept;
   awaitable<pg_outcome> query(std::string const& sql, pg_params const& params, std::chrono::milliseconds timeout);
+  /// Runs a prepared statement, preparing it first when this connection has not yet.
+  awaitable<pg_outcome> execute(pg_statement const& statement, pg_params const& params,
+                                std::chrono::milliseconds timeout);
   /// Drops the connection (after a timeout its state is unknown).
   void reset() noexcept;
 
@@ -65,12 +77,16 @@ class pg_connection {
   /// when the conninfo names a single host by name (and no hostaddr), it is resolved here with
   /// Asio and libpq is given the address. Keywords and values for PQconnectStartParams.
   awaitable<std::vector<std::pair<std::string, std::string>>> resolved_conninfo();
+  /// Flushes what a PQsend* call queued (`sent`: it returned 1) and reads its results; the
+  /// first result is kept (one statement per query). Shared by plain and prepared queries.
+  awaitable<pg_outcome> finish_sent(bool sent, std::chrono::milliseconds timeout);
   /// Per-connection limits so the server, too, gives up on a stuck statement.
   awaitable<std::string> apply_session_limits(std::chrono::milliseconds timeout);
 
   asio::any_io_executor executor_;
   std::string conninfo_;
   PGconn* conn_ = nullptr;
+  std::unordered_set<std::string> prepared_;  // statement names prepared on conn_ (gone with it)
   asio::posix::stream_descriptor socket_;
   asio::steady_timer deadline_;
   struct deadline_state {

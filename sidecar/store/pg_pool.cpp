@@ -64,6 +64,20 @@ pg_pool::release(slot& s)
 awaitable<pg_outcome>
 pg_pool::query(std::string const& sql, pg_params const& params)
 {
+  auto out = co_await run(nullptr, &sql, params);
+  co_return out;
+}
+
+awaitable<pg_outcome>
+pg_pool::query(pg_statement const& statement, pg_params const& params)
+{
+  auto out = co_await run(&statement, nullptr, params);
+  co_return out;
+}
+
+awaitable<pg_outcome>
+pg_pool::run(pg_statement const* statement, std::string const* sql, pg_params const& params)
+{
   pg_outcome out;
   if (!breaker_.allow(now_ms())) {
     out.error = "database circuit breaker is open";
@@ -88,7 +102,10 @@ pg_pool::query(std::string const& sql, pg_params const& params)
       co_return out;
     }
   }
-  out = co_await s->connection->query(sql, params, config_.timeout);
+  if (statement)
+    out = co_await s->connection->execute(*statement, params, config_.timeout);
+  else
+    out = co_await s->connection->query(*sql, params, config_.timeout);
   release(*s);
   if (!out.error.empty()) {
     out.unavailable = true;

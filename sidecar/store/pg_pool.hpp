@@ -28,6 +28,8 @@ class pg_pool {
 
   /// Runs one statement on a free connection, (re)connecting as needed.
   awaitable<pg_outcome> query(std::string const& sql, pg_params const& params);
+  /// The same for a hot statement, prepared on each connection the first time it runs there.
+  awaitable<pg_outcome> query(pg_statement const& statement, pg_params const& params);
 
   core::breaker_state breaker_state() const noexcept { return breaker_.state(); }
   /// Queries waiting for a free connection right now.
@@ -42,6 +44,8 @@ class pg_pool {
     bool busy = false;
   };
   awaitable<slot*> acquire();
+  /// query() for either kind: `statement` set runs it prepared, else `sql` as a plain query.
+  awaitable<pg_outcome> run(pg_statement const* statement, std::string const* sql, pg_params const& params);
   /// Hands the connection to the first waiter, or marks it free when nobody waits.
   void release(slot& s);
 

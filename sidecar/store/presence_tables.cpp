@@ -24,7 +24,7 @@ presence_tables::presence_tables(pg_pool& pool) : pool_{pool} {}
 awaitable<contact_list>
 presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
 {
-  static std::string const sql =
+  static pg_statement const sql{"tandem_contacts_of",
       "WITH others AS ("
       " SELECT m2.user_id, bool_or(NOT c.is_group) AS direct, bool_or(m1.chat_id = $2::bigint) AS in_chat"
       " FROM tandem_chatmember m1 JOIN tandem_chat c ON c.id = m1.chat_id"
@@ -36,7 +36,7 @@ presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
       " FROM others o LEFT JOIN tandem_usersettings s ON s.user_id = o.user_id"
       " LEFT JOIN tandem_userstatus st ON st.user_id = o.user_id"
       " UNION ALL SELECT 0, false, false, 0, NULL,"  // one row even with no contacts: own visibility
-      " coalesce((SELECT presence_visibility FROM tandem_usersettings WHERE user_id = $1::bigint), 0)";
+      " coalesce((SELECT presence_visibility FROM tandem_usersettings WHERE user_id = $1::bigint), 0)"};
   pg_params const params{std::to_string(user), std::to_string(chat)};
   auto const out = co_await pool_.query(sql, params);
   contact_list list;
@@ -62,11 +62,11 @@ awaitable<bool>
 presence_tables::write_status(std::int64_t user, bool online, std::int64_t connections,
                               std::optional<core::unix_ms> last_seen)
 {
-  static std::string const sql =
+  static pg_statement const sql{"tandem_write_status",
       "INSERT INTO tandem_userstatus (user_id, online, connections, last_seen, last_ping)"
       " VALUES ($1::bigint, $2::boolean, $3::integer, to_timestamp($4::float8 / 1000), now())"
       " ON CONFLICT (user_id) DO UPDATE SET online = EXCLUDED.online, connections = EXCLUDED.connections,"
-      " last_seen = coalesce(EXCLUDED.last_seen, tandem_userstatus.last_seen), last_ping = now()";
+      " last_seen = coalesce(EXCLUDED.last_seen, tandem_userstatus.last_seen), last_ping = now()"};
   pg_params const params{std::to_string(user), online ? "true" : "false", std::to_string(connections),
                          last_seen ? std::optional<std::string>{std::to_string(*last_seen)} : std::nullopt};
   auto const out = co_await pool_.query(sql, params);

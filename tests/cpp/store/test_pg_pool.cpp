@@ -204,3 +204,77 @@ TEST_CASE("a deadline that expires as its query completes never ends the next qu
   CHECK(rounds > 50);
   CHECK(spurious == 0);
 }
+
+TEST_CASE("hot statements are prepared once per connection and prepared again after a reconnect", "[pg_pool]")
+{
+  asio::io_context ctx;
+  pg_pool pool{ctx.get_executor(), {conninfo(), 1, std::chrono::seconds{30}, {100, 2000}}};
+  pg_connection admin{ctx.get_executor(), conninfo()};
+  pg_statement const plus_one{"tandem_test_plus_one", "SELECT $1::int + 1"};
+  // Parameters made outside the coroutines: GCC 12 miscompiles a string literal in a braced
+  // list inside a co_await expression.
+  pg_params const forty_one{std::string{"41"}};
+  pg_params const statement_name{plus_one.name};
+  // On the pool's one connection: its backend, the statement's answer, and what that session
+  // holds prepared under the statement's name.
+  struct look {
+    std::string backend, answer, prepared;
+  };
+  auto look_now = [&] {
+    std::optional<look> seen;
+    asio::co_spawn(
+        ctx,
+        [&]() -> awaitable<void> {
+          auto answer = co_await pool.query(plus_one, forty_one);
+          if (!answer.ok()) answer = co_await pool.query(plus_one, forty_one);  // once more after a reconnect
+          auto backend = co_await pool.query("SELECT pg_backend_pid()::text", {});
+          auto prepared = co_await pool.query(
+              "SELECT string_agg(statement, ';') FROM pg_prepared_statements WHERE name = $1", statement_name);
+          look l;
+          l.answer = answer.ok() ? std::string{answer.result.value(0, 0)} : answer.describe();
+          l.backend = backend.ok() ? std::string{backend.result.value(0, 0)} : backend.describe();
+          l.prepared = prepared.ok() ? std::string{prepared.result.value(0, 0)} : prepared.describe();
+          seen = l;
+        },
+        asio::detached);
+    REQUIRE(run_until(ctx, [&] { return seen.has_value(); }));
+    return *seen;
+  };
+  auto const first = look_now();
+  CHECK(first.answer == "42");
+  CHECK(first.prepared == plus_one.sql);
+  // A second run reuses the statement: preparing the same name twice in one session would fail.
+  auto const again = look_now();
+  CHECK(again.answer == "42");
+  CHECK(again.backend == first.backend);
+  // The server ends the pool's session (a restart or failover would too): the statement is gone
+  // with it, and the next connection prepares it anew.
+  std::optional<pg_outcome> killed;
+  std::string admin_error;
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        admin_error = co_await admin.connect(std::chrono::seconds{30});
+        pg_params const backend{first.backend};
+        auto ended = co_await admin.query("SELECT pg_terminate_backend($1::int)", backend, std::chrono::seconds{30});
+        // Termination is a signal: wait until the backend is gone, so the next query cannot
+        // still reach it.
+        for (int i = 0; i < 200 && ended.ok(); ++i) {
+          auto left = co_await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", backend,
+                                           std::chrono::seconds{30});
+          if (!left.ok() || left.result.value(0, 0) == "0") break;
+          asio::steady_timer pause{ctx, std::chrono::milliseconds{50}};
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+        killed = std::move(ended);
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return killed.has_value(); }));
+  REQUIRE(admin_error.empty());
+  REQUIRE(killed->ok());
+  auto const after = look_now();
+  CHECK(after.backend != first.backend);
+  CHECK(after.answer == "42");
+  CHECK(after.prepared == plus_one.sql);
+  pool.close();
+}

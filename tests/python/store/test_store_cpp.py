@@ -35,4 +35,4 @@ def test_the_cpp_store_tests_pass_against_a_real_postgres(postgres_server: Postg
     print(result.stdout[-4000:], result.stderr[-4000:])
     assert result.returncode == 0, result.stdout[-4000:]
     # The compact reporter prints "Passed all N test cases ...": every case ran, none skipped.
-    assert "Passed all 5 test cases" in result.stdout
+    assert "Passed all 6 test cases" in result.stdout
