@@ -9,8 +9,9 @@ namespace tandem::ops {
 void
 thread_metrics::count_error(core::error_code code) noexcept
 {
-  auto const it = std::find(all_error_codes.begin(), all_error_codes.end(), code);
-  if (it != all_error_codes.end()) errors[static_cast<std::size_t>(it - all_error_codes.begin())].fetch_add(1, std::memory_order_relaxed);
+  auto const codes = core::all_error_codes();
+  auto const it = std::find(codes.begin(), codes.end(), code);
+  if (it != codes.end()) errors[static_cast<std::size_t>(it - codes.begin())].fetch_add(1, std::memory_order_relaxed);
 }
 
 void
@@ -88,8 +89,8 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
          sum(threads, [](auto const& t) -> auto const& { return t.typing_forwards; }));
 
   header(out, "tandem_errors_total", "counter", "Error frames sent, by code.");
-  for (std::size_t i = 0; i < all_error_codes.size(); ++i)
-    out << "tandem_errors_total{code=\"" << core::error_name(all_error_codes[i]) << "\"} "
+  for (std::size_t i = 0; i < core::error_code_count; ++i)
+    out << "tandem_errors_total{code=\"" << core::error_name(core::all_error_codes()[i]) << "\"} "
         << sum(threads, [i](auto const& t) -> auto const& { return t.errors[i]; }) << '\n';
   header(out, "tandem_upgrades_refused_total", "counter", "Upgrade requests refused, by HTTP status.");
   for (std::size_t i = 0; i < refusal_statuses.size(); ++i)

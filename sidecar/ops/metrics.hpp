@@ -19,15 +19,6 @@ inline constexpr std::array<double, 10> latency_buckets{0.0005, 0.001, 0.0025, 0
 inline constexpr std::array<int, 7> refusal_statuses{400, 401, 403, 404, 429, 503, 500};
 /// Why connections were answered 503 and closed right after accept (net::shed_reason order).
 inline constexpr std::array<char const*, 3> shed_reasons{"per_address", "total", "descriptors"};
-/// Every client-visible error code, for the errors-by-code counter.
-inline constexpr std::array<core::error_code, 17> all_error_codes{
-    core::error_code::bad_frame,         core::error_code::unknown_type,      core::error_code::missing_field,
-    core::error_code::invalid_field,     core::error_code::body_empty,        core::error_code::body_too_long,
-    core::error_code::body_not_utf8,     core::error_code::client_id_invalid, core::error_code::chat_id_invalid,
-    core::error_code::message_id_invalid, core::error_code::frame_too_large,  core::error_code::unauthenticated,
-    core::error_code::forbidden,         core::error_code::rate_limited,      core::error_code::store_unavailable,
-    core::error_code::layer_unavailable, core::error_code::internal};
-
 using counter = std::atomic<std::uint64_t>;
 
 struct thread_metrics {
@@ -44,7 +35,7 @@ struct thread_metrics {
   counter pending_purged{0};         // expired pending-delivery entries deleted
   counter presence_changes{0};       // online/offline announcements made by this thread
   counter typing_forwards{0};        // typing start/stop events published by this thread
-  std::array<counter, all_error_codes.size()> errors{};
+  std::array<counter, core::error_code_count> errors{};  // in core::all_error_codes() order
   std::array<counter, refusal_statuses.size()> refusals{};
   std::array<counter, shed_reasons.size()> connections_shed{};
   std::array<counter, latency_buckets.size()> layer_latency_buckets{};  // non-cumulative

@@ -47,7 +47,7 @@ def test_a_bad_frame_gets_a_typed_error_and_the_socket_stays(world, sidecar) -> 
         assert next_frame(ws)["code"] == "bad_frame"
         ws.send(json.dumps({"no": "type"}))
         error = next_frame(ws)
-        assert (error["code"], error["number"]) == ("missing_field", 4002)
+        assert (error["code"], error["number"]) == ("missing_field", 102)
         ws.send(json.dumps({"type": "ping", "ref": 1}))
         assert next_frame(ws) == {"type": "pong", "ref": "1"}
 
