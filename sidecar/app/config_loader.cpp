@@ -207,6 +207,9 @@ settings_of(sidecar_config& c)
       setting_for("presence_grace", "seconds after the last close before offline is announced", c.presence_grace),
       setting_for("test_echo_endpoint", "TEST ONLY: serve an unauthenticated echo WebSocket on /ws/echo/",
                   c.test_echo_endpoint),
+      setting_for("bench_shootout_endpoint",
+                  "BENCHMARKS ONLY: serve the unauthenticated websocket-shootout protocol on /ws/shootout/",
+                  c.bench_shootout_endpoint),
   };
 }
 

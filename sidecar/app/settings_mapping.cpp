@@ -77,6 +77,7 @@ to_server_settings(sidecar_config const& c)
   out.admin_on_main_port = c.admin_listen.empty();
   out.unauthenticated = {c.max_unauthenticated_per_address, c.max_unauthenticated};
   out.test_echo_endpoint = c.test_echo_endpoint;
+  out.bench_shootout_endpoint = c.bench_shootout_endpoint;
   out.max_pending_handshakes = static_cast<std::size_t>(c.max_pending_handshakes);
   return out;
 }

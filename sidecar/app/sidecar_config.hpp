@@ -95,6 +95,7 @@ struct sidecar_config {
 
   // test and benchmark only
   bool test_echo_endpoint = false;  // /ws/echo/: the Autobahn conformance run's peer
+  bool bench_shootout_endpoint = false;  // /ws/shootout/: the websocket-shootout protocol, for benchmarks
 };
 
 }  // namespace tandem::app

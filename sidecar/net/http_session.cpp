@@ -12,6 +12,7 @@
 #include <atomic>
 
 #include "net/echo_session.hpp"
+#include "net/shootout_session.hpp"
 #include "asio/supervised_spawn.hpp"
 #include "net/io_worker.hpp"
 #include "net/websocket_session.hpp"
@@ -229,6 +230,10 @@ serve_http(io_worker& worker, asio::ip::tcp::socket socket, bool admin_only, una
     }
     if (route.kind == protocol::endpoint::echo && settings.test_echo_endpoint && !admin_only) {
       co_await serve_echo(settings, std::move(stream), std::move(req));
+      co_return;
+    }
+    if (route.kind == protocol::endpoint::shootout && settings.bench_shootout_endpoint && !admin_only) {
+      co_await serve_shootout(settings, std::move(stream), std::move(req));
       co_return;
     }
     if (websocket_path && !admin_only) {

@@ -30,6 +30,7 @@ struct server_settings {
   bool admin_on_main_port = true;
   unauthenticated_caps unauthenticated;
   bool test_echo_endpoint = false;  // serve /ws/echo/ (net/echo_session): tests and benchmarks only
+  bool bench_shootout_endpoint = false;  // serve /ws/shootout/ (net/shootout_session): benchmarks only
   std::size_t max_pending_handshakes = 256;
 };
 

@@ -59,6 +59,7 @@ parse_route(std::string_view target)
   else if (path == "/metrics") r.kind = endpoint::metrics;
   else if (path == "/ws/notifications/") r.kind = endpoint::notifications;
   else if (path == "/ws/echo/") r.kind = endpoint::echo;  // served only with test_echo_endpoint
+  else if (path == "/ws/shootout/") r.kind = endpoint::shootout;  // served only with bench_shootout_endpoint
   else if (path.starts_with(chat_prefix) && path.ends_with('/') && path.size() > chat_prefix.size() + 1) {
     // Exactly one segment between the prefix and the trailing slash.
     auto const id = path.substr(chat_prefix.size(), path.size() - chat_prefix.size() - 1);
@@ -85,6 +86,7 @@ endpoint_name(endpoint kind) noexcept
     case endpoint::readyz: return "readyz";
     case endpoint::metrics: return "metrics";
     case endpoint::echo: return "echo";
+    case endpoint::shootout: return "shootout";
     case endpoint::not_found: break;
   }
   return "not_found";

@@ -8,7 +8,7 @@
 
 namespace tandem::protocol {
 
-enum class endpoint : std::uint8_t { not_found, chat, notifications, healthz, readyz, metrics, echo };
+enum class endpoint : std::uint8_t { not_found, chat, notifications, healthz, readyz, metrics, echo, shootout };
 
 struct route {
   endpoint kind = endpoint::not_found;

@@ -81,6 +81,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "presence_grace",
     # testing only
     "test_echo_endpoint",
+    "bench_shootout_endpoint",
 )
 
 # Whole values that never appear in print-outs.

@@ -20,6 +20,7 @@ TEST_CASE("the notifications and admin paths are recognised", "[protocol][route]
   CHECK(parse_route("/readyz?x=1").kind == endpoint::readyz);
   CHECK(parse_route("/metrics").kind == endpoint::metrics);
   CHECK(parse_route("/ws/echo/").kind == endpoint::echo);  // test-only, served when configured
+  CHECK(parse_route("/ws/shootout/").kind == endpoint::shootout);  // bench-only, served when configured
 }
 
 TEST_CASE("a chat id must be a canonical positive integer", "[protocol][route]")
