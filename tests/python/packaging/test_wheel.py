@@ -6,6 +6,8 @@ only the system libraries every glibc Linux has (the wheel carries the rest). Th
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -75,6 +77,56 @@ def test_the_installed_binaries_need_only_libraries_every_glibc_linux_has(
         "django_tandem.libs" in t
         for t in shared_libraries(packages / "django_tandem.scripts" / "tandem-sidecar").values()
     )
+
+
+def unlicensed_libraries(wheel: Path) -> list[str]:
+    """Vendored libraries whose Debian package's copyright file the wheel does not carry (and
+    name in METADATA)."""
+    missing = []
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        listed = {
+            line.split(": ", 1)[1]
+            for line in archive.read(metadata).decode().splitlines()
+            if line.startswith("License-File: ")
+        }
+        for name in names:
+            if not name.startswith("django_tandem.libs/") or name.endswith("/"):
+                continue
+            original = re.sub(r"-[0-9a-f]{8}(?=\.)", "", Path(name).name, count=1)  # auditwheel's rename
+            owners = run("dpkg", "-S", f"*/{original}").stdout.splitlines()
+            for package in {line.split(":")[0] for line in owners}:
+                text = f"vendored/{package}.copyright"
+                if text not in listed or metadata.replace("METADATA", f"licenses/{text}") not in names:
+                    missing.append(f"{Path(name).name} ({package})")
+    return missing
+
+
+def record_mismatches(wheel: Path) -> list[str]:
+    """Files whose size or sha256 differ from RECORD, or that RECORD does not list."""
+    with zipfile.ZipFile(wheel) as archive:
+        (record,) = [n for n in archive.namelist() if n.endswith(".dist-info/RECORD")]
+        expected = {}
+        for line in archive.read(record).decode().splitlines():
+            name, digest, size = line.rsplit(",", 2)
+            expected[name] = (digest, size)
+        wrong = []
+        for info in archive.infolist():
+            if info.is_dir() or info.filename == record:
+                continue
+            data = archive.read(info)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            if expected.get(info.filename) != (f"sha256={digest}", str(len(data))):
+                wrong.append(info.filename)
+    return wrong
+
+
+@pytest.mark.packaging
+def test_the_wheel_carries_the_license_of_every_library_it_vendors(wheel: Path) -> None:
+    # Several are LGPL (GnuTLS, GMP, libidn2, ...): their text must travel with the binaries.
+    assert unlicensed_libraries(wheel) == []
+    assert record_mismatches(wheel) == []
 
 
 @pytest.mark.packaging
