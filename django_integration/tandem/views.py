@@ -177,15 +177,14 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
     """GET the signed-in user's privacy settings; POST {"presence_visibility": "everyone" |
     "contacts" | "nobody", "read_receipts": bool} (either field) to change them."""
     from tandem.models import UserSettings
+    from tandem.privacy import change_privacy
 
     if request.method == "POST":
-        body = json_body(request)
-        # Locked from read to write, and created race-free: several tabs saving a user's first
-        # choice at once must each succeed, not meet the primary key's unique violation.
-        with transaction.atomic():
-            current, _ = UserSettings.objects.select_for_update().get_or_create(user_id=signed_in(request))
-            _apply_privacy_choices(current, body)
-            current.save()
+        # Validated first, then applied (and told to the people it concerns) by change_privacy.
+        visibility, read_receipts = _privacy_choices(json_body(request))
+        current = change_privacy(
+            signed_in(request), presence_visibility=visibility, read_receipts=read_receipts
+        )
     else:
         current = UserSettings.objects.filter(user_id=signed_in(request)).first() or UserSettings(
             user_id=signed_in(request)
@@ -200,18 +199,21 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _apply_privacy_choices(current: Any, body: dict[str, Any]) -> None:
-    """The POSTed fields onto the settings row; a bad value refuses the whole request."""
+def _privacy_choices(body: dict[str, Any]) -> tuple[int | None, bool | None]:
+    """The POSTed fields (None for those left out); a bad value refuses the whole request."""
+    visibility: int | None = None
+    read_receipts: bool | None = None
     if "presence_visibility" in body:
         chosen = body["presence_visibility"]
-        visibility = tandem_core.visibility_from_name(chosen) if isinstance(chosen, str) else None
-        if visibility is None:
+        parsed = tandem_core.visibility_from_name(chosen) if isinstance(chosen, str) else None
+        if parsed is None:
             raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "presence_visibility")
-        current.presence_visibility = int(visibility)
+        visibility = int(parsed)
     if "read_receipts" in body:
         if not isinstance(body["read_receipts"], bool):
             raise MessagingError(tandem_core.ErrorCode.INVALID_FIELD, "read_receipts")
-        current.read_receipts = body["read_receipts"]
+        read_receipts = body["read_receipts"]
+    return visibility, read_receipts
 
 
 def viewer_zone(request: HttpRequest) -> tzinfo | None:

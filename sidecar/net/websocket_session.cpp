@@ -471,6 +471,7 @@ websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_sessi
         co_return;
       }
     }
+    if (!identity_.chat_id && verdict.allowed()) co_await recheck_notification_chats();
   }
 }
 

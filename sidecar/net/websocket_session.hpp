@@ -99,6 +99,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void live_message(protocol::event_action const& message);
   /// tandem.membership (websocket_session_chat.cpp): the user left or joined `chat`.
   void membership_changed(std::int64_t chat, bool member);
+  /// The re-check's membership backstop for /ws/notifications/
+  /// (websocket_session_membership_recheck.cpp).
+  awaitable<void> recheck_notification_chats();
   /// True for an event about a chat this socket's user has left since it opened.
   bool about_a_left_chat(layer::message const& event) const;
   void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
@@ -132,6 +135,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::set<std::int64_t> typing_dirty_;  // chats whose typing frame is due
   std::set<std::int64_t> typing_in_;     // chats this socket's user is typing in (stopped on close)
   std::set<std::int64_t> left_chats_;    // left since the socket opened: their events are dropped
+  std::set<std::int64_t> joined_chats_;  // /ws/notifications/: the chat groups it is in
+  std::uint64_t membership_events_ = 0;  // membership changes seen (the re-check skips a round)
   core::unix_ms typing_flushed_at_ = 0;
   asio::steady_timer typing_timer_;
   bool presence_counted_ = false;

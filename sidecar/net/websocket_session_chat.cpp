@@ -59,6 +59,7 @@ websocket_session::groups_to_join()
     co_return std::nullopt;
   }
   for (auto const chat : chats.ids) groups.push_back(messaging.chat_group_prefix + std::to_string(chat));
+  joined_chats_.insert(chats.ids.begin(), chats.ids.end());
   co_return groups;
 }
 
@@ -134,11 +135,14 @@ websocket_session::membership_changed(std::int64_t chat, bool member)
 {
   auto const group = worker_.process.messaging.chat_group_prefix + std::to_string(chat);
   spdlog::info("event=ws_membership_changed conn={} chat={} member={}", identity_.connection_id, chat, member);
+  ++membership_events_;
   if (member) {
     left_chats_.erase(chat);
     if (identity_.chat_id) return;  // a chat socket is for its one chat, joined at the upgrade
+    joined_chats_.insert(chat);
   } else {
     left_chats_.insert(chat);
+    joined_chats_.erase(chat);
     typing_in_.erase(chat);
     if (identity_.chat_id == chat) close_soon(4403, "no longer a member of the chat");
   }

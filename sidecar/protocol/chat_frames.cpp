@@ -89,6 +89,7 @@ sync_frame(sync_page const& page, std::span<message_record const> messages, std:
                         {"reload", page.reload},
                         {"receipts", receipts_object(viewer_marker)},
                         {"messages", message_list(messages, viewer, viewer_marker)}};
+  if (page.ref) frame["ref"] = *page.ref;
   return dump(frame);
 }
 
@@ -102,6 +103,7 @@ history_frame(history_page const& page, std::span<message_record const> messages
                         {"has_more", page.has_more},
                         {"receipts", receipts_object(viewer_marker)},
                         {"messages", message_list(messages, viewer, viewer_marker)}};
+  if (page.ref) frame["ref"] = *page.ref;
   return dump(frame);
 }
 

@@ -54,6 +54,7 @@ struct sync_page {
   core::seq_t last_seq = 0;  // the chat's newest seq when the page was read
   bool more = false;
   bool reload = false;
+  std::optional<std::string> ref;  // the sync request's, echoed so the client matches the answer
 };
 std::string sync_frame(sync_page const& page, std::span<message_record const> messages, std::int64_t viewer,
                        core::receipt_marker const& viewer_marker);
@@ -63,6 +64,7 @@ struct history_page {
   std::int64_t chat = 0;
   std::optional<core::seq_t> before;
   bool has_more = false;
+  std::optional<std::string> ref;  // the history request's, echoed
 };
 std::string history_frame(history_page const& page, std::span<message_record const> messages, std::int64_t viewer,
                           core::receipt_marker const& viewer_marker);

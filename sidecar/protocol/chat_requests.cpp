@@ -4,6 +4,8 @@
 #include <array>
 #include <limits>
 
+#include "protocol/client_frames.hpp"
+
 namespace tandem::protocol {
 
 namespace {
@@ -79,7 +81,7 @@ parse_receipt(json const& frame, std::int64_t chat, core::receipt_kind kind)
   if (upto.error) return fail(*upto.error);
   if (!upto.value) return fail({error_code::missing_field, "upto"});
   if (auto e = core::validate_positive_id(*upto.value, "upto", error_code::message_id_invalid)) return fail(*e);
-  return {chat_request{receipt_request{chat, kind, *upto.value}}, {}};
+  return {chat_request{receipt_request{chat, kind, *upto.value, frame_ref(frame)}}, {}};
 }
 
 request_parse
@@ -88,7 +90,7 @@ parse_sync(json const& frame, std::int64_t chat)
   auto const after = integer(frame, "after", error_code::message_id_invalid);
   if (after.error) return fail(*after.error);
   if (after.value && *after.value < 0) return fail({error_code::message_id_invalid, "after"});
-  return {chat_request{sync_request{chat, after.value.value_or(0)}}, {}};
+  return {chat_request{sync_request{chat, after.value.value_or(0), frame_ref(frame)}}, {}};
 }
 
 request_parse
@@ -105,7 +107,7 @@ parse_history(json const& frame, std::int64_t chat, history_limits const& pages)
       return fail({error_code::invalid_field, "limit"});
     size = static_cast<std::size_t>(*limit.value);
   }
-  return {chat_request{history_request{chat, before.value, size}}, {}};
+  return {chat_request{history_request{chat, before.value, size, frame_ref(frame)}}, {}};
 }
 
 request_parse

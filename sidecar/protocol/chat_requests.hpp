@@ -24,17 +24,20 @@ struct receipt_request {
   std::int64_t chat = 0;
   core::receipt_kind kind = core::receipt_kind::delivered;
   core::seq_t upto = 0;
+  std::optional<std::string> ref;  // echoed by an error answering it
 };
 
 struct sync_request {
   std::int64_t chat = 0;
   core::seq_t after = 0;  // the last seq the client holds; 0 = none
+  std::optional<std::string> ref;  // echoed by every page and error answering it
 };
 
 struct history_request {
   std::int64_t chat = 0;
   std::optional<core::seq_t> before;  // none: the newest page
   std::size_t limit = 0;
+  std::optional<std::string> ref;  // echoed by the page or error answering it
 };
 
 struct typing_request {

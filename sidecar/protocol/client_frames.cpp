@@ -9,8 +9,10 @@ namespace {
 
 using json = nlohmann::json;
 
+}  // namespace
+
 std::optional<std::string>
-ref_of(json const& frame)
+frame_ref(json const& frame)
 {
   for (char const* key : {"client_id", "ref"}) {
     auto const it = frame.find(key);
@@ -20,6 +22,8 @@ ref_of(json const& frame)
   }
   return std::nullopt;
 }
+
+namespace {
 
 std::string
 dump(json const& value)
@@ -46,7 +50,7 @@ parse_client_frame(std::string_view text, std::size_t max_depth)
     out.detail = "the frame is not a JSON object";
     return out;
   }
-  out.ref = ref_of(body);
+  out.ref = frame_ref(body);
   auto const type = body.find("type");
   if (type == body.end()) {
     out.error = core::error_code::missing_field;

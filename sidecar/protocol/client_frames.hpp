@@ -32,6 +32,10 @@ struct frame_parse {
 /// at most `max_depth` arrays/objects (checked before parsing, so depth never reaches a parser).
 frame_parse parse_client_frame(std::string_view text, std::size_t max_depth = core::default_max_frame_depth);
 
+/// What answers to `frame` echo: its `client_id`, else its `ref` (a string, or an integer as
+/// its decimal text); nullopt when it has neither.
+std::optional<std::string> frame_ref(nlohmann::json const& frame);
+
 /// {"type":"error","code":...,"number":...,"message":...,["retry_after"],["ref"]}.
 /// `detail` (e.g. which field) is appended to the core's message when not empty.
 std::string error_frame(core::error_code code, std::string_view detail = {},

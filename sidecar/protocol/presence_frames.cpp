@@ -10,10 +10,12 @@ using ordered_json = nlohmann::ordered_json;
 ordered_json
 presence_event(presence_entry const& entry)
 {
-  return {{"type", "presence.update"},
-          {"user", entry.user},
-          {"online", entry.online},
-          {"last_seen", entry.last_seen ? ordered_json(*entry.last_seen) : ordered_json(nullptr)}};
+  ordered_json event = {{"type", "presence.update"},
+                        {"user", entry.user},
+                        {"online", entry.online},
+                        {"last_seen", entry.last_seen ? ordered_json(*entry.last_seen) : ordered_json(nullptr)}};
+  if (entry.hidden) event["hidden"] = true;
+  return event;
 }
 
 std::optional<presence_entry>
@@ -24,8 +26,18 @@ presence_entry_from_event(ordered_json const& event)
   auto const seen = event.find("last_seen");
   if (user == event.end() || !user->is_number_integer() || online == event.end() || !online->is_boolean())
     return std::nullopt;
-  presence_entry entry{user->get<std::int64_t>(), online->get<bool>(), std::nullopt};
+  presence_entry entry{user->get<std::int64_t>(), online->get<bool>(), std::nullopt, false};
   if (seen != event.end() && seen->is_number_integer()) entry.last_seen = seen->get<std::int64_t>();
+  auto const hidden = event.find("hidden");
+  if (hidden != event.end()) {
+    if (!hidden->is_boolean()) return std::nullopt;
+    entry.hidden = hidden->get<bool>();
+  }
+  if (entry.hidden) {
+    // Whatever the event carried, a hidden entry tells the viewer nothing about the user.
+    entry.online = false;
+    entry.last_seen.reset();
+  }
   return entry;
 }
 
@@ -34,6 +46,10 @@ presence_frame(std::span<presence_entry const> entries, core::unix_ms now, int u
 {
   ordered_json users = ordered_json::array();
   for (auto const& e : entries) {
+    if (e.hidden) {
+      users.push_back({{"user", e.user}, {"online", false}, {"last_seen", nullptr}, {"text", ""}, {"hidden", true}});
+      continue;
+    }
     users.push_back({{"user", e.user},
                      {"online", e.online},
                      {"last_seen", e.last_seen ? ordered_json(*e.last_seen) : ordered_json(nullptr)},

@@ -14,16 +14,6 @@
 
 namespace tandem::service {
 
-namespace {
-
-std::optional<std::string>
-no_ref()
-{
-  return std::nullopt;
-}
-
-}  // namespace
-
 messaging::messaging(asio::any_io_executor executor, store::message_store& store, store::pg_pool& pool,
                      layer::channel_layer& layer, messaging_settings const& settings, ops::thread_metrics& metrics)
     : store_{store},
@@ -114,7 +104,7 @@ messaging::receipt(std::int64_t user, protocol::receipt_request const& request)
 {
   auto const applied = co_await store_.apply_receipt(request.chat, user, request.kind, request.upto);
   if (applied.status != store::store_status::ok)
-    co_return store_error(applied.status, "receipt", applied.error, no_ref());
+    co_return store_error(applied.status, "receipt", applied.error, request.ref);
   if (!applied.changed) co_return std::nullopt;  // a repeat says nothing new: send nothing
   metrics_.chat_receipts_applied.fetch_add(1, std::memory_order_relaxed);
   co_await tell_senders(user, request, applied);
@@ -156,23 +146,23 @@ messaging::sync(std::int64_t user, protocol::sync_request const& request)
   sync_outcome out;
   auto const markers = co_await store_.markers(request.chat);
   if (markers.status == store::store_status::ok && !markers.has_member(user)) {
-    out.frames.push_back(store_error(store::store_status::forbidden, "sync", {}, no_ref()));
+    out.frames.push_back(store_error(store::store_status::forbidden, "sync", {}, request.ref));
     co_return out;
   }
   if (markers.status != store::store_status::ok) {
-    out.frames.push_back(store_error(markers.status, "sync", markers.error, no_ref()));
+    out.frames.push_back(store_error(markers.status, "sync", markers.error, request.ref));
     co_return out;
   }
   auto const start = co_await history_start(request.chat, user);
   if (start.status != store::store_status::ok) {
-    out.frames.push_back(store_error(start.status, "sync", start.error, no_ref()));
+    out.frames.push_back(store_error(start.status, "sync", start.error, request.ref));
     co_return out;
   }
   auto const view = core::sender_view(markers.members, user, markers.last_seq, markers.is_group);
   // Messages from before the member joined are not theirs (history_from_join): the gap starts
   // after them, and the first page says so in its `after`.
   auto const from = std::max(request.after, start.joined_seq);
-  protocol::sync_page page{request.chat, from, markers.last_seq, false, false};
+  protocol::sync_page page{request.chat, from, markers.last_seq, false, false, request.ref};
   // The gap is (from, last_seq]: every message in it has committed (seq is bumped in the
   // same transaction as the insert), and anything newer reaches the socket live.
   auto const gap = markers.last_seq > from ? markers.last_seq - from : 0;
@@ -187,7 +177,7 @@ messaging::sync(std::int64_t user, protocol::sync_request const& request)
     auto const rows = co_await store_.after(request.chat, cursor, markers.last_seq, settings_.sync_page);
     if (rows.status != store::store_status::ok) {
       // Never a silent partial answer: the pages already sent said more=true, this says why not.
-      out.frames.push_back(store_error(rows.status, "sync", rows.error, no_ref()));
+      out.frames.push_back(store_error(rows.status, "sync", rows.error, request.ref));
       co_return out;
     }
     page.after = cursor;
@@ -205,20 +195,20 @@ messaging::history(std::int64_t user, protocol::history_request const& request)
 {
   auto const markers = co_await store_.markers(request.chat);
   if (markers.status == store::store_status::ok && !markers.has_member(user))
-    co_return store_error(store::store_status::forbidden, "history", {}, no_ref());
-  if (markers.status != store::store_status::ok) co_return store_error(markers.status, "history", markers.error, no_ref());
+    co_return store_error(store::store_status::forbidden, "history", {}, request.ref);
+  if (markers.status != store::store_status::ok) co_return store_error(markers.status, "history", markers.error, request.ref);
   auto const start = co_await history_start(request.chat, user);
-  if (start.status != store::store_status::ok) co_return store_error(start.status, "history", start.error, no_ref());
+  if (start.status != store::store_status::ok) co_return store_error(start.status, "history", start.error, request.ref);
   // One more than asked tells whether an older page exists.
   auto rows = co_await store_.before(request.chat, request.before, request.limit + 1);
-  if (rows.status != store::store_status::ok) co_return store_error(rows.status, "history", rows.error, no_ref());
+  if (rows.status != store::store_status::ok) co_return store_error(rows.status, "history", rows.error, request.ref);
   // History ends where the member joined (history_from_join): dropping the older rows also
   // answers has_more=false, since every message older than those is before the join too.
   std::erase_if(rows.messages, [&](auto const& m) { return m.seq <= start.joined_seq; });
   bool const has_more = rows.messages.size() > request.limit;
   if (has_more) rows.messages.erase(rows.messages.begin());
   auto const view = core::sender_view(markers.members, user, markers.last_seq, markers.is_group);
-  co_return protocol::history_frame({request.chat, request.before, has_more}, rows.messages, user, view);
+  co_return protocol::history_frame({request.chat, request.before, has_more, request.ref}, rows.messages, user, view);
 }
 
 awaitable<store::member_start>

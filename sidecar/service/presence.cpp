@@ -274,7 +274,7 @@ presence::announce(std::int64_t user, bool online, std::optional<core::unix_ms> 
                    store::contact_list const& audience)
 {
   metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
-  protocol::presence_entry const entry{user, online, last_seen};
+  protocol::presence_entry const entry{user, online, last_seen, false};
   auto const event = protocol::presence_event(entry);
   for (auto const& viewer : audience.contacts) {
     if (!core::may_see_presence(audience.own_visibility, viewer.visibility, viewer.direct, false)) continue;
@@ -291,7 +291,7 @@ presence::snapshot(store::contact_list const& contacts, std::optional<std::int64
   for (auto const& c : contacts.contacts) {
     if (chat && !c.in_chat) continue;
     if (!core::may_see_presence(c.visibility, contacts.own_visibility, c.direct, false)) continue;
-    entries.push_back({c.user_id, false, c.last_seen});
+    entries.push_back({c.user_id, false, c.last_seen, false});
     command.push_back(std::to_string(c.user_id));
   }
   // Sent even when empty: the frame after hello is always the snapshot, so clients (and tests)

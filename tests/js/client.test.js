@@ -264,3 +264,56 @@ test("875 live messages with 18% overtaken by the next one cost no sync at all",
   assert.equal(h.client.store(10).highest, 875);
   assert.equal(h.server.sentOfType("sync").length, 0);
 });
+
+test("a sync answer is matched by its ref: a stale one neither ends the running sync nor loses its page", async () => {
+  // Issue 15: answers to history and sync echo the request's ref. A late answer to an earlier,
+  // resent sync (same key, other ref) must not settle the sync now in flight, or that sync's own
+  // answer would find nothing waiting for it and its messages would be dropped.
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(page(10, [1, 2]));
+  await settle();
+  h.socket.deliver(message(5));
+  h.clock.advance(250);
+  const [first] = h.server.sentOfType("sync");
+  h.socket.deliver({ type: "sync", chat: 10, after: 2, last_seq: 5, more: false, reload: false, messages: [3, 4].map((s) => message(s)), ref: first.ref });
+  await settle();
+  h.socket.deliver(message(8));
+  h.clock.advance(250);
+  const second = h.server.sentOfType("sync")[1];
+  assert.notEqual(second.ref, first.ref);
+  // A duplicate of the first answer arrives late (a resend was answered twice)...
+  h.socket.deliver({ type: "sync", chat: 10, after: 2, last_seq: 5, more: false, reload: false, messages: [3, 4].map((s) => message(s)), ref: first.ref });
+  await settle();
+  // ...then the real answer of the second sync.
+  h.socket.deliver({ type: "sync", chat: 10, after: 5, last_seq: 8, more: false, reload: false, messages: [6, 7].map((s) => message(s)), ref: second.ref });
+  await settle();
+  assert.equal(h.client.store(10).highest, 8);
+  h.clock.advance(5000);
+  assert.equal(h.server.sentOfType("sync").length, 2);
+});
+
+test("a history answer is matched by its ref; an answer without ref (older sidecar, HTTP) by its key", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  const [asked] = h.server.sentOfType("history");
+  h.socket.deliver({ ...page(10, [7]), ref: "not-ours" });
+  await settle();
+  assert.equal(h.client.store(10).firstPageLoaded, false);
+  h.socket.deliver({ ...page(10, [8, 9]), ref: asked.ref });
+  await settle();
+  assert.equal(h.client.store(10).firstPageLoaded, true);
+  assert.equal(h.client.store(10).highest, 9);
+});
+
+test("a hidden presence entry (a privacy change) makes the client forget that user's presence", async () => {
+  const h = await connected();
+  const seen = [];
+  h.client.on("presence", (frame) => seen.push(frame));
+  h.socket.deliver({ type: "presence", users: [{ user: 2, online: true, last_seen: null, text: "Online" }] });
+  h.socket.deliver({ type: "presence", users: [{ user: 2, online: false, last_seen: null, text: "", hidden: true }] });
+  assert.equal(h.client.presence.has(2), false);
+  assert.equal(seen.length, 2); // views hear it too, to clear what they show
+  h.socket.deliver({ type: "presence", users: [{ user: 2, online: false, last_seen: 5, text: "last seen just now" }] });
+  assert.equal(h.client.presence.get(2).last_seen, 5);
+});

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from tandem.client_config import display_name
 from tandem.models import Chat, ChatMember, Message, PresenceVisibility, UserSettings
+from tandem.privacy import change_privacy
 
 
 @login_required
@@ -107,6 +108,11 @@ def privacy(request: HttpRequest) -> HttpResponse:
     form = PrivacyForm(request.POST or None, instance=current)
     saved = False
     if request.method == "POST" and form.is_valid():
-        form.save()
+        # Through tandem.privacy, not form.save(): the people the change concerns see it at once.
+        change_privacy(
+            request.user.pk,
+            presence_visibility=form.cleaned_data["presence_visibility"],
+            read_receipts=form.cleaned_data["read_receipts"],
+        )
         saved = True
     return render(request, "chatsite/privacy.html", {"form": form, "saved": saved})

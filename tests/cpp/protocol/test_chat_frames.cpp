@@ -46,11 +46,11 @@ TEST_CASE("messaging frames and events match the shared fixture", "[protocol][ch
                                      receipt["args"]["upto"], receipt["args"]["at"])) == receipt["expect"]);
 
   auto const& sync = fixture["sync"]["args"];
-  sync_page const page{sync["chat"], sync["after"], sync["last_seq"], sync["more"], sync["reload"]};
+  sync_page const page{sync["chat"], sync["after"], sync["last_seq"], sync["more"], sync["reload"], std::nullopt};
   CHECK(sync_frame(page, messages, sync["viewer"], view) == fixture["sync"]["expect"].get<std::string>());
 
   auto const& history = fixture["history"]["args"];
-  CHECK(history_frame({history["chat"], std::nullopt, history["has_more"]}, messages, history["viewer"], view) ==
+  CHECK(history_frame({history["chat"], std::nullopt, history["has_more"], std::nullopt}, messages, history["viewer"], view) ==
         fixture["history"]["expect"].get<std::string>());
 }
 
@@ -60,4 +60,14 @@ TEST_CASE("a viewer's own messages carry the status the others' markers give", "
   receipt_marker const view{5, 4};
   CHECK(message_object(m, 3, &view)["status"] == "delivered");
   CHECK_FALSE(message_object(m, 4, &view).contains("status"));  // someone else's message
+}
+
+TEST_CASE("history and sync answers echo the request's ref, last", "[protocol][chat]")
+{
+  receipt_marker const view{0, 0};
+  auto const sync = nlohmann::json::parse(sync_frame({9, 0, 0, false, false, "r-3"}, {}, 1, view));
+  CHECK(sync["ref"] == "r-3");
+  auto const history = nlohmann::json::parse(history_frame({9, std::nullopt, false, "r-4"}, {}, 1, view));
+  CHECK(history["ref"] == "r-4");
+  CHECK_FALSE(nlohmann::json::parse(history_frame({9, std::nullopt, false, std::nullopt}, {}, 1, view)).contains("ref"));
 }

@@ -76,3 +76,11 @@ TEST_CASE("receipt frames carry their kind", "[protocol][chat]")
   auto const delivered = parse({{"type", "delivered"}, {"upto", 9}});
   CHECK(std::get<receipt_request>(*delivered.request).kind == tandem::core::receipt_kind::delivered);
 }
+
+TEST_CASE("history, sync and receipts keep the frame's ref to echo it", "[protocol][chat]")
+{
+  CHECK(std::get<history_request>(*parse({{"type", "history"}, {"ref", "r7"}}).request).ref == "r7");
+  CHECK(std::get<sync_request>(*parse({{"type", "sync"}, {"after", 3}, {"ref", 12}}).request).ref == "12");
+  CHECK(std::get<receipt_request>(*parse({{"type", "read"}, {"upto", 9}, {"ref", "r9"}}).request).ref == "r9");
+  CHECK_FALSE(std::get<history_request>(*parse({{"type", "history"}}).request).ref);
+}

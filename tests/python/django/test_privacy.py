@@ -70,3 +70,42 @@ def test_last_seen_is_worded_in_the_viewers_time_zone(people, client) -> None:
     tokyo = client.get(url, {"tz": "Asia/Tokyo"}).json()["users"][0]["text"]
     assert seen_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") in tokyo
     assert client.get(url, {"tz": "Mars/Olympus"}).status_code == 400
+
+
+def test_a_visibility_change_tells_exactly_the_people_it_concerns_after_commit(
+    people, client, django_capture_on_commit_callbacks
+) -> None:
+    """ann → contacts: cy (a group acquaintance) may no longer see ann; bob, a contact, is told
+    nothing, and neither is ann (only `nobody` is reciprocal). Sent only once committed; then
+    ann → nobody: she no longer sees anyone's (reciprocity), and bob no longer sees hers."""
+    from tandem.testing import capture_layer_events
+
+    client.force_login(people["ann"])
+    url = "/tandem/api/settings/privacy/"
+    ann, bob, cy = (people[n].pk for n in ("ann", "bob", "cy"))
+    with capture_layer_events() as captured, django_capture_on_commit_callbacks(execute=False) as pending:
+        client.post(url, json.dumps({"presence_visibility": "contacts"}), content_type="application/json")
+        assert captured.sent == []  # nothing before the commit
+    with capture_layer_events() as captured:
+        for callback in pending:
+            callback()
+    hidden = {"type": "presence.update", "online": False, "last_seen": None, "hidden": True}
+    assert captured.to(f"user_{cy}") == [{**hidden, "user": ann}]
+    assert captured.to(f"user_{ann}") == []
+    assert captured.to(f"user_{bob}") == []
+
+    with capture_layer_events() as captured, django_capture_on_commit_callbacks(execute=True):
+        client.post(url, json.dumps({"presence_visibility": "nobody"}), content_type="application/json")
+    assert captured.to(f"user_{bob}") == [{**hidden, "user": ann}]
+    assert captured.to(f"user_{cy}") == []  # already hidden from cy
+    assert sorted(e["user"] for e in captured.to(f"user_{ann}")) == [bob, cy]
+    assert all(e["hidden"] for e in captured.to(f"user_{ann}"))
+
+    with capture_layer_events() as captured, django_capture_on_commit_callbacks(execute=True):
+        client.post(url, json.dumps({"presence_visibility": "everyone"}), content_type="application/json")
+    shown = captured.to(f"user_{cy}")
+    assert [(e["user"], e["online"], "hidden" in e) for e in shown] == [(ann, False, False)]
+    assert shown[0]["last_seen"] is not None  # her status row's last seen, for cy to word
+    with capture_layer_events() as captured, django_capture_on_commit_callbacks(execute=True):
+        client.post(url, json.dumps({"read_receipts": False}), content_type="application/json")
+    assert captured.sent == []  # no visibility change: nothing to tell

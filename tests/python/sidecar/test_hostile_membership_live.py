@@ -72,3 +72,42 @@ def test_a_membership_row_deleted_by_other_code_closes_the_chat_socket(world, ma
         assert closed_code(bob) == 4403
     ChatMember.objects.create(chat=world.chat, user=world.bob)
     honest_exchange(sidecar, world)
+
+
+def test_the_recheck_also_settles_notifications_sockets(world, make_sidecar) -> None:
+    """Rows changed by other code (not tandem.membership): within a re-check interval a
+    notifications socket stops hearing a chat whose row was deleted, and starts hearing one whose
+    row was created, without reconnecting."""
+    from tandem.models import ChatMember
+
+    sidecar = make_sidecar(auth_recheck_interval=0.5)
+    with (
+        open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), own_session(world.ann)) as ann,
+        open_socket(sidecar.ws_url("/ws/notifications/"), own_session(world.bob)) as bob_list,
+    ):
+        greeting(ann)
+        greeting(bob_list)
+        ChatMember.objects.filter(chat=world.chat, user=world.bob).delete()
+        # Each round sends one message and reads for longer than two re-check intervals; once
+        # a round is not heard, the socket has left the chat's group.
+        for attempt in range(20):
+            probe = f"gone-{attempt}-{uuid.uuid4().hex[:6]}"
+            assert send_message(ann, probe, "after the row went")["type"] == "ack"
+            if not [f for f in frames_within(bob_list, 1.5) if f.get("chat") == world.chat.pk]:
+                break
+        else:
+            raise AssertionError("the notifications socket kept hearing a chat its user left")
+        for attempt in range(3):  # and it stays gone
+            probe = f"still-gone-{attempt}"
+            assert send_message(ann, probe, "still gone")["type"] == "ack"
+            assert [f for f in frames_within(bob_list, 1.5) if f.get("chat") == world.chat.pk] == []
+
+        ChatMember.objects.create(chat=world.chat, user=world.bob)
+        for attempt in range(20):
+            probe = f"back-{attempt}-{uuid.uuid4().hex[:6]}"
+            assert send_message(ann, probe, "the row is back")["type"] == "ack"
+            if [f for f in frames_within(bob_list, 1.5) if f.get("client_id") == probe]:
+                break
+        else:
+            raise AssertionError("the notifications socket never heard a chat its user joined")
+    honest_exchange(sidecar, world)

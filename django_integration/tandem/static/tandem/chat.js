@@ -185,7 +185,12 @@ export class ChatView {
 
   onPresence(frame) {
     const members = this.config.chat.members;
-    for (const user of frame.users) if (members[String(user.user)] && user.user !== this.me) this.presence.set(user.user, user);
+    for (const user of frame.users) {
+      if (!members[String(user.user)] || user.user === this.me) continue;
+      // A privacy change hid this person's presence: the header shows nothing of it at once.
+      if (user.hidden) this.presence.delete(user.user);
+      else this.presence.set(user.user, user);
+    }
     this.renderPresence();
   }
 

@@ -178,7 +178,11 @@ export class TandemClient extends Emitter {
       case "error":
         return this.requests.refused(frame) || this.emit("server_error", frame);
       case "presence":
-        for (const user of frame.users) this.presence.set(user.user, user);
+        // `hidden`: the user's privacy setting no longer lets us see it; forget what we had.
+        for (const user of frame.users) {
+          if (user.hidden) this.presence.delete(user.user);
+          else this.presence.set(user.user, user);
+        }
         return this.emit("presence", frame);
       default:
         return this.emit(frame.type, frame); // typing, presence, receipt, notification
@@ -243,9 +247,9 @@ export class TandemClient extends Emitter {
   }
 
   #onSync(frame) {
-    // Pages of one socket sync arrive as separate frames; the last (more: false) answers it.
-    if (frame.more) this.#applySyncPage(frame);
-    else this.requests.answer(`sync:${frame.chat}`, frame);
+    // Pages of one socket sync arrive as separate frames; the last (more: false) answers it. A
+    // page answering no request of ours (a late copy) is still applied: it holds real messages.
+    if (frame.more || !this.requests.answer(`sync:${frame.chat}`, frame)) this.#applySyncPage(frame);
   }
 
   #applySyncPage(frame) {

@@ -1,5 +1,5 @@
 // Requests that expect an answer (send → ack, history, sync), one in flight per key, each frame
-// carrying a `ref` the server echoes on errors. Over the socket first; an unanswered frame is
+// carrying a `ref` the server echoes on errors and on history and sync answers. Over the socket first; an unanswered frame is
 // resent on the message backoff, a refusal with `retry_after` is resent after exactly that
 // long; when the socket is down or its attempts are spent, the HTTP view takes the same frame.
 // A refusal without `retry_after` is permanent and rejects with the server's code and message.
@@ -42,10 +42,17 @@ export class Requests extends Emitter {
     return p.promise;
   }
 
-  /** The answer for key arrived (from either path). */
+  /**
+   * An answer arrived (from either path); true when it settled one of ours. A frame carrying a
+   * `ref` (the sidecar echoes it on `history` and `sync`) answers exactly the request that sent
+   * that ref: a late answer to an earlier attempt must not settle the request now in flight
+   * under the same key. A frame without one (an `ack`, the HTTP views) answers by key.
+   */
   answer(key, frame) {
-    const p = this.byKey.get(key);
-    if (p) this.#settle(p, () => p.resolve(frame));
+    const p = frame?.ref !== undefined && frame?.ref !== null ? this.byRef.get(String(frame.ref)) : this.byKey.get(key);
+    if (!p) return false;
+    this.#settle(p, () => p.resolve(frame));
+    return true;
   }
 
   /** An error frame; true when it answered one of ours. */
