@@ -7,6 +7,7 @@ import { ChatList } from "./chat_list.js";
 import { ConnectionBanner } from "./connection_banner.js";
 import { TandemClient } from "./core/client.js";
 import { Notifier } from "./notifier.js";
+import { MessageSound } from "./sound.js";
 import { TwoPanes } from "./two_pane.js";
 
 function start() {
@@ -25,6 +26,7 @@ function start() {
   const status = document.querySelector("[data-tandem-status]");
   if (status) status.append(new ConnectionBanner(client, config).node);
   offerNotifications(new Notifier(client, config));
+  offerSound(new MessageSound(client, config));
   forgetOnLogout(client, config);
   followPageHints(client);
   client.start();
@@ -51,6 +53,24 @@ function offerNotifications(notifier) {
       button.hidden = true;
     });
   }
+}
+
+function offerSound(sound) {
+  // A checkbox the site places ([data-tandem-sound]) turns the sound on or off; its click is
+  // the user gesture browsers require before a page may make sound.
+  window.tandemSound = sound;
+  for (const toggle of document.querySelectorAll("[data-tandem-sound]")) {
+    const host = toggle.closest("label") ?? toggle;
+    host.hidden = !sound.available;
+    toggle.checked = sound.enabled;
+    toggle.addEventListener("change", async () => {
+      toggle.checked = await sound.setEnabled(toggle.checked);
+    });
+  }
+  // Remembered as on: audio may start with the page's first gesture (autoplay policy).
+  const unlock = () => sound.unlock();
+  document.addEventListener("pointerdown", unlock, { once: true, capture: true });
+  document.addEventListener("keydown", unlock, { once: true, capture: true });
 }
 
 function forgetOnLogout(client, config) {
