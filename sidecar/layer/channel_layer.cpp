@@ -77,7 +77,10 @@ channel_layer::channel_layer(asio::any_io_executor executor, layer_config config
   if (config_.hosts.empty()) throw std::invalid_argument{"the channel layer needs at least one Redis host"};
   for (auto const& host : config_.hosts) {
     auto parsed = parse_redis_endpoint(host);
-    if (!parsed.endpoint) throw std::invalid_argument{"bad Redis host '" + host + "': " + parsed.error};
+    // Named by position, not quoted: the URL may hold a password.
+    if (!parsed.endpoint)
+      throw std::invalid_argument{"Redis host " + std::to_string(commands_.size() + 1) + " of " +
+                                  std::to_string(config_.hosts.size()) + " in redis_hosts: " + parsed.error};
     commands_.push_back(resp_connection::create(executor_, *parsed.endpoint, config_.connection));
     receivers_.push_back(resp_connection::create(executor_, *parsed.endpoint, config_.connection));
   }

@@ -18,6 +18,7 @@ class category final : public boost::system::error_category {
       case layer_errc::protocol_error: return "Redis sent an unreadable reply";
       case layer_errc::stopped: return "channel layer is stopping";
       case layer_errc::redis_error: return "Redis answered with an error";
+      case layer_errc::auth_refused: return "Redis refused the username or password";
     }
     return "unknown channel layer error";
   }

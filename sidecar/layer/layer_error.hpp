@@ -12,6 +12,7 @@ enum class layer_errc {
   protocol_error,     // Redis sent bytes that are not RESP
   stopped,            // the layer is shutting down
   redis_error,        // Redis answered with an error reply
+  auth_refused,       // Redis refused the endpoint's username/password (AUTH)
 };
 
 boost::system::error_category const& layer_category() noexcept;

@@ -1,6 +1,7 @@
 // Parsing of Redis host strings. Percent-escapes in credentials are decoded, as redis-py does.
 #include "layer/redis_endpoint.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace tandem::layer {
@@ -51,6 +52,37 @@ take_credentials(std::string_view s, redis_endpoint& ep)
   return s.substr(at + 1);
 }
 
+bool
+parse_bool(std::string_view value, bool& out)
+{
+  std::string lower;
+  for (char const c : value) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  // redis-py's to_bool: "0", "f", "false", "n", "no" are false, anything else true.
+  out = !(lower.empty() || lower == "0" || lower == "f" || lower == "false" || lower == "n" || lower == "no");
+  return true;
+}
+
+bool
+apply_tls_option(std::string_view key, std::string const& value, tls_options& tls, std::string& error)
+{
+  if (key == "ssl_ca_certs") tls.ca_file = value;
+  else if (key == "ssl_ca_path") tls.ca_path = value;
+  else if (key == "ssl_certfile") tls.cert_file = value;
+  else if (key == "ssl_keyfile") tls.key_file = value;
+  else if (key == "ssl_check_hostname") parse_bool(value, tls.check_hostname);
+  else if (key == "ssl_cert_reqs") {
+    // redis-py's strings, and Python's ssl.CERT_* names and numbers (0, 1, 2).
+    if (value == "required" || value == "CERT_REQUIRED" || value == "2") tls.cert_reqs = tls_options::verify::required;
+    else if (value == "optional" || value == "CERT_OPTIONAL" || value == "1") tls.cert_reqs = tls_options::verify::optional;
+    else if (value == "none" || value == "CERT_NONE" || value == "0") tls.cert_reqs = tls_options::verify::none;
+    else {
+      error = "ssl_cert_reqs must be required, optional or none, not '" + value + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
 // Query "db=N&password=P" (unix URLs, and allowed on redis:// too).
 bool
 apply_query(std::string_view query, redis_endpoint& ep, std::string& error)
@@ -68,6 +100,7 @@ apply_query(std::string_view query, redis_endpoint& ep, std::string& error)
     }
     if (key == "password") ep.password = percent_decode(value);
     if (key == "username") ep.username = percent_decode(value);
+    if (key.starts_with("ssl_") && !apply_tls_option(key, percent_decode(value), ep.tls, error)) return false;
   }
   return true;
 }
@@ -110,8 +143,17 @@ parse_tcp(std::string_view rest)
 endpoint_parse
 parse_redis_endpoint(std::string_view text)
 {
-  if (text.starts_with("rediss://")) return {std::nullopt, "rediss:// (TLS) is not supported; use a local stunnel"};
-  if (text.starts_with("redis://")) return parse_tcp(text.substr(8));
+  if (text.starts_with("rediss://")) {
+    auto parsed = parse_tcp(text.substr(9));
+    if (parsed.endpoint) parsed.endpoint->tls.enabled = true;
+    return parsed;
+  }
+  if (text.starts_with("redis://")) {
+    auto parsed = parse_tcp(text.substr(8));
+    if (parsed.endpoint && parsed.endpoint->tls != tls_options{})
+      return {std::nullopt, "ssl_* options need a rediss:// URL (this one is redis://, without TLS)"};
+    return parsed;
+  }
   if (text.starts_with("unix://")) {
     redis_endpoint ep;
     ep.kind = redis_endpoint::transport::unix_socket;
@@ -126,7 +168,8 @@ parse_redis_endpoint(std::string_view text)
     ep.path = std::string{rest};
     return {ep, {}};
   }
-  if (text.find("://") != std::string_view::npos) return {std::nullopt, "unknown scheme in " + std::string{text}};
+  if (auto const scheme = text.find("://"); scheme != std::string_view::npos)  // (the rest may hold a password)
+    return {std::nullopt, "unknown scheme " + std::string{text.substr(0, scheme)} + "://"};
   return parse_tcp(text);
 }
 
@@ -134,7 +177,7 @@ std::string
 describe(redis_endpoint const& ep)
 {
   if (ep.kind == redis_endpoint::transport::unix_socket) return "unix:" + ep.path + "/" + std::to_string(ep.db);
-  return ep.host + ":" + std::to_string(ep.port) + "/" + std::to_string(ep.db);
+  return (ep.tls.enabled ? "tls:" : "") + ep.host + ":" + std::to_string(ep.port) + "/" + std::to_string(ep.db);
 }
 
 }  // namespace tandem::layer

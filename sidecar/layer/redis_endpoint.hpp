@@ -1,6 +1,7 @@
 // Where one Redis host of the channel layer lives, parsed from the forms channels_redis accepts
 // in CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]: "redis://[user:pass@]host[:port][/db]",
-// "unix:///path/to/redis.sock[?db=N&password=P]" and "host:port".
+// "rediss://..." (TLS, with redis-py's ssl_* query parameters), "unix:///path/to/redis.sock
+// [?db=N&password=P]" and "host:port".
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,21 @@
 #include <string_view>
 
 namespace tandem::layer {
+
+/// TLS to Redis, with redis-py's option names (its SSLConnection keywords, also accepted as
+/// query parameters of a rediss:// URL).
+struct tls_options {
+  enum class verify : std::uint8_t { required, optional, none };  // ssl_cert_reqs
+  bool enabled = false;         // rediss://
+  std::string ca_file;          // ssl_ca_certs; with ca_path empty too: the system store
+  std::string ca_path;          // ssl_ca_path: a hashed directory of CA certificates
+  std::string cert_file;        // ssl_certfile: the client certificate (chain), PEM
+  std::string key_file;         // ssl_keyfile: its private key, PEM (defaults to cert_file)
+  verify cert_reqs = verify::required;
+  bool check_hostname = true;   // ssl_check_hostname (redis-py's default); off when cert_reqs is none
+
+  bool operator==(tls_options const&) const = default;
+};
 
 struct redis_endpoint {
   enum class transport : std::uint8_t { tcp, unix_socket };
@@ -19,6 +35,7 @@ struct redis_endpoint {
   std::string username;            // empty: AUTH with the password alone
   std::string password;            // empty: no AUTH
   int db = 0;
+  tls_options tls;
 
   bool operator==(redis_endpoint const&) const = default;
 };
@@ -28,7 +45,7 @@ struct endpoint_parse {
   std::string error;  // set when endpoint is empty
 };
 
-/// Parses one host entry; `rediss://` (TLS) is refused with a clear error.
+/// Parses one host entry. Unknown query parameters are ignored, as redis-py passes them on.
 endpoint_parse parse_redis_endpoint(std::string_view text);
 
 /// "host:port/db" or "unix:path/db", without credentials, for logs.

@@ -4,7 +4,9 @@
 #include "layer/resp_connection.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
@@ -14,6 +16,7 @@
 
 #include "asio/supervised_spawn.hpp"
 #include "layer/layer_error.hpp"
+#include "layer/tls_context.hpp"
 
 namespace tandem::layer {
 
@@ -62,6 +65,7 @@ resp_connection::resp_connection(asio::any_io_executor executor, redis_endpoint 
       write_wakeup_{executor},
       connected_signal_{executor}
 {
+  if (endpoint_.tls.enabled) tls_context_ = make_tls_context(endpoint_.tls);
 }
 
 void
@@ -135,7 +139,16 @@ resp_connection::connection_loop()
     }
     if (stopped_) break;
     double const r = std::uniform_real_distribution<double>{0.0, 1.0}(jitter);
-    auto const delay = core::backoff_delay(options_.reconnect, std::min(attempt, 30), r).value_or(1000);
+    auto delay = core::backoff_delay(options_.reconnect, std::min(attempt, 30), r).value_or(1000);
+    if (ec == layer_errc::auth_refused) {
+      // handshake() logged why; reconnecting quickly cannot fix a password.
+      delay = static_cast<decltype(delay)>(options_.auth_retry.count());
+      ++attempt;
+      retry_timer_.expires_after(std::chrono::milliseconds{delay});
+      error_code wait_ec;
+      co_await retry_timer_.async_wait(as_value(wait_ec));
+      continue;
+    }
     if (attempt == 1 || attempt % 10 == 0)
       spdlog::warn("event=redis_unavailable endpoint={} error=\"{}\" retry_ms={} attempt={}", describe(endpoint_),
                    ec.message(), delay, attempt);
@@ -158,6 +171,7 @@ resp_connection::connect_socket()
   };
   auto state = std::make_shared<attempt_state>();
   error_code ec;
+  tls_.reset();  // a new connection gets a new TLS session
   asio::steady_timer deadline{executor_};
   deadline.expires_after(options_.connect_timeout);
   deadline.async_wait([self = shared_from_this(), state](error_code wait_ec) {
@@ -184,6 +198,7 @@ resp_connection::connect_socket()
       }
     }
   }
+  if (!ec && !state->timed_out && tls_context_) ec = co_await start_tls();
   state->finished = true;
   deadline.cancel();
   if (state->timed_out) ec = layer_errc::timed_out;
@@ -195,25 +210,61 @@ resp_connection::connect_socket()
 }
 
 awaitable<error_code>
+resp_connection::start_tls()
+{
+  auto stream = std::make_shared<tls_stream>(socket_, *tls_context_);
+  tls_ = stream;
+  auto const& host = endpoint_.host;
+  error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  // SNI for names (a proxy in front of managed Redis routes on it), never for addresses.
+  if (not_ip) SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
+  if (endpoint_.tls.check_hostname && endpoint_.tls.cert_reqs != tls_options::verify::none)
+    stream->set_verify_callback(asio::ssl::host_name_verification{host});
+  error_code ec;
+  co_await stream->async_handshake(asio::ssl::stream_base::client, as_value(ec));
+  if (ec) {
+    auto const problem = certificate_problem(stream->native_handle());
+    spdlog::error("event=redis_tls_failed endpoint={} error=\"{}\" certificate=\"{}\"", describe(endpoint_),
+                  ec.message(), problem.empty() ? "-" : problem);
+  }
+  co_return ec;
+}
+
+awaitable<error_code>
 resp_connection::handshake()
 {
   std::vector<std::vector<std::string>> commands;
-  if (!endpoint_.password.empty()) {
-    if (endpoint_.username.empty())
-      commands.push_back({"AUTH", endpoint_.password});
-    else
-      commands.push_back({"AUTH", endpoint_.username, endpoint_.password});
-  }
+  if (endpoint_.password.empty())
+    commands.push_back({"PING"});  // a server that wants a password says so now (NOAUTH), not on every command
+  else if (endpoint_.username.empty())
+    commands.push_back({"AUTH", endpoint_.password});
+  else
+    commands.push_back({"AUTH", endpoint_.username, endpoint_.password});
   if (endpoint_.db != 0) commands.push_back({"SELECT", std::to_string(endpoint_.db)});
-  if (commands.empty()) co_return error_code{};
   auto const batch = co_await exchange(std::move(commands), options_.command_timeout);
   if (batch.ec) co_return batch.ec;
   for (auto const& reply : batch.replies) {
-    if (reply.is_error()) {
-      spdlog::error("event=redis_handshake_failed endpoint={} reply=\"{}\"", describe(endpoint_), reply.str);
-      co_return make_error_code(layer_errc::redis_error);
+    if (!reply.is_error()) continue;
+    // Refused credentials, told apart from other handshake errors (a bad db number): the
+    // operator needs to know which setting to fix, and retrying soon will not help.
+    bool const refused = reply.str.starts_with("WRONGPASS") || reply.str.starts_with("NOAUTH") ||
+                         reply.str.starts_with("NOPERM") || reply.str.starts_with("ERR AUTH") ||
+                         reply.str.starts_with("ERR invalid password") || reply.str.starts_with("ERR Client sent AUTH");
+    if (refused) {
+      if (!auth_refused_)
+        spdlog::error("event=redis_auth_failed endpoint={} user={} reply=\"{}\" retry_s={} hint=\"check the "
+                      "username and password of this host in redis_hosts (CHANNEL_LAYERS hosts)\"",
+                      describe(endpoint_), endpoint_.username.empty() ? "default" : endpoint_.username, reply.str,
+                      options_.auth_retry.count() / 1000);
+      auth_refused_ = true;
+      co_return make_error_code(layer_errc::auth_refused);
     }
+    spdlog::error("event=redis_handshake_failed endpoint={} reply=\"{}\"", describe(endpoint_), reply.str);
+    co_return make_error_code(layer_errc::redis_error);
   }
+  if (auth_refused_) spdlog::info("event=redis_auth_accepted endpoint={}", describe(endpoint_));
+  auth_refused_ = false;
   co_return error_code{};
 }
 
@@ -260,10 +311,15 @@ awaitable<void>
 resp_connection::read_loop(std::uint64_t generation)
 {
   auto self = shared_from_this();
+  auto const stream = tls_;  // this connection's, kept alive until its read returns
   std::array<char, 64 * 1024> buffer{};
   while (connected_ && generation_ == generation) {
     error_code ec;
-    std::size_t const n = co_await socket_.async_read_some(asio::buffer(buffer), as_value(ec));
+    std::size_t n = 0;
+    if (stream)
+      n = co_await stream->async_read_some(asio::buffer(buffer), as_value(ec));
+    else
+      n = co_await socket_.async_read_some(asio::buffer(buffer), as_value(ec));
     if (generation_ != generation) co_return;  // that connection is gone; a new one owns the socket
     if (ec) {
       close_with(ec);
@@ -293,6 +349,7 @@ awaitable<void>
 resp_connection::write_loop(std::uint64_t generation)
 {
   auto self = shared_from_this();
+  auto const stream = tls_;  // this connection's, kept alive until its write returns
   std::string sending;
   while (connected_ && generation_ == generation) {
     if (outbox_.empty()) {
@@ -304,7 +361,10 @@ resp_connection::write_loop(std::uint64_t generation)
     sending.clear();
     std::swap(sending, outbox_);
     error_code ec;
-    co_await asio::async_write(socket_, asio::buffer(sending), as_value(ec));
+    if (stream)
+      co_await asio::async_write(*stream, asio::buffer(sending), as_value(ec));
+    else
+      co_await asio::async_write(socket_, asio::buffer(sending), as_value(ec));
     if (generation_ != generation) co_return;
     if (ec) {
       close_with(ec);

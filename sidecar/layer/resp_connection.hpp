@@ -1,11 +1,14 @@
 // One Redis connection on Asio: commands are pipelined (written together, replies matched in
 // order), the connection re-establishes itself with backoff, and callers never hang: while it
-// is down, calls fail at once with layer_errc::not_connected.
+// is down, calls fail at once with layer_errc::not_connected. rediss:// endpoints run the same
+// RESP exchange over an Asio TLS stream on the socket.
 //
 // Threading: every member must be used on the executor given at creation (one thread).
 #pragma once
 
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -32,6 +35,9 @@ struct connection_options {
   /// A connection that closes sooner than this after its handshake counts as a failed attempt
   /// (maxclients, a proxy with a dead backend), so the next one waits instead of spinning.
   std::chrono::milliseconds healthy_after{1000};
+  /// After Redis refused the credentials (WRONGPASS, NOAUTH, NOPERM): the password is wrong
+  /// until an operator fixes it, so retry at this slow pace instead of the reconnect backoff.
+  std::chrono::milliseconds auth_retry{10000};
 };
 
 struct resp_batch {
@@ -75,13 +81,18 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   std::size_t in_flight() const noexcept { return waiting_.size(); }
   /// Connections established so far (the first one included).
   std::uint64_t connections_made() const noexcept { return generation_; }
+  /// Redis refused this endpoint's credentials on the last attempt.
+  bool auth_refused() const noexcept { return auth_refused_; }
 
  private:
   struct call;
+  using tls_stream = asio::ssl::stream<asio::generic::stream_protocol::socket&>;
 
   resp_connection(asio::any_io_executor executor, redis_endpoint endpoint, connection_options options);
   awaitable<void> connection_loop();
   awaitable<error_code> connect_socket();
+  /// The TLS handshake on a connected socket (rediss:// only), verifying the server.
+  awaitable<error_code> start_tls();
   awaitable<error_code> handshake();
   /// Queues `commands` and waits for their replies (the socket must be up).
   awaitable<resp_batch> exchange(std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout);
@@ -96,6 +107,10 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   redis_endpoint endpoint_;
   connection_options options_;
   asio::generic::stream_protocol::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // null without TLS
+  // The current connection's TLS stream over socket_. Shared: a reader or writer of an
+  // earlier connection keeps its own stream alive until its cancelled operation returns.
+  std::shared_ptr<tls_stream> tls_;
   asio::steady_timer closed_signal_;
   asio::steady_timer retry_timer_;
   asio::steady_timer write_wakeup_;      // the writer sleeps on it while the outbox is empty
@@ -108,6 +123,7 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   bool ready_ = false;            // the handshake is done: run() may send
   bool reconnect_wanted_ = false; // a READONLY reply: the server became a replica
   bool stopped_ = false;
+  bool auth_refused_ = false;
   std::function<void()> on_connect_;
   std::function<void()> on_disconnect_;
   std::uint64_t commands_sent_ = 0;

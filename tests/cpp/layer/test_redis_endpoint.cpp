@@ -49,11 +49,41 @@ TEST_CASE("a unix socket URL takes its db and password from the query", "[layer]
 
 TEST_CASE("bad host strings are refused with a reason", "[layer][endpoint]")
 {
-  CHECK(parse_redis_endpoint("rediss://h:6379").error.find("TLS") != std::string::npos);
+  CHECK(parse_redis_endpoint("rediss://h:6379?ssl_cert_reqs=sometimes").error.find("ssl_cert_reqs") != std::string::npos);
+  CHECK(parse_redis_endpoint("redis://h:6379?ssl_ca_certs=/ca.pem").error.find("rediss://") != std::string::npos);
   CHECK_FALSE(parse_redis_endpoint("redis://h:notaport").endpoint.has_value());
   CHECK_FALSE(parse_redis_endpoint("redis://h:0").endpoint.has_value());
   CHECK_FALSE(parse_redis_endpoint("redis://h:6379/x").endpoint.has_value());
   CHECK_FALSE(parse_redis_endpoint("http://h").endpoint.has_value());
   CHECK_FALSE(parse_redis_endpoint("unix://").endpoint.has_value());
   CHECK_FALSE(parse_redis_endpoint("redis://[::1").endpoint.has_value());
+}
+
+TEST_CASE("rediss:// URLs carry redis-py's ssl_* options", "[layer][endpoint]")
+{
+  auto const plain = parse_redis_endpoint("rediss://u:p@cache.example:6380/1");
+  REQUIRE(plain.endpoint.has_value());
+  CHECK(plain.endpoint->tls.enabled);
+  CHECK(plain.endpoint->tls.cert_reqs == tls_options::verify::required);
+  CHECK(plain.endpoint->tls.check_hostname);
+  CHECK(plain.endpoint->tls.ca_file.empty());  // the system store
+  CHECK(plain.endpoint->username == "u");
+  CHECK(plain.endpoint->db == 1);
+  CHECK(describe(*plain.endpoint) == "tls:cache.example:6380/1");
+
+  auto const full = parse_redis_endpoint(
+      "rediss://h:6380/0?ssl_ca_certs=%2Fetc%2Fca.pem&ssl_certfile=/c.pem&ssl_keyfile=/k.pem&ssl_cert_reqs=optional"
+      "&ssl_check_hostname=false&ssl_ca_path=/etc/certs");
+  REQUIRE(full.endpoint.has_value());
+  CHECK(full.endpoint->tls.ca_file == "/etc/ca.pem");
+  CHECK(full.endpoint->tls.ca_path == "/etc/certs");
+  CHECK(full.endpoint->tls.cert_file == "/c.pem");
+  CHECK(full.endpoint->tls.key_file == "/k.pem");
+  CHECK(full.endpoint->tls.cert_reqs == tls_options::verify::optional);
+  CHECK_FALSE(full.endpoint->tls.check_hostname);
+  for (auto const* none : {"none", "CERT_NONE", "0"}) {
+    auto const parsed = parse_redis_endpoint(std::string{"rediss://h?ssl_cert_reqs="} + none);
+    REQUIRE(parsed.endpoint.has_value());
+    CHECK(parsed.endpoint->tls.cert_reqs == tls_options::verify::none);
+  }
 }

@@ -129,6 +129,31 @@ def test_postgis_is_postgresql() -> None:
             {"address": "unix:///run/redis.sock", "password": "pw", "db": 1},
             "unix:///run/redis.sock?db=1&password=pw",
         ),
+        ("rediss://app:pw@cache:6380/1", "rediss://app:pw@cache:6380/1"),
+        (
+            "rediss://cache:6380?ssl_ca_certs=/etc/ca.pem&ssl_cert_reqs=required",
+            "rediss://cache:6380/0?ssl_ca_certs=%2Fetc%2Fca.pem&ssl_cert_reqs=required",
+        ),
+        (
+            {"address": "rediss://cache:6380", "ssl_certfile": "/c.pem", "ssl_keyfile": "/k.pem", "ssl_cert_reqs": None},
+            "rediss://cache:6380/0?ssl_certfile=%2Fc.pem&ssl_keyfile=%2Fk.pem&ssl_cert_reqs=none",
+        ),
+        ({"address": "rediss://cache", "ssl_cert_reqs": 1}, "rediss://cache:6379/0?ssl_cert_reqs=optional"),
+        ({"address": "rediss://cache", "ssl_check_hostname": False}, "rediss://cache:6379/0?ssl_check_hostname=false"),
+        (
+            {"sentinels": [("s1", 26379), ("::1", 26380)], "master_name": "main", "password": "pw", "db": 2},
+            "sentinel://:pw@s1:26379,[::1]:26380/2?master_name=main",
+        ),
+        (
+            {
+                "sentinels": [["s1", 26379]],
+                "master_name": "main",
+                "username": "app",
+                "password": "pw",
+                "sentinel_kwargs": {"username": "watch", "password": "spw"},
+            },
+            "sentinel://app:pw@s1:26379/0?master_name=main&sentinel_username=watch&sentinel_password=spw",
+        ),
     ],
 )
 def test_every_hosts_form_becomes_a_url(entry: object, url: str) -> None:
@@ -145,10 +170,12 @@ def test_hosts_keep_their_order_and_default_like_channels_redis() -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ("rediss://cache:6380", "TLS"),
         ("http://cache", "'http://cache' is not a form channels_redis accepts; use \"redis://"),
         ("127.0.0.1:6379", "'127.0.0.1:6379' is not a form .* a \\(\"host\", port\\) pair"),
-        ({"master_name": "m", "sentinels": [("s", 26379)]}, "Sentinel"),
+        ({"master_name": "m"}, "needs both 'sentinels'"),
+        ({"master_name": "m", "sentinels": [("s", 26379)], "sentinel_kwargs": {"ssl": True}}, "sentinel_kwargs ssl"),
+        ({"address": "redis://cache", "ssl_ca_certs": "/ca.pem"}, "ssl_ca_certs need a rediss:// address"),
+        ("rediss://cache?ssl_cert_reqs=sometimes", "ssl_cert_reqs must be"),
         ({"host": "cache", "db": "x"}, "db must be a number"),
     ],
 )

@@ -32,7 +32,7 @@ def python_layer(servers: list[RedisServer], **config: Any) -> RedisChannelLayer
     return python_layer_for_hosts([s.url for s in servers], **config)
 
 
-def python_layer_for_hosts(hosts: list[str], **config: Any) -> RedisChannelLayer:
+def python_layer_for_hosts(hosts: list[Any], **config: Any) -> RedisChannelLayer:
     layer = RedisChannelLayer(hosts=hosts, **config)
     _layers.append(layer)
     return layer

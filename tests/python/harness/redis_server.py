@@ -7,8 +7,9 @@ import shutil
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import redis
 
@@ -19,12 +20,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for a TLS redis-server: its certificate and key, and the CA it trusts for
+    client certificates (None: clients need none)."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None = None
+
+
 class RedisServer:
     """A redis-server process. With `durable`, every write is fsynced to an append-only file,
-    so a restart keeps what Redis acknowledged."""
+    so a restart keeps what Redis acknowledged. With `tls`, it listens for TLS only (the
+    harness' own client then trusts `client_tls`: redis-py SSL keywords)."""
 
     def __init__(
-        self, directory: Path, *, durable: bool = False, password: str = "", unix_socket: bool = False
+        self,
+        directory: Path,
+        *,
+        durable: bool = False,
+        password: str = "",
+        unix_socket: bool = False,
+        tls: TlsFiles | None = None,
+        client_tls: dict[str, Any] | None = None,
     ) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -32,6 +51,8 @@ class RedisServer:
         self.durable = durable
         self.password = password
         self.socket_path = directory / "redis.sock" if unix_socket else None
+        self.tls = tls
+        self.client_tls = client_tls or {}
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._clients: list[redis.Redis] = []
@@ -52,7 +73,8 @@ class RedisServer:
 
     def client(self, db: int = 0) -> redis.Redis:
         """A synchronous client for inspecting keys; closed when the server stops."""
-        client = redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password or None)
+        tls = {"ssl": True, **self.client_tls} if self.tls else {}
+        client = redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password or None, **tls)
         self._clients.append(client)
         return client
 
@@ -63,12 +85,20 @@ class RedisServer:
             options += ["--requirepass", self.password]
         if self.socket_path is not None:
             options += ["--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
+        port_options = ["--port", str(self.port)]
+        if self.tls is not None:
+            port_options = ["--port", "0", "--tls-port", str(self.port)]
+            port_options += ["--tls-cert-file", str(self.tls.cert), "--tls-key-file", str(self.tls.key)]
+            if self.tls.client_ca is not None:
+                port_options += ["--tls-ca-cert-file", str(self.tls.client_ca), "--tls-auth-clients", "yes"]
+            else:
+                # redis-server wants a CA file even when it asks clients for nothing.
+                port_options += ["--tls-ca-cert-file", str(self.tls.cert), "--tls-auth-clients", "no"]
         self._log = (self.directory / "redis.log").open("ab")
         self.process = subprocess.Popen(
             [
                 binary,
-                "--port",
-                str(self.port),
+                *port_options,
                 "--bind",
                 "127.0.0.1",
                 "--save",

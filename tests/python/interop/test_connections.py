@@ -50,8 +50,8 @@ def test_a_wrong_password_leaves_the_layer_unavailable_not_hung(tmp_path: Path, 
         assert peer.send("work.x", {"type": "x"}) == "unavailable"
         # The send fails fast (not connected); the handshake's own log line may come a moment later.
         deadline = time.monotonic() + 5
-        while "redis_handshake_failed" not in peer.stderr_path.read_text() and time.monotonic() < deadline:
+        while "redis_auth_failed" not in peer.stderr_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert "redis_handshake_failed" in peer.stderr_path.read_text()
+        assert "redis_auth_failed" in peer.stderr_path.read_text()
     finally:
         server.stop()
