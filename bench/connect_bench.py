@@ -94,8 +94,10 @@ async def drain(process: subprocess.Popen[bytes], sockets: list) -> tuple[float,
 def start_daphne(port: int, pg_url: str, redis_url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "python"), *sys.path]),
-        "DJANGO_SETTINGS_MODULE": "testproject.settings",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "suite"), str(ROOT / "tests" / "python"), *sys.path]),
+        # The test project's settings with a working redis socket_timeout and pooled database
+        # connections: with the defaults, channels_redis's receive loop dies after 5 s idle.
+        "DJANGO_SETTINGS_MODULE": "baseline_settings",
         "TANDEM_TEST_DATABASE_URL": pg_url,
         "TANDEM_TEST_REDIS_URL": redis_url,
     }

@@ -48,4 +48,6 @@ if [ $# -eq 0 ]; then
   scripts/fuzz.sh 20
   echo "== ThreadSanitizer: end-to-end subset, 4 I/O threads per process, two processes"
   scripts/tsan.sh
+  echo "== Benchmark suite, quick mode: Tandem vs Daphne and uvicorn, every workload at small sizes (no timing assertions; under 5 min)"
+  bench/run --quick --out build/bench/quick
 fi

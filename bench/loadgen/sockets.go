@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// socketSpec is one socket of the plan the driver (bench/run) writes: where it connects and the
+// Django session cookie it logs in with, as a browser would.
+type socketSpec struct {
+	URL    string `json:"url"`
+	Cookie string `json:"cookie"`
+	Chat   int64  `json:"chat"`
+}
+
+type plan struct {
+	Origin  string       `json:"origin"`
+	Sockets []socketSpec `json:"sockets"`
+}
+
+// frame holds the few fields the load generator reads from a server frame (Tandem's protocol,
+// the Channels baseline consumers that speak it, and the websocket-shootout protocol).
+type frame struct {
+	Type     string          `json:"type"`
+	ClientID string          `json:"client_id"`
+	Code     string          `json:"code"`
+	Ref      string          `json:"ref"`
+	Payload  json.RawMessage `json:"payload"`
+}
+
+type sock struct {
+	idx    int
+	conn   *websocket.Conn
+	out    chan []byte
+	closed atomic.Bool
+}
+
+// frameHandler sees every frame after the greeting; it runs on the socket's reader goroutine.
+type frameHandler func(s *sock, f *frame, raw []byte, at time.Time)
+
+type pool struct {
+	plan        plan
+	sourceAddrs int
+	openTimeout time.Duration
+	expectHello bool
+	handler     atomic.Pointer[frameHandler]
+	closeCodes  sync.Map // close code (int) -> *atomic.Int64, sockets the server closed or dropped
+	wg          sync.WaitGroup
+}
+
+// dialerFor spreads sockets over 127.0.0.1..127.0.0.N source addresses: one source address
+// has ~28,000 ephemeral ports, too few for tens of thousands of sockets to one server port.
+func (p *pool) dialerFor(i int) *websocket.Dialer {
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%p.sourceAddrs))}
+	d := &net.Dialer{LocalAddr: local, Timeout: p.openTimeout}
+	return &websocket.Dialer{
+		NetDialContext:   d.DialContext,
+		HandshakeTimeout: p.openTimeout,
+		ReadBufferSize:   4096,
+		WriteBufferSize:  4096,
+	}
+}
+
+type openError struct {
+	kind string // http_<status>, close_<code>, timeout, dial, read
+	err  error
+}
+
+func (e *openError) Error() string { return e.kind + ": " + e.err.Error() }
+
+// open connects socket i and, when the protocol greets, waits for its first frame (`hello`).
+func (p *pool) open(ctx context.Context, i int) (*sock, time.Duration, error) {
+	spec := p.plan.Sockets[i]
+	header := http.Header{}
+	if p.plan.Origin != "" {
+		header.Set("Origin", p.plan.Origin)
+	}
+	if spec.Cookie != "" {
+		header.Set("Cookie", spec.Cookie)
+	}
+	started := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, p.openTimeout)
+	defer cancel()
+	conn, resp, err := p.dialerFor(i).DialContext(ctx, spec.URL, header)
+	if err != nil {
+		if resp != nil {
+			return nil, 0, &openError{fmt.Sprintf("http_%d", resp.StatusCode), err}
+		}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return nil, 0, &openError{"timeout", err}
+		}
+		return nil, 0, &openError{"dial", err}
+	}
+	if p.expectHello {
+		_ = conn.SetReadDeadline(time.Now().Add(p.openTimeout))
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			conn.Close()
+			if ce, ok := err.(*websocket.CloseError); ok {
+				return nil, 0, &openError{fmt.Sprintf("close_%d", ce.Code), err}
+			}
+			return nil, 0, &openError{"read", err}
+		}
+		if !strings.Contains(string(data), "hello") {
+			conn.Close()
+			return nil, 0, &openError{"no_hello", fmt.Errorf("first frame %.80s", data)}
+		}
+		_ = conn.SetReadDeadline(time.Time{})
+	}
+	s := &sock{idx: i, conn: conn, out: make(chan []byte, 256)}
+	p.wg.Add(2)
+	go p.read(s)
+	go p.write(s)
+	return s, time.Since(started), nil
+}
+
+func (p *pool) read(s *sock) {
+	defer p.wg.Done()
+	for {
+		_, data, err := s.conn.ReadMessage()
+		if err != nil {
+			code := -1 // dropped without a close frame
+			if ce, ok := err.(*websocket.CloseError); ok {
+				code = ce.Code
+			}
+			if !s.closed.Load() {
+				counter, _ := p.closeCodes.LoadOrStore(code, new(atomic.Int64))
+				counter.(*atomic.Int64).Add(1)
+			}
+			s.closed.Store(true)
+			// Close the TCP connection as a browser does once the close handshake is over: a
+			// server that waits for the client to hang up first (RFC 6455 7.1.1) must not
+			// wait on the load generator.
+			s.conn.Close()
+			return
+		}
+		at := time.Now()
+		h := p.handler.Load()
+		if h == nil {
+			continue
+		}
+		var f frame
+		if json.Unmarshal(data, &f) != nil {
+			continue
+		}
+		(*h)(s, &f, data, at)
+	}
+}
+
+func (p *pool) write(s *sock) {
+	defer p.wg.Done()
+	for data := range s.out {
+		if s.closed.Load() {
+			continue
+		}
+		if err := s.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+			s.closed.Store(true)
+		}
+	}
+}
+
+// closedByServer counts sockets the server closed (by close code; -1: dropped) since they opened.
+func (p *pool) closedByServer() map[string]int64 {
+	out := map[string]int64{}
+	p.closeCodes.Range(func(k, v any) bool {
+		out[fmt.Sprint(k)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
+}
+
+// openAll opens every socket of the plan with at most `inFlight` handshakes at a time.
+func (p *pool) openAll(ctx context.Context, inFlight int, progress func(opened, failed int)) ([]*sock, *histogram, map[string]int) {
+	socks := make([]*sock, len(p.plan.Sockets))
+	hist := &histogram{}
+	failures := map[string]int{}
+	var mu sync.Mutex
+	var opened, failed int
+	sem := make(chan struct{}, inFlight)
+	var wg sync.WaitGroup
+	for i := range p.plan.Sockets {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			s, took, err := p.open(ctx, i)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				kind := "other"
+				if oe, ok := err.(*openError); ok {
+					kind = oe.kind
+				}
+				failures[kind]++
+				failed++
+			} else {
+				socks[i] = s
+				hist.record(took)
+				opened++
+			}
+			if progress != nil && (opened+failed)%500 == 0 {
+				progress(opened, failed)
+			}
+		}(i)
+	}
+	wg.Wait()
+	return socks, hist, failures
+}
+
+func (p *pool) closeAll(socks []*sock) {
+	for _, s := range socks {
+		if s == nil {
+			continue
+		}
+		s.closed.Store(true)
+		close(s.out)
+		_ = s.conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		s.conn.Close()
+	}
+	p.wg.Wait()
+}
