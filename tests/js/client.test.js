@@ -317,3 +317,41 @@ test("a hidden presence entry (a privacy change) makes the client forget that us
   h.socket.deliver({ type: "presence", users: [{ user: 2, online: false, last_seen: 5, text: "last seen just now" }] });
   assert.equal(h.client.presence.get(2).last_seen, 5);
 });
+
+test("a sync answered from later than asked (history_from_join) moves the cursor there: no second sync", async () => {
+  // A member who joined at seq 3 sees nothing at or below it: an empty first page, then a live
+  // 4. The sync from 0 is answered from 3 (`after: 3`); a client that ignored `after` still saw
+  // a gap below 4 and synced again at once, forever.
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(page(10, []));
+  await settle();
+  h.socket.deliver(message(4));
+  h.clock.advance(250);
+  const [asked] = h.server.sentOfType("sync");
+  assert.equal(asked.after, 0);
+  h.socket.deliver({ type: "sync", chat: 10, after: 3, last_seq: 4, more: false, reload: false, messages: [message(4)], ref: asked.ref });
+  await settle();
+  assert.equal(h.client.store(10).highest, 4);
+  assert.equal(h.client.store(10).hasGap(), false);
+  h.clock.advance(5000);
+  await settle();
+  assert.equal(h.server.sentOfType("sync").length, 1);
+});
+
+test("a paged sync answered from later than asked ends with the cursor at its top", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(page(10, []));
+  await settle();
+  h.socket.deliver(message(7));
+  h.clock.advance(250);
+  const [asked] = h.server.sentOfType("sync");
+  h.socket.deliver({ type: "sync", chat: 10, after: 3, last_seq: 7, more: true, reload: false, messages: [4, 5].map((s) => message(s)), ref: asked.ref });
+  h.socket.deliver({ type: "sync", chat: 10, after: 3, last_seq: 7, more: false, reload: false, messages: [6, 7].map((s) => message(s)), ref: asked.ref });
+  await settle();
+  assert.equal(h.client.store(10).highest, 7);
+  h.clock.advance(5000);
+  await settle();
+  assert.equal(h.server.sentOfType("sync").length, 1);
+});

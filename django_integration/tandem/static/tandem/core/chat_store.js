@@ -78,7 +78,27 @@ export class ChatStore {
     } else {
       this.hasMore = frame.has_more;
     }
+    // The last page starts where this member's view starts (seq 1, or joined_seq with
+    // history_from_join): nothing below its first message is missing.
+    if (!frame.has_more && frame.messages.length) this.startAt(frame.messages[0].seq - 1);
     return changed;
+  }
+
+  /** A sync page; returns the records that changed. */
+  applySync(frame) {
+    const changed = frame.messages.map((m) => this.adopt(m)).filter(Boolean);
+    // The server may answer from later than asked (history_from_join: from joined_seq), and says
+    // so in `after`; seqs up to it are not this member's to miss, so waiting for them would be a
+    // gap no sync can ever close.
+    this.startAt(frame.after ?? 0);
+    return changed;
+  }
+
+  /** Nothing at or below `seq` is missing: the cursor moves there, then over what is held. */
+  startAt(seq) {
+    if (!this.firstPageLoaded) return; // before the first page the cursor means nothing yet
+    this.highest = Math.max(this.highest, seq);
+    this.#advance();
   }
 
   /** My messages up to `upto` reached `status`; returns the records that changed. */

@@ -262,7 +262,7 @@ export class TandemClient extends Emitter {
       this.#loadNewest(frame.chat);
       return;
     }
-    const changed = frame.messages.map((m) => store.adopt(m)).filter(Boolean);
+    const changed = store.applySync(frame);
     if (frame.receipts) {
       changed.push(...store.applyStatus("delivered", frame.receipts.delivered_upto ?? 0));
       changed.push(...store.applyStatus("read", frame.receipts.read_upto ?? 0));
