@@ -15,6 +15,7 @@ from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 
 from tandem.conf import tandem_settings
+from tandem.messaging import database_for_tandem
 from tandem.models import Chat, ChatMember
 
 
@@ -59,14 +60,16 @@ def client_options() -> dict[str, int]:
     return {**CLIENT_DEFAULTS, **{k: int(v) for k, v in configured.items()}}
 
 
-def chat_configs(user: Any) -> dict[str, dict[str, Any]]:
+def chat_configs(user: Any, *, using: str | None = None) -> dict[str, dict[str, Any]]:
     """Every chat of user as the conversation view needs it (two queries), so a two-pane page
-    switches chats without a page load."""
-    mine = {m.chat_id: m for m in ChatMember.objects.filter(user=user).select_related("chat")}
+    switches chats without a page load. Read where Tandem writes (`using`: as in
+    tandem.messaging), not from the routers' db_for_read: on a lagging replica a just-added
+    member would be refused the chat and a just-removed one still shown its members' names."""
+    using = database_for_tandem(using)
+    members_of = ChatMember.objects.using(using)
+    mine = {m.chat_id: m for m in members_of.filter(user_id=user.pk).select_related("chat")}
     members: dict[int, dict[int, str]] = {}
-    for m in (
-        ChatMember.objects.filter(chat_id__in=mine).select_related("user").order_by("chat_id", "user_id")
-    ):
+    for m in members_of.filter(chat_id__in=mine).select_related("user").order_by("chat_id", "user_id"):
         members.setdefault(m.chat_id, {})[m.user_id] = display_name(m.user)
     out = {}
     for chat_id, membership in mine.items():

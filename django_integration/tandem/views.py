@@ -176,7 +176,7 @@ def message_info_view(request: HttpRequest, chat_id: int, seq: int) -> HttpRespo
 def privacy_view(request: HttpRequest) -> HttpResponse:
     """GET the signed-in user's privacy settings; POST {"presence_visibility": "everyone" |
     "contacts" | "nobody", "read_receipts": bool} (either field) to change them."""
-    from tandem.models import UserSettings
+    from tandem.presence import settings_of
     from tandem.privacy import change_privacy
 
     if request.method == "POST":
@@ -186,9 +186,8 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
             signed_in(request), presence_visibility=visibility, read_receipts=read_receipts
         )
     else:
-        current = UserSettings.objects.filter(user_id=signed_in(request)).first() or UserSettings(
-            user_id=signed_in(request)
-        )
+        # From the database change_privacy writes, not a replica that may predate the change.
+        current = settings_of(signed_in(request))
     return JsonResponse(
         {
             "presence_visibility": tandem_core.visibility_name(
