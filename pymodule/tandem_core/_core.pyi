@@ -5,23 +5,29 @@ import enum
 __version__: str
 
 class ErrorCode(enum.IntEnum):
-    BAD_FRAME = 4000
-    UNKNOWN_TYPE = 4001
-    MISSING_FIELD = 4002
-    INVALID_FIELD = 4003
-    BODY_EMPTY = 4004
-    BODY_TOO_LONG = 4005
-    BODY_NOT_UTF8 = 4006
-    CLIENT_ID_INVALID = 4007
-    CHAT_ID_INVALID = 4008
-    MESSAGE_ID_INVALID = 4009
-    FRAME_TOO_LARGE = 4010
-    UNAUTHENTICATED = 4101
-    FORBIDDEN = 4103
-    RATE_LIMITED = 4290
-    STORE_UNAVAILABLE = 5030
-    LAYER_UNAVAILABLE = 5031
-    INTERNAL = 5000
+    """Client-visible error codes; the values are stable wire codes (sidecar/core/error.hpp)."""
+
+    # 100-199: the frame itself is wrong; resending it unchanged fails again.
+    BAD_FRAME = 100
+    UNKNOWN_TYPE = 101
+    MISSING_FIELD = 102
+    INVALID_FIELD = 103
+    BODY_EMPTY = 104
+    BODY_TOO_LONG = 105
+    BODY_NOT_UTF8 = 106
+    CLIENT_ID_INVALID = 107
+    CHAT_ID_INVALID = 108
+    MESSAGE_ID_INVALID = 109
+    FRAME_TOO_LARGE = 110
+    # 200-299: who you are / what you may do.
+    UNAUTHENTICATED = 201
+    FORBIDDEN = 203
+    # 300-399: slow down; retry after the given delay.
+    RATE_LIMITED = 300
+    # 500-599: the sidecar's dependencies; retryable.
+    INTERNAL = 500
+    STORE_UNAVAILABLE = 503
+    LAYER_UNAVAILABLE = 504
 
 def error_name(code: ErrorCode) -> str:
     """Stable snake_case name of the code, as sent in error frames."""
