@@ -110,8 +110,6 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// their keys under prefix() + "tandem:" so they never meet channels_redis's.
   awaitable<resp_batch> run_commands(std::string_view routing_key, std::vector<std::vector<std::string>> commands);
   std::string const& prefix() const noexcept { return config_.prefix; }
-  /// The shard run_commands(routing_key, ...) uses, so callers can pipeline per shard.
-  std::size_t shard_of(std::string_view routing_key) const { return shard_for_group(routing_key); }
 
  private:
   struct script {

@@ -69,27 +69,8 @@ class presence {
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
   awaitable<std::optional<std::string>> snapshot(store::contact_list const& contacts, std::optional<std::int64_t> chat,
                                                  int utc_offset_minutes);
-  /// A lease out of the registry (released, or claimed dead by this worker's sweep): its users'
-  /// sockets there are dropped; who has none left anywhere goes offline at `last_seen`.
-  awaitable<void> drop_lease(std::string dead_lease, core::unix_ms last_seen);
-
-  /// One command and the routing tag of the keys it touches (they share one slot).
-  struct keyed_command {
-    std::string routing;
-    std::vector<std::string> command;
-  };
-  /// EVAL of `script` on `slot_keys` (one hash tag); with `live_tail`, the live leases follow
-  /// `args` (presence_scripts.hpp).
-  keyed_command script_call(std::string_view script, std::vector<std::string> slot_keys, std::vector<std::string> args,
-                            bool live_tail) const;
-  /// A script on one user's keys ({user}:sockets, {user}:online), live leases appended.
-  keyed_command user_call(std::string_view script, std::int64_t user, std::vector<std::string> args) const;
-  awaitable<layer::resp_batch> run(keyed_command call);
-  /// Runs each call, pipelined per shard; the replies in the calls' order (an error reply for
-  /// calls whose shard did not answer).
-  awaitable<std::vector<layer::resp_value>> run_grouped(std::vector<keyed_command> calls);
-  /// This worker's lease: its layer's client prefix.
-  std::string const& lease() const;
+  awaitable<layer::resp_batch> eval(std::string_view script, std::vector<std::string> args);
+  std::string key_prefix() const;
 
   asio::any_io_executor executor_;
   layer::channel_layer& layer_;
@@ -100,10 +81,8 @@ class presence {
   asio::steady_timer heartbeat_timer_;
   std::unordered_map<std::int64_t, int> local_counts_;
   std::unordered_set<std::int64_t> settling_;  // users in their grace period after a close
-  std::vector<std::string> live_leases_;       // the lease registry's live members at the last heartbeat
   bool stopped_ = false;
   bool restoring_ = false;
-  bool lease_registered_ = false;  // the lease reached the registry (heartbeat or first connect)
   bool restore_needed_ = false;  // a count change's outcome is unknown (timeout): restore soon
 };
 

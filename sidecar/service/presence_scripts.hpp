@@ -1,87 +1,137 @@
 // Presence state in Redis, changed only by these scripts so every step is atomic across
-// sidecar processes. Keys are named in presence_keys.hpp; every script is given keys of ONE
-// hash tag, all as KEYS (never built inside Lua), so it runs on Redis Cluster's slot rules and
-// the state of different users lives on different shards:
-//   {leases}            ZSET lease → expiry (ms): a lease is one sidecar worker, alive while renewed
-//   {lease:<l>}:users   SET  users with sockets on lease l (so a dead lease's users can be found)
-//   {user:<u>}:sockets  HASH lease → that lease's open sockets of user u
-//   {user:<u>}:online   present while u is announced online: SET NX / DEL answering 1 decides,
-//                       exactly once, which process announces a change
-// A user's live sockets are the counts held by live leases. Liveness lives in the registry, on
-// another slot, so the caller passes the live leases (read from the registry by its last
-// heartbeat, its own lease always included) as the ARGV tail; a script never reads another slot.
-// Fields of dead leases are not counted, and are deleted by the sweep that claimed the lease.
+// sidecar processes. Keys (under P = <layer prefix>tandem:presence:):
+//   P leases        ZSET lease → expiry (ms): a lease is one sidecar worker, alive while renewed
+//   P user:<u>      HASH lease → that lease's open sockets of user u
+//   P lease:<l>     SET  users with sockets on lease l (so a dead lease's users can be found)
+//   P online        SET  users announced online: SADD/SREM returning 1 decides, exactly once,
+//                        which process announces a change
+// A user's live sockets are the counts of the leases still alive; a lease that stops being
+// renewed (kill -9) is swept by any surviving process.
 #pragma once
 
 #include <string_view>
 
 namespace tandem::service::scripts {
 
-// Shared by the scripts that count: sums a user's sockets on the leases named in ARGV[from..].
+// Shared by the scripts that count: sums a user's sockets on live leases, forgetting dead ones.
 #define TANDEM_LIVE_COUNT                                                                    \
-  "local function live(key, from)\n"                                                         \
-  "  local alive = {}\n"                                                                     \
-  "  for i = from, #ARGV do alive[ARGV[i]] = true end\n"                                     \
+  "local function live(p, user, now)\n"                                                     \
+  "  local key = p .. 'user:' .. user\n"                                                     \
   "  local fields = redis.call('HGETALL', key)\n"                                            \
   "  local total = 0\n"                                                                      \
   "  for i = 1, #fields, 2 do\n"                                                             \
-  "    if alive[fields[i]] then total = total + tonumber(fields[i + 1]) end\n"               \
+  "    local alive = redis.call('ZSCORE', p .. 'leases', fields[i])\n"                       \
+  "    if alive and tonumber(alive) > now then total = total + tonumber(fields[i + 1])\n"    \
+  "    else redis.call('HDEL', key, fields[i]) end\n"                                        \
   "  end\n"                                                                                  \
   "  return total\n"                                                                         \
   "end\n"
 
-/// KEYS: {user}:sockets, {user}:online. ARGV: lease, live leases... →
-/// {1 if the user just came online, live sockets}.
+/// ARGV: P, user, lease, now, expiry → {1 if the user just came online, live sockets}.
 inline constexpr std::string_view connect = TANDEM_LIVE_COUNT
-    "redis.call('HINCRBY', KEYS[1], ARGV[1], 1)\n"
-    "local fresh = redis.call('SET', KEYS[2], '1', 'NX') and 1 or 0\n"
-    "return {fresh, live(KEYS[1], 2)}\n";
+    "local p, user, lease, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
+    "redis.call('ZADD', p .. 'leases', ARGV[5], lease)\n"
+    "redis.call('HINCRBY', p .. 'user:' .. user, lease, 1)\n"
+    "redis.call('SADD', p .. 'lease:' .. lease, user)\n"
+    "local fresh = redis.call('SADD', p .. 'online', user)\n"
+    "return {fresh, live(p, user, now)}\n";
 
-/// KEYS: {user}:sockets. ARGV: lease, live leases... → {live sockets left, sockets left on
-/// this lease} (at 0 the caller takes the user off the lease's set).
+/// ARGV: P, user, lease, now → live sockets left.
 inline constexpr std::string_view disconnect = TANDEM_LIVE_COUNT
-    "local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)\n"
-    "if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
-    "return {live(KEYS[1], 2), left}\n";
+    "local p, user, lease, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
+    "local key = p .. 'user:' .. user\n"
+    "if redis.call('HINCRBY', key, lease, -1) <= 0 then\n"
+    "  redis.call('HDEL', key, lease)\n"
+    "  redis.call('SREM', p .. 'lease:' .. lease, user)\n"
+    "end\n"
+    "return live(p, user, now)\n";
 
-/// After the grace period. KEYS: {user}:sockets, {user}:online. ARGV: live leases... →
-/// {1 if the user just went offline, live sockets}.
+/// After the grace period. ARGV: P, user, now → {1 if the user just went offline, live sockets}.
 inline constexpr std::string_view settle = TANDEM_LIVE_COUNT
-    "local count = live(KEYS[1], 1)\n"
+    "local p, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "local count = live(p, user, now)\n"
     "if count > 0 then return {0, count} end\n"
-    "return {redis.call('DEL', KEYS[2]), 0}\n";
+    "return {redis.call('SREM', p .. 'online', user), 0}\n";
 
-/// A lease is gone (released at exit, or swept after it died): its sockets of the user go.
-/// KEYS: {user}:sockets, {user}:online. ARGV: lease, live leases... → as settle.
-inline constexpr std::string_view leave = TANDEM_LIVE_COUNT
-    "redis.call('HDEL', KEYS[1], ARGV[1])\n"
-    "local count = live(KEYS[1], 2)\n"
-    "if count > 0 then return {0, count} end\n"
-    "return {redis.call('DEL', KEYS[2]), 0}\n";
-
-/// Makes the lease's count of one user exactly what the worker knows (sets, never adds, so it
-/// is idempotent). KEYS: {user}:sockets, {user}:online. ARGV: lease, count, live leases... →
-/// {1 if the user was not online (to announce), live sockets (for the status row)}.
-inline constexpr std::string_view restore = TANDEM_LIVE_COUNT
-    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
-    "local fresh = redis.call('SET', KEYS[2], '1', 'NX') and 1 or 0\n"
-    "return {fresh, live(KEYS[1], 3)}\n";
-
-/// KEYS: {leases}. ARGV: lease, expiry, now → {1 if the lease was missing or had expired
-/// (Redis lost it, or it was cut off long enough for others to stop counting it): the caller
-/// then restores its counts; the live leases (for the other scripts' ARGV)}.
+/// ARGV: P, lease, expiry, keep_ms → 1 if the lease was missing (Redis lost it, or another
+/// process swept it after missed heartbeats): the caller then restores its sockets' counts.
 inline constexpr std::string_view heartbeat =
-    "local old = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
-    "redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])\n"
-    "local missing = (not old or tonumber(old) <= tonumber(ARGV[3])) and 1 or 0\n"
-    "return {missing, redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[3], '+inf')}\n";
+    "local missing = redis.call('ZADD', ARGV[1] .. 'leases', ARGV[3], ARGV[2])\n"
+    "redis.call('PEXPIRE', ARGV[1] .. 'lease:' .. ARGV[2], ARGV[4])\n"
+    "return missing\n";
 
-/// KEYS: {leases}. ARGV: now, limit → {lease, expiry, ...}: dead leases, removed from the
-/// registry here, so each is handed to exactly one sweeping process.
-inline constexpr std::string_view claim_dead =
-    "local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])\n"
-    "for i = 1, #dead, 2 do redis.call('ZREM', KEYS[1], dead[i]) end\n"
-    "return dead\n";
+/// Makes a lease's counts exactly what the worker knows (idempotent: sets, never adds; users
+/// no longer on the lease are removed from it). ARGV: P, lease, expiry, keep_ms, now, user,
+/// count, user, count, ... → {users that were not online (to announce), users removed (to
+/// settle), {user, live sockets on every lease, ...} (for their status rows)}.
+inline constexpr std::string_view restore = TANDEM_LIVE_COUNT
+    "local p, lease, now = ARGV[1], ARGV[2], tonumber(ARGV[5])\n"
+    "redis.call('ZADD', p .. 'leases', ARGV[3], lease)\n"
+    "local keep, fresh, dropped, counts = {}, {}, {}, {}\n"
+    "for i = 6, #ARGV, 2 do\n"
+    "  local user = ARGV[i]\n"
+    "  keep[user] = true\n"
+    "  redis.call('HSET', p .. 'user:' .. user, lease, ARGV[i + 1])\n"
+    "  redis.call('SADD', p .. 'lease:' .. lease, user)\n"
+    "  if redis.call('SADD', p .. 'online', user) == 1 then table.insert(fresh, user) end\n"
+    "end\n"
+    "for _, user in ipairs(redis.call('SMEMBERS', p .. 'lease:' .. lease)) do\n"
+    "  if not keep[user] then\n"
+    "    redis.call('HDEL', p .. 'user:' .. user, lease)\n"
+    "    redis.call('SREM', p .. 'lease:' .. lease, user)\n"
+    "    table.insert(dropped, user)\n"
+    "  end\n"
+    "end\n"
+    "redis.call('PEXPIRE', p .. 'lease:' .. lease, ARGV[4])\n"
+    "for user in pairs(keep) do\n"
+    "  table.insert(counts, user)\n"
+    "  table.insert(counts, live(p, user, now))\n"
+    "end\n"
+    "return {fresh, dropped, counts}\n";
+
+/// At exit: the lease is dropped at once rather than left to expire, so its users are settled
+/// now, not a lease's time to live later. ARGV: P, lease, now → users who went offline.
+inline constexpr std::string_view release = TANDEM_LIVE_COUNT
+    "local p, lease, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "redis.call('ZREM', p .. 'leases', lease)\n"
+    "local users = redis.call('SMEMBERS', p .. 'lease:' .. lease)\n"
+    "redis.call('DEL', p .. 'lease:' .. lease)\n"
+    "local out = {}\n"
+    "for _, user in ipairs(users) do\n"
+    "  redis.call('HDEL', p .. 'user:' .. user, lease)\n"
+    "  if live(p, user, now) == 0 and redis.call('SREM', p .. 'online', user) == 1 then\n"
+    "    table.insert(out, user)\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/// ARGV: P, now, limit, ttl → {{user, last_seen, ...}, {user, live sockets, ...}}: users whose
+/// last live lease died and who were announced online (the caller announces them offline),
+/// then users of a dead lease who are still online elsewhere (their status rows' counts).
+inline constexpr std::string_view sweep = TANDEM_LIVE_COUNT
+    "local p, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])\n"
+    "local dead = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'WITHSCORES', 'LIMIT', 0, ARGV[3])\n"
+    "local out, still = {}, {}\n"
+    "for i = 1, #dead, 2 do\n"
+    "  local lease, seen = dead[i], tonumber(dead[i + 1]) - ttl\n"
+    "  redis.call('ZREM', p .. 'leases', lease)\n"
+    "  local users = redis.call('SMEMBERS', p .. 'lease:' .. lease)\n"
+    "  redis.call('DEL', p .. 'lease:' .. lease)\n"
+    "  for _, user in ipairs(users) do\n"
+    "    redis.call('HDEL', p .. 'user:' .. user, lease)\n"
+    "    local count = live(p, user, now)\n"
+    "    if count == 0 then\n"
+    "      if redis.call('SREM', p .. 'online', user) == 1 then\n"
+    "        table.insert(out, user)\n"
+    "        table.insert(out, string.format('%.0f', seen))\n"
+    "      end\n"
+    "    else\n"
+    "      table.insert(still, user)\n"
+    "      table.insert(still, count)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return {out, still}\n";
 
 #undef TANDEM_LIVE_COUNT
 

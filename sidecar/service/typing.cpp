@@ -5,7 +5,6 @@
 #include <charconv>
 
 #include "service/presence.hpp"
-#include "service/presence_keys.hpp"
 
 namespace tandem::service {
 
@@ -18,7 +17,7 @@ typing::typing(layer::channel_layer& layer, typing_settings const& settings, mes
 std::string
 typing::key(std::int64_t chat) const
 {
-  return keys::typing(layer_.prefix(), chat);
+  return layer_.prefix() + "tandem:typing:" + std::to_string(chat);
 }
 
 awaitable<void>
@@ -69,8 +68,7 @@ typing::forward(std::int64_t user, std::string const& name, std::int64_t chat, c
   } else {
     commands.push_back({"ZREM", key(chat), member});
   }
-  auto const typing_key = key(chat);
-  auto const stored = co_await layer_.run_commands(keys::routing_tag(typing_key), std::move(commands));
+  auto const stored = co_await layer_.run_commands(key(chat), std::move(commands));
   // A start Redis did not keep (-OOM, -READONLY) would show a typist that new sockets never
   // see; a stop is still broadcast, so nobody stays "typing" on screen.
   if (on && layer::failed(stored)) co_return;
@@ -87,8 +85,7 @@ typing::current(std::int64_t chat)
   auto const now = wall_ms();
   std::vector<std::vector<std::string>> commands{
       {"ZRANGEBYSCORE", key(chat), std::to_string(now + 1), "+inf", "WITHSCORES"}};
-  auto const typing_key = key(chat);
-  auto const batch = co_await layer_.run_commands(keys::routing_tag(typing_key), std::move(commands));
+  auto const batch = co_await layer_.run_commands(key(chat), std::move(commands));
   std::vector<protocol::typing_event> out;
   if (batch.ec || batch.replies.empty()) co_return out;
   auto const& list = batch.replies[0].elements;
