@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import channels_redis
 import pytest
 from harness.certificates import KeyPair, make_ca, make_cert
 from harness.python_layer import python_layer_for_hosts, receive, run
 from harness.redis_server import RedisServer, TlsFiles
+
+CHANNELS_REDIS = tuple(int(part) for part in channels_redis.__version__.split(".")[:3])
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ def _wait_for(path: Path, text: str, limit: float = 15) -> str:
     raise AssertionError(f"{text!r} never appeared in {path}")
 
 
+# channels_redis 4.0.0 (Debian 12's) builds its pool with from_url(host["address"]) and drops
+# every other key of a host dict, so its Python side cannot verify against the test's CA; the
+# sidecar's own TLS checks below still run against it.
+@pytest.mark.skipif(CHANNELS_REDIS < (4, 1, 0), reason="channels_redis 4.0.0 ignores ssl_* keys of a host dict")
 def test_messages_cross_a_verified_tls_connection_both_ways(tls_world: TlsWorld, make_peer_for_hosts) -> None:
     peer = make_peer_for_hosts([tls_world.url(client=tls_world.client)])
     # channels_redis as a Django site writes it: the address plus redis-py's SSL keywords.
