@@ -4,6 +4,7 @@ tests/python/testproject's consumers with bench/suite/baseline_settings.py)."""
 
 from __future__ import annotations
 
+import abc
 import os
 import signal
 import subprocess
@@ -50,15 +51,15 @@ def wait_exit(process: subprocess.Popen[bytes], started: float, limit_s: float) 
     return (time.perf_counter() - started) * 1000, code
 
 
-class Server:
+class Server(abc.ABC):
     name = ""
     processes: list[subprocess.Popen[bytes]]
     ports: list[int]
     shootout = False
 
+    @abc.abstractmethod
     def start(self) -> float:
         """Starts every process; milliseconds from spawn until all are ready."""
-        raise NotImplementedError
 
     def url(self, path: str, process: int = 0) -> str:
         return f"ws://127.0.0.1:{self.ports[process % len(self.ports)]}{path}"

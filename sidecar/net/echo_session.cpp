@@ -20,11 +20,7 @@ serve_echo(server_settings const& settings, beast::tcp_stream stream,
            beast::http::request<beast::http::string_body> request)
 {
   websocket::stream<beast::tcp_stream> ws{std::move(stream)};
-  apply_message_limits(ws, settings);
-  websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeouts.handshake_timeout = settings.handshake_timeout;
-  ws.set_option(timeouts);
-  beast::get_lowest_layer(ws).expires_never();
+  prepare_plain_endpoint(ws, settings);
 
   error_code ec;
   co_await ws.async_accept(request, as_value(ec));

@@ -164,11 +164,7 @@ serve_shootout(server_settings const& settings, beast::tcp_stream stream,
 {
   auto connection = std::make_shared<shootout_connection>(std::move(stream));
   auto& ws = connection->ws();
-  apply_message_limits(ws, settings);
-  websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeouts.handshake_timeout = settings.handshake_timeout;
-  ws.set_option(timeouts);
-  beast::get_lowest_layer(ws).expires_never();
+  prepare_plain_endpoint(ws, settings);
 
   error_code ec;
   co_await ws.async_accept(request, as_value(ec));

@@ -24,4 +24,18 @@ apply_message_limits(boost::beast::websocket::stream<Stream>& ws, server_setting
   }
 }
 
+// The whole stream setup of the bench/test endpoints (echo, shootout): the message limits, Beast's
+// suggested server timeouts with the configured handshake timeout, and no TCP deadline (Beast's
+// idle pings take over), so those endpoints cannot drift apart from each other.
+template <typename Stream>
+void
+prepare_plain_endpoint(boost::beast::websocket::stream<Stream>& ws, server_settings const& settings)
+{
+  apply_message_limits(ws, settings);
+  auto timeouts = boost::beast::websocket::stream_base::timeout::suggested(boost::beast::role_type::server);
+  timeouts.handshake_timeout = settings.handshake_timeout;
+  ws.set_option(timeouts);
+  boost::beast::get_lowest_layer(ws).expires_never();
+}
+
 }  // namespace tandem::net
