@@ -129,6 +129,8 @@ settings_of(sidecar_config& c)
       setting_for("threads", "I/O threads; 0 = CPU cores", c.threads),
       setting_for("log_level", "trace, debug, info, warn, error", c.log_level),
       setting_for("log_format", "logfmt or text", c.log_format),
+      setting_for("log_queue_lines", "log lines queued for the log thread; when full the oldest are dropped",
+                  c.log_queue_lines),
       setting_for("redis_hosts", "channel layer shard URLs, in CHANNEL_LAYERS hosts order", c.redis_hosts, true),
       setting_for("layer_prefix", "channel layer prefix", c.layer_prefix),
       setting_for("layer_expiry", "channel layer expiry (s)", c.layer_expiry),
@@ -316,6 +318,7 @@ validate(sidecar_config const& c)
     return "layer_serializer_format must be msgpack or json";
   if (c.log_format != "logfmt" && c.log_format != "text") return "log_format must be logfmt or text";
   if (c.threads < 0 || c.threads > 1024) return "threads must be between 0 and 1024";
+  if (c.log_queue_lines < 16 || c.log_queue_lines > 1'000'000) return "log_queue_lines must be between 16 and 1000000";
   if (c.max_message_bytes < 64 || c.max_message_bytes > max_message_bytes_limit)
     return "max_message_bytes must be between 64 and " + std::to_string(max_message_bytes_limit);
   if (c.max_frame_depth < 1 || c.max_frame_depth > static_cast<std::int64_t>(core::max_frame_depth_limit))

@@ -22,8 +22,12 @@ main(int argc, char** argv)
     std::cerr << "tandem-sidecar: configuration error: " << loaded.error << '\n';
     return 2;
   }
-  if (auto const error = tandem::ops::configure_logging(loaded.config.log_level, loaded.config.log_format); !error.empty()) {
-    std::cerr << "tandem-sidecar: configuration error: " << error << '\n';
+  // Made before anything that logs and shut down after everything that logs has ended.
+  tandem::ops::log_service logs;
+  auto const log_error = logs.configure(loaded.config.log_level, loaded.config.log_format,
+                                        static_cast<std::size_t>(loaded.config.log_queue_lines));
+  if (!log_error.empty()) {
+    std::cerr << "tandem-sidecar: configuration error: " << log_error << '\n';
     return 2;
   }
   auto const files = tandem::app::raise_open_files_limit();
@@ -34,11 +38,12 @@ main(int argc, char** argv)
                  tandem::ops::logfmt_value(files.error));
   int status = 1;
   try {
+    // run() joins every I/O thread; the server's destructor ends the rest of what logs.
     tandem::app::server server{std::move(loaded.config)};
     status = server.run();
   } catch (std::exception const& e) {
     spdlog::critical("event=startup_failed error={}", tandem::ops::logfmt_value(e.what()));
   }
-  spdlog::shutdown();
+  logs.shutdown();  // last: writes out the queue, joins the log thread, then frees the sink here
   return status;
 }

@@ -13,6 +13,7 @@
 
 #include "app/settings_mapping.hpp"
 #include "asio/supervised_spawn.hpp"
+#include "ops/logging.hpp"
 
 namespace tandem::app {
 
@@ -65,7 +66,9 @@ server::run()
     signals_->async_wait([](error_code again_ec, int again) {
       if (again_ec) return;
       spdlog::warn("event=exit_now signal={}", again);
-      spdlog::default_logger()->flush();  // not shutdown(): other threads may still be logging
+      // Not a shutdown (other threads may still be logging): give the log thread a moment to
+      // write out what is queued, this line included.
+      ops::drain_log_queue(500);
       ::_exit(128 + again);
     });
   });

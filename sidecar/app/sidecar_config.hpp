@@ -16,6 +16,7 @@ struct sidecar_config {
   std::int64_t threads = 0;
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  std::int64_t log_queue_lines = 8192;  // lines waiting for the log thread; past it the oldest drop
 
   // channel layer
   std::vector<std::string> redis_hosts{"redis://127.0.0.1:6379/0"};

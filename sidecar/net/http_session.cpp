@@ -100,7 +100,7 @@ serve_admin(io_worker& worker, beast::tcp_stream& stream, request const& req, pr
                                std::move(body), "application/json");
   }
   auto const& process = worker.process;
-  auto text = ops::render_prometheus(process.metrics, {process.draining.load(), coroutine_failures()});
+  auto text = ops::render_prometheus(process.metrics, {process.draining.load(), coroutine_failures(), ops::log_lines_dropped()});
   co_return co_await respond(stream, req, http::status::ok, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -132,6 +132,8 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
          sum(threads, [](auto const& t) -> auto const& { return t.layer_loop_restarts; }));
   simple("tandem_coroutine_failures_total", "counter",
          "Coroutines that ended with an exception (logged as event=coroutine_failed).", process.coroutine_failures);
+  simple("tandem_log_lines_dropped_total", "counter",
+         "Log lines dropped because the log thread's queue was full (log_queue_lines).", process.log_lines_dropped);
   simple("tandem_draining", "gauge", "1 while draining after SIGTERM.", process.draining ? 1 : 0);
   return out.str();
 }

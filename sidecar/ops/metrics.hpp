@@ -60,6 +60,7 @@ struct thread_metrics {
 struct process_figures {
   bool draining = false;
   std::uint64_t coroutine_failures = 0;
+  std::uint64_t log_lines_dropped = 0;
 };
 
 std::string render_prometheus(std::vector<thread_metrics const*> const& threads, process_figures const& process);

@@ -9,6 +9,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "threads",
     "log_level",
     "log_format",
+    "log_queue_lines",
     # channel layer
     "redis_hosts",
     "layer_prefix",
