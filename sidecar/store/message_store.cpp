@@ -184,8 +184,8 @@ message_store::before(std::int64_t chat, std::optional<core::seq_t> before, std:
 awaitable<member_start>
 message_store::joined_seq(std::int64_t chat, std::int64_t user)
 {
-  static std::string const sql =
-      "SELECT joined_seq FROM tandem_chatmember WHERE chat_id = $1::bigint AND user_id = $2::bigint";
+  static pg_statement const sql{
+      "tandem_joined_seq", "SELECT joined_seq FROM tandem_chatmember WHERE chat_id = $1::bigint AND user_id = $2::bigint"};
   pg_params const params{std::to_string(chat), std::to_string(user)};
   auto const out = co_await pool_.query(sql, params);
   member_start start;
