@@ -18,9 +18,9 @@ io_worker::io_worker(process_state& shared, layer::layer_config layer_config, st
       messages{pool},
       people{pool},
       verifier{shared.sessions, tables},
-      chat{ioc.get_executor(), messages, pool, *layer, shared.messaging, metrics},
-      presence{ioc.get_executor(), *layer, people, shared.presence, shared.messaging, metrics},
-      typing{*layer, shared.typing, shared.messaging, metrics}
+      chat{ioc.get_executor(), message_port, bus, clock, shared.messaging, metrics},
+      presence{ioc.get_executor(), presence_counts, presence_rows, bus, clock, shared.presence, shared.messaging, metrics},
+      typing{typists, bus, clock, shared.typing, shared.messaging, metrics}
 {
 }
 

@@ -1,6 +1,7 @@
 // One I/O thread's world: its io_context, its channel-layer peer (own process queue), its
 // PostgreSQL pool and its sockets. Nothing here is shared with other threads, so the hot path
-// takes no locks.
+// takes no locks. This is where each thread's use cases are wired to the real adapters (the
+// ports in service/ports); the settings come from the process (app/server.cpp).
 #pragma once
 
 #include <memory>
@@ -11,13 +12,19 @@
 #include "net/session_verifier.hpp"
 #include "net/websocket_hub.hpp"
 #include "ops/metrics.hpp"
+#include "service/adapters/layer_message_bus.hpp"
+#include "service/adapters/pg_message_store.hpp"
+#include "service/adapters/pg_presence_records.hpp"
+#include "service/adapters/redis_presence_store.hpp"
+#include "service/adapters/redis_typing_store.hpp"
 #include "service/messaging.hpp"
-#include "store/django_tables.hpp"
-#include "store/message_store.hpp"
-#include "store/presence_tables.hpp"
+#include "service/ports/clock.hpp"
 #include "service/presence.hpp"
 #include "service/typing.hpp"
+#include "store/django_tables.hpp"
+#include "store/message_store.hpp"
 #include "store/pg_pool.hpp"
+#include "store/presence_tables.hpp"
 
 namespace tandem::net {
 
@@ -52,6 +59,13 @@ struct io_worker {
   session_verifier verifier;
   websocket_hub hub;
   ops::thread_metrics metrics;
+  service::system_clock clock;
+  // The use cases' ports over this thread's layer and pool.
+  service::layer_message_bus bus{*layer};
+  service::pg_message_store message_port{messages, pool};
+  service::pg_presence_records presence_rows{people};
+  service::redis_presence_store presence_counts{*layer};
+  service::redis_typing_store typists{*layer};
   service::messaging chat;
   service::presence presence;
   service::typing typing;

@@ -21,13 +21,6 @@ namespace beast = boost::beast;
 
 namespace {
 
-core::unix_ms
-steady_ms()
-{
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 std::minstd_rand&
 jitter_source()
 {
@@ -72,7 +65,7 @@ websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream
       ping_timer_{ws_.get_executor()},
       recheck_timer_{ws_.get_executor()},
       close_deadline_{ws_.get_executor()},
-      bucket_{worker.process.settings.rate_per_second, worker.process.settings.rate_burst, steady_ms()},
+      bucket_{worker.process.settings.rate_per_second, worker.process.settings.rate_burst, worker.clock.steady_ms()},
       typing_timer_{ws_.get_executor()}
 {
 }
@@ -192,7 +185,7 @@ websocket_session::read_loop()
     // Parsed before the rate check so a refused "send" names its client_id: the client then
     // knows which message to retry after retry_after.
     auto parsed = protocol::parse_client_frame(text, worker_.process.settings.max_frame_depth);
-    auto const now = steady_ms();
+    auto const now = worker_.clock.steady_ms();
     if (!bucket_.try_take(now)) {
       if (++refused_in_a_row_ >= flood_disconnect_after) {
         close_soon(websocket::close_code::policy_error, "flooding");
@@ -259,7 +252,7 @@ websocket_session::forward_to_bridge(std::string type, std::optional<std::string
   }
   auto const& settings = worker_.process.settings;
   if (auto const wait = worker_.process.limits.take_bridge_token(identity_.user_id, settings.bridge_rate_per_second,
-                                                                 settings.bridge_burst, steady_ms())) {
+                                                                 settings.bridge_burst, worker_.clock.steady_ms())) {
     send_error(core::error_code::rate_limited, "bridge", ref, static_cast<double>(*wait) / 1000.0);
     co_return;
   }
@@ -278,9 +271,9 @@ websocket_session::forward_to_bridge(std::string type, std::optional<std::string
   event["chat_id"] = identity_.chat_id ? layer::message(*identity_.chat_id) : layer::message(nullptr);
   event["path"] = identity_.path;
   event["reply_channel"] = channel_;
-  auto const started = std::chrono::steady_clock::now();
+  auto const started = worker_.clock.steady_now();
   auto const status = co_await worker_.layer->send(bridge, std::move(event));
-  worker_.metrics.observe_layer_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  worker_.metrics.observe_layer_latency(std::chrono::duration<double>(worker_.clock.steady_now() - started).count());
   if (status == layer::send_status::ok) {
     worker_.metrics.bridge_forwards.fetch_add(1, std::memory_order_relaxed);
   } else if (status == layer::send_status::invalid_message || status == layer::send_status::invalid_name) {

@@ -8,7 +8,6 @@
 #include "net/websocket_session.hpp"
 #include "protocol/presence_frames.hpp"
 #include "protocol/typing_view.hpp"
-#include "service/presence.hpp"
 
 namespace tandem::net {
 
@@ -71,7 +70,7 @@ websocket_session::presence_event(layer::message const& event)
 {
   if (auto const entry = protocol::presence_entry_from_event(event)) {
     protocol::presence_entry const entries[] = {*entry};
-    enqueue(protocol::presence_frame(entries, service::wall_ms(), identity_.utc_offset_minutes));
+    enqueue(protocol::presence_frame(entries, worker_.clock.wall_ms(), identity_.utc_offset_minutes));
   }
 }
 
@@ -87,7 +86,7 @@ websocket_session::typing_loop([[maybe_unused]] std::shared_ptr<websocket_sessio
 {
   auto const interval = worker_.process.typing.frame_interval.count();
   while (!finished_ && !close_code_) {
-    auto const now = service::wall_ms();
+    auto const now = worker_.clock.wall_ms();
     for (auto const chat : typing_view_.expire(now)) typing_dirty_.insert(chat);
     std::optional<core::unix_ms> wake = typing_view_.next_expiry();
     if (!typing_dirty_.empty()) {

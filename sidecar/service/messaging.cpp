@@ -14,14 +14,15 @@
 
 namespace tandem::service {
 
-messaging::messaging(asio::any_io_executor executor, store::message_store& store, store::pg_pool& pool,
-                     layer::channel_layer& layer, messaging_settings const& settings, ops::thread_metrics& metrics)
+messaging::messaging(asio::any_io_executor executor, message_store& store, message_bus& bus, clock const& clock,
+                     messaging_settings const& settings, ops::thread_metrics& metrics)
     : store_{store},
-      pool_{pool},
-      layer_{layer},
+      bus_{bus},
+      clock_{clock},
       settings_{settings},
       metrics_{metrics},
-      republisher_{executor, [this](protocol::message_record const& m) { return try_publish(m); }}
+      republisher_{executor, [this](protocol::message_record const& m) { return try_publish(m); }, clock,
+                   settings.republish_capacity, settings.republish_pause}
 {
 }
 
@@ -35,7 +36,7 @@ messaging::store_error(store::store_status status, std::string_view what, std::s
     code = core::error_code::forbidden;
   } else if (status == store::store_status::unavailable) {
     code = core::error_code::store_unavailable;
-    retry_after = std::max(pool_.retry_after_s(), 0.25);
+    retry_after = std::max(store_.retry_after_s(), 0.25);
   } else {
     spdlog::error("event=store_failed what={} error=\"{}\"", what, error.substr(0, error.find('\n')));
   }
@@ -74,24 +75,23 @@ awaitable<bool>
 messaging::try_publish(protocol::message_record const& message)
 {
   auto const group = settings_.chat_group_prefix + std::to_string(message.chat);
-  auto const started = std::chrono::steady_clock::now();
-  auto const result = co_await layer_.group_send(group, protocol::chat_message_event(message));
-  metrics_.observe_layer_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  if (result.status == layer::send_status::ok) co_return true;
-  if (result.status != layer::send_status::unavailable) {
+  auto const started = clock_.steady_now();
+  auto const result = co_await bus_.group_send(group, protocol::chat_message_event(message));
+  metrics_.observe_layer_latency(std::chrono::duration<double>(clock_.steady_now() - started).count());
+  if (result.status == bus_status::ok) co_return true;
+  if (result.status == bus_status::refused) {
     // A message the layer can never carry: retrying would not help; recipients sync it.
-    spdlog::error("event=publish_refused chat={} seq={} status={}", message.chat, message.seq,
-                  layer::send_status_name(result.status));
+    spdlog::error("event=publish_refused chat={} seq={} status={}", message.chat, message.seq, result.reason);
     co_return true;
   }
   {
     // Stored but not announced yet: the republisher tries again once the layer answers.
     metrics_.count_error(core::error_code::layer_unavailable);
     ++publish_failures_unlogged_;
-    auto const now = std::chrono::steady_clock::now();
+    auto const now = clock_.steady_now();
     if (now - publish_warned_at_ >= std::chrono::seconds{5}) {
       spdlog::warn("event=publish_failed chat={} seq={} status={} failures_since_last_line={}", message.chat,
-                   message.seq, layer::send_status_name(result.status), publish_failures_unlogged_);
+                   message.seq, result.reason, publish_failures_unlogged_);
       publish_warned_at_ = now;
       publish_failures_unlogged_ = 0;
     }
@@ -122,7 +122,7 @@ messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& re
     auto const was = kind == core::receipt_kind::read ? before.read_upto : before.delivered_upto;
     auto const now = kind == core::receipt_kind::read ? after.read_upto : after.delivered_upto;
     if (now <= was) continue;
-    co_await layer_.group_send(settings_.user_group_prefix + std::to_string(reader),
+    co_await bus_.group_send(settings_.user_group_prefix + std::to_string(reader),
                                protocol::chat_receipt_event(request.chat, reader, kind, now, applied.at));
   }
   auto const lowest = std::min(before.delivered_upto, before.read_upto);
@@ -135,7 +135,7 @@ messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& re
   }
   for (auto const& news :
        core::receipt_news(markers.members, reader, before, markers.senders_in_range, markers.is_group)) {
-    co_await layer_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
+    co_await bus_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
                                protocol::chat_status_event(request.chat, news.kind, news.upto, applied.at));
   }
 }
@@ -144,7 +144,7 @@ awaitable<sync_outcome>
 messaging::sync(std::int64_t user, protocol::sync_request const& request)
 {
   sync_outcome out;
-  auto const markers = co_await store_.markers(request.chat);
+  auto const markers = co_await store_.markers(request.chat, 0, 0);
   if (markers.status == store::store_status::ok && !markers.has_member(user)) {
     out.frames.push_back(store_error(store::store_status::forbidden, "sync", {}, request.ref));
     co_return out;
@@ -193,7 +193,7 @@ messaging::sync(std::int64_t user, protocol::sync_request const& request)
 awaitable<std::string>
 messaging::history(std::int64_t user, protocol::history_request const& request)
 {
-  auto const markers = co_await store_.markers(request.chat);
+  auto const markers = co_await store_.markers(request.chat, 0, 0);
   if (markers.status == store::store_status::ok && !markers.has_member(user))
     co_return store_error(store::store_status::forbidden, "history", {}, request.ref);
   if (markers.status != store::store_status::ok) co_return store_error(markers.status, "history", markers.error, request.ref);

@@ -1,7 +1,9 @@
 // The messaging use cases behind the socket frames: send (persist, ack, publish to the chat),
 // receipts (advance the marker, tell senders and the reader's other tabs), sync and history.
-// Each returns the frames for the asking socket; fan-out to others goes through the channel
-// layer, so it reaches sockets on every sidecar process and Python consumers alike.
+// Each returns the frames for the asking socket; fan-out to others goes through the message bus
+// (the channel layer), so it reaches sockets on every sidecar process and Python consumers alike.
+// Depends only on the ports in service/ports: tested in memory, wired to PostgreSQL and Redis
+// by the composition root.
 #pragma once
 
 #include <chrono>
@@ -11,13 +13,13 @@
 #include <vector>
 
 #include "asio/asio.hpp"
-#include "layer/channel_layer.hpp"
 #include "ops/metrics.hpp"
 #include "protocol/chat_requests.hpp"
 #include "service/messaging_settings.hpp"
+#include "service/ports/clock.hpp"
+#include "service/ports/message_bus.hpp"
+#include "service/ports/message_store.hpp"
 #include "service/republisher.hpp"
-#include "store/message_store.hpp"
-#include "store/pg_pool.hpp"
 
 namespace tandem::service {
 
@@ -34,8 +36,8 @@ struct sync_outcome {
 
 class messaging {
  public:
-  messaging(asio::any_io_executor executor, store::message_store& store, store::pg_pool& pool,
-            layer::channel_layer& layer, messaging_settings const& settings, ops::thread_metrics& metrics);
+  messaging(asio::any_io_executor executor, message_store& store, message_bus& bus, clock const& clock,
+            messaging_settings const& settings, ops::thread_metrics& metrics);
 
   awaitable<send_outcome> send(std::int64_t user, protocol::send_request const& request);
   /// The stored message to the chat's group (every participant's sockets, the sender's tabs).
@@ -63,9 +65,9 @@ class messaging {
   awaitable<void> tell_senders(std::int64_t reader, protocol::receipt_request const& request,
                                store::applied_receipt const& applied);
 
-  store::message_store& store_;
-  store::pg_pool& pool_;
-  layer::channel_layer& layer_;
+  message_store& store_;
+  message_bus& bus_;
+  clock const& clock_;
   messaging_settings const& settings_;
   ops::thread_metrics& metrics_;
   /// publish_failed is logged once per interval with a count, not once per message: an

@@ -2,6 +2,7 @@
 // heartbeat); a user is online while any live lease holds one of their sockets. Changes are
 // announced once (the Redis scripts decide which process announces) to the user groups of
 // everyone allowed to see them, and written to the user status row for Django's views.
+// Depends only on the ports (presence store, presence records, message bus, clock).
 #pragma once
 
 #include <cstdint>
@@ -13,11 +14,13 @@
 
 #include "asio/asio.hpp"
 #include "core/time.hpp"
-#include "layer/channel_layer.hpp"
 #include "ops/metrics.hpp"
 #include "service/messaging_settings.hpp"
+#include "service/ports/clock.hpp"
+#include "service/ports/message_bus.hpp"
+#include "service/ports/presence_records.hpp"
+#include "service/ports/presence_store.hpp"
 #include "service/presence_settings.hpp"
-#include "store/presence_tables.hpp"
 
 namespace tandem::service {
 
@@ -32,8 +35,9 @@ struct connect_outcome {
 
 class presence {
  public:
-  presence(asio::any_io_executor executor, layer::channel_layer& layer, store::presence_tables& tables,
-           presence_settings const& settings, messaging_settings const& groups, ops::thread_metrics& metrics);
+  presence(asio::any_io_executor executor, presence_store& counts, presence_records& records, message_bus& bus,
+           clock const& clock, presence_settings const& settings, messaging_settings const& groups,
+           ops::thread_metrics& metrics);
 
   /// Starts the heartbeat and the sweep of dead leases.
   void start();
@@ -58,6 +62,8 @@ class presence {
 
  private:
   awaitable<void> heartbeat_loop();
+  /// One socket of `user` less in this worker's counts.
+  void forget_one(std::int64_t user);
   awaitable<void> restore_counts();
   /// A close: `uncount` runs the disconnect script first; then, if no socket is left, the
   /// grace period and the settle (offline, announced).
@@ -69,12 +75,12 @@ class presence {
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
   awaitable<std::optional<std::string>> snapshot(store::contact_list const& contacts, std::optional<std::int64_t> chat,
                                                  int utc_offset_minutes);
-  awaitable<layer::resp_batch> eval(std::string_view script, std::vector<std::string> args);
-  std::string key_prefix() const;
 
   asio::any_io_executor executor_;
-  layer::channel_layer& layer_;
-  store::presence_tables& tables_;
+  presence_store& counts_;
+  presence_records& records_;
+  message_bus& bus_;
+  clock const& clock_;
   presence_settings const& settings_;
   messaging_settings const& groups_;
   ops::thread_metrics& metrics_;
@@ -85,8 +91,5 @@ class presence {
   bool restoring_ = false;
   bool restore_needed_ = false;  // a count change's outcome is unknown (timeout): restore soon
 };
-
-/// Wall-clock milliseconds since the epoch.
-core::unix_ms wall_ms();
 
 }  // namespace tandem::service

@@ -1,5 +1,5 @@
 // The retry loop: the oldest first, one at a time (order per chat is kept), a second's pause
-// after a failure so an outage costs one attempt a second, not a spin.
+// after a failure (`pause`) so an outage costs one attempt a second, not a spin.
 #include "service/republisher.hpp"
 
 #include <spdlog/spdlog.h>
@@ -8,8 +8,14 @@
 
 namespace tandem::service {
 
-republisher::republisher(asio::any_io_executor executor, publish_fn publish, std::size_t capacity)
-    : executor_{executor}, publish_{std::move(publish)}, capacity_{std::max<std::size_t>(capacity, 1)}, wakeup_{executor}
+republisher::republisher(asio::any_io_executor executor, publish_fn publish, clock const& clock, std::size_t capacity,
+                         std::chrono::milliseconds pause)
+    : executor_{executor},
+      publish_{std::move(publish)},
+      clock_{clock},
+      capacity_{std::max<std::size_t>(capacity, 1)},
+      pause_{pause},
+      wakeup_{executor}
 {
 }
 
@@ -43,9 +49,9 @@ republisher::add(protocol::message_record message)
 awaitable<void>
 republisher::drain(std::chrono::milliseconds limit)
 {
-  auto const give_up = std::chrono::steady_clock::now() + limit;
+  auto const give_up = clock_.steady_now() + limit;
   asio::steady_timer pause{executor_};
-  while (!backlog_.empty() && std::chrono::steady_clock::now() < give_up) {
+  while (!backlog_.empty() && clock_.steady_now() < give_up) {
     pause.expires_after(std::chrono::milliseconds{10});
     error_code ec;
     co_await pause.async_wait(as_value(ec));
@@ -70,7 +76,7 @@ republisher::loop()
       if (backlog_.empty()) spdlog::info("event=republish_caught_up chat={} seq={}", message.chat, message.seq);
       continue;
     }
-    wakeup_.expires_after(std::chrono::seconds{1});
+    wakeup_.expires_after(pause_);
     error_code ec;
     co_await wakeup_.async_wait(as_value(ec));
   }

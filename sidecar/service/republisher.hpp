@@ -13,6 +13,7 @@
 
 #include "asio/asio.hpp"
 #include "protocol/chat_frames.hpp"
+#include "service/ports/clock.hpp"
 
 namespace tandem::service {
 
@@ -21,7 +22,8 @@ class republisher {
   /// `publish` answers true when the layer took the message.
   using publish_fn = std::function<awaitable<bool>(protocol::message_record const&)>;
 
-  republisher(asio::any_io_executor executor, publish_fn publish, std::size_t capacity = 10000);
+  republisher(asio::any_io_executor executor, publish_fn publish, clock const& clock, std::size_t capacity = 10000,
+              std::chrono::milliseconds pause = std::chrono::seconds{1});
 
   void start();
   void stop();
@@ -37,7 +39,9 @@ class republisher {
 
   asio::any_io_executor executor_;
   publish_fn publish_;
+  clock const& clock_;
   std::size_t capacity_;
+  std::chrono::milliseconds pause_;
   std::deque<protocol::message_record> backlog_;
   asio::steady_timer wakeup_;
   bool stopped_ = false;

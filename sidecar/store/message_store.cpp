@@ -63,12 +63,6 @@ failure_of(pg_outcome const& out) noexcept
   return out.unavailable || out.result.transient_error() ? store_status::unavailable : store_status::failed;
 }
 
-bool
-chat_markers::has_member(std::int64_t user) const noexcept
-{
-  return std::any_of(members.begin(), members.end(), [user](auto const& m) { return m.user_id == user; });
-}
-
 message_store::message_store(pg_pool& pool) : pool_{pool} {}
 
 awaitable<sent_message>

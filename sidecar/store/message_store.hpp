@@ -12,61 +12,12 @@
 #include "core/receipt_news.hpp"
 #include "protocol/chat_frames.hpp"
 #include "store/pg_pool.hpp"
+#include "store/store_results.hpp"
 
 namespace tandem::store {
 
-/// What a store call came to: done, refused (not a member), or the database could not be
-/// asked (retryable) / failed (a bug or schema problem: not retryable).
-enum class store_status : std::uint8_t { ok, forbidden, unavailable, failed };
-
 /// How a query that did not succeed counts: unavailable (retryable) or failed.
 store_status failure_of(pg_outcome const& out) noexcept;
-
-struct sent_message {
-  store_status status = store_status::failed;
-  protocol::message_record message;
-  bool duplicate = false;  // an earlier send with this client_id; `message` is that original
-  std::string error;
-};
-
-struct applied_receipt {
-  store_status status = store_status::failed;
-  bool changed = false;  // false: a repeat or stale receipt
-  core::receipt_marker before, after;
-  core::unix_ms at = 0;
-  std::string error;
-};
-
-/// Every member's marker and the chat's newest seq, read together; with a seq range, also who
-/// sent messages in it (the senders a receipt over that range may have news for).
-struct chat_markers {
-  store_status status = store_status::failed;
-  std::vector<core::member_marker> members;
-  core::seq_t last_seq = 0;
-  bool is_group = false;
-  std::vector<std::int64_t> senders_in_range;
-  std::string error;
-  bool has_member(std::int64_t user) const noexcept;
-};
-
-struct message_page {
-  store_status status = store_status::failed;
-  std::vector<protocol::message_record> messages;  // oldest first
-  std::string error;
-};
-
-/// The seq of the chat's newest message when a member joined (tandem_chatmember.joined_seq).
-struct member_start {
-  store_status status = store_status::failed;
-  core::seq_t joined_seq = 0;
-  std::string error;
-};
-
-struct id_list {
-  store_status status = store_status::failed;
-  std::vector<std::int64_t> ids;
-  std::string error;
-};
 
 class message_store {
  public:

@@ -12,23 +12,9 @@
 #include "core/time.hpp"
 #include "store/message_store.hpp"
 #include "store/pg_pool.hpp"
+#include "store/store_results.hpp"
 
 namespace tandem::store {
-
-struct contact {
-  std::int64_t user_id = 0;
-  bool direct = false;   // shares a 1:1 chat with the user: a contact
-  bool in_chat = false;  // a member of the chat asked about
-  core::visibility visibility = core::visibility::everyone;
-  std::optional<core::unix_ms> last_seen;
-};
-
-struct contact_list {
-  store_status status = store_status::failed;
-  core::visibility own_visibility = core::visibility::everyone;
-  std::vector<contact> contacts;
-  std::string error;
-};
 
 class presence_tables {
  public:

@@ -1,0 +1,27 @@
+// Presence's rows over PostgreSQL (store::presence_tables).
+#pragma once
+
+#include "service/ports/presence_records.hpp"
+#include "store/presence_tables.hpp"
+
+namespace tandem::service {
+
+class pg_presence_records final : public presence_records {
+ public:
+  explicit pg_presence_records(store::presence_tables& tables) : tables_{tables} {}
+
+  awaitable<store::contact_list> contacts_of(std::int64_t user, std::int64_t chat) override
+  {
+    co_return co_await tables_.contacts_of(user, chat);
+  }
+  awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
+                               std::optional<core::unix_ms> last_seen) override
+  {
+    co_return co_await tables_.write_status(user, online, connections, last_seen);
+  }
+
+ private:
+  store::presence_tables& tables_;
+};
+
+}  // namespace tandem::service

@@ -1,0 +1,60 @@
+// A contact appears once however many chats are shared; direct if any of them is 1:1.
+#include "fakes/fake_presence_records.hpp"
+
+namespace tandem::fakes {
+
+void
+fake_presence_records::share_chat(std::int64_t a, std::int64_t b, std::int64_t chat, bool direct)
+{
+  links_[a].push_back({b, chat, direct});
+  links_[b].push_back({a, chat, direct});
+}
+
+awaitable<store::contact_list>
+fake_presence_records::contacts_of(std::int64_t user, std::int64_t chat)
+{
+  co_await wait_for(faults.delay);
+  store::contact_list out;
+  if (faults.take() != fault::none) {
+    out.status = store::store_status::unavailable;
+    out.error = "injected";
+    co_return out;
+  }
+  out.status = store::store_status::ok;
+  auto const visibility_of = [&](std::int64_t u) {
+    auto const it = visibility_.find(u);
+    return it == visibility_.end() ? core::visibility::everyone : it->second;
+  };
+  out.own_visibility = visibility_of(user);
+  std::map<std::int64_t, store::contact> by_user;
+  for (auto const& l : links_[user]) {
+    auto& c = by_user[l.other];
+    c.user_id = l.other;
+    c.direct = c.direct || l.direct;
+    c.in_chat = c.in_chat || (chat != 0 && l.chat == chat);
+    c.visibility = visibility_of(l.other);
+    if (auto const seen = row(l.other)) c.last_seen = seen->last_seen;
+  }
+  for (auto const& [id, c] : by_user) out.contacts.push_back(c);
+  co_return out;
+}
+
+awaitable<bool>
+fake_presence_records::write_status(std::int64_t user, bool online, std::int64_t connections,
+                                    std::optional<core::unix_ms> last_seen)
+{
+  auto const previous = row(user);
+  if (!last_seen && previous) last_seen = previous->last_seen;  // kept when not given
+  writes.push_back({user, online, connections, last_seen});
+  co_return true;
+}
+
+std::optional<status_row>
+fake_presence_records::row(std::int64_t user) const
+{
+  for (auto it = writes.rbegin(); it != writes.rend(); ++it)
+    if (it->user == user) return *it;
+  return std::nullopt;
+}
+
+}  // namespace tandem::fakes

@@ -1,0 +1,48 @@
+// In-memory presence rows: each user's contacts (as the contacts query answers them) and the
+// status rows written, with every write kept in order. contacts_of fails as the plan says.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "fakes/fault_plan.hpp"
+#include "service/ports/presence_records.hpp"
+
+namespace tandem::fakes {
+
+struct status_row {
+  std::int64_t user = 0;
+  bool online = false;
+  std::int64_t connections = 0;
+  std::optional<core::unix_ms> last_seen;
+};
+
+class fake_presence_records final : public service::presence_records {
+ public:
+  awaitable<store::contact_list> contacts_of(std::int64_t user, std::int64_t chat) override;
+  awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
+                               std::optional<core::unix_ms> last_seen) override;
+
+  /// `a` and `b` share a chat (`direct`: a 1:1 chat, so they are contacts); `chat` marks the
+  /// chat they share for contacts_of(user, chat).
+  void share_chat(std::int64_t a, std::int64_t b, std::int64_t chat, bool direct);
+  void set_visibility(std::int64_t user, core::visibility v) { visibility_[user] = v; }
+  /// The newest status row written for `user`.
+  std::optional<status_row> row(std::int64_t user) const;
+
+  fault_plan faults;  // for contacts_of
+  std::vector<status_row> writes;
+
+ private:
+  struct link {
+    std::int64_t other = 0;
+    std::int64_t chat = 0;
+    bool direct = false;
+  };
+  std::map<std::int64_t, std::vector<link>> links_;
+  std::map<std::int64_t, core::visibility> visibility_;
+};
+
+}  // namespace tandem::fakes

@@ -1,0 +1,51 @@
+// An in-memory presence store with the Redis scripts' semantics: leases with expiries, each
+// user's sockets per lease, the online set deciding who announces. This worker's lease is
+// "self"; other_process() puts sockets on other leases. Faults: `refused` changes nothing,
+// `unavailable` changes nothing and says "unknown", `timeout` makes the change and says
+// "unknown" (the reply was lost); calls that are not count changes just fail.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "fakes/fault_plan.hpp"
+#include "service/ports/presence_store.hpp"
+
+namespace tandem::fakes {
+
+class fake_presence_store final : public service::presence_store {
+ public:
+  static constexpr char const* self = "self";
+
+  awaitable<service::lease_reply> renew_lease(core::unix_ms now, std::chrono::milliseconds ttl) override;
+  awaitable<service::sweep_reply> sweep(core::unix_ms now, std::size_t batch, std::chrono::milliseconds ttl) override;
+  awaitable<service::restore_reply> restore(core::unix_ms now, std::chrono::milliseconds ttl,
+                                            std::unordered_map<std::int64_t, int> counts) override;
+  awaitable<service::connect_reply> connect(std::int64_t user, core::unix_ms now, std::chrono::milliseconds ttl) override;
+  awaitable<service::disconnect_reply> disconnect(std::int64_t user, core::unix_ms closed_at) override;
+  awaitable<service::settle_reply> settle(std::int64_t user, core::unix_ms now) override;
+  awaitable<service::release_reply> release(core::unix_ms now) override;
+  awaitable<std::optional<std::vector<bool>>> online(std::vector<std::int64_t> users) override;
+
+  /// `sockets` of `user` on another process's lease, alive until `lease_expiry`; the user is
+  /// online.
+  void other_process(std::string const& lease, core::unix_ms lease_expiry, std::int64_t user, int sockets);
+  /// Forgets everything, as a Redis restarted empty.
+  void lose_everything();
+  /// The user's sockets on live leases at `now`.
+  std::int64_t live(std::int64_t user, core::unix_ms now) const;
+  int count_on_self(std::int64_t user) const;
+  bool is_online(std::int64_t user) const { return online_.contains(user); }
+  bool has_lease(std::string const& lease) const { return leases_.contains(lease); }
+
+  fault_plan faults;
+
+ private:
+  std::map<std::string, core::unix_ms> leases_;                    // lease → expiry
+  std::map<std::int64_t, std::map<std::string, int>> sockets_;     // user → lease → sockets
+  std::set<std::int64_t> online_;
+};
+
+}  // namespace tandem::fakes

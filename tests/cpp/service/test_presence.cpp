@@ -1,0 +1,257 @@
+// The presence use case against in-memory fakes: a socket counts only once the store counted
+// it, offline follows the grace period, and the store's losses are rebuilt from this worker's
+// counts.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "fakes/fake_message_bus.hpp"
+#include "fakes/fake_presence_records.hpp"
+#include "fakes/fake_presence_store.hpp"
+#include "fakes/manual_clock.hpp"
+#include "run_coroutine.hpp"
+#include "service/presence.hpp"
+
+using namespace tandem;
+using fakes::fault;
+using nlohmann::json;
+using testing::run_coroutine;
+using testing::run_until;
+
+namespace {
+
+constexpr std::int64_t ann = 1, bo = 2, cy = 3, dead_user = 5;
+constexpr std::int64_t direct_chat = 10, group_chat = 11;
+
+service::presence_settings
+fast_settings()
+{
+  service::presence_settings s;
+  s.heartbeat = std::chrono::milliseconds{40};
+  s.lease_ttl = std::chrono::milliseconds{60'000};  // wall time only moves when the test says so
+  s.grace = std::chrono::milliseconds{30};
+  return s;
+}
+
+struct presence_world {
+  asio::io_context ctx;
+  fakes::manual_clock clock;
+  fakes::fake_presence_store counts;
+  fakes::fake_presence_records records;
+  fakes::fake_message_bus bus;
+  service::presence_settings settings = fast_settings();
+  service::messaging_settings groups;
+  ops::thread_metrics metrics;
+  service::presence presence{ctx.get_executor(), counts, records, bus, clock, settings, groups, metrics};
+
+  presence_world()
+  {
+    records.share_chat(ann, bo, direct_chat, true);   // bo is ann's contact
+    records.share_chat(ann, cy, group_chat, false);   // cy only shares a group with her
+  }
+  ~presence_world() { presence.stop(); }
+
+  service::connect_outcome connect(std::int64_t user, std::optional<std::int64_t> chat = std::nullopt)
+  {
+    return run_coroutine(ctx, presence.connected(user, chat, 0));
+  }
+  /// The presence.update events sent to `viewer`'s user group about `user`.
+  std::vector<json> updates(std::int64_t viewer, std::int64_t user) const
+  {
+    std::vector<json> out;
+    for (auto const& event : bus.sent_to("user_" + std::to_string(viewer)))
+      if (event["type"] == "presence.update" && event["user"] == user) out.push_back(event);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a user's first socket is announced online to those who may see it, a second socket is not", "[presence]")
+{
+  presence_world w;
+  w.records.set_visibility(ann, core::visibility::contacts);
+  auto const first = w.connect(ann);
+  CHECK(first.counted);
+  REQUIRE(w.updates(bo, ann).size() == 1);
+  CHECK(w.updates(bo, ann)[0]["online"] == true);
+  CHECK(w.updates(cy, ann).empty());  // not a contact, and ann shows presence to contacts only
+  auto const second = w.connect(ann);
+  CHECK(second.counted);
+  CHECK(w.updates(bo, ann).size() == 1);
+  CHECK(w.presence.local_counts().at(ann) == 2);
+  REQUIRE(w.records.row(ann));
+  CHECK(w.records.row(ann)->connections == 2);
+}
+
+TEST_CASE("a socket the presence store refused is not counted, so its close takes nobody's count down",
+          "[presence][defect4]")
+{
+  presence_world w;
+  // ann has a tab on another process.
+  w.counts.other_process("B", fakes::manual_clock::start + 60'000, ann, 1);
+  w.counts.faults.fail_next(fault::refused);  // -OOM on this socket's connect script
+  auto const refused = w.connect(ann);
+  CHECK_FALSE(refused.counted);
+  CHECK_FALSE(refused.frame);
+  CHECK(w.presence.local_counts().empty());
+  CHECK(w.counts.live(ann, w.clock.wall_ms()) == 1);
+  // The session does not report an uncounted socket's close; a counted one's close leaves the
+  // other tab's count, and nobody is told ann went offline.
+  w.connect(ann);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.records.row(ann) && w.records.row(ann)->connections == 1; }));
+  testing::run_for(w.ctx, 3 * w.settings.grace);
+  CHECK(w.counts.is_online(ann));
+  for (auto const& update : w.updates(bo, ann)) CHECK(update["online"] == true);
+}
+
+TEST_CASE("a socket whose count is unknown (timeout) is counted, and the next heartbeat writes the counts back",
+          "[presence]")
+{
+  presence_world w;
+  w.counts.faults.fail_next(fault::unavailable);  // reset before the script ran: it did not count
+  auto const outcome = w.connect(ann);
+  CHECK(outcome.counted);
+  CHECK(w.presence.local_counts().at(ann) == 1);
+  CHECK(w.counts.count_on_self(ann) == 0);
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.count_on_self(ann) == 1 && w.counts.is_online(ann); }));
+  // Restored users who were not online are announced.
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 1; }));
+}
+
+TEST_CASE("closing the last socket announces offline after the grace period, with the close time as last seen",
+          "[presence]")
+{
+  presence_world w;
+  w.connect(ann);
+  w.clock.advance(std::chrono::minutes{5});
+  auto const closed_at = w.clock.wall_ms();
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }));
+  auto const offline = w.updates(bo, ann)[1];
+  CHECK(offline["online"] == false);
+  CHECK(offline["last_seen"] == closed_at);
+  auto const row = w.records.row(ann);
+  REQUIRE(row);
+  CHECK_FALSE(row->online);
+  CHECK(row->connections == 0);
+  CHECK(row->last_seen == closed_at);
+  CHECK_FALSE(w.counts.is_online(ann));
+}
+
+TEST_CASE("a socket reopened within the grace period announces nothing", "[presence]")
+{
+  presence_world w;
+  w.connect(ann);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.count_on_self(ann) == 0; }));
+  w.connect(ann);  // a page reload
+  testing::run_for(w.ctx, 4 * w.settings.grace);
+  REQUIRE(w.updates(bo, ann).size() == 1);  // the first "online" only
+  CHECK(w.counts.is_online(ann));
+}
+
+TEST_CASE("closing one of a user's sockets keeps them online and updates the row's count", "[presence]")
+{
+  presence_world w;
+  w.counts.other_process("B", fakes::manual_clock::start + 60'000, ann, 1);
+  w.connect(ann);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.records.row(ann)->connections == 1; }));
+  testing::run_for(w.ctx, 3 * w.settings.grace);
+  CHECK(w.records.row(ann)->online);
+  CHECK(w.updates(bo, ann).empty());  // ann was online all along (first socket elsewhere)
+}
+
+TEST_CASE("counts the store lost are rebuilt from this worker's sockets at the next heartbeat", "[presence]")
+{
+  presence_world w;
+  w.connect(ann);
+  w.connect(ann);
+  w.counts.lose_everything();  // Redis restarted empty
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.count_on_self(ann) == 2; }));
+  CHECK(w.counts.is_online(ann));
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }));  // online again, to be sure
+  CHECK(w.records.row(ann)->connections == 2);
+}
+
+TEST_CASE("a dead process's lease is swept: its users go offline, others' rows count fewer sockets", "[presence]")
+{
+  presence_world w;
+  w.records.share_chat(dead_user, bo, 12, true);
+  auto const dies_at = fakes::manual_clock::start + 1000;
+  w.counts.other_process("B", dies_at, dead_user, 1);
+  w.counts.other_process("B", dies_at, ann, 1);
+  w.connect(ann);  // ann also has a socket here
+  w.clock.advance(std::chrono::seconds{2});
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.records.row(dead_user) && !w.records.row(dead_user)->online; }));
+  auto const offline = w.updates(bo, dead_user);
+  REQUIRE(offline.size() == 1);
+  CHECK(offline[0]["online"] == false);
+  CHECK(offline[0]["last_seen"] == dies_at);
+  REQUIRE(run_until(w.ctx, [&] { return w.records.row(ann)->connections == 1; }));
+  CHECK(w.records.row(ann)->online);
+  CHECK_FALSE(w.counts.has_lease("B"));
+}
+
+TEST_CASE("release at exit settles users in their grace period and drops the lease", "[presence]")
+{
+  presence_world w;
+  w.settings.grace = std::chrono::minutes{10};  // longer than the test: release must not wait for it
+  w.connect(ann);
+  w.connect(cy);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.count_on_self(ann) == 0; }));
+  run_coroutine(w.ctx, w.presence.release());
+  CHECK_FALSE(w.counts.has_lease(fakes::fake_presence_store::self));
+  CHECK_FALSE(w.counts.is_online(ann));
+  CHECK_FALSE(w.counts.is_online(cy));
+  REQUIRE(w.updates(bo, ann).size() == 2);
+  CHECK(w.updates(bo, ann)[1]["online"] == false);
+  REQUIRE(w.updates(ann, cy).size() == 2);
+  CHECK(w.updates(ann, cy)[1]["online"] == false);
+}
+
+TEST_CASE("a chat socket's snapshot lists the chat's members the user may see, online or not", "[presence]")
+{
+  presence_world w;
+  w.counts.other_process("B", fakes::manual_clock::start + 60'000, bo, 1);
+  w.records.share_chat(ann, 7, group_chat, false);
+  w.records.set_visibility(7, core::visibility::nobody);  // hides presence from everyone
+  auto const outcome = w.connect(ann, group_chat);
+  REQUIRE(outcome.frame);
+  auto const frame = json::parse(*outcome.frame);
+  CHECK(frame["type"] == "presence");
+  REQUIRE(frame["users"].size() == 1);  // cy; bo is not in the chat, 7 hides
+  CHECK(frame["users"][0]["user"] == cy);
+  CHECK(frame["users"][0]["online"] == false);
+  auto const everyone = json::parse(*w.connect(ann).frame);
+  std::size_t online = 0;
+  for (auto const& entry : everyone["users"]) online += entry["online"] == true ? 1 : 0;
+  CHECK(everyone["users"].size() == 2);  // bo and cy
+  CHECK(online == 1);                    // bo
+}
+
+TEST_CASE("no snapshot when the store cannot say who is online, and none when contacts cannot be read",
+          "[presence]")
+{
+  std::size_t checked = 0;
+  for (auto const broken : {"online", "contacts"}) {
+    presence_world w;
+    if (std::string{broken} == "online") {
+      w.counts.faults.fail_next(fault::none);  // the connect itself succeeds
+      w.counts.faults.fail_next(fault::unavailable);
+    } else {
+      w.records.faults.fail_next(fault::unavailable);
+    }
+    auto const outcome = w.connect(ann);
+    CHECK(outcome.counted);
+    CHECK_FALSE(outcome.frame);
+    ++checked;
+  }
+  CHECK(checked == 2);
+}
