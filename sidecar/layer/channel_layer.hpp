@@ -90,6 +90,10 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// This process's queue key, e.g. "asgispecific.<client_prefix>!".
   std::string const& queue_key() const noexcept { return queue_key_; }
   layer_stats const& stats() const noexcept { return stats_; }
+  /// Changes with each message handed to local channels: one message addressed to many local
+  /// channels (a group) reaches the handler once per channel in a row, all with the same serial,
+  /// so the handler can decode it once.
+  std::uint64_t message_serial() const noexcept { return message_serial_; }
   /// Commands written to Redis by this layer so far (all shards, receive loops included).
   std::uint64_t commands_sent() const noexcept;
 
@@ -157,6 +161,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::size_t loops_down_ = 0;  // supervised loops between a failure and their restart
   bool stopped_ = false;
   layer_stats stats_;
+  std::uint64_t message_serial_ = 0;
 };
 
 }  // namespace tandem::layer

@@ -85,6 +85,7 @@ channel_layer::handle_member(std::string const& payload, double score)
   }
   message const channels = std::move(*target);
   msg.erase(std::string{asgi_channel_key});
+  ++message_serial_;
   if (channels.is_string()) {
     deliver_local(channels.get<std::string>(), msg);
   } else if (channels.is_array()) {

@@ -38,8 +38,18 @@ io_worker::start(bool housekeeping)
     presence.restore();  // the counts Redis lost (or a sweep took) come back from the hub's truth
   });
   layer->start([this](std::string const& channel, layer::message const& msg) {
-    if (auto session = hub.find(channel)) session->deliver(msg);
-    else metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
+    auto session = hub.find(channel);
+    if (!session) {
+      metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    // A group message arrives once listing all its local members: decode it for the first only.
+    if (!decoded_ || decoded_serial_ != layer->message_serial()) {
+      decoded_ = std::make_shared<decoded_event const>(msg);
+      decoded_serial_ = layer->message_serial();
+    }
+    auto const decoded = decoded_;  // ours, even if a delivery were to reach the layer again
+    session->deliver(msg, *decoded);
   });
   spawn(ioc, "worker_publish_stats", [this] { return publish_stats(); });
   chat.start();

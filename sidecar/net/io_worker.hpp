@@ -4,10 +4,12 @@
 // ports in service/ports); the settings come from the process (app/server.cpp).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "asio/asio.hpp"
 #include "layer/channel_layer.hpp"
+#include "net/decoded_event.hpp"
 #include "net/process_state.hpp"
 #include "net/session_verifier.hpp"
 #include "net/websocket_hub.hpp"
@@ -85,6 +87,9 @@ struct io_worker {
   void tell_sockets_to_resync();
   asio::steady_timer publish_timer_{ioc};
   asio::steady_timer purge_timer_{ioc};
+  /// The layer message being handed to this worker's sockets, decoded once (see decoded_event).
+  std::shared_ptr<decoded_event const> decoded_;
+  std::uint64_t decoded_serial_ = 0;
 };
 
 }  // namespace tandem::net

@@ -286,13 +286,19 @@ websocket_session::forward_to_bridge(std::string type, std::optional<std::string
 void
 websocket_session::deliver(layer::message const& event)
 {
+  deliver(event, decoded_event{event});
+}
+
+void
+websocket_session::deliver(layer::message const& event, decoded_event const& decoded)
+{
   if (!open_ || close_code_) return;
   if (!greeted_) {
     if (early_events_.size() < worker_.process.settings.outbound_queue_frames) early_events_.push_back(event);
     else worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  auto const action = protocol::event_to_action(event);
+  auto const& action = decoded.action;
   // Events of a chat the user left, already on their way when the group was left, stop here.
   if (action.what != protocol::event_action::kind::membership && about_a_left_chat(event)) return;
   if ((action.what == protocol::event_action::kind::send_text || action.what == protocol::event_action::kind::chat_message) &&
@@ -304,8 +310,8 @@ websocket_session::deliver(layer::message const& event)
     return;
   }
   switch (action.what) {
-    case protocol::event_action::kind::send_text: enqueue(action.text); break;
-    case protocol::event_action::kind::chat_message: live_message(action); break;
+    case protocol::event_action::kind::send_text: enqueue(decoded.frame); break;
+    case protocol::event_action::kind::chat_message: live_message(action, decoded.frame); break;
     case protocol::event_action::kind::typing: typing_event(event); break;
     case protocol::event_action::kind::presence: presence_event(event); break;
     case protocol::event_action::kind::membership: membership_changed(action.chat, action.member); break;
@@ -336,8 +342,15 @@ void
 websocket_session::enqueue(std::string frame)
 {
   if (!open_ || close_code_) return;
+  enqueue(std::make_shared<std::string const>(std::move(frame)));
+}
+
+void
+websocket_session::enqueue(std::shared_ptr<std::string const> frame)
+{
+  if (!open_ || close_code_) return;
   auto const& settings = worker_.process.settings;
-  if (queue_.size() + 1 > settings.outbound_queue_frames || queued_bytes_ + frame.size() > settings.outbound_queue_bytes) {
+  if (queue_.size() + 1 > settings.outbound_queue_frames || queued_bytes_ + frame->size() > settings.outbound_queue_bytes) {
     // A reader this slow would make us buffer without bound: drop it (it resyncs on reconnect).
     worker_.metrics.slow_reader_closes.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("event=slow_reader_closed conn={} queued_frames={} queued_bytes={}", identity_.connection_id,
@@ -347,8 +360,8 @@ websocket_session::enqueue(std::string frame)
     close_soon(websocket::close_code::try_again_later, "outbound queue overflow");
     return;
   }
-  queued_bytes_ += frame.size();
-  queue_.push_back(std::make_shared<std::string const>(std::move(frame)));
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
   wake_writer();
 }
 

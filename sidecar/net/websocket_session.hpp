@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "core/token_bucket.hpp"
 #include "layer/message.hpp"
+#include "net/decoded_event.hpp"
 #include "protocol/chat_frames.hpp"
 #include "protocol/chat_requests.hpp"
 #include "protocol/client_frames.hpp"
@@ -54,6 +55,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void start(http::request<http::string_body> request);
   /// A channel-layer event for this socket's channel or groups.
   void deliver(layer::message const& event);
+  /// The same, with the event already decoded (once for all the local sockets it reaches).
+  void deliver(layer::message const& event, decoded_event const& decoded);
   /// Flush what is queued, then close with `code` (drain: 1012).
   void close_soon(std::uint16_t code, std::string reason);
   /// Tells the client that live delivery may have missed messages (a `resync` frame).
@@ -94,9 +97,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   awaitable<void> typing_loop(std::shared_ptr<websocket_session> self);
   void leave_presence_and_typing();
   void enqueue(std::string frame);
+  void enqueue(std::shared_ptr<std::string const> frame);
   /// A stored message from the chat's group: ends its sender's typing, then goes out unless it
   /// waits for this socket's sync of its chat.
-  void live_message(protocol::event_action const& message);
+  void live_message(protocol::event_action const& message, std::shared_ptr<std::string const> const& frame);
   /// tandem.membership (websocket_session_chat.cpp): the user left or joined `chat`.
   void membership_changed(std::int64_t chat, bool member);
   /// The re-check's membership backstop for /ws/notifications/

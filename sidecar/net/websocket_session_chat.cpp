@@ -159,11 +159,11 @@ websocket_session::about_a_left_chat(layer::message const& event) const
 }
 
 void
-websocket_session::live_message(protocol::event_action const& message)
+websocket_session::live_message(protocol::event_action const& message, std::shared_ptr<std::string const> const& frame)
 {
   // A message ends its sender's typing at once, before the stop notice arrives.
   if (typing_view_.forget(message.chat, message.sender)) typing_changed(message.chat);
-  if (sync_gate_.admit(message.chat, message.seq, message.text)) enqueue(message.text);
+  if (sync_gate_.admit(message.chat, message.seq, message.text)) enqueue(frame);
 }
 
 }  // namespace tandem::net
