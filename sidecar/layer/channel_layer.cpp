@@ -294,8 +294,7 @@ channel_layer::send(std::string channel, message msg)
   if (!msg.is_object() || msg.contains(asgi_channel_key)) co_return send_status::invalid_message;
   if (is_specific(channel)) {
     if (config_.local_fast_path && non_local_name(channel) == non_local_) {
-      ++message_serial_;
-      deliver_local(channel, msg);
+      deliver_local(channel, msg, ++message_serial_);
       co_return send_status::ok;
     }
     msg[std::string{asgi_channel_key}] = channel;
@@ -431,8 +430,8 @@ channel_layer::group_send(std::string group, message msg)
   for (auto const& key : keys) {
     auto const& channels = channels_by_key[key];
     if (config_.local_fast_path && key == queue_key_) {
-      ++message_serial_;
-      for (auto const& channel : channels) deliver_local(channel, msg);
+      auto const serial = ++message_serial_;
+      for (auto const& channel : channels) deliver_local(channel, msg, serial);
       continue;
     }
     message copy = msg;

@@ -90,10 +90,12 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// This process's queue key, e.g. "asgispecific.<client_prefix>!".
   std::string const& queue_key() const noexcept { return queue_key_; }
   layer_stats const& stats() const noexcept { return stats_; }
-  /// Changes with each message handed to local channels: one message addressed to many local
-  /// channels (a group) reaches the handler once per channel in a row, all with the same serial,
-  /// so the handler can decode it once.
-  std::uint64_t message_serial() const noexcept { return message_serial_; }
+  /// The number of the message the handler is being given: one message addressed to many local
+  /// channels (a group) reaches the handler once per channel, every time with the same number,
+  /// and each message gets a new one, so the handler can decode it once. Set on every call (not
+  /// once per message), so a message sent from inside the handler cannot leave its number behind
+  /// for the rest of the outer message's channels.
+  std::uint64_t message_serial() const noexcept { return delivering_serial_; }
   /// Commands written to Redis by this layer so far (all shards, receive loops included).
   std::uint64_t commands_sent() const noexcept;
 
@@ -133,7 +135,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   awaitable<void> refresh_loop();
   awaitable<void> readd_groups(std::size_t shard);
   void handle_member(std::string const& payload, double score);
-  void deliver_local(std::string const& channel, message const& msg);
+  void deliver_local(std::string const& channel, message const& msg, std::uint64_t serial);
   std::size_t shard_for_group(std::string_view group) const;
   std::size_t shard_for_channel(std::string_view channel);
   std::string random_hex(std::size_t bytes) const;
@@ -161,7 +163,8 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::size_t loops_down_ = 0;  // supervised loops between a failure and their restart
   bool stopped_ = false;
   layer_stats stats_;
-  std::uint64_t message_serial_ = 0;
+  std::uint64_t message_serial_ = 0;     // the last number given to a message (message_serial())
+  std::uint64_t delivering_serial_ = 0;  // the number of the message in the handler now
 };
 
 }  // namespace tandem::layer

@@ -85,25 +85,26 @@ channel_layer::handle_member(std::string const& payload, double score)
   }
   message const channels = std::move(*target);
   msg.erase(std::string{asgi_channel_key});
-  ++message_serial_;
+  auto const serial = ++message_serial_;
   if (channels.is_string()) {
-    deliver_local(channels.get<std::string>(), msg);
+    deliver_local(channels.get<std::string>(), msg, serial);
   } else if (channels.is_array()) {
     for (auto const& channel : channels)
-      if (channel.is_string()) deliver_local(channel.get<std::string>(), msg);
+      if (channel.is_string()) deliver_local(channel.get<std::string>(), msg, serial);
   } else {
     ++stats_.dropped_unknown_channel;
   }
 }
 
 void
-channel_layer::deliver_local(std::string const& channel, message const& msg)
+channel_layer::deliver_local(std::string const& channel, message const& msg, std::uint64_t serial)
 {
   if (!local_channels_.contains(channel)) {
     ++stats_.dropped_unknown_channel;  // closed since the sender looked it up; Python would buffer it
     return;
   }
   ++stats_.local_deliveries;
+  delivering_serial_ = serial;
   if (on_message_) on_message_(channel, msg);
 }
 
