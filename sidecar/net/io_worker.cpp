@@ -34,7 +34,8 @@ io_worker::start(bool housekeeping)
 {
   layer->mirror_readiness(&metrics.layer_ready);
   layer->on_reconnect([this] {
-    tell_sockets_to_resync();
+    // The layer was unreachable for a while: every socket may have missed live messages.
+    tell_sockets_to_resync("layer_reconnected");
     presence.restore();  // the counts Redis lost (or a sweep took) come back from the hub's truth
   });
   layer->start([this](std::string const& channel, layer::message const& msg) {
@@ -51,6 +52,11 @@ io_worker::start(bool housekeeping)
     auto const decoded = decoded_;  // ours, even if a delivery were to reach the layer again
     session->deliver(msg, *decoded);
   });
+  // A dead peer's lease was swept (by this worker or any other, in any process): it may have
+  // acknowledged sends it never published. Every socket of this thread is told, not only those
+  // sharing a chat with the dead lease's users: which chats those sends went to is known only
+  // to PostgreSQL, and a crash is rare enough that one sync per open chat is cheap.
+  presence.on_lease_swept([this] { tell_sockets_to_resync("peer_lost"); });
   spawn(ioc, "worker_publish_stats", [this] { return publish_stats(); });
   chat.start();
   presence.start();
@@ -58,11 +64,11 @@ io_worker::start(bool housekeeping)
 }
 
 void
-io_worker::tell_sockets_to_resync()
+io_worker::tell_sockets_to_resync(std::string_view reason)
 {
   auto const sessions = hub.all();
-  if (!sessions.empty()) spdlog::info("event=resync_hint sockets={}", sessions.size());
-  for (auto const& session : sessions) session->resync_hint("layer_reconnected");
+  if (!sessions.empty()) spdlog::info("event=resync_hint sockets={} reason={}", sessions.size(), reason);
+  for (auto const& session : sessions) session->resync_hint(reason);
 }
 
 awaitable<void>

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "asio/asio.hpp"
 #include "layer/channel_layer.hpp"
@@ -47,6 +48,9 @@ struct io_worker {
   /// closed sockets to reach Redis (bounded by `limit`), then stops the worker and its loop.
   awaitable<void> wind_down(std::chrono::milliseconds limit);
   void stop();
+  /// Every socket of this thread may have missed live messages: each gets a `resync` frame
+  /// with `reason` (docs/protocol.md) and syncs. Runs on this worker's thread.
+  void tell_sockets_to_resync(std::string_view reason);
 
   /// Set when the worker is being destroyed: coroutine frames destroyed with `ioc` must not
   /// clean up through members that are already gone. Declared before `ioc` so it outlives it.
@@ -83,8 +87,6 @@ struct io_worker {
   /// Copies layer and pool state into `metrics` once a second (see ops::thread_metrics).
   awaitable<void> publish_stats();
   awaitable<void> purge_pending();
-  /// The layer was unreachable for a while: every socket may have missed live messages.
-  void tell_sockets_to_resync();
   asio::steady_timer publish_timer_{ioc};
   asio::steady_timer purge_timer_{ioc};
   /// The layer message being handed to this worker's sockets, decoded once (see decoded_event).

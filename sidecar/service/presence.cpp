@@ -49,15 +49,29 @@ presence::heartbeat_loop()
     auto const renewed = co_await counts_.renew_lease(now, settings_.lease_ttl);
     if (!renewed.ok) {
       spdlog::warn("event=presence_heartbeat_failed error=\"{}\"", renewed.error);
-    } else if ((renewed.lease_was_lost && !local_counts_.empty()) || restore_needed_) {
-      // The lease was gone (Redis restarted empty, or a sweep took it while we were cut off),
-      // or a count change may have been lost in a timeout.
-      spdlog::warn("event=presence_restore_due users={} lease_lost={}", local_counts_.size(), renewed.lease_was_lost);
-      co_await restore_counts();
+    } else {
+      note_sweeps(renewed.leases_swept_total);
+      if ((renewed.lease_was_lost && !local_counts_.empty()) || restore_needed_) {
+        // The lease was gone (Redis restarted empty, or a sweep took it while we were cut off),
+        // or a count change may have been lost in a timeout.
+        spdlog::warn("event=presence_restore_due users={} lease_lost={}", local_counts_.size(),
+                     renewed.lease_was_lost);
+        co_await restore_counts();
+      }
     }
     // Any worker may find a dead lease; the store hands each to exactly one of them.
     auto const swept = co_await counts_.sweep(now, settings_.sweep_batch, settings_.lease_ttl);
     if (swept.ok) {
+      // A dead worker may have acknowledged sends (committed) that it never published: the
+      // sockets still open elsewhere fetch them with a sync. Told first, before the slower
+      // offline announcements, so the gap closes as soon as the death is known.
+      if (swept.leases_swept > 0) {
+        spdlog::warn("event=presence_leases_swept leases={} action=resync", swept.leases_swept);
+        sweeps_seen_ = swept.leases_swept_total;
+        if (lease_swept_) lease_swept_();
+      } else {
+        note_sweeps(swept.leases_swept_total);
+      }
       // (Pairs, not structured bindings: GCC 12 mishandles those across a co_await.)
       for (auto const& gone : swept.offline) {
         spdlog::info("event=presence_lease_expired user={}", gone.first);
@@ -72,6 +86,18 @@ presence::heartbeat_loop()
     error_code ec;
     co_await heartbeat_timer_.async_wait(as_value(ec));
   }
+}
+
+void
+presence::note_sweeps(std::int64_t total)
+{
+  // Lower than seen: the store lost the counter (Redis restarted empty, or a failover to a
+  // replica behind): the layer's own reconnect hint covers that, so only remember it.
+  bool const moved_on = sweeps_seen_ && total > *sweeps_seen_;
+  sweeps_seen_ = total;
+  if (!moved_on) return;
+  spdlog::info("event=presence_lease_swept_elsewhere action=resync");
+  if (lease_swept_) lease_swept_();
 }
 
 void

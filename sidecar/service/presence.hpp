@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -41,6 +42,12 @@ class presence {
 
   /// Starts the heartbeat and the sweep of dead leases.
   void start();
+  /// Called when a dead worker's lease was swept (its process killed, or cut off from Redis
+  /// longer than a lease), by this worker or by any other one: this worker's sweep says so at
+  /// once, others' show in the store's sweep counter at the next heartbeat. Messages the dead
+  /// worker acknowledged (committed) may never have been published, so the caller tells its
+  /// open sockets to sync (a `resync` hint).
+  void on_lease_swept(std::function<void()> notify) { lease_swept_ = std::move(notify); }
   void stop();
   /// At exit, after the sockets closed: settles users waiting out their grace period and
   /// drops this worker's lease, announcing who went offline, instead of leaving it to expire.
@@ -62,6 +69,9 @@ class presence {
 
  private:
   awaitable<void> heartbeat_loop();
+  /// The store's sweep counter read at `total`: calls on_lease_swept's notifier if it moved on
+  /// since the last reading (not on the first: sockets sync at their hello anyway).
+  void note_sweeps(std::int64_t total);
   /// One socket of `user` less in this worker's counts.
   void forget_one(std::int64_t user);
   awaitable<void> restore_counts();
@@ -85,6 +95,8 @@ class presence {
   messaging_settings const& groups_;
   ops::thread_metrics& metrics_;
   asio::steady_timer heartbeat_timer_;
+  std::function<void()> lease_swept_;
+  std::optional<std::int64_t> sweeps_seen_;  // the store's sweep counter at the last reading
   std::unordered_map<std::int64_t, int> local_counts_;
   std::unordered_set<std::int64_t> settling_;  // users in their grace period after a close
   bool stopped_ = false;

@@ -53,12 +53,13 @@ inline constexpr std::string_view settle = TANDEM_LIVE_COUNT
     "if count > 0 then return {0, count} end\n"
     "return {redis.call('SREM', p .. 'online', user), 0}\n";
 
-/// ARGV: P, lease, expiry, keep_ms → 1 if the lease was missing (Redis lost it, or another
-/// process swept it after missed heartbeats): the caller then restores its sockets' counts.
+/// ARGV: P, lease, expiry, keep_ms → {missing, sweeps}: missing is 1 if the lease was gone
+/// (Redis lost it, or another process swept it after missed heartbeats: the caller then
+/// restores its sockets' counts); sweeps counts the dead leases any process swept so far.
 inline constexpr std::string_view heartbeat =
     "local missing = redis.call('ZADD', ARGV[1] .. 'leases', ARGV[3], ARGV[2])\n"
     "redis.call('PEXPIRE', ARGV[1] .. 'lease:' .. ARGV[2], ARGV[4])\n"
-    "return missing\n";
+    "return {missing, tonumber(redis.call('GET', ARGV[1] .. 'sweeps') or '0')}\n";
 
 /// Makes a lease's counts exactly what the worker knows (idempotent: sets, never adds; users
 /// no longer on the lease are removed from it). ARGV: P, lease, expiry, keep_ms, now, user,
@@ -105,9 +106,11 @@ inline constexpr std::string_view release = TANDEM_LIVE_COUNT
     "end\n"
     "return out\n";
 
-/// ARGV: P, now, limit, ttl → {{user, last_seen, ...}, {user, live sockets, ...}}: users whose
-/// last live lease died and who were announced online (the caller announces them offline),
-/// then users of a dead lease who are still online elsewhere (their status rows' counts).
+/// ARGV: P, now, limit, ttl → {{user, last_seen, ...}, {user, live sockets, ...}, leases, total}:
+/// users whose last live lease died and who were announced online (the caller announces them
+/// offline), then users of a dead lease who are still online elsewhere (their status rows'
+/// counts), then how many dead leases this call took off and the `sweeps` counter after it
+/// (every worker watches that counter to ask its sockets to resync).
 inline constexpr std::string_view sweep = TANDEM_LIVE_COUNT
     "local p, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])\n"
     "local dead = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'WITHSCORES', 'LIMIT', 0, ARGV[3])\n"
@@ -131,7 +134,10 @@ inline constexpr std::string_view sweep = TANDEM_LIVE_COUNT
     "    end\n"
     "  end\n"
     "end\n"
-    "return {out, still}\n";
+    "local swept = #dead / 2\n"
+    "local total = tonumber(redis.call('GET', p .. 'sweeps') or '0')\n"
+    "if swept > 0 then total = redis.call('INCRBY', p .. 'sweeps', swept) end\n"
+    "return {out, still, swept, total}\n";
 
 #undef TANDEM_LIVE_COUNT
 

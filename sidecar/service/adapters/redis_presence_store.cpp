@@ -2,6 +2,8 @@
 // (the script may have run); an error reply (-OOM, -NOPERM) or a malformed reply is "refused".
 #include "service/adapters/redis_presence_store.hpp"
 
+#include <algorithm>
+
 #include "core/decimal.hpp"
 #include "service/adapters/presence_scripts.hpp"
 
@@ -47,12 +49,14 @@ redis_presence_store::renew_lease(core::unix_ms now, std::chrono::milliseconds t
                                 std::to_string(ttl.count() * 4)};
   auto const renewed = co_await eval(scripts::heartbeat, std::move(args));
   lease_reply out;
-  if (layer::failed(renewed) || renewed.replies.empty()) {
+  auto const* reply = array_reply(renewed, 2);
+  if (!reply) {
     out.error = layer::describe_failure(renewed);
     co_return out;
   }
   out.ok = true;
-  out.lease_was_lost = renewed.replies[0].integer == 1;
+  out.lease_was_lost = reply->elements[0].integer == 1;
+  out.leases_swept_total = reply->elements[1].integer;
   co_return out;
 }
 
@@ -62,9 +66,11 @@ redis_presence_store::sweep(core::unix_ms now, std::size_t batch, std::chrono::m
   std::vector<std::string> args{key_prefix(), std::to_string(now), std::to_string(batch), std::to_string(ttl.count())};
   auto const swept = co_await eval(scripts::sweep, std::move(args));
   sweep_reply out;
-  auto const* reply = array_reply(swept, 2);
+  auto const* reply = array_reply(swept, 4);
   if (!reply) co_return out;
   out.ok = true;
+  out.leases_swept = static_cast<std::size_t>(std::max<std::int64_t>(0, reply->elements[2].integer));
+  out.leases_swept_total = reply->elements[3].integer;
   auto const& gone = reply->elements[0].elements;
   for (std::size_t i = 0; i + 1 < gone.size(); i += 2) out.offline.emplace_back(to_int64(gone[i].str), to_int64(gone[i + 1].str));
   auto const& still = reply->elements[1].elements;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,11 +38,14 @@ struct disconnect_reply {
 struct lease_reply {
   bool ok = false;
   bool lease_was_lost = false;  // the lease was gone (the store lost it, or a sweep took it)
+  std::int64_t leases_swept_total = 0;  // dead leases any process swept so far (a counter in the store)
   std::string error;
 };
 
 struct sweep_reply {
   bool ok = false;
+  std::size_t leases_swept = 0;         // dead leases taken off by this sweep (with their users or without)
+  std::int64_t leases_swept_total = 0;  // the counter of lease_reply, after this sweep
   std::vector<std::pair<std::int64_t, core::unix_ms>> offline;        // (user, last seen): went offline
   std::vector<std::pair<std::int64_t, std::int64_t>> still_online;   // (user, live sockets)
 };

@@ -198,6 +198,56 @@ TEST_CASE("a dead process's lease is swept: its users go offline, others' rows c
   CHECK_FALSE(w.counts.has_lease("B"));
 }
 
+TEST_CASE("sweeping a dead process's lease asks for a resync: what it acknowledged may be unpublished",
+          "[presence][issue11]")
+{
+  // A process killed with -9 between a send's commit (acknowledged) and its publish: the
+  // message is only in the database, so sockets elsewhere must sync to get it.
+  presence_world w;
+  int hints = 0;
+  w.presence.on_lease_swept([&] { ++hints; });
+  w.counts.other_process("B", fakes::manual_clock::start + 1000, ann, 1);
+  w.counts.other_process("C", fakes::manual_clock::start + 1000, bo, 1);  // a second dead lease, same sweep
+  w.clock.advance(std::chrono::seconds{2});
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return hints > 0; }));
+  CHECK_FALSE(w.counts.has_lease("B"));
+  testing::run_for(w.ctx, 5 * w.settings.heartbeat);
+  CHECK(hints == 1);  // once per sweep that took leases, not once per lease, nor again later
+}
+
+TEST_CASE("a lease another process swept asks this worker for a resync at its next heartbeat", "[presence][issue11]")
+{
+  // With three processes only one sweeps a dead lease; the third's sockets need the hint too.
+  presence_world w;
+  int hints = 0;
+  w.presence.on_lease_swept([&] { ++hints; });
+  w.counts.swept_elsewhere(2);  // before this worker started: its sockets sync at hello anyway
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.sweeps >= 2; }));
+  CHECK(hints == 0);
+  w.counts.swept_elsewhere();
+  REQUIRE(run_until(w.ctx, [&] { return hints > 0; }));
+  testing::run_for(w.ctx, 5 * w.settings.heartbeat);
+  CHECK(hints == 1);
+  w.counts.lose_everything();  // Redis restarted empty: the counter starts again, no hint for that
+  testing::run_for(w.ctx, 5 * w.settings.heartbeat);
+  CHECK(hints == 1);
+}
+
+TEST_CASE("a sweep that finds no dead lease asks for no resync", "[presence][issue11]")
+{
+  presence_world w;
+  int hints = 0;
+  w.presence.on_lease_swept([&] { ++hints; });
+  w.counts.other_process("B", fakes::manual_clock::start + 60'000, ann, 1);  // alive
+  w.connect(bo);
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.sweeps >= 3; }));
+  CHECK(hints == 0);
+  CHECK(w.counts.has_lease("B"));
+}
+
 TEST_CASE("release at exit settles users in their grace period and drops the lease", "[presence]")
 {
   presence_world w;

@@ -1,17 +1,18 @@
 """Rows 3 and 4: one sidecar killed with -9 while its clients send (they reconnect to the other
-process, sync and resend), and one stopped with SIGTERM during a burst (it drains with 1012;
-no acknowledged message is lost)."""
+process, sync and resend; the tabs that stayed open on the survivor get a `resync` hint once the
+dead process's lease is swept, so sends it acknowledged but never published still reach them),
+and one stopped with SIGTERM during a burst (it drains with 1012; no acknowledged message is
+lost)."""
 
 from __future__ import annotations
 
 import signal
 
-import pytest
 from faults.matrix import FaultWorld, Traffic, check_row, run_row
 from faults.presence_probe import SETTLE_S
 
-# Long enough after the kill for the dead process's lease (6 s) to end and be swept, so the
-# presence check sees what survives the sweep.
+# Long enough after the kill for the dead process's lease (6 s) to end and be swept (and the
+# resync hint to follow), so the presence check sees what survives the sweep.
 AFTER_LEASE_S = 9.0
 
 
@@ -29,11 +30,6 @@ def terminate_second_sidecar_in_a_burst(world: FaultWorld, traffic: Traffic) -> 
     process.send_signal(signal.SIGTERM)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11 defect 7: sweeping a process killed with -9 leaves its sockets counted in "
-    "tandem_userstatus.connections",
-)
 def test_a_sidecar_killed_while_clients_send(fault_world, capsys) -> None:
     result = run_row(
         fault_world, "3 sidecar killed -9", kill_second_sidecar, after=AFTER_LEASE_S, expect_open=False

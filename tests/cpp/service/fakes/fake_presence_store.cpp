@@ -17,6 +17,7 @@ fake_presence_store::lose_everything()
   leases_.clear();
   sockets_.clear();
   online_.clear();
+  sweeps_total_ = 0;
 }
 
 std::int64_t
@@ -52,6 +53,7 @@ fake_presence_store::renew_lease(core::unix_ms now, std::chrono::milliseconds tt
   }
   out.ok = true;
   out.lease_was_lost = !leases_.contains(self);
+  out.leases_swept_total = sweeps_total_;
   leases_[self] = now + ttl.count();
   co_return out;
 }
@@ -63,9 +65,13 @@ fake_presence_store::sweep(core::unix_ms now, std::size_t batch, std::chrono::mi
   service::sweep_reply out;
   if (faults.take() != fault::none) co_return out;
   out.ok = true;
+  ++sweeps;
   std::vector<std::pair<std::string, core::unix_ms>> dead;
   for (auto const& [lease, expiry] : leases_)
     if (expiry <= now && lease != self && dead.size() < batch) dead.emplace_back(lease, expiry);
+  out.leases_swept = dead.size();
+  sweeps_total_ += static_cast<std::int64_t>(dead.size());
+  out.leases_swept_total = sweeps_total_;
   for (auto const& [lease, expiry] : dead) {
     leases_.erase(lease);
     for (auto& [user, per_lease] : sockets_) {

@@ -32,6 +32,8 @@ class fake_presence_store final : public service::presence_store {
   /// `sockets` of `user` on another process's lease, alive until `lease_expiry`; the user is
   /// online.
   void other_process(std::string const& lease, core::unix_ms lease_expiry, std::int64_t user, int sockets);
+  /// Another process's worker swept `leases` dead leases (the sweep counter moves on).
+  void swept_elsewhere(std::int64_t leases = 1) { sweeps_total_ += leases; }
   /// Forgets everything, as a Redis restarted empty.
   void lose_everything();
   /// The user's sockets on live leases at `now`.
@@ -41,11 +43,13 @@ class fake_presence_store final : public service::presence_store {
   bool has_lease(std::string const& lease) const { return leases_.contains(lease); }
 
   fault_plan faults;
+  int sweeps = 0;  // sweep() calls that got past the fault plan
 
  private:
   std::map<std::string, core::unix_ms> leases_;                    // lease → expiry
   std::map<std::int64_t, std::map<std::string, int>> sockets_;     // user → lease → sockets
   std::set<std::int64_t> online_;
+  std::int64_t sweeps_total_ = 0;  // dead leases swept by anyone, as the `sweeps` key
 };
 
 }  // namespace tandem::fakes
