@@ -13,7 +13,11 @@ namespace tandem::app {
 /// libpq cannot parse it (then nobody can tell where a password would end).
 std::string mask_conninfo(std::string const& conninfo);
 
-/// A URL with the password of its user-info part (between "://" and the last '@') as ***.
+/// A URL with its passwords as ***: the password of the user part (between "://" and the last
+/// '@' before the query; for Redis schemes also a lone "secret@", which redis-py and the sidecar
+/// read as the password) and the value of every query key naming a password (password=,
+/// sslpassword=, sentinel_password=, in any case or percent-encoding), e.g. the
+/// "unix:///path?password=..." form Redis sockets use. Every other byte is kept.
 std::string mask_url_password(std::string_view url);
 
 }  // namespace tandem::app
