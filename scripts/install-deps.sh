@@ -16,6 +16,8 @@ apt_packages=(
   catch2 nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   # real services the tests start on loopback (nginx, haproxy: load balancers of the topology tests)
   redis-server postgresql nginx haproxy
+  # PgBouncer in transaction pooling mode, in front of the test PostgreSQL (tests/python/store)
+  pgbouncer
   # promtool (checks and unit-tests deploy/monitoring/alerts.yaml; the server itself is not run)
   prometheus
   # the browser the end-to-end tests drive (Playwright is pointed at it; it downloads nothing)
@@ -33,10 +35,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Services started by apt (redis-server, postgresql, nginx, haproxy, prometheus) are not what the tests use: they start their
+# Services started by apt (redis-server, postgresql, pgbouncer, nginx, haproxy, prometheus) are not what the tests use: they start their
 # own on free loopback ports with throwaway directories. Stop the system ones so they hold no port
 # or memory; nothing needs them running.
-for service in redis-server postgresql nginx haproxy prometheus; do
+for service in redis-server postgresql pgbouncer nginx haproxy prometheus; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
     systemctl stop "$service" || true
   fi

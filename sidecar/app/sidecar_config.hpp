@@ -35,6 +35,7 @@ struct sidecar_config {
   std::string database;
   std::int64_t db_connections_per_thread = 2;
   double db_timeout = 5;
+  bool db_prepared_statements = true;  // false: unnamed queries, for PgBouncer < 1.21 in transaction pooling
 
   // Django sessions and users
   std::string secret_key;

@@ -252,23 +252,56 @@ pg_connection::query(std::string const& sql, pg_params const& params, std::chron
 }
 
 awaitable<pg_outcome>
-pg_connection::execute(pg_statement const& statement, pg_params const& params, std::chrono::milliseconds timeout)
+pg_connection::prepare(pg_statement const& statement, std::chrono::milliseconds timeout)
+{
+  // Parameter types come from the SQL's casts; a failed prepare (an SQL error) leaves the
+  // connection usable and the statement unprepared, so the next use tries again.
+  bool const sent = PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) == 1;
+  auto out = co_await finish_sent(sent, timeout);
+  // 42P05: the server session already holds the name. Behind PgBouncer in transaction pooling
+  // the session is shared by many client connections, and another one (of this process or a
+  // sibling, which use the same names for the same SQL) prepared it: it is ready to run.
+  if (out.error.empty() && (out.result.ok() || out.result.sqlstate() == "42P05")) prepared_.insert(statement.name);
+  co_return out;
+}
+
+awaitable<pg_outcome>
+pg_connection::run_prepared(pg_statement const& statement, pg_params const& params, std::chrono::milliseconds timeout)
 {
   if (!usable()) co_return not_connected();
   if (!prepared_.contains(statement.name)) {
-    // Parameter types come from the SQL's casts; a failed prepare (an SQL error) leaves the
-    // connection usable and the statement unprepared, so the next use tries again.
-    bool const sent = PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) == 1;
-    auto prepared = co_await finish_sent(sent, timeout);
-    if (!prepared.ok()) co_return prepared;
-    prepared_.insert(statement.name);
+    auto prepared = co_await prepare(statement, timeout);
+    if (!prepared_.contains(statement.name)) co_return prepared;
   }
   auto const values = values_of(params);
   bool const sent = PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(values.size()), values.data(),
                                         nullptr, nullptr, 0) == 1;
   auto out = co_await finish_sent(sent, timeout);
-  // A schema change that alters a prepared statement's result type fails it on every later run
-  // ("cached plan must not change result type"): start a new session, which prepares it anew.
+  co_return out;
+}
+
+awaitable<pg_outcome>
+pg_connection::execute(pg_statement const& statement, pg_params const& params, std::chrono::milliseconds timeout)
+{
+  auto out = co_await run_prepared(statement, params, timeout);
+  if (!out.error.empty()) co_return out;
+  auto const sqlstate = out.result.sqlstate();
+  // 26000: the server session lacks the statement although this connection prepared it: behind
+  // PgBouncer in transaction pooling each statement may run on another server connection.
+  // 0A000: a schema change altered the statement's result type ("cached plan must not change
+  // result type"); it fails on every later run until prepared anew. Both: prepare and retry,
+  // once (a second failure is reported, not looped on).
+  if (sqlstate != "26000" && sqlstate != "0A000") co_return out;
+  spdlog::info("event=postgres_statement_prepared_again statement={} sqlstate={}", statement.name, sqlstate);
+  prepared_.erase(statement.name);
+  if (sqlstate == "0A000") {
+    std::string const deallocate = "DEALLOCATE \"" + statement.name + "\"";  // names are ours: plain identifiers
+    pg_params const none;
+    auto dropped = co_await query(deallocate, none, timeout);
+    if (!dropped.error.empty()) co_return dropped;  // the connection failed (and was reset)
+  }
+  out = co_await run_prepared(statement, params, timeout);
+  // Still stale: a new session prepares everything anew (without PgBouncer in between).
   if (out.error.empty() && out.result.sqlstate() == "0A000") reset();
   co_return out;
 }

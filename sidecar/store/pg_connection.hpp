@@ -50,7 +50,9 @@ class pg_connection {
   awaitable<std::string> connect(std::chrono::milliseconds timeout);
   bool usable() const noexcept;
   awaitable<pg_outcome> query(std::string const& sql, pg_params const& params, std::chrono::milliseconds timeout);
-  /// Runs a prepared statement, preparing it first when this connection has not yet.
+  /// Runs a prepared statement, preparing it first when this connection has not yet. When the
+  /// server says the statement is missing (26000) or stale (0A000) it is prepared again and
+  /// run once more.
   awaitable<pg_outcome> execute(pg_statement const& statement, pg_params const& params,
                                 std::chrono::milliseconds timeout);
   /// Drops the connection (after a timeout its state is unknown).
@@ -80,6 +82,12 @@ class pg_connection {
   /// Flushes what a PQsend* call queued (`sent`: it returned 1) and reads its results; the
   /// first result is kept (one statement per query). Shared by plain and prepared queries.
   awaitable<pg_outcome> finish_sent(bool sent, std::chrono::milliseconds timeout);
+  /// Prepares `statement` on this connection's server session; it then counts as prepared when
+  /// the server accepted it or already held that name (42P05).
+  awaitable<pg_outcome> prepare(pg_statement const& statement, std::chrono::milliseconds timeout);
+  /// One prepare-if-needed and run, with no retry.
+  awaitable<pg_outcome> run_prepared(pg_statement const& statement, pg_params const& params,
+                                     std::chrono::milliseconds timeout);
   /// Per-connection limits so the server, too, gives up on a stuck statement.
   awaitable<std::string> apply_session_limits(std::chrono::milliseconds timeout);
 

@@ -102,10 +102,10 @@ pg_pool::run(pg_statement const* statement, std::string const* sql, pg_params co
       co_return out;
     }
   }
-  if (statement)
+  if (statement && config_.prepared_statements)
     out = co_await s->connection->execute(*statement, params, config_.timeout);
   else
-    out = co_await s->connection->query(*sql, params, config_.timeout);
+    out = co_await s->connection->query(statement ? statement->sql : *sql, params, config_.timeout);
   release(*s);
   if (!out.error.empty()) {
     out.unavailable = true;

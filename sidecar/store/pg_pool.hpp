@@ -20,6 +20,9 @@ struct pg_pool_config {
   std::size_t connections = 2;
   std::chrono::milliseconds timeout{5000};
   core::breaker_policy breaker{3, 2000};
+  /// false: the hot statements run as unnamed parameterised queries (PQsendQueryParams), which
+  /// any pooler in transaction mode passes through; true: prepared once per server session.
+  bool prepared_statements = true;
 };
 
 class pg_pool {
@@ -28,7 +31,8 @@ class pg_pool {
 
   /// Runs one statement on a free connection, (re)connecting as needed.
   awaitable<pg_outcome> query(std::string const& sql, pg_params const& params);
-  /// The same for a hot statement, prepared on each connection the first time it runs there.
+  /// The same for a hot statement, prepared on each connection the first time it runs there
+  /// (or run unprepared when the config says so).
   awaitable<pg_outcome> query(pg_statement const& statement, pg_params const& params);
 
   core::breaker_state breaker_state() const noexcept { return breaker_.state(); }

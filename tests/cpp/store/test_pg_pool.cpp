@@ -278,3 +278,151 @@ TEST_CASE("hot statements are prepared once per connection and prepared again af
   CHECK(after.prepared == plus_one.sql);
   pool.close();
 }
+
+namespace {
+
+/// TANDEM_TEST_PGBOUNCER: the same database through a PgBouncer in transaction pooling mode with
+/// ONE server connection, so every client shares that server session (tests/python/store).
+std::string
+bouncer_conninfo()
+{
+  char const* value = std::getenv("TANDEM_TEST_PGBOUNCER");
+  if (!value) FAIL("TANDEM_TEST_PGBOUNCER is not set: run this through tests/python/store");
+  return value;
+}
+
+/// Runs `body` on `ctx` to completion.
+template <typename Body>
+void
+run_coroutine(asio::io_context& ctx, Body body)
+{
+  bool done = false;
+  asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        co_await body();
+        done = true;
+      },
+      asio::detached);
+  REQUIRE(run_until(ctx, [&] { return done; }, std::chrono::seconds{120}));
+}
+
+std::string
+answer_of(pg_outcome const& out)
+{
+  return out.ok() ? std::string{out.result.value(0, 0)} : "error " + std::string{out.result.sqlstate()} + ": " + out.describe();
+}
+
+}  // namespace
+
+TEST_CASE("behind PgBouncer, a statement another client prepared on the shared server counts as prepared (42P05)",
+          "[pgbouncer]")
+{
+  asio::io_context ctx;
+  pg_connection first{ctx.get_executor(), bouncer_conninfo()};
+  pg_connection second{ctx.get_executor(), bouncer_conninfo()};
+  pg_statement const plus_one{"tandem_test_bouncer_plus_one", "SELECT $1::int + 1"};
+  pg_params const forty_one{std::string{"41"}};
+  std::string first_answer, second_answer, errors;
+  run_coroutine(ctx, [&]() -> awaitable<void> {
+    errors += co_await first.connect(std::chrono::seconds{30});
+    errors += co_await second.connect(std::chrono::seconds{30});
+    auto a = co_await first.execute(plus_one, forty_one, std::chrono::seconds{30});
+    first_answer = answer_of(a);
+    // The second client's prepare reaches the one server session, which already has the name.
+    auto b = co_await second.execute(plus_one, forty_one, std::chrono::seconds{30});
+    second_answer = answer_of(b);
+  });
+  REQUIRE(errors.empty());
+  CHECK(first_answer == "42");
+  CHECK(second_answer == "42");
+}
+
+TEST_CASE("behind PgBouncer, a statement missing on the server connection (26000) is prepared again and retried",
+          "[pgbouncer]")
+{
+  asio::io_context ctx;
+  pg_connection client{ctx.get_executor(), bouncer_conninfo()};
+  pg_connection other{ctx.get_executor(), bouncer_conninfo()};
+  pg_statement const plus_one{"tandem_test_bouncer_plus_two", "SELECT $1::int + 2"};
+  pg_params const forty{std::string{"40"}};
+  std::string before, after, errors;
+  run_coroutine(ctx, [&]() -> awaitable<void> {
+    errors += co_await client.connect(std::chrono::seconds{30});
+    errors += co_await other.connect(std::chrono::seconds{30});
+    auto a = co_await client.execute(plus_one, forty, std::chrono::seconds{30});
+    before = answer_of(a);
+    // The server session the client prepared on forgets it (as a new server connection would
+    // not have it): the client still believes it prepared.
+    auto dropped = co_await other.query("DEALLOCATE ALL", {}, std::chrono::seconds{30});
+    if (!dropped.ok()) errors += dropped.describe();
+    auto b = co_await client.execute(plus_one, forty, std::chrono::seconds{30});
+    after = answer_of(b);
+  });
+  REQUIRE(errors.empty());
+  CHECK(before == "42");
+  CHECK(after == "42");
+}
+
+TEST_CASE("a prepared statement whose result type changed (0A000) is prepared again and retried once",
+          "[pg_connection]")
+{
+  asio::io_context ctx;
+  pg_connection connection{ctx.get_executor(), conninfo()};
+  pg_statement const everything{"tandem_test_shape", "SELECT * FROM tandem_test_shape"};
+  std::string before, after, errors;
+  bool still_usable = false;
+  run_coroutine(ctx, [&]() -> awaitable<void> {
+    errors += co_await connection.connect(std::chrono::seconds{30});
+    auto made = co_await connection.query("CREATE TEMP TABLE tandem_test_shape AS SELECT 1 AS a", {},
+                                          std::chrono::seconds{30});
+    if (!made.ok()) errors += made.describe();
+    auto a = co_await connection.execute(everything, {}, std::chrono::seconds{30});
+    before = answer_of(a);
+    // A migration adds a column: "cached plan must not change result type" on the next run.
+    auto altered = co_await connection.query("ALTER TABLE tandem_test_shape ADD COLUMN b int", {},
+                                             std::chrono::seconds{30});
+    if (!altered.ok()) errors += altered.describe();
+    auto b = co_await connection.execute(everything, {}, std::chrono::seconds{30});
+    after = answer_of(b);
+    still_usable = connection.usable();  // the session (and its temp table) carries on
+  });
+  REQUIRE(errors.empty());
+  CHECK(before == "1");
+  CHECK(after == "1");
+  CHECK(still_usable);
+}
+
+TEST_CASE("with prepared statements off, hot statements run unnamed behind PgBouncer and leave nothing prepared",
+          "[pgbouncer]")
+{
+  asio::io_context ctx;
+  pg_pool_config config{bouncer_conninfo(), 3, std::chrono::seconds{30}, {100, 2000}};
+  config.prepared_statements = false;
+  pg_pool pool{ctx.get_executor(), config};
+  pg_statement const plus_one{"tandem_test_bouncer_unnamed", "SELECT $1::int + 1"};
+  pg_params const forty_one{std::string{"41"}};
+  pg_params const statement_name{plus_one.name};
+  std::vector<std::string> answers;
+  int running = 0;
+  for (int i = 0; i < 30; ++i) {
+    ++running;
+    asio::co_spawn(
+        ctx,
+        [&]() -> awaitable<void> {
+          auto out = co_await pool.query(plus_one, forty_one);
+          answers.push_back(answer_of(out));
+          --running;
+        },
+        asio::detached);
+  }
+  REQUIRE(run_until(ctx, [&] { return running == 0; }, std::chrono::seconds{120}));
+  CHECK(answers == std::vector<std::string>(30, "42"));
+  std::string left;
+  run_coroutine(ctx, [&]() -> awaitable<void> {
+    auto out = co_await pool.query("SELECT count(*) FROM pg_prepared_statements WHERE name = $1", statement_name);
+    left = answer_of(out);
+  });
+  CHECK(left == "0");  // the one server session behind PgBouncer holds no statement of ours
+  pool.close();
+}

@@ -1,5 +1,6 @@
 """The C++ PostgreSQL adapters (pg_pool, pg_connection) against a real server: this starts the
-harness PostgreSQL and runs the Catch2 binary `tandem_store_tests` with its conninfo."""
+harness PostgreSQL and runs the Catch2 binary `tandem_store_tests` with its conninfo; the
+`[pgbouncer]` cases run against a real PgBouncer (transaction pooling) in front of it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from harness.pgbouncer_server import PgBouncerServer, pgbouncer_binary
 from harness.postgres_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,18 +23,41 @@ def store_tests_binary() -> Path:
     return binary
 
 
-def test_the_cpp_store_tests_pass_against_a_real_postgres(postgres_server: PostgresServer) -> None:
-    binary = store_tests_binary()
-    env = {**os.environ, "TANDEM_TEST_POSTGRES": postgres_server.conninfo()}
+def run_store_tests(env: dict[str, str], *test_spec: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [str(binary), "--reporter", "compact"],
+        [str(store_tests_binary()), "--reporter", "compact", *test_spec],
         check=False,
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=600,
     )
     print(result.stdout[-4000:], result.stderr[-4000:])
+    return result
+
+
+def test_the_cpp_store_tests_pass_against_a_real_postgres(postgres_server: PostgresServer) -> None:
+    result = run_store_tests({"TANDEM_TEST_POSTGRES": postgres_server.conninfo()}, "~[pgbouncer]")
     assert result.returncode == 0, result.stdout[-4000:]
     # The compact reporter prints "Passed all N test cases ...": every case ran, none skipped.
-    assert "Passed all 6 test cases" in result.stdout
+    assert "Passed all 7 test cases" in result.stdout
+
+
+def test_the_cpp_store_tests_pass_behind_pgbouncer_in_transaction_mode(
+    postgres_server: PostgresServer,
+) -> None:
+    # scripts/install-deps.sh installs pgbouncer, so CI always runs this; a developer machine
+    # without it is told why it was skipped.
+    if pgbouncer_binary() is None:
+        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer; scripts/install-deps.sh does)")
+    bouncer = PgBouncerServer(postgres_server, pool_size=1)
+    try:
+        bouncer.start()
+        result = run_store_tests(
+            {"TANDEM_TEST_POSTGRES": postgres_server.conninfo(), "TANDEM_TEST_PGBOUNCER": bouncer.conninfo()},
+            "[pgbouncer]",
+        )
+    finally:
+        bouncer.stop()
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "Passed all 3 test cases" in result.stdout
