@@ -215,6 +215,10 @@ settings_of(sidecar_config& c)
       setting_for("bench_shootout_endpoint",
                   "BENCHMARKS ONLY: serve the unauthenticated websocket-shootout protocol on /ws/shootout/",
                   c.bench_shootout_endpoint),
+      setting_for("bench_shootout_broadcast_rate", "broadcasts per second one shootout connection may send",
+                  c.bench_shootout_broadcast_rate),
+      setting_for("bench_shootout_broadcast_burst", "broadcasts one shootout connection may send at once",
+                  c.bench_shootout_broadcast_burst),
   };
 }
 
@@ -333,7 +337,8 @@ validate(sidecar_config const& c)
   if (c.deflate_window_bits < 9 || c.deflate_window_bits > 15) return "deflate_window_bits must be 9..15";
   if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0)
     return "durations must be positive";
-  if (c.rate_messages_per_second <= 0 || c.rate_burst < 1 || c.bridge_rate_per_second <= 0 || c.bridge_burst < 1)
+  if (c.rate_messages_per_second <= 0 || c.rate_burst < 1 || c.bridge_rate_per_second <= 0 || c.bridge_burst < 1 ||
+      c.bench_shootout_broadcast_rate <= 0 || c.bench_shootout_broadcast_burst < 1)
     return "rate limits must be positive";
   if (c.max_unauthenticated_per_address < 1 || c.max_unauthenticated < 1)
     return "max_unauthenticated_per_address and max_unauthenticated must be at least 1";

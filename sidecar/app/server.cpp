@@ -55,6 +55,14 @@ server::run()
                    std::to_string(listeners_.front()->local_endpoint().port()),
                config_.admin_listen.empty() ? "same" : config_.admin_listen, workers_.size(), config_.redis_hosts.size(),
                config_.session_engine);
+  // Unauthenticated endpoints meant for tests and benchmarks: loud, so one left on in production
+  // is noticed in the first lines of the log.
+  if (config_.bench_shootout_endpoint)
+    spdlog::warn("event=bench_endpoint_enabled endpoint=/ws/shootout/ setting=bench_shootout_endpoint "
+                 "note=\"unauthenticated, for benchmarks only\"");
+  if (config_.test_echo_endpoint)
+    spdlog::warn("event=bench_endpoint_enabled endpoint=/ws/echo/ setting=test_echo_endpoint "
+                 "note=\"unauthenticated, for tests only\"");
 
   auto& main_ioc = workers_.front()->ioc;
   signals_ = std::make_unique<asio::signal_set>(main_ioc, SIGTERM, SIGINT);

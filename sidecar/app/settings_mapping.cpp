@@ -79,6 +79,8 @@ to_server_settings(sidecar_config const& c)
   out.unauthenticated = {c.max_unauthenticated_per_address, c.max_unauthenticated};
   out.test_echo_endpoint = c.test_echo_endpoint;
   out.bench_shootout_endpoint = c.bench_shootout_endpoint;
+  out.shootout_broadcast_rate = c.bench_shootout_broadcast_rate;
+  out.shootout_broadcast_burst = c.bench_shootout_broadcast_burst;
   out.max_pending_handshakes = static_cast<std::size_t>(c.max_pending_handshakes);
   return out;
 }

@@ -98,6 +98,8 @@ struct sidecar_config {
   // test and benchmark only
   bool test_echo_endpoint = false;  // /ws/echo/: the Autobahn conformance run's peer
   bool bench_shootout_endpoint = false;  // /ws/shootout/: the websocket-shootout protocol, for benchmarks
+  double bench_shootout_broadcast_rate = 50;  // broadcasts per second per shootout connection
+  double bench_shootout_broadcast_burst = 100;
 };
 
 }  // namespace tandem::app

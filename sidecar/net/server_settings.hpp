@@ -31,6 +31,8 @@ struct server_settings {
   unauthenticated_caps unauthenticated;
   bool test_echo_endpoint = false;  // serve /ws/echo/ (net/echo_session): tests and benchmarks only
   bool bench_shootout_endpoint = false;  // serve /ws/shootout/ (net/shootout_session): benchmarks only
+  double shootout_broadcast_rate = 50;  // broadcasts per second per shootout connection
+  double shootout_broadcast_burst = 100;
   std::size_t max_pending_handshakes = 256;
 };
 

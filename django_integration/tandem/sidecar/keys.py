@@ -84,6 +84,8 @@ CONFIG_KEYS: tuple[str, ...] = (
     # testing only
     "test_echo_endpoint",
     "bench_shootout_endpoint",
+    "bench_shootout_broadcast_rate",
+    "bench_shootout_broadcast_burst",
 )
 
 # Whole values that never appear in print-outs.
