@@ -12,6 +12,12 @@ MASK = "********"
 PASSWORD_FIELDS = frozenset({"password", "sslpassword"})
 
 
+def _is_password_key(key: str) -> bool:
+    """A URL query key naming a password (password, sslpassword, sentinel_password...), in any
+    case: masked rather than guessed at, as the sidecar's --print-config does."""
+    return "password" in key.lower()
+
+
 def mask_url(url: str) -> str:
     """A URL with the password of its user part and of a `password=` query field masked."""
     parts = urlsplit(url)
@@ -21,12 +27,12 @@ def mask_url(url: str) -> str:
         user, has_password, _ = credentials.partition(":")
         if has_password:
             netloc = f"{user}:{MASK}@{host}"
-        elif parts.scheme.startswith("redis"):  # the sidecar reads a lone "secret@" as a password
+        elif parts.scheme.startswith(("redis", "unix")):  # the sidecar reads a lone "secret@" as a password
             netloc = f"{MASK}@{host}"
     query = parts.query
     pairs = parse_qsl(query, keep_blank_values=True)
-    if any(k in PASSWORD_FIELDS for k, _ in pairs):  # else keep the query exactly as written
-        query = urlencode([(k, MASK if k in PASSWORD_FIELDS else v) for k, v in pairs], safe="*")
+    if any(_is_password_key(k) for k, _ in pairs):  # else keep the query exactly as written
+        query = urlencode([(k, MASK if _is_password_key(k) else v) for k, v in pairs], safe="*")
     # Not urlunsplit: it drops the empty host of unix:///path.
     return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 

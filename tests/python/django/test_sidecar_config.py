@@ -269,6 +269,12 @@ def test_overrides_are_checked_against_the_documented_keys() -> None:
         ("unix:///r.sock?db=0&password=s3cret", f"unix:///r.sock?db=0&password={MASK}"),
         ("postgresql://app:s3cret@db/site", f"postgresql://app:{MASK}@db/site"),
         ("postgresql://app@db/site", "postgresql://app@db/site"),
+        # The sidecar reads a lone value before '@' as the password on unix:// too.
+        ("unix://s3cret@/r.sock?db=1", f"unix://{MASK}@/r.sock?db=1"),
+        ("redis+unix:///r.sock?password=s3cret", f"redis+unix:///r.sock?password={MASK}"),
+        # Every password-like query key, in any case.
+        ("redis://cache:6379?sentinel_password=s3cret", f"redis://cache:6379?sentinel_password={MASK}"),
+        ("redis://cache:6379?PASSWORD=s3cret&db=1", f"redis://cache:6379?PASSWORD={MASK}&db=1"),
     ],
 )
 def test_urls_are_shown_without_passwords(url: str, shown: str) -> None:
