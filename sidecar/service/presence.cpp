@@ -78,8 +78,7 @@ presence::heartbeat_loop()
         co_await went_offline(gone.first, gone.second);
       }
       // Users of the dead lease still connected elsewhere: their rows count fewer sockets now.
-      for (auto const& still : swept.still_online)
-        co_await records_.write_status(still.first, true, still.second, std::nullopt);
+      for (auto const& still : swept.still_online) co_await write_live(still.first, still.second);
     }
     // After a failed renewal, try again sooner: the lease must not run out while Redis is back.
     heartbeat_timer_.expires_after(renewed.ok ? settings_.heartbeat / 2 : settings_.heartbeat / 8);
@@ -125,8 +124,10 @@ presence::restore_counts()
   // Users Redis counted on this lease but this worker has no socket of: settle them as a close.
   for (auto const user : restored.dropped)
     spawn(executor_, "presence_settle", settle_later(user, clock_.wall_ms(), false));
-  // Status rows: the live count over every process, not just this worker's share.
-  for (auto const& count : restored.counts) co_await records_.write_status(count.first, true, count.second, std::nullopt);
+  // Status rows: the live count over every process, not just this worker's share. Both
+  // processes restore at once after Redis came back empty, each seeing the count at its own
+  // restore: write_live makes the row converge whichever write lands last.
+  for (auto const& count : restored.counts) co_await write_live(count.first, count.second);
   for (auto const user : restored.announced) {
     auto const audience = co_await records_.contacts_of(user, 0);
     if (audience.status == store::store_status::ok) co_await announce(user, true, std::nullopt, audience);
@@ -180,7 +181,7 @@ presence::connected(std::int64_t user, std::optional<std::int64_t> chat, int utc
     co_return out;
   }
   out.counted = true;
-  co_await records_.write_status(user, true, reply.live, std::nullopt);
+  co_await write_live(user, reply.live);
   auto const contacts = co_await records_.contacts_of(user, chat.value_or(0));
   if (contacts.status != store::store_status::ok) {
     spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, contacts.error);
@@ -211,7 +212,7 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount)
     auto const left = co_await counts_.disconnect(user, closed_at);
     if (left.outcome == count_outcome::unknown) restore_needed_ = true;  // unknown whether it ran: write the true counts back
     if (left.outcome == count_outcome::done && left.remaining > 0) {
-      co_await records_.write_status(user, true, left.remaining, std::nullopt);
+      co_await write_live(user, left.remaining);
       co_return;
     }
   }
@@ -227,9 +228,27 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount)
 }
 
 awaitable<void>
+presence::write_live(std::int64_t user, std::int64_t live)
+{
+  for (int written = 0; written < settings_.status_row_writes; ++written) {
+    co_await records_.write_status(user, true, live, std::nullopt);
+    auto const seen = co_await counts_.live_count(user, clock_.wall_ms());
+    // nullopt: the store cannot say now; the row keeps this writer's count, as it did before
+    // writers checked.
+    // 0: the last socket closed meanwhile; its settle writes the row offline.
+    if (!seen || *seen == live || *seen <= 0) co_return;
+    live = *seen;
+  }
+}
+
+awaitable<void>
 presence::went_offline(std::int64_t user, core::unix_ms last_seen)
 {
   co_await records_.write_status(user, false, 0, last_seen);
+  // A socket that opened on another process meanwhile may have had its row written first: this
+  // offline write must not be the last word then.
+  auto const now_live = co_await counts_.live_count(user, clock_.wall_ms());
+  if (now_live && *now_live > 0) co_await write_live(user, *now_live);
   auto const audience = co_await records_.contacts_of(user, 0);
   if (audience.status != store::store_status::ok) {
     spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, audience.error);

@@ -83,6 +83,12 @@ class presence {
                            store::contact_list const& audience);
   /// Announces offline to the user's contacts (read now) and records last_seen.
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
+  /// Writes the user's status row as online with `live` sockets, then reads the live count back
+  /// from the presence store and writes again while it differs. Processes write the row in any
+  /// order, each with the count its own store step saw; because every writer checks after
+  /// writing, the row ends at the store's count (a plain last-writer-wins left 1 with two tabs
+  /// open).
+  awaitable<void> write_live(std::int64_t user, std::int64_t live);
   awaitable<std::optional<std::string>> snapshot(store::contact_list const& contacts, std::optional<std::int64_t> chat,
                                                  int utc_offset_minutes);
 

@@ -13,6 +13,9 @@ struct presence_settings {
   std::chrono::milliseconds lease_ttl{15000};  // a lease not renewed for this long is dead
   std::chrono::milliseconds grace{3000};       // wait this long after the last close before "offline"
   std::size_t sweep_batch = 100;               // dead leases handled per sweep
+  // Writes of one status row while the store's count keeps changing under it; past this the
+  // next count change's own writer (which checks too) carries the row to the new count.
+  int status_row_writes = 4;
 };
 
 struct typing_settings {

@@ -46,6 +46,10 @@ inline constexpr std::string_view disconnect = TANDEM_LIVE_COUNT
     "end\n"
     "return live(p, user, now)\n";
 
+/// ARGV: P, user, now → live sockets (changes nothing but forgetting dead leases' counts).
+inline constexpr std::string_view live_count = TANDEM_LIVE_COUNT
+    "return live(ARGV[1], ARGV[2], tonumber(ARGV[3]))\n";
+
 /// After the grace period. ARGV: P, user, now → {1 if the user just went offline, live sockets}.
 inline constexpr std::string_view settle = TANDEM_LIVE_COUNT
     "local p, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"

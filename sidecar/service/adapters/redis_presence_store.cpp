@@ -171,6 +171,15 @@ redis_presence_store::release(core::unix_ms now)
   co_return out;
 }
 
+awaitable<std::optional<std::int64_t>>
+redis_presence_store::live_count(std::int64_t user, core::unix_ms now)
+{
+  std::vector<std::string> args{key_prefix(), std::to_string(user), std::to_string(now)};
+  auto const counted = co_await eval(scripts::live_count, std::move(args));
+  if (layer::failed(counted) || counted.replies.empty()) co_return std::nullopt;
+  co_return counted.replies[0].integer;
+}
+
 awaitable<std::optional<std::vector<bool>>>
 redis_presence_store::online(std::vector<std::int64_t> users)
 {

@@ -85,6 +85,9 @@ class presence_store {
   virtual awaitable<settle_reply> settle(std::int64_t user, core::unix_ms now) = 0;
   /// Drops this worker's lease at exit.
   virtual awaitable<release_reply> release(core::unix_ms now) = 0;
+  /// The user's sockets on live leases now, over every process; changes no count. nullopt
+  /// when the store cannot say. (Status row writers check their write against it.)
+  virtual awaitable<std::optional<std::int64_t>> live_count(std::int64_t user, core::unix_ms now) = 0;
   /// Which of `users` are online, in order; nullopt when the store cannot say.
   virtual awaitable<std::optional<std::vector<bool>>> online(std::vector<std::int64_t> users) = 0;
 };

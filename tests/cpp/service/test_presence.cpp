@@ -293,7 +293,7 @@ TEST_CASE("no snapshot when the store cannot say who is online, and none when co
   for (auto const broken : {"online", "contacts"}) {
     presence_world w;
     if (std::string{broken} == "online") {
-      w.counts.faults.fail_next(fault::none);  // the connect itself succeeds
+      w.counts.faults.fail_next(fault::none, 2);  // the connect itself and the status row's check succeed
       w.counts.faults.fail_next(fault::unavailable);
     } else {
       w.records.faults.fail_next(fault::unavailable);
@@ -304,4 +304,81 @@ TEST_CASE("no snapshot when the store cannot say who is online, and none when co
     ++checked;
   }
   CHECK(checked == 2);
+}
+
+// The status row is written by every process with the count its own store step saw, over its own
+// PostgreSQL connection, so two processes' writes can land in either order. Each case lets another
+// process act while this process's write is on its way, and that process's write land first.
+
+TEST_CASE("two processes' status row writes landing in the other order leave the row at the live count",
+          "[presence][status_row]")
+{
+  presence_world w;
+  // cy's first tab opens here (this process's store step counts 1); while that row write is on
+  // its way, her second tab opens on process B, which counts 2 and writes first.
+  bool b_opened = false;
+  w.records.before_write = [&](fakes::status_row const& row) {
+    if (b_opened || row.user != cy) return;
+    b_opened = true;
+    w.counts.other_process("B", fakes::manual_clock::start + 60'000, cy, 1);
+    w.records.writes.push_back({cy, true, 2, std::nullopt});
+  };
+  w.connect(cy);
+  REQUIRE(b_opened);
+  REQUIRE(w.counts.live(cy, w.clock.wall_ms()) == 2);
+  auto const row = w.records.row(cy);
+  REQUIRE(row);
+  CHECK(row->online);
+  CHECK(row->connections == 2);  // not this process's older 1
+}
+
+TEST_CASE("an offline row write that lands after another process's online write is put right",
+          "[presence][status_row]")
+{
+  presence_world w;
+  w.connect(ann);
+  // ann's last tab here closed and the settle found her offline; while the offline write is on
+  // its way, she opens a tab on process B, which counts 1 and writes (online, 1) first.
+  bool b_opened = false;
+  w.records.before_write = [&](fakes::status_row const& row) {
+    if (b_opened || row.user != ann || row.online) return;
+    b_opened = true;
+    w.counts.other_process("B", fakes::manual_clock::start + 60'000, ann, 1);
+    w.records.writes.push_back({ann, true, 1, std::nullopt});
+  };
+  w.presence.disconnected(ann);
+  // The offline announcement follows the row write (and its check).
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }));
+  REQUIRE(b_opened);
+  auto const row = w.records.row(ann);
+  REQUIRE(row);
+  CHECK(row->online);
+  CHECK(row->connections == 1);
+}
+
+TEST_CASE("a swept lease's row write that lands after a newer count is put right", "[presence][status_row]")
+{
+  presence_world w;
+  auto const dies_at = fakes::manual_clock::start + 1000;
+  w.counts.other_process("B", dies_at, ann, 1);
+  w.connect(ann);  // one tab here, one on B, which dies
+  w.clock.advance(std::chrono::seconds{2});
+  // The sweep of B's lease leaves ann 1 socket; while that write is on its way, she opens a tab
+  // on process C, which counts 2 and writes first.
+  bool c_opened = false;
+  w.records.before_write = [&](fakes::status_row const& row) {
+    if (c_opened || row.user != ann || row.connections != 1) return;
+    c_opened = true;
+    w.counts.other_process("C", fakes::manual_clock::start + 60'000, ann, 1);
+    w.records.writes.push_back({ann, true, 2, std::nullopt});
+  };
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return c_opened; }));
+  testing::run_for(w.ctx, 4 * w.settings.heartbeat);  // the rest of that heartbeat, and more
+  CHECK_FALSE(w.counts.has_lease("B"));
+  REQUIRE(w.counts.live(ann, w.clock.wall_ms()) == 2);
+  auto const row = w.records.row(ann);
+  REQUIRE(row);
+  CHECK(row->online);
+  CHECK(row->connections == 2);
 }

@@ -45,7 +45,9 @@ fake_presence_records::write_status(std::int64_t user, bool online, std::int64_t
 {
   auto const previous = row(user);
   if (!last_seen && previous) last_seen = previous->last_seen;  // kept when not given
-  writes.push_back({user, online, connections, last_seen});
+  status_row const written{user, online, connections, last_seen};
+  if (before_write) before_write(written);
+  writes.push_back(written);
   co_return true;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -34,6 +35,9 @@ class fake_presence_records final : public service::presence_records {
 
   fault_plan faults;  // for contacts_of
   std::vector<status_row> writes;
+  /// Called with each status write just before it lands: a test lets another process act
+  /// there (its store step and its own row write landing first, as over a slow link).
+  std::function<void(status_row const&)> before_write;
 
  private:
   struct link {

@@ -177,6 +177,14 @@ fake_presence_store::release(core::unix_ms now)
   co_return out;
 }
 
+awaitable<std::optional<std::int64_t>>
+fake_presence_store::live_count(std::int64_t user, core::unix_ms now)
+{
+  co_await wait_for(faults.delay);
+  if (faults.take() != fault::none) co_return std::nullopt;
+  co_return live(user, now);
+}
+
 awaitable<std::optional<std::vector<bool>>>
 fake_presence_store::online(std::vector<std::int64_t> users)
 {

@@ -27,6 +27,7 @@ class fake_presence_store final : public service::presence_store {
   awaitable<service::disconnect_reply> disconnect(std::int64_t user, core::unix_ms closed_at) override;
   awaitable<service::settle_reply> settle(std::int64_t user, core::unix_ms now) override;
   awaitable<service::release_reply> release(core::unix_ms now) override;
+  awaitable<std::optional<std::int64_t>> live_count(std::int64_t user, core::unix_ms now) override;
   awaitable<std::optional<std::vector<bool>>> online(std::vector<std::int64_t> users) override;
 
   /// `sockets` of `user` on another process's lease, alive until `lease_expiry`; the user is
