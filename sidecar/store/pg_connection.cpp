@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <thread>
 #include <utility>
 
@@ -230,6 +231,24 @@ values_of(pg_params const& params)
   return values;
 }
 
+/// The name the server knows `statement` by: its name and a hash of its SQL (FNV-1a, 64 bits).
+/// Behind a pooler that shares server sessions, another client may have prepared the same name
+/// with other SQL (another sidecar version during a rolling upgrade, a site with other table
+/// names); with the SQL's hash in the name, a name already there (42P05) is the same statement.
+std::string
+server_name(pg_statement const& statement)
+{
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char const c : statement.sql) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = statement.name + '_';
+  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(digits[(hash >> shift) & 0xF]);
+  return out;
+}
+
 pg_outcome
 not_connected()
 {
@@ -256,12 +275,13 @@ pg_connection::prepare(pg_statement const& statement, std::chrono::milliseconds 
 {
   // Parameter types come from the SQL's casts; a failed prepare (an SQL error) leaves the
   // connection usable and the statement unprepared, so the next use tries again.
-  bool const sent = PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) == 1;
+  auto const name = server_name(statement);
+  bool const sent = PQsendPrepare(conn_, name.c_str(), statement.sql.c_str(), 0, nullptr) == 1;
   auto out = co_await finish_sent(sent, timeout);
   // 42P05: the server session already holds the name. Behind PgBouncer in transaction pooling
   // the session is shared by many client connections, and another one (of this process or a
-  // sibling, which use the same names for the same SQL) prepared it: it is ready to run.
-  if (out.error.empty() && (out.result.ok() || out.result.sqlstate() == "42P05")) prepared_.insert(statement.name);
+  // sibling: the name holds the SQL's hash, so it is this very statement) prepared it.
+  if (out.error.empty() && (out.result.ok() || out.result.sqlstate() == "42P05")) prepared_.insert(name);
   co_return out;
 }
 
@@ -269,12 +289,13 @@ awaitable<pg_outcome>
 pg_connection::run_prepared(pg_statement const& statement, pg_params const& params, std::chrono::milliseconds timeout)
 {
   if (!usable()) co_return not_connected();
-  if (!prepared_.contains(statement.name)) {
+  auto const name = server_name(statement);
+  if (!prepared_.contains(name)) {
     auto prepared = co_await prepare(statement, timeout);
-    if (!prepared_.contains(statement.name)) co_return prepared;
+    if (!prepared_.contains(name)) co_return prepared;
   }
   auto const values = values_of(params);
-  bool const sent = PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(values.size()), values.data(),
+  bool const sent = PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
                                         nullptr, nullptr, 0) == 1;
   auto out = co_await finish_sent(sent, timeout);
   co_return out;
@@ -293,9 +314,9 @@ pg_connection::execute(pg_statement const& statement, pg_params const& params, s
   // once (a second failure is reported, not looped on).
   if (sqlstate != "26000" && sqlstate != "0A000") co_return out;
   spdlog::info("event=postgres_statement_prepared_again statement={} sqlstate={}", statement.name, sqlstate);
-  prepared_.erase(statement.name);
+  prepared_.erase(server_name(statement));
   if (sqlstate == "0A000") {
-    std::string const deallocate = "DEALLOCATE \"" + statement.name + "\"";  // names are ours: plain identifiers
+    std::string const deallocate = "DEALLOCATE \"" + server_name(statement) + "\"";  // names are ours: plain identifiers
     pg_params const none;
     auto dropped = co_await query(deallocate, none, timeout);
     if (!dropped.error.empty()) co_return dropped;  // the connection failed (and was reset)

@@ -25,7 +25,7 @@ using pg_params = std::vector<std::optional<std::string>>;
 
 /// A statement the server parses and plans once per connection (the hot queries): prepared on
 /// its first use on a connection, and again on the next connection after a reconnect. The name
-/// must be unique per process and always name the same SQL.
+/// must be unique per process; the server knows it as name_<hash of the SQL> (max 42 chars).
 struct pg_statement {
   std::string name;
   std::string sql;
@@ -94,7 +94,7 @@ class pg_connection {
   asio::any_io_executor executor_;
   std::string conninfo_;
   PGconn* conn_ = nullptr;
-  std::unordered_set<std::string> prepared_;  // statement names prepared on conn_ (gone with it)
+  std::unordered_set<std::string> prepared_;  // server names prepared on conn_ (gone with it)
   asio::posix::stream_descriptor socket_;
   asio::steady_timer deadline_;
   struct deadline_state {

@@ -229,7 +229,8 @@ TEST_CASE("hot statements are prepared once per connection and prepared again af
           if (!answer.ok()) answer = co_await pool.query(plus_one, forty_one);  // once more after a reconnect
           auto backend = co_await pool.query("SELECT pg_backend_pid()::text", {});
           auto prepared = co_await pool.query(
-              "SELECT string_agg(statement, ';') FROM pg_prepared_statements WHERE name = $1", statement_name);
+              "SELECT string_agg(statement, ';') FROM pg_prepared_statements WHERE starts_with(name, $1 || '_')",
+              statement_name);
           look l;
           l.answer = answer.ok() ? std::string{answer.result.value(0, 0)} : answer.describe();
           l.backend = backend.ok() ? std::string{backend.result.value(0, 0)} : backend.describe();
@@ -420,9 +421,33 @@ TEST_CASE("with prepared statements off, hot statements run unnamed behind PgBou
   CHECK(answers == std::vector<std::string>(30, "42"));
   std::string left;
   run_coroutine(ctx, [&]() -> awaitable<void> {
-    auto out = co_await pool.query("SELECT count(*) FROM pg_prepared_statements WHERE name = $1", statement_name);
+    auto out = co_await pool.query(
+        "SELECT count(*) FROM pg_prepared_statements WHERE starts_with(name, $1 || '_')", statement_name);
     left = answer_of(out);
   });
   CHECK(left == "0");  // the one server session behind PgBouncer holds no statement of ours
   pool.close();
+}
+
+TEST_CASE("behind PgBouncer, a name another client prepared with other SQL is never run as ours", "[pgbouncer]")
+{
+  // A rolling upgrade (a statement's SQL changed between versions) or two sites with other
+  // table names, sharing one PgBouncer pool: the same statement name, different SQL.
+  asio::io_context ctx;
+  pg_connection old_version{ctx.get_executor(), bouncer_conninfo()};
+  pg_connection new_version{ctx.get_executor(), bouncer_conninfo()};
+  pg_statement const before{"tandem_test_bouncer_versioned", "SELECT 'old'::text"};
+  pg_statement const after{"tandem_test_bouncer_versioned", "SELECT 'new'::text"};
+  std::string old_answer, new_answer, errors;
+  run_coroutine(ctx, [&]() -> awaitable<void> {
+    errors += co_await old_version.connect(std::chrono::seconds{30});
+    errors += co_await new_version.connect(std::chrono::seconds{30});
+    auto a = co_await old_version.execute(before, {}, std::chrono::seconds{30});
+    old_answer = answer_of(a);
+    auto b = co_await new_version.execute(after, {}, std::chrono::seconds{30});
+    new_answer = answer_of(b);
+  });
+  REQUIRE(errors.empty());
+  CHECK(old_answer == "old");
+  CHECK(new_answer == "new");
 }

@@ -60,4 +60,4 @@ def test_the_cpp_store_tests_pass_behind_pgbouncer_in_transaction_mode(
     finally:
         bouncer.stop()
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "Passed all 3 test cases" in result.stdout
+    assert "Passed all 4 test cases" in result.stdout
