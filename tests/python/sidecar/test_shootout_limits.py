@@ -110,6 +110,7 @@ def test_broadcasts_beyond_the_rate_are_refused_and_the_endpoint_is_logged_as_en
             elif frame["type"] == "error":
                 assert frame["message"] == "rate_limited"
                 refused += 1
-        # The burst of 5 (and at most a token or two more while the 20 arrive), the rest refused.
-        assert 5 <= results <= 8
+        # The burst of 5, plus one per second the 20 take to be handled (a busy machine may stall
+        # a few seconds), the rest refused.
+        assert 5 <= results <= 12
         assert refused == 20 - results
