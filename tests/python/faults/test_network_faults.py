@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from faults.matrix import FaultWorld, Traffic, check_row, run_row
 
 LINKS = ("client0", "client1", "redis0", "redis1", "postgres0", "postgres1")
@@ -45,11 +44,6 @@ def cut(links: tuple[str, ...], seconds: float):
     return fault
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11 defect 13: a socket waits for each send's Redis/PostgreSQL round trips before reading "
-    "the next frame, then counts the frames that waited against the client's rate (rate_limited under 18/s)",
-)
 def test_latency_and_jitter_on_every_link(proxied_fault_world, capsys) -> None:
     fault = toxic_for(LINKS, 6, "latency", latency=60, jitter=40)
     check_row(run_row(proxied_fault_world, "5a latency 60+-40 ms, all links", fault), capsys)
@@ -67,11 +61,6 @@ def test_client_connections_cut(proxied_fault_world, capsys) -> None:
     check_row(result, capsys)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11 defects 7 and 13: publishes that fail while Redis is unreachable are dropped and the "
-    "sockets that stayed open get no resync hint (acknowledged messages reach no tab)",
-)
 def test_redis_connections_cut(proxied_fault_world, capsys) -> None:
     check_row(run_row(proxied_fault_world, "5d Redis links cut 3 s", cut(("redis0", "redis1"), 3)), capsys)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from faults.matrix import FaultWorld, Traffic, check_row, run_row
 
 
@@ -37,21 +36,10 @@ def test_postgres_restarted_mid_traffic(fault_world, capsys) -> None:
     check_row(run_row(fault_world, "2a PostgreSQL restarted", restart_postgres), capsys)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11 defect 9: a query past db_timeout keeps running and commits; the resend is acked "
-    "duplicate:true and that message is never published (acknowledged, reaches no tab); defect 13: the "
-    "frames that waited are counted against the client's rate",
-)
 def test_chat_row_locked_for_5_s(fault_world, capsys) -> None:
     check_row(run_row(fault_world, "2b chat row locked 5 s", lock_chat_row), capsys)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="fault matrix finding (issue 11, siblings of defects 10 and 11): a read-only PostgreSQL is "
-    "answered with `internal` instead of a retryable `store_unavailable`",
-)
 def test_postgres_read_only_for_5_s(fault_world, capsys) -> None:
     result = run_row(fault_world, "2c PostgreSQL read-only 5 s", read_only_for_5_s)
     if result.errors.get("internal"):

@@ -29,24 +29,10 @@ def pause_redis(seconds: float):
     return fault
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11 defect 7: after a Redis restart presence is not rebuilt (tandem_userstatus offline with "
-    "tabs open) and sockets that stayed open get no resync hint (acknowledged messages never reach them)",
-)
 def test_redis_restarted_empty_mid_traffic(fault_world, capsys) -> None:
     check_row(run_row(fault_world, "1a Redis restarted empty", restart_redis), capsys)
 
 
-PAUSE_DEFECTS = pytest.mark.xfail(
-    strict=False,
-    reason="issue 11 defect 13: frames that waited on Redis count against the client's rate, so tabs are "
-    "closed with 1008 flooding when Redis resumes; defect 7: no resync hint for what was missed",
-)
-
-
-@pytest.mark.parametrize(
-    "seconds", [pytest.param(10, marks=PAUSE_DEFECTS), pytest.param(20, marks=PAUSE_DEFECTS)]
-)
+@pytest.mark.parametrize("seconds", [10, 20])
 def test_redis_paused(fault_world, capsys, seconds) -> None:
     check_row(run_row(fault_world, f"1b Redis paused {seconds} s", pause_redis(seconds)), capsys)
