@@ -281,6 +281,42 @@ channel_layer::run_script(std::size_t shard, script const& s, std::vector<std::s
   co_return batch;
 }
 
+channel_layer::lua_script::lua_script(std::string_view source_text)
+    : source{source_text}, sha1{crypto::to_hex(crypto::sha1(source_text))}
+{
+}
+
+awaitable<resp_batch>
+channel_layer::run_scripts(std::size_t shard, std::vector<script_call> calls)
+{
+  auto build = [](std::string verb, std::string body, script_call const& call) {
+    std::vector<std::string> command{std::move(verb), std::move(body), std::to_string(call.keys.size())};
+    command.insert(command.end(), call.keys.begin(), call.keys.end());
+    command.insert(command.end(), call.args.begin(), call.args.end());
+    return command;
+  };
+  std::vector<std::vector<std::string>> by_sha;
+  by_sha.reserve(calls.size());
+  for (auto const& call : calls) by_sha.push_back(build("EVALSHA", call.script->sha1, call));
+  auto batch = co_await commands_[shard]->run(std::move(by_sha));
+  if (batch.ec || batch.replies.size() != calls.size()) co_return batch;
+  std::vector<std::size_t> unknown;
+  std::vector<std::vector<std::string>> by_source;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (!batch.replies[i].is_error() || !batch.replies[i].str.starts_with("NOSCRIPT")) continue;
+    unknown.push_back(i);
+    by_source.push_back(build("EVAL", std::string{calls[i].script->source}, calls[i]));
+  }
+  if (unknown.empty()) co_return batch;
+  auto again = co_await commands_[shard]->run(std::move(by_source));
+  if (again.ec || again.replies.size() != unknown.size()) {
+    again.replies.clear();
+    co_return again;  // a transport failure: the whole batch's outcome is unknown to the caller
+  }
+  for (std::size_t i = 0; i < unknown.size(); ++i) batch.replies[unknown[i]] = std::move(again.replies[i]);
+  co_return batch;
+}
+
 awaitable<resp_batch>
 channel_layer::run_commands(std::string_view routing_key, std::vector<std::vector<std::string>> commands)
 {

@@ -117,6 +117,24 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   awaitable<resp_batch> run_commands(std::string_view routing_key, std::vector<std::vector<std::string>> commands);
   std::string const& prefix() const noexcept { return config_.prefix; }
 
+  /// A Lua script of the caller's, run by EVALSHA under its SHA-1 (computed once, here).
+  struct lua_script {
+    explicit lua_script(std::string_view source);
+    std::string_view source;
+    std::string sha1;
+  };
+  struct script_call {
+    lua_script const* script = nullptr;
+    std::vector<std::string> keys;  // all of one hash tag, so the script touches one slot
+    std::vector<std::string> args;
+  };
+  /// The shard run_commands(routing_key, ...) uses, so callers can pipeline per shard.
+  std::size_t shard_of(std::string_view routing_key) const { return shard_for_group(routing_key); }
+  /// Runs `calls` pipelined on `shard`, one reply each in order. Redis answers NOSCRIPT to an
+  /// EVALSHA it has not seen (a restart, a failover): those calls (which did not run) are sent
+  /// again by EVAL, which also loads the script for next time.
+  awaitable<resp_batch> run_scripts(std::size_t shard, std::vector<script_call> calls);
+
  private:
   struct script {
     std::string_view source;

@@ -1,148 +1,130 @@
-// Presence state in Redis, changed only by these scripts so every step is atomic across
-// sidecar processes. Keys (under P = <layer prefix>tandem:presence:):
-//   P leases        ZSET lease → expiry (ms): a lease is one sidecar worker, alive while renewed
-//   P user:<u>      HASH lease → that lease's open sockets of user u
-//   P lease:<l>     SET  users with sockets on lease l (so a dead lease's users can be found)
-//   P online        SET  users announced online: SADD/SREM returning 1 decides, exactly once,
-//                        which process announces a change
-// A user's live sockets are the counts of the leases still alive; a lease that stops being
-// renewed (kill -9) is swept by any surviving process.
+// Presence state in Redis, spread over the shards: every key carries a hash tag (presence_keys.hpp)
+// and each script is given keys of ONE tag only, as KEYS, so it runs on one slot (Redis Cluster's
+// rule) and the keys of different users live on different shards.
+//   {leases}                 ZSET lease → expiry (ms): a lease is one sidecar worker, alive while renewed
+//   {leases}:sweeping        ZSET lease → claim expiry: dead leases a sweeper is settling
+//   {leases}:expired         HASH lease → the expiry it died with (for last_seen)
+//   {lease:<l>}:users        SET  users with sockets on lease l (so a dead lease's users can be found)
+//   {user:<u>}:sockets       HASH lease → that lease's open sockets of user u
+//   {user:<u>}:online        STRING present while u is announced online: SET NX / DEL answering 1
+//                            decides, exactly once, which process announces a change
+// A user's live sockets are the sum of their sockets hash. A dead lease's share stays counted
+// until a sweeper has settled that user (so a user is never announced offline early); the sweep
+// is restartable: a claim that outlives its sweeper is taken over, and each user step is
+// idempotent (HDEL of a gone field, DEL of a gone marker announce nothing).
 #pragma once
 
 #include <string_view>
 
 namespace tandem::service::scripts {
 
-// Shared by the scripts that count: sums a user's sockets on live leases, forgetting dead ones.
-#define TANDEM_LIVE_COUNT                                                                    \
-  "local function live(p, user, now)\n"                                                     \
-  "  local key = p .. 'user:' .. user\n"                                                     \
-  "  local fields = redis.call('HGETALL', key)\n"                                            \
-  "  local total = 0\n"                                                                      \
-  "  for i = 1, #fields, 2 do\n"                                                             \
-  "    local alive = redis.call('ZSCORE', p .. 'leases', fields[i])\n"                       \
-  "    if alive and tonumber(alive) > now then total = total + tonumber(fields[i + 1])\n"    \
-  "    else redis.call('HDEL', key, fields[i]) end\n"                                        \
-  "  end\n"                                                                                  \
-  "  return total\n"                                                                         \
+// Shared by the user scripts: the user's sockets on every lease still holding some.
+#define TANDEM_TOTAL                                                        \
+  "local function total(key)\n"                                             \
+  "  local sum = 0\n"                                                       \
+  "  for _, n in ipairs(redis.call('HVALS', key)) do sum = sum + tonumber(n) end\n" \
+  "  return sum\n"                                                          \
   "end\n"
 
-/// ARGV: P, user, lease, now, expiry → {1 if the user just came online, live sockets}.
-inline constexpr std::string_view connect = TANDEM_LIVE_COUNT
-    "local p, user, lease, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
-    "redis.call('ZADD', p .. 'leases', ARGV[5], lease)\n"
-    "redis.call('HINCRBY', p .. 'user:' .. user, lease, 1)\n"
-    "redis.call('SADD', p .. 'lease:' .. lease, user)\n"
-    "local fresh = redis.call('SADD', p .. 'online', user)\n"
-    "return {fresh, live(p, user, now)}\n";
+/// KEYS: {user}:sockets, {user}:online. ARGV: lease → {1 if the user just came online, live sockets}.
+inline constexpr std::string_view connect = TANDEM_TOTAL
+    "redis.call('HINCRBY', KEYS[1], ARGV[1], 1)\n"
+    "local fresh = 0\n"
+    "if redis.call('SET', KEYS[2], '1', 'NX') then fresh = 1 end\n"
+    "return {fresh, total(KEYS[1])}\n";
 
-/// ARGV: P, user, lease, now → live sockets left.
-inline constexpr std::string_view disconnect = TANDEM_LIVE_COUNT
-    "local p, user, lease, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
-    "local key = p .. 'user:' .. user\n"
-    "if redis.call('HINCRBY', key, lease, -1) <= 0 then\n"
-    "  redis.call('HDEL', key, lease)\n"
-    "  redis.call('SREM', p .. 'lease:' .. lease, user)\n"
-    "end\n"
-    "return live(p, user, now)\n";
+/// KEYS: {user}:sockets. ARGV: lease → {live sockets left, this lease's sockets left}.
+inline constexpr std::string_view disconnect = TANDEM_TOTAL
+    "local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)\n"
+    "if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]); left = 0 end\n"
+    "return {total(KEYS[1]), left}\n";
 
-/// ARGV: P, user, now → live sockets (changes nothing but forgetting dead leases' counts).
-inline constexpr std::string_view live_count = TANDEM_LIVE_COUNT
-    "return live(ARGV[1], ARGV[2], tonumber(ARGV[3]))\n";
+/// KEYS: {user}:sockets → live sockets (changes nothing; status row writers check against it).
+inline constexpr std::string_view live_count = TANDEM_TOTAL
+    "return total(KEYS[1])\n";
 
-/// After the grace period. ARGV: P, user, now → {1 if the user just went offline, live sockets}.
-inline constexpr std::string_view settle = TANDEM_LIVE_COUNT
-    "local p, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
-    "local count = live(p, user, now)\n"
+/// After the grace period. KEYS: {user}:sockets, {user}:online → {1 if the user just went
+/// offline, live sockets}.
+inline constexpr std::string_view settle = TANDEM_TOTAL
+    "local count = total(KEYS[1])\n"
     "if count > 0 then return {0, count} end\n"
-    "return {redis.call('SREM', p .. 'online', user), 0}\n";
+    "return {redis.call('DEL', KEYS[2]), 0}\n";
 
-/// ARGV: P, lease, expiry, keep_ms → {missing, sweeps}: missing is 1 if the lease was gone
-/// (Redis lost it, or another process swept it after missed heartbeats: the caller then
-/// restores its sockets' counts); sweeps counts the dead leases any process swept so far.
+/// A lease lets go of a user (swept, released, or no longer holding them after a restore).
+/// KEYS: {user}:sockets, {user}:online. ARGV: lease, "settle" (announce offline now if nothing
+/// is left) or "keep" (the caller settles after the grace period) → {1 if the user just went
+/// offline, live sockets}.
+inline constexpr std::string_view leave = TANDEM_TOTAL
+    "redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "local count = total(KEYS[1])\n"
+    "if count > 0 or ARGV[2] ~= 'settle' then return {0, count} end\n"
+    "return {redis.call('DEL', KEYS[2]), 0}\n";
+
+/// Makes a lease's share of a user exactly what the worker knows (sets, never adds: idempotent).
+/// KEYS: {user}:sockets, {user}:online. ARGV: lease, count → {1 if the user was not online, live sockets}.
+inline constexpr std::string_view restore = TANDEM_TOTAL
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+    "local fresh = 0\n"
+    "if redis.call('SET', KEYS[2], '1', 'NX') then fresh = 1 end\n"
+    "return {fresh, total(KEYS[1])}\n";
+
+/// KEYS: {leases}, {leases}:sweeping, {leases}:sweeps. ARGV: lease, expiry → {code, sweeps}.
+/// code: 0 renewed, 1 renewed but the lease was missing (Redis lost it, or a sweep took it: the
+/// caller restores its counts), 2 not renewed: a sweep of this lease is under way (the caller
+/// tries again once it is done, so its restore cannot be undone by the sweep's last steps).
+/// sweeps: the dead leases any process has claimed so far (every worker watches it to ask its
+/// sockets to resync: a dead process may have acknowledged sends it never published).
 inline constexpr std::string_view heartbeat =
-    "local missing = redis.call('ZADD', ARGV[1] .. 'leases', ARGV[3], ARGV[2])\n"
-    "redis.call('PEXPIRE', ARGV[1] .. 'lease:' .. ARGV[2], ARGV[4])\n"
-    "return {missing, tonumber(redis.call('GET', ARGV[1] .. 'sweeps') or '0')}\n";
+    "local total = tonumber(redis.call('GET', KEYS[3]) or '0')\n"
+    "if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {2, total} end\n"
+    "return {redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]), total}\n";
 
-/// Makes a lease's counts exactly what the worker knows (idempotent: sets, never adds; users
-/// no longer on the lease are removed from it). ARGV: P, lease, expiry, keep_ms, now, user,
-/// count, user, count, ... → {users that were not online (to announce), users removed (to
-/// settle), {user, live sockets on every lease, ...} (for their status rows)}.
-inline constexpr std::string_view restore = TANDEM_LIVE_COUNT
-    "local p, lease, now = ARGV[1], ARGV[2], tonumber(ARGV[5])\n"
-    "redis.call('ZADD', p .. 'leases', ARGV[3], lease)\n"
-    "local keep, fresh, dropped, counts = {}, {}, {}, {}\n"
-    "for i = 6, #ARGV, 2 do\n"
-    "  local user = ARGV[i]\n"
-    "  keep[user] = true\n"
-    "  redis.call('HSET', p .. 'user:' .. user, lease, ARGV[i + 1])\n"
-    "  redis.call('SADD', p .. 'lease:' .. lease, user)\n"
-    "  if redis.call('SADD', p .. 'online', user) == 1 then table.insert(fresh, user) end\n"
-    "end\n"
-    "for _, user in ipairs(redis.call('SMEMBERS', p .. 'lease:' .. lease)) do\n"
-    "  if not keep[user] then\n"
-    "    redis.call('HDEL', p .. 'user:' .. user, lease)\n"
-    "    redis.call('SREM', p .. 'lease:' .. lease, user)\n"
-    "    table.insert(dropped, user)\n"
-    "  end\n"
-    "end\n"
-    "redis.call('PEXPIRE', p .. 'lease:' .. lease, ARGV[4])\n"
-    "for user in pairs(keep) do\n"
-    "  table.insert(counts, user)\n"
-    "  table.insert(counts, live(p, user, now))\n"
-    "end\n"
-    "return {fresh, dropped, counts}\n";
-
-/// At exit: the lease is dropped at once rather than left to expire, so its users are settled
-/// now, not a lease's time to live later. ARGV: P, lease, now → users who went offline.
-inline constexpr std::string_view release = TANDEM_LIVE_COUNT
-    "local p, lease, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
-    "redis.call('ZREM', p .. 'leases', lease)\n"
-    "local users = redis.call('SMEMBERS', p .. 'lease:' .. lease)\n"
-    "redis.call('DEL', p .. 'lease:' .. lease)\n"
+/// KEYS: {leases}, {leases}:sweeping, {leases}:expired, {leases}:sweeps. ARGV: now, limit,
+/// claim expiry → {{lease, expiry, ...}, newly dead, sweeps}: dead leases (and claims whose
+/// sweeper did not finish in time) now claimed by the caller with the expiry each died with,
+/// how many of them died since the last sweep, and the sweeps counter after this call.
+inline constexpr std::string_view claim_dead =
+    "local now, limit, claim = ARGV[1], tonumber(ARGV[2]), ARGV[3]\n"
     "local out = {}\n"
-    "for _, user in ipairs(users) do\n"
-    "  redis.call('HDEL', p .. 'user:' .. user, lease)\n"
-    "  if live(p, user, now) == 0 and redis.call('SREM', p .. 'online', user) == 1 then\n"
-    "    table.insert(out, user)\n"
-    "  end\n"
+    "for _, lease in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do\n"
+    "  redis.call('ZADD', KEYS[2], claim, lease)\n"
+    "  table.insert(out, lease)\n"
+    "  table.insert(out, redis.call('HGET', KEYS[3], lease) or now)\n"
     "end\n"
-    "return out\n";
-
-/// ARGV: P, now, limit, ttl → {{user, last_seen, ...}, {user, live sockets, ...}, leases, total}:
-/// users whose last live lease died and who were announced online (the caller announces them
-/// offline), then users of a dead lease who are still online elsewhere (their status rows'
-/// counts), then how many dead leases this call took off and the `sweeps` counter after it
-/// (every worker watches that counter to ask its sockets to resync).
-inline constexpr std::string_view sweep = TANDEM_LIVE_COUNT
-    "local p, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])\n"
-    "local dead = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'WITHSCORES', 'LIMIT', 0, ARGV[3])\n"
-    "local out, still = {}, {}\n"
+    "local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)\n"
     "for i = 1, #dead, 2 do\n"
-    "  local lease, seen = dead[i], tonumber(dead[i + 1]) - ttl\n"
-    "  redis.call('ZREM', p .. 'leases', lease)\n"
-    "  local users = redis.call('SMEMBERS', p .. 'lease:' .. lease)\n"
-    "  redis.call('DEL', p .. 'lease:' .. lease)\n"
-    "  for _, user in ipairs(users) do\n"
-    "    redis.call('HDEL', p .. 'user:' .. user, lease)\n"
-    "    local count = live(p, user, now)\n"
-    "    if count == 0 then\n"
-    "      if redis.call('SREM', p .. 'online', user) == 1 then\n"
-    "        table.insert(out, user)\n"
-    "        table.insert(out, string.format('%.0f', seen))\n"
-    "      end\n"
-    "    else\n"
-    "      table.insert(still, user)\n"
-    "      table.insert(still, count)\n"
-    "    end\n"
-    "  end\n"
+    "  local expiry = string.format('%.0f', tonumber(dead[i + 1]))\n"
+    "  redis.call('ZREM', KEYS[1], dead[i])\n"
+    "  redis.call('ZADD', KEYS[2], claim, dead[i])\n"
+    "  redis.call('HSET', KEYS[3], dead[i], expiry)\n"
+    "  table.insert(out, dead[i])\n"
+    "  table.insert(out, expiry)\n"
     "end\n"
     "local swept = #dead / 2\n"
-    "local total = tonumber(redis.call('GET', p .. 'sweeps') or '0')\n"
-    "if swept > 0 then total = redis.call('INCRBY', p .. 'sweeps', swept) end\n"
-    "return {out, still, swept, total}\n";
+    "local total = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
+    "if swept > 0 then total = redis.call('INCRBY', KEYS[4], swept) end\n"
+    "return {out, swept, total}\n";
 
-#undef TANDEM_LIVE_COUNT
+/// A claimed lease is settled. KEYS: {leases}:sweeping, {leases}:expired. ARGV: lease.
+inline constexpr std::string_view finish_claim =
+    "redis.call('ZREM', KEYS[1], ARGV[1])\n"
+    "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "return 1\n";
+
+/// A worker's user list after a restore. KEYS: {lease}:users. ARGV: keep_ms, user, user, ... →
+/// the users the set held that are not in the list. They stay in the set until the caller has
+/// let go of each (leave, then SREM), so a failure on the way leaves them findable by a sweep.
+inline constexpr std::string_view reset_lease_users =
+    "local keep = {}\n"
+    "for i = 2, #ARGV do keep[ARGV[i]] = true end\n"
+    "local dropped = {}\n"
+    "for _, user in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if not keep[user] then table.insert(dropped, user) end\n"
+    "end\n"
+    "for i = 2, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+    "return dropped\n";
+
+#undef TANDEM_TOTAL
 
 }  // namespace tandem::service::scripts

@@ -3,8 +3,10 @@
 #include "service/adapters/redis_presence_store.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "core/decimal.hpp"
+#include "service/adapters/presence_keys.hpp"
 #include "service/adapters/presence_scripts.hpp"
 
 namespace tandem::service {
@@ -12,9 +14,7 @@ namespace tandem::service {
 namespace {
 
 using core::to_int64;
-
-/// Every key of presence lives on the shard this name hashes to: scripts touch several keys.
-constexpr std::string_view routing_key = "tandem.presence";
+using lua_script = layer::channel_layer::lua_script;
 
 /// The first reply, when the batch succeeded and it is an array of `size` elements.
 layer::resp_value const*
@@ -24,91 +24,271 @@ array_reply(layer::resp_batch const& batch, std::size_t size)
   return &batch.replies[0];
 }
 
+/// A dead lease's user set outlives the lease long enough for a sweep that fails now and then
+/// to be retried (a claim expires after one lease time to live), yet not forever.
+constexpr int lease_users_keep_ttls = 240;
+
+std::vector<std::string>
+user_keys(std::string const& prefix, std::int64_t user)
+{
+  return {keys::user_sockets(prefix, user), keys::user_online(prefix, user)};
+}
+
 }  // namespace
 
-std::string
-redis_presence_store::key_prefix() const
+redis_presence_store::redis_presence_store(layer::channel_layer& layer)
+    : layer_{layer},
+      lease_{layer.client_prefix()},
+      connect_{scripts::connect},
+      disconnect_{scripts::disconnect},
+      settle_{scripts::settle},
+      leave_{scripts::leave},
+      restore_{scripts::restore},
+      heartbeat_{scripts::heartbeat},
+      claim_dead_{scripts::claim_dead},
+      finish_claim_{scripts::finish_claim},
+      reset_lease_users_{scripts::reset_lease_users},
+      live_count_{scripts::live_count}
 {
-  return layer_.prefix() + "tandem:presence:";
 }
 
 awaitable<layer::resp_batch>
-redis_presence_store::eval(std::string_view script, std::vector<std::string> args)
+redis_presence_store::on_tag(std::string const& key, lua_script const& script, std::vector<std::string> keys,
+                             std::vector<std::string> args)
 {
-  std::vector<std::string> command{"EVAL", std::string{script}, "0"};
-  command.insert(command.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
-  std::vector<std::vector<std::string>> commands{std::move(command)};
-  co_return co_await layer_.run_commands(routing_key, std::move(commands));
+  std::vector<layer::channel_layer::script_call> calls;
+  calls.push_back({&script, std::move(keys), std::move(args)});
+  co_return co_await layer_.run_scripts(layer_.shard_of(keys::routing_tag(key)), std::move(calls));
+}
+
+awaitable<bool>
+redis_presence_store::run_plain(std::string const& key, std::vector<std::vector<std::string>> commands)
+{
+  auto const batch = co_await layer_.run_commands(keys::routing_tag(key), std::move(commands));
+  co_return !layer::failed(batch);
+}
+
+awaitable<std::vector<std::optional<layer::resp_value>>>
+redis_presence_store::per_user(lua_script const& script, std::vector<std::int64_t> const& users,
+                               std::vector<std::vector<std::string>> args)
+{
+  std::vector<std::optional<layer::resp_value>> out(users.size());
+  // One pipeline per shard, each user's script on its own keys (one tag each).
+  std::map<std::size_t, std::vector<std::size_t>> by_shard;
+  auto const& prefix = layer_.prefix();
+  for (std::size_t i = 0; i < users.size(); ++i)
+    by_shard[layer_.shard_of(keys::routing_tag(keys::user_sockets(prefix, users[i])))].push_back(i);
+  // (Iterators, not structured bindings: GCC 12 mishandles those across a co_await.)
+  for (auto it = by_shard.begin(); it != by_shard.end(); ++it) {
+    auto const shard = it->first;
+    auto const& indices = it->second;
+    std::vector<layer::channel_layer::script_call> calls;
+    calls.reserve(indices.size());
+    for (auto const i : indices) calls.push_back({&script, user_keys(prefix, users[i]), std::move(args[i])});
+    auto const batch = co_await layer_.run_scripts(shard, std::move(calls));
+    if (batch.ec || batch.replies.size() != indices.size()) continue;  // this shard's users stay unknown
+    for (std::size_t j = 0; j < indices.size(); ++j)
+      if (!batch.replies[j].is_error()) out[indices[j]] = batch.replies[j];
+  }
+  co_return out;
+}
+
+awaitable<std::int64_t>
+redis_presence_store::register_lease(core::unix_ms expiry, std::string& error)
+{
+  auto const registry = keys::lease_registry(layer_.prefix());
+  std::vector<std::string> keys{registry, registry + ":sweeping", registry + ":sweeps"};
+  std::vector<std::string> args{lease_, std::to_string(expiry)};
+  auto const renewed = co_await on_tag(registry, heartbeat_, std::move(keys), std::move(args));
+  auto const* reply = array_reply(renewed, 2);
+  if (!reply) {
+    error = layer::describe_failure(renewed);
+    co_return -1;
+  }
+  auto const code = reply->elements[0].integer;
+  sweeps_seen_ = reply->elements[1].integer;
+  if (code == 2) {
+    error = "a sweep of this worker's lease is under way (it missed heartbeats)";
+  } else {
+    registered_ = true;
+  }
+  co_return code;
 }
 
 awaitable<lease_reply>
 redis_presence_store::renew_lease(core::unix_ms now, std::chrono::milliseconds ttl)
 {
-  // (GCC 12 miscompiles braced lists inside a co_await expression: arguments are built first.)
-  std::vector<std::string> args{key_prefix(), layer_.client_prefix(), std::to_string(now + ttl.count()),
-                                std::to_string(ttl.count() * 4)};
-  auto const renewed = co_await eval(scripts::heartbeat, std::move(args));
   lease_reply out;
-  auto const* reply = array_reply(renewed, 2);
-  if (!reply) {
-    out.error = layer::describe_failure(renewed);
-    co_return out;
-  }
+  auto const code = co_await register_lease(now + ttl.count(), out.error);
+  if (code < 0 || code == 2) co_return out;
+  auto const users = keys::lease_users(layer_.prefix(), lease_);
+  std::vector<std::vector<std::string>> keep{
+      {"PEXPIRE", users, std::to_string(ttl.count() * lease_users_keep_ttls)}};
+  co_await run_plain(users, std::move(keep));  // best effort: only bounds a dead lease's leftovers
   out.ok = true;
-  out.lease_was_lost = reply->elements[0].integer == 1;
-  out.leases_swept_total = reply->elements[1].integer;
+  out.leases_swept_total = sweeps_seen_;
+  // A restore that reached only some shards asks for another through the lease being "lost".
+  out.lease_was_lost = code == 1 || restore_again_;
   co_return out;
+}
+
+awaitable<std::vector<std::optional<layer::resp_value>>>
+redis_presence_store::let_go(std::string const& lease, std::vector<std::int64_t> const& users, std::string const& mode)
+{
+  std::vector<std::vector<std::string>> args;
+  args.reserve(users.size());
+  for (std::size_t i = 0; i < users.size(); ++i) args.push_back({lease, mode});
+  auto replies = co_await per_user(leave_, users, std::move(args));
+  // Only users whose step ran leave the set: the rest stay findable for the next attempt.
+  auto const set = keys::lease_users(layer_.prefix(), lease);
+  std::vector<std::string> srem{"SREM", set};
+  for (std::size_t i = 0; i < users.size(); ++i)
+    if (replies[i] && replies[i]->elements.size() == 2) srem.push_back(std::to_string(users[i]));
+  if (srem.size() > 2) {
+    std::vector<std::vector<std::string>> commands{std::move(srem)};
+    co_await run_plain(set, std::move(commands));
+  }
+  co_return replies;
+}
+
+awaitable<std::optional<std::vector<std::int64_t>>>
+redis_presence_store::lease_members(std::string const& lease)
+{
+  auto const set = keys::lease_users(layer_.prefix(), lease);
+  std::vector<std::vector<std::string>> commands{{"SMEMBERS", set}};
+  auto const batch = co_await layer_.run_commands(keys::routing_tag(set), std::move(commands));
+  if (layer::failed(batch) || batch.replies.empty()) co_return std::nullopt;
+  std::vector<std::int64_t> users;
+  for (auto const& user : batch.replies[0].elements) users.push_back(to_int64(user.str));
+  co_return users;
 }
 
 awaitable<sweep_reply>
 redis_presence_store::sweep(core::unix_ms now, std::size_t batch, std::chrono::milliseconds ttl)
 {
-  std::vector<std::string> args{key_prefix(), std::to_string(now), std::to_string(batch), std::to_string(ttl.count())};
-  auto const swept = co_await eval(scripts::sweep, std::move(args));
   sweep_reply out;
-  auto const* reply = array_reply(swept, 4);
-  if (!reply) co_return out;
+  auto const registry = keys::lease_registry(layer_.prefix());
+  std::vector<std::string> claim_keys{registry, registry + ":sweeping", registry + ":expired", registry + ":sweeps"};
+  std::vector<std::string> claim_args{std::to_string(now), std::to_string(batch), std::to_string(now + ttl.count())};
+  auto const claimed = co_await on_tag(registry, claim_dead_, std::move(claim_keys), std::move(claim_args));
+  auto const* claim = array_reply(claimed, 3);
+  if (!claim) co_return out;
   out.ok = true;
-  out.leases_swept = static_cast<std::size_t>(std::max<std::int64_t>(0, reply->elements[2].integer));
-  out.leases_swept_total = reply->elements[3].integer;
-  auto const& gone = reply->elements[0].elements;
-  for (std::size_t i = 0; i + 1 < gone.size(); i += 2) out.offline.emplace_back(to_int64(gone[i].str), to_int64(gone[i + 1].str));
-  auto const& still = reply->elements[1].elements;
-  for (std::size_t i = 0; i + 1 < still.size(); i += 2) out.still_online.emplace_back(to_int64(still[i].str), still[i + 1].integer);
+  out.leases_swept = static_cast<std::size_t>(std::max<std::int64_t>(0, claim->elements[1].integer));
+  out.leases_swept_total = claim->elements[2].integer;
+  auto const& leases = claim->elements[0].elements;
+  for (std::size_t l = 0; l + 1 < leases.size(); l += 2) {
+    auto const lease = leases[l].str;
+    auto const last_seen = to_int64(leases[l + 1].str) - ttl.count();
+    auto const users = co_await lease_members(lease);
+    if (!users) continue;  // the claim expires and this lease is swept again
+    auto const replies = co_await let_go(lease, *users, "settle");
+    bool complete = true;
+    for (std::size_t i = 0; i < users->size(); ++i) {
+      auto const& reply = replies[i];
+      if (!reply || reply->elements.size() != 2) {
+        complete = false;
+        continue;
+      }
+      if (reply->elements[0].integer == 1) {
+        out.offline.emplace_back((*users)[i], last_seen);
+      } else if (reply->elements[1].integer > 0) {
+        out.still_online.emplace_back((*users)[i], reply->elements[1].integer);
+      }
+    }
+    if (!complete) continue;
+    auto const set = keys::lease_users(layer_.prefix(), lease);
+    std::vector<std::vector<std::string>> drop{{"DEL", set}};
+    co_await run_plain(set, std::move(drop));
+    std::vector<std::string> finish_keys{registry + ":sweeping", registry + ":expired"};
+    std::vector<std::string> finish_args{lease};
+    co_await on_tag(registry, finish_claim_, std::move(finish_keys), std::move(finish_args));
+  }
   co_return out;
 }
 
 awaitable<restore_reply>
-redis_presence_store::restore(core::unix_ms now, std::chrono::milliseconds ttl, std::unordered_map<std::int64_t, int> counts)
+redis_presence_store::restore(core::unix_ms now, std::chrono::milliseconds ttl,
+                              std::unordered_map<std::int64_t, int> counts)
 {
-  std::vector<std::string> args{key_prefix(), layer_.client_prefix(), std::to_string(now + ttl.count()),
-                                std::to_string(ttl.count() * 4), std::to_string(now)};
-  for (auto const& count : counts) {
-    args.push_back(std::to_string(count.first));
-    args.push_back(std::to_string(count.second));
-  }
-  auto const restored = co_await eval(scripts::restore, std::move(args));
   restore_reply out;
-  auto const* reply = array_reply(restored, 3);
-  if (!reply) {
-    out.error = layer::describe_failure(restored);
+  auto const code = co_await register_lease(now + ttl.count(), out.error);
+  if (code < 0 || code == 2) co_return out;
+  std::vector<std::int64_t> users;
+  std::vector<std::string> reset_args{std::to_string(ttl.count() * lease_users_keep_ttls)};
+  for (auto const& count : counts) {
+    users.push_back(count.first);
+    reset_args.push_back(std::to_string(count.first));
+  }
+  // The lease's user set first: a user must be findable by a sweep before their count is written.
+  auto const set = keys::lease_users(layer_.prefix(), lease_);
+  std::vector<std::string> reset_keys{set};
+  auto const reset = co_await on_tag(set, reset_lease_users_, std::move(reset_keys), std::move(reset_args));
+  if (layer::failed(reset) || reset.replies.empty()) {
+    out.error = layer::describe_failure(reset);
     co_return out;
   }
+  listed_.clear();
+  listed_.insert(users.begin(), users.end());
+  restore_again_ = false;
   out.ok = true;
-  for (auto const& user : reply->elements[0].elements) out.announced.push_back(to_int64(user.str));
-  for (auto const& user : reply->elements[1].elements) out.dropped.push_back(to_int64(user.str));
-  auto const& live = reply->elements[2].elements;
-  for (std::size_t i = 0; i + 1 < live.size(); i += 2) out.counts.emplace_back(to_int64(live[i].str), live[i + 1].integer);
+  std::vector<std::vector<std::string>> args;
+  for (auto const user : users) args.push_back({lease_, std::to_string(counts[user])});
+  auto const restored = co_await per_user(restore_, users, std::move(args));
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto const& reply = restored[i];
+    if (!reply || reply->elements.size() != 2) {
+      restore_again_ = true;  // this user's shard did not answer: the next heartbeat restores again
+      continue;
+    }
+    if (reply->elements[0].integer == 1) out.announced.push_back(users[i]);
+    out.counts.emplace_back(users[i], reply->elements[1].integer);
+  }
+  std::vector<std::int64_t> stale;
+  for (auto const& user : reset.replies[0].elements) stale.push_back(to_int64(user.str));
+  auto const released = co_await let_go(lease_, stale, "keep");
+  for (std::size_t i = 0; i < stale.size(); ++i) {
+    if (released[i] && released[i]->elements.size() == 2) {
+      out.dropped.push_back(stale[i]);
+    } else {
+      restore_again_ = true;
+    }
+  }
   co_return out;
 }
 
 awaitable<connect_reply>
 redis_presence_store::connect(std::int64_t user, core::unix_ms now, std::chrono::milliseconds ttl)
 {
-  std::vector<std::string> args{key_prefix(), std::to_string(user), layer_.client_prefix(), std::to_string(now),
-                                std::to_string(now + ttl.count())};
-  auto const batch = co_await eval(scripts::connect, std::move(args));
   connect_reply out;
+  ++local_[user];
+  auto refuse = [&](std::string error) {
+    if (--local_[user] <= 0) local_.erase(user);
+    out.error = std::move(error);
+  };
+  // The lease is in the registry, and the user in the lease's set, before the count: a process
+  // killed after counting is always found by a sweep.
+  if (!registered_) {
+    std::string error;
+    auto const code = co_await register_lease(now + ttl.count(), error);
+    if (code < 0 || code == 2) {
+      refuse(error);
+      co_return out;
+    }
+  }
+  if (!listed_.contains(user)) {
+    auto const set = keys::lease_users(layer_.prefix(), lease_);
+    std::vector<std::vector<std::string>> commands{{"SADD", set, std::to_string(user)}};
+    auto const added = co_await layer_.run_commands(keys::routing_tag(set), std::move(commands));
+    if (layer::failed(added)) {
+      refuse(layer::describe_failure(added));
+      co_return out;
+    }
+    listed_.insert(user);
+  }
+  std::vector<std::string> args{lease_};
+  auto const batch = co_await on_tag(keys::user_sockets(layer_.prefix(), user), connect_,
+                                     user_keys(layer_.prefix(), user), std::move(args));
   if (batch.ec) {
     out.outcome = count_outcome::unknown;
     out.error = batch.ec.message();
@@ -116,7 +296,7 @@ redis_presence_store::connect(std::int64_t user, core::unix_ms now, std::chrono:
   }
   auto const* reply = array_reply(batch, 2);
   if (!reply) {
-    out.error = layer::describe_failure(batch);
+    refuse(layer::describe_failure(batch));
     co_return out;
   }
   out.outcome = count_outcome::done;
@@ -126,28 +306,43 @@ redis_presence_store::connect(std::int64_t user, core::unix_ms now, std::chrono:
 }
 
 awaitable<disconnect_reply>
-redis_presence_store::disconnect(std::int64_t user, core::unix_ms closed_at)
+redis_presence_store::disconnect(std::int64_t user, core::unix_ms)
 {
-  std::vector<std::string> args{key_prefix(), std::to_string(user), layer_.client_prefix(), std::to_string(closed_at)};
-  auto const left = co_await eval(scripts::disconnect, std::move(args));
   disconnect_reply out;
+  if (auto it = local_.find(user); it != local_.end() && --it->second <= 0) local_.erase(it);
+  auto const sockets = keys::user_sockets(layer_.prefix(), user);
+  std::vector<std::string> keys{sockets};
+  std::vector<std::string> args{lease_};
+  auto const left = co_await on_tag(sockets, disconnect_, std::move(keys), std::move(args));
   if (left.ec) {
     out.outcome = count_outcome::unknown;
     out.error = left.ec.message();
-  } else if (layer::failed(left) || left.replies.empty()) {
+    co_return out;
+  }
+  auto const* reply = array_reply(left, 2);
+  if (!reply) {
     out.error = layer::describe_failure(left);
-  } else {
-    out.outcome = count_outcome::done;
-    out.remaining = left.replies[0].integer;
+    co_return out;
+  }
+  out.outcome = count_outcome::done;
+  out.remaining = reply->elements[0].integer;
+  // This lease holds none of the user's sockets, and no socket of theirs is opening here (a
+  // connect meanwhile would have counted in local_): off the lease's set. The SREM goes out
+  // before any later SADD of this user, on the same connection, so the two cannot cross.
+  if (reply->elements[1].integer == 0 && !local_.contains(user) && listed_.erase(user)) {
+    auto const set = keys::lease_users(layer_.prefix(), lease_);
+    std::vector<std::vector<std::string>> commands{{"SREM", set, std::to_string(user)}};
+    co_await run_plain(set, std::move(commands));  // if lost: one extra, harmless, user for a sweep
   }
   co_return out;
 }
 
 awaitable<settle_reply>
-redis_presence_store::settle(std::int64_t user, core::unix_ms now)
+redis_presence_store::settle(std::int64_t user, core::unix_ms)
 {
-  std::vector<std::string> args{key_prefix(), std::to_string(user), std::to_string(now)};
-  auto const settled = co_await eval(scripts::settle, std::move(args));
+  std::vector<std::string> args;
+  auto const settled = co_await on_tag(keys::user_sockets(layer_.prefix(), user), settle_,
+                                       user_keys(layer_.prefix(), user), std::move(args));
   settle_reply out;
   auto const* reply = array_reply(settled, 2);
   if (!reply) co_return out;
@@ -157,25 +352,46 @@ redis_presence_store::settle(std::int64_t user, core::unix_ms now)
 }
 
 awaitable<release_reply>
-redis_presence_store::release(core::unix_ms now)
+redis_presence_store::release(core::unix_ms)
 {
-  std::vector<std::string> args{key_prefix(), layer_.client_prefix(), std::to_string(now)};
-  auto const released = co_await eval(scripts::release, std::move(args));
   release_reply out;
-  if (layer::failed(released) || released.replies.empty()) {
-    out.error = layer::describe_failure(released);
+  // Users first, the lease last: a failure on the way leaves the lease to expire and be swept.
+  auto const users = co_await lease_members(lease_);
+  if (!users) {
+    out.error = "the lease's user set could not be read";
+    co_return out;
+  }
+  auto const replies = co_await let_go(lease_, *users, "settle");
+  bool complete = true;
+  for (std::size_t i = 0; i < users->size(); ++i) {
+    auto const& reply = replies[i];
+    if (!reply || reply->elements.size() != 2) {
+      complete = false;
+      continue;
+    }
+    if (reply->elements[0].integer == 1) out.offline.push_back((*users)[i]);
+  }
+  if (!complete) {
+    out.error = "some users' shards did not answer";
+    co_return out;
+  }
+  auto const registry = keys::lease_registry(layer_.prefix());
+  std::vector<std::vector<std::string>> drop{{"ZREM", registry, lease_}};
+  if (!co_await run_plain(registry, std::move(drop))) {
+    out.error = "the lease registry did not answer";
     co_return out;
   }
   out.ok = true;
-  for (auto const& user : released.replies[0].elements) out.offline.push_back(to_int64(user.str));
   co_return out;
 }
 
 awaitable<std::optional<std::int64_t>>
-redis_presence_store::live_count(std::int64_t user, core::unix_ms now)
+redis_presence_store::live_count(std::int64_t user, core::unix_ms)
 {
-  std::vector<std::string> args{key_prefix(), std::to_string(user), std::to_string(now)};
-  auto const counted = co_await eval(scripts::live_count, std::move(args));
+  auto const sockets = keys::user_sockets(layer_.prefix(), user);
+  std::vector<std::string> keys{sockets};
+  std::vector<std::string> args;
+  auto const counted = co_await on_tag(sockets, live_count_, std::move(keys), std::move(args));
   if (layer::failed(counted) || counted.replies.empty()) co_return std::nullopt;
   co_return counted.replies[0].integer;
 }
@@ -183,13 +399,20 @@ redis_presence_store::live_count(std::int64_t user, core::unix_ms now)
 awaitable<std::optional<std::vector<bool>>>
 redis_presence_store::online(std::vector<std::int64_t> users)
 {
-  std::vector<std::string> command{"SMISMEMBER", key_prefix() + "online"};
-  for (auto const user : users) command.push_back(std::to_string(user));
-  std::vector<std::vector<std::string>> commands{std::move(command)};
-  auto const batch = co_await layer_.run_commands(routing_key, std::move(commands));
-  if (batch.ec || batch.replies.empty() || batch.replies[0].elements.size() != users.size()) co_return std::nullopt;
-  std::vector<bool> out;
-  for (auto const& reply : batch.replies[0].elements) out.push_back(reply.integer == 1);
+  std::vector<bool> out(users.size(), false);
+  std::map<std::size_t, std::vector<std::size_t>> by_shard;
+  auto const& prefix = layer_.prefix();
+  for (std::size_t i = 0; i < users.size(); ++i)
+    by_shard[layer_.shard_of(keys::routing_tag(keys::user_online(prefix, users[i])))].push_back(i);
+  for (auto it = by_shard.begin(); it != by_shard.end(); ++it) {
+    auto const& indices = it->second;
+    std::vector<std::vector<std::string>> commands;
+    for (auto const i : indices) commands.push_back({"EXISTS", keys::user_online(prefix, users[i])});
+    auto const first_key = keys::user_online(prefix, users[indices.front()]);
+    auto const batch = co_await layer_.run_commands(keys::routing_tag(first_key), std::move(commands));
+    if (layer::failed(batch) || batch.replies.size() != indices.size()) co_return std::nullopt;
+    for (std::size_t j = 0; j < indices.size(); ++j) out[indices[j]] = batch.replies[j].integer == 1;
+  }
   co_return out;
 }
 

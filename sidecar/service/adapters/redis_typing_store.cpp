@@ -4,12 +4,14 @@
 
 #include <charconv>
 
+#include "service/adapters/presence_keys.hpp"
+
 namespace tandem::service {
 
 std::string
 redis_typing_store::key(std::int64_t chat) const
 {
-  return layer_.prefix() + "tandem:typing:" + std::to_string(chat);
+  return keys::typing(layer_.prefix(), chat);
 }
 
 awaitable<bool>
@@ -21,7 +23,7 @@ redis_typing_store::add(std::int64_t chat, std::string member, core::unix_ms exp
   commands.push_back({"ZADD", k, std::to_string(expires_at), std::move(member)});
   commands.push_back({"ZREMRANGEBYSCORE", k, "-inf", std::to_string(now)});
   commands.push_back({"PEXPIRE", k, std::to_string(expiry.count())});
-  auto const stored = co_await layer_.run_commands(k, std::move(commands));
+  auto const stored = co_await layer_.run_commands(keys::routing_tag(k), std::move(commands));
   co_return !layer::failed(stored);
 }
 
@@ -31,7 +33,7 @@ redis_typing_store::remove(std::int64_t chat, std::string member)
   auto const k = key(chat);
   std::vector<std::vector<std::string>> commands;
   commands.push_back({"ZREM", k, std::move(member)});
-  co_await layer_.run_commands(k, std::move(commands));
+  co_await layer_.run_commands(keys::routing_tag(k), std::move(commands));
 }
 
 awaitable<std::vector<typist_entry>>
@@ -40,7 +42,7 @@ redis_typing_store::current(std::int64_t chat, core::unix_ms now)
   auto const k = key(chat);
   std::vector<std::vector<std::string>> commands;
   commands.push_back({"ZRANGEBYSCORE", k, std::to_string(now + 1), "+inf", "WITHSCORES"});
-  auto const batch = co_await layer_.run_commands(k, std::move(commands));
+  auto const batch = co_await layer_.run_commands(keys::routing_tag(k), std::move(commands));
   std::vector<typist_entry> out;
   if (batch.ec || batch.replies.empty()) co_return out;
   auto const& list = batch.replies[0].elements;

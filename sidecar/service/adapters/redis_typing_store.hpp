@@ -1,5 +1,5 @@
 // Typists in Redis, on the channel layer's connections: one sorted set per chat
-// (<prefix>tandem:typing:<chat>, member "<user>:<name>", score its expiry in ms), itself
+// (<prefix>tandem:typing:{chat:<chat>}, hash-tagged so it is one slot; member "<user>:<name>", score its expiry in ms), itself
 // expiring when nobody types any more.
 #pragma once
 
