@@ -53,8 +53,10 @@ messaging::send(std::int64_t user, protocol::send_request const& request)
     co_return send_outcome{store_error(sent.status, "send", sent.error, request.client_id), std::nullopt};
   metrics_.chat_messages_stored.fetch_add(sent.duplicate ? 0 : 1, std::memory_order_relaxed);
   send_outcome out{protocol::ack_frame(sent.message, sent.duplicate), std::nullopt};
-  // A duplicate was published when it was first stored; recipients that missed it sync.
-  if (!sent.duplicate) out.publish = sent.message;
+  // A duplicate is published again: the first attempt may have committed with its reply lost
+  // (a cut PostgreSQL link), so it was never published, and nothing else would tell the
+  // recipients' open sockets. Clients drop a repeat by its id.
+  out.publish = sent.message;
   co_return out;
 }
 

@@ -75,7 +75,7 @@ TEST_CASE("a send is acknowledged with the stored message only once it is commit
   CHECK(w.bus.sent.empty());
 }
 
-TEST_CASE("a resend with the same client_id is acknowledged as a duplicate and not published again", "[messaging]")
+TEST_CASE("a resend with the same client_id is acknowledged as a duplicate and published again", "[messaging]")
 {
   messaging_world w;
   auto const first = w.send(ann, "c-1");
@@ -83,7 +83,9 @@ TEST_CASE("a resend with the same client_id is acknowledged as a duplicate and n
   auto const ack = json::parse(again.reply);
   CHECK(ack["duplicate"] == true);
   CHECK(ack["id"] == json::parse(first.reply)["id"]);
-  CHECK_FALSE(again.publish);
+  // The first attempt's commit may have lost its reply, so it may never have been published.
+  REQUIRE(again.publish);
+  CHECK(again.publish->id == json::parse(first.reply)["id"].get<std::int64_t>());
   CHECK(w.store.commits == 1);
 }
 

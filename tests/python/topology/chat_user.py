@@ -35,6 +35,10 @@ class Record:
     acked: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # client_id -> (chat, id, seq)
     seen: dict[int, dict[int, int]] = field(default_factory=dict)  # chat -> seq -> message id
     live_duplicates: int = 0  # one message id delivered live twice on one connection
+    live_duplicate_ids: set[int] = field(default_factory=set)
+    # Ids acked `duplicate: true` (a resend of a stored message): published again, on purpose
+    # (docs/protocol.md: the first attempt may never have been published), so they may repeat.
+    duplicate_acked_ids: set[int] = field(default_factory=set)
     outages: list[Outage] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     resends: int = 0
@@ -116,6 +120,7 @@ class ChatUser(threading.Thread):
         if frame["type"] == "message":
             if frame["id"] in self.live_ids:
                 self.record.live_duplicates += 1
+                self.record.live_duplicate_ids.add(frame["id"])
             self.live_ids.add(frame["id"])
             self.note_message(frame)
         elif frame["type"] == "sync":
@@ -158,6 +163,8 @@ class ChatUser(threading.Thread):
                     frame = self.next_frame(timeout=15)
                     if frame["type"] == "ack" and frame["client_id"] == client_id:
                         self.record.acked[client_id] = (chat, frame["id"], frame["seq"])
+                        if frame.get("duplicate"):
+                            self.record.duplicate_acked_ids.add(frame["id"])
                         return
                     if frame["type"] == "error" and frame.get("ref") == client_id:
                         self.record.errors.append(frame)

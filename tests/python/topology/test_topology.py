@@ -156,7 +156,10 @@ def test_drain_and_kill_behind_nginx_lose_nothing_and_clients_come_back(
     assert unacked_rows == set(), f"stored but never acknowledged: {sorted(unacked_rows)[:10]}"
     assert mismatched == set(), f"ack differs from the stored row: {sorted(mismatched)[:10]}"
     assert missing_for_members == [], f"members missing messages: {missing_for_members[:10]}"
-    assert live_duplicates == 0
+    # Only a resend answered `duplicate: true` is published twice; nothing else repeats live.
+    republished = set().union(*(client.record.duplicate_acked_ids for client in clients))
+    repeated = set().union(*(client.record.live_duplicate_ids for client in clients))
+    assert repeated <= republished, f"live repeats of messages never resent: {sorted(repeated - republished)[:10]}"
     assert drain_outages, "the drained process held no socket"
     assert {o.close_code for o in drain_outages} == {1012}
     assert kill_outages, "the killed process held no socket"
