@@ -36,7 +36,7 @@ def _open(stack: ExitStack, process: SidecarProcess, cookie: str) -> ClientConne
 def _presence_keys(server: RedisServer) -> list[str]:
     client = redis.Redis.from_url(server.url, decode_responses=True)
     try:
-        return [key for key in client.scan_iter(match="*tandem:presence:*")]
+        return list(client.scan_iter(match="*tandem:presence:*"))
     finally:
         client.close()
 
@@ -70,7 +70,8 @@ def test_presence_keys_spread_over_shards_and_stay_right(
         user_tags = re.compile(r"\{user:(\d+)\}")
         on_first = {m.group(1) for key in first if (m := user_tags.search(key))}
         on_second = {m.group(1) for key in second if (m := user_tags.search(key))}
-        assert on_first and on_second, (first, second)  # spread: both shards hold users
+        assert on_first, (first, second)  # spread: both shards hold users
+        assert on_second, (first, second)
         assert not on_first & on_second  # a user's keys stay together on one shard
         assert len(on_first | on_second) == USERS
         for key in first + second:
