@@ -248,7 +248,12 @@ presence::went_offline(std::int64_t user, core::unix_ms last_seen)
   // A socket that opened on another process meanwhile may have had its row written first: this
   // offline write must not be the last word then.
   auto const now_live = co_await counts_.live_count(user, clock_.wall_ms());
-  if (now_live && *now_live > 0) co_await write_live(user, *now_live);
+  if (now_live && *now_live > 0) {
+    // Nor announced: that socket's process found the user fresh (the settle or sweep that led
+    // here took them off the online set) and announces online; an offline after it would stick.
+    co_await write_live(user, *now_live);
+    co_return;
+  }
   auto const audience = co_await records_.contacts_of(user, 0);
   if (audience.status != store::store_status::ok) {
     spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, audience.error);

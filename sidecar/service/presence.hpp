@@ -81,7 +81,8 @@ class presence {
   /// Tells `audience` (the user's contacts) of a change, those the privacy rules allow.
   awaitable<void> announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen,
                            store::contact_list const& audience);
-  /// Announces offline to the user's contacts (read now) and records last_seen.
+  /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
+  /// of the user opened meanwhile (then the row gets the live count and nothing is announced).
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
   /// Writes the user's status row as online with `live` sockets, then reads the live count back
   /// from the presence store and writes again while it differs. Processes write the row in any
