@@ -1,8 +1,8 @@
 // The socket's life: upgrade → join groups → hello → frames ↔ events → close → leave groups.
-// Every loop runs on the worker's single-threaded io_context, so state needs no locks.
+// Every loop runs on the worker's single-threaded io_context, so state needs no locks. The wire
+// side (queue, writer, pings, close) is the transport's (net/ws_transport.hpp).
 #include "net/websocket_session.hpp"
 
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <spdlog/spdlog.h>
 
@@ -30,56 +30,46 @@ jitter_source()
 
 /// Consecutive refused messages after which a flooding client is disconnected (1008).
 constexpr int flood_disconnect_after = 100;
-/// How long a closing socket may take to flush and close before the TCP connection is cut.
-constexpr std::chrono::seconds close_grace{3};
 /// Frames read ahead of the one being handled; beyond it the socket stops reading (TCP
 /// pushes back on the client) until the handler catches up.
 constexpr std::size_t inbound_capacity = 64;
 
-/// Runs a session's finish() however run() ends: normally, by an exception, or by the frame
-/// being destroyed. Not while the worker is being torn down (the hub and layer may be gone).
-class finish_guard {
- public:
-  finish_guard(io_worker& worker, std::function<void()> finish) : worker_{worker}, finish_{std::move(finish)} {}
-  ~finish_guard()
-  {
-    if (!worker_.tearing_down) finish_();
-  }
-  finish_guard(finish_guard const&) = delete;
-  finish_guard& operator=(finish_guard const&) = delete;
-
- private:
-  io_worker& worker_;
-  std::function<void()> finish_;
-};
+transport_settings
+transport_settings_of(server_settings const& settings)
+{
+  transport_settings out;
+  out.queue_frames = settings.outbound_queue_frames;
+  out.queue_bytes = settings.outbound_queue_bytes;
+  out.ping_interval = settings.ping_interval;
+  out.handshake_timeout = settings.handshake_timeout;
+  return out;
+}
 
 }  // namespace
 
 websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream, socket_identity identity)
     : worker_{worker},
-      ws_{std::move(stream)},
       identity_{std::move(identity)},
-      inbound_ready_{ws_.get_executor()},
-      inbound_room_{ws_.get_executor()},
-      writer_wakeup_{ws_.get_executor()},
-      ping_timer_{ws_.get_executor()},
-      recheck_timer_{ws_.get_executor()},
-      close_deadline_{ws_.get_executor()},
+      transport_{std::move(stream), transport_settings_of(worker.process.settings), worker.metrics,
+                 identity_.connection_id, [this] { finished(); }},
+      inbound_ready_{transport_.get_executor()},
+      inbound_room_{transport_.get_executor()},
+      recheck_timer_{transport_.get_executor()},
       bucket_{worker.process.settings.rate_per_second, worker.process.settings.rate_burst, worker.clock.steady_ms()},
-      typing_timer_{ws_.get_executor()}
+      typing_timer_{transport_.get_executor()}
 {
 }
 
 void
 websocket_session::start(http::request<http::string_body> request)
 {
-  spawn(ws_.get_executor(), "ws_session", run(shared_from_this(), std::move(request)));
+  spawn(transport_.get_executor(), "ws_session", run(shared_from_this(), std::move(request)));
 }
 
 void
 websocket_session::spawn_part(std::string_view name, awaitable<void> part)
 {
-  spawn(ws_.get_executor(), name, std::move(part), [weak = weak_from_this()] {
+  spawn(transport_.get_executor(), name, std::move(part), [weak = weak_from_this()] {
     // A part that failed leaves the socket half-served: finish it now (idempotent; run() may
     // be parked where nothing else would wake it).
     if (auto self = weak.lock()) self->finish();
@@ -91,29 +81,14 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
 {
   // `self` (a coroutine parameter, so it lives in the frame) keeps the session alive: the
   // spawn is deferred and the creator's pointer is gone by the time this runs.
-  finish_guard const guard{worker_, [this] { finish(); }};
+  // finish() however run() ends (not while the worker is being torn down: the hub and layer
+  // the cleanup uses may be gone).
+  decltype(transport_)::finish_guard const guard{transport_, &worker_.tearing_down};
   auto const& settings = worker_.process.settings;
-  apply_message_limits(ws_, settings);
-  // Beast's own timer covers the handshake and the close; pings are ours (ping_loop).
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = settings.handshake_timeout;
-  timeouts.idle_timeout = websocket::stream_base::none();
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(http::field::server, "tandem-sidecar"); }));
-  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
-  });
-  beast::get_lowest_layer(ws_).expires_never();
-
-  error_code ec;
-  co_await ws_.async_accept(request, as_value(ec));
-  if (ec) {
-    spdlog::info("event=ws_accept_failed conn={} error=\"{}\"", identity_.connection_id, ec.message());
-    co_return;
-  }
-  open_ = true;
+  apply_message_limits(transport_.stream(), settings);
+  beast::get_lowest_layer(transport_.stream()).expires_never();
+  bool const accepted = co_await transport_.accept(request);
+  if (!accepted) co_return;
   channel_ = worker_.layer->new_channel();
   worker_.hub.add(channel_, weak_from_this());
   worker_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
@@ -121,7 +96,7 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   spdlog::info("event=ws_open conn={} user={} path={} channel={}", identity_.connection_id, identity_.user_id,
                identity_.path, channel_);
 
-  spawn_part("ws_write_loop", write_loop(self));
+  spawn_part("ws_write_loop", transport_.write_loop(self));
   // A drain that began while this socket was being verified or upgraded found it in no hub:
   // it learns of the drain here, in the same turn as it joined the hub.
   if (worker_.process.draining.load()) {
@@ -133,7 +108,7 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
                                    std::chrono::duration<double>(settings.ping_interval).count()}));
     greeted_ = true;
     for (auto const& early : std::exchange(early_events_, {})) deliver(early);
-    spawn_part("ws_ping_loop", ping_loop(self));
+    spawn_part("ws_ping_loop", transport_.ping_loop(self));
     spawn_part("ws_recheck_loop", recheck_loop(self));
     spawn_part("ws_typing_loop", typing_loop(self));
     co_await announce_and_snapshot();
@@ -162,26 +137,13 @@ awaitable<void>
 websocket_session::read_loop()
 {
   for (;;) {
-    read_buffer_.clear();
-    error_code ec;
-    co_await ws_.async_read(read_buffer_, as_value(ec));
-    if (ec) {
-      if (ec == websocket::error::message_too_big) {
-        worker_.metrics.count_error(core::error_code::frame_too_large);
-        spdlog::info("event=ws_message_too_big conn={}", identity_.connection_id);
-      } else if (ec != websocket::error::closed && ec != asio::error::operation_aborted) {
-        spdlog::debug("event=ws_read_ended conn={} error=\"{}\"", identity_.connection_id, ec.message());
-      }
-      co_return;
-    }
-    missed_pongs_ = 0;
-    worker_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
-    if (close_code_) continue;  // closing: what the client still sends is read and ignored
-    if (!ws_.got_text()) {
+    auto inbound = co_await transport_.read();
+    if (!inbound) co_return;
+    if (!inbound->is_text) {
       send_error(core::error_code::bad_frame, "binary frames are not part of the protocol", std::nullopt);
       continue;
     }
-    std::string text = beast::buffers_to_string(read_buffer_.data());
+    std::string text = std::move(inbound->text);
     // Parsed before the rate check so a refused "send" names its client_id: the client then
     // knows which message to retry after retry_after.
     auto parsed = protocol::parse_client_frame(text, worker_.process.settings.max_frame_depth);
@@ -198,7 +160,7 @@ websocket_session::read_loop()
     refused_in_a_row_ = 0;
     inbound_.push_back({std::move(text), std::move(parsed)});
     inbound_ready_.cancel();
-    while (inbound_.size() >= inbound_capacity && !finished_) {
+    while (inbound_.size() >= inbound_capacity && !finishing()) {
       inbound_room_.expires_at(std::chrono::steady_clock::time_point::max());
       error_code wait_ec;
       co_await inbound_room_.async_wait(as_value(wait_ec));
@@ -209,7 +171,7 @@ websocket_session::read_loop()
 awaitable<void>
 websocket_session::handle_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
 {
-  while (!finished_) {
+  while (!finishing()) {
     if (inbound_.empty()) {
       inbound_ready_.expires_at(std::chrono::steady_clock::time_point::max());
       error_code ec;
@@ -219,7 +181,7 @@ websocket_session::handle_loop([[maybe_unused]] std::shared_ptr<websocket_sessio
     auto frame = std::move(inbound_.front());
     inbound_.pop_front();
     inbound_room_.cancel();
-    if (close_code_) continue;
+    if (closing()) continue;
     co_await handle_text(std::move(frame.text), std::move(frame.parsed));
   }
 }
@@ -292,7 +254,7 @@ websocket_session::deliver(layer::message const& event)
 void
 websocket_session::deliver(layer::message const& event, decoded_event const& decoded)
 {
-  if (!open_ || close_code_) return;
+  if (!transport_.open()) return;
   if (!greeted_) {
     if (early_events_.size() < worker_.process.settings.outbound_queue_frames) early_events_.push_back(event);
     else worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -326,7 +288,7 @@ websocket_session::deliver(layer::message const& event, decoded_event const& dec
 void
 websocket_session::resync_hint(std::string_view reason)
 {
-  if (!open_ || close_code_ || !greeted_) return;  // before hello: the client syncs after it anyway
+  if (!transport_.open() || !greeted_) return;  // before hello: the client syncs after it anyway
   enqueue(protocol::resync_frame(reason));
 }
 
@@ -339,114 +301,9 @@ websocket_session::send_error(core::error_code code, std::string_view detail, st
 }
 
 void
-websocket_session::enqueue(std::string frame)
-{
-  if (!open_ || close_code_) return;
-  enqueue(std::make_shared<std::string const>(std::move(frame)));
-}
-
-void
-websocket_session::enqueue(std::shared_ptr<std::string const> frame)
-{
-  if (!open_ || close_code_) return;
-  auto const& settings = worker_.process.settings;
-  if (queue_.size() + 1 > settings.outbound_queue_frames || queued_bytes_ + frame->size() > settings.outbound_queue_bytes) {
-    // A reader this slow would make us buffer without bound: drop it (it resyncs on reconnect).
-    worker_.metrics.slow_reader_closes.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("event=slow_reader_closed conn={} queued_frames={} queued_bytes={}", identity_.connection_id,
-                 queue_.size(), queued_bytes_);
-    queue_.clear();
-    queued_bytes_ = 0;
-    close_soon(websocket::close_code::try_again_later, "outbound queue overflow");
-    return;
-  }
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
-  wake_writer();
-}
-
-void
 websocket_session::close_soon(std::uint16_t code, std::string reason)
 {
-  if (close_code_ || finished_) return;
-  close_code_ = code;
-  close_reason_ = std::move(reason);
-  // If the peer stops reading, neither the queue nor the close frame can leave: cut the TCP
-  // connection after a grace period instead of waiting for ever. (tcp_stream's own expiry
-  // cannot be used here: it does not apply while a read and a write are both pending.)
-  close_deadline_.expires_after(close_grace);
-  close_deadline_.async_wait([self = shared_from_this()](error_code ec) {
-    if (ec || self->finished_) return;
-    spdlog::info("event=ws_close_timed_out conn={}", self->identity_.connection_id);
-    error_code ignored;
-    beast::get_lowest_layer(self->ws_).socket().close(ignored);
-  });
-  wake_writer();
-}
-
-void
-websocket_session::wake_writer()
-{
-  writer_wakeup_.cancel();
-}
-
-awaitable<void>
-websocket_session::write_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
-{
-  for (;;) {
-    if (!queue_.empty()) {
-      auto frame = queue_.front();
-      error_code ec;
-      ws_.text(true);
-      co_await ws_.async_write(asio::buffer(*frame), as_value(ec));
-      if (!queue_.empty() && queue_.front() == frame) {
-        queued_bytes_ -= frame->size();
-        queue_.pop_front();
-      }
-      if (ec) co_return;
-      worker_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    if (close_code_) {
-      error_code ec;
-      websocket::close_reason reason;
-      reason.code = *close_code_;
-      reason.reason = close_reason_.substr(0, reason.reason.max_size());
-      co_await ws_.async_close(reason, as_value(ec));
-      co_return;
-    }
-    if (ping_due_) {
-      ping_due_ = false;
-      error_code ec;
-      websocket::ping_data const payload;
-      co_await ws_.async_ping(payload, as_value(ec));
-      if (ec) co_return;
-      continue;
-    }
-    if (finished_) co_return;
-    writer_wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
-    error_code ec;
-    co_await writer_wakeup_.async_wait(as_value(ec));
-  }
-}
-
-awaitable<void>
-websocket_session::ping_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
-{
-  for (;;) {
-    ping_timer_.expires_after(worker_.process.settings.ping_interval);
-    error_code ec;
-    co_await ping_timer_.async_wait(as_value(ec));
-    if (ec || finished_ || close_code_) co_return;
-    // Two pings in a row without a pong (or any other frame) means the peer is gone.
-    if (++missed_pongs_ > 2) {
-      spdlog::info("event=ws_peer_unresponsive conn={}", identity_.connection_id);
-      close_soon(websocket::close_code::going_away, "no pong");
-      co_return;
-    }
-    ping_due_ = true;
-    wake_writer();
-  }
+  transport_.close_soon(code, std::move(reason));
 }
 
 awaitable<void>
@@ -460,7 +317,7 @@ websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_sessi
     recheck_timer_.expires_after(interval + std::chrono::milliseconds{spread(jitter_source())});
     error_code ec;
     co_await recheck_timer_.async_wait(as_value(ec));
-    if (ec || finished_ || close_code_) co_return;
+    if (ec || finishing() || closing()) co_return;
     auto verdict = co_await worker_.verifier.verify(identity_.cookie_header, true);
     // An outage (503) keeps the socket: only a definite "no" logs the user out.
     if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
@@ -471,7 +328,7 @@ websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_sessi
     // A backstop for membership rows deleted without tandem.membership (e.g. by other code).
     if (identity_.chat_id && verdict.allowed()) {
       verdict = co_await worker_.verifier.check_participant(*identity_.chat_id, std::move(verdict));
-      if (verdict.status == 403 && !finished_ && !close_code_) {
+      if (verdict.status == 403 && !finishing() && !closing()) {
         spdlog::info("event=ws_membership_ended conn={} chat={}", identity_.connection_id, *identity_.chat_id);
         close_soon(4403, "no longer a member of the chat");
         co_return;
@@ -482,28 +339,20 @@ websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_sessi
 }
 
 void
-websocket_session::finish()
+websocket_session::finished()
 {
-  if (finished_) return;
-  finished_ = true;
-  ping_timer_.cancel();
   recheck_timer_.cancel();
   typing_timer_.cancel();
-  close_deadline_.cancel();
   inbound_ready_.cancel();
   inbound_room_.cancel();
   inbound_.clear();
-  wake_writer();
   worker_.process.limits.release(identity_.user_id);
-  if (!open_) return;
-  open_ = false;
+  if (channel_.empty()) return;  // never accepted: in no hub, no group, not counted
   leave_presence_and_typing();
   worker_.hub.remove(channel_);
   worker_.layer->release_channel(channel_);
   worker_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
   spdlog::info("event=ws_closed conn={} user={}", identity_.connection_id, identity_.user_id);
-  error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
 }  // namespace tandem::net

@@ -1,13 +1,13 @@
-// One browser socket: accepts the upgrade, joins the chat's and the user's groups, then runs a
-// read loop (client frames), a write loop (one bounded queue; pings and the close go through it
-// so at most one write is in flight) and a session re-check loop.
+// One browser socket, the application half: joins the chat's and the user's groups, then turns
+// client frames into chat requests, typing, presence and bridge forwards, and channel-layer
+// events into frames (sync gate, typing view, presence wording), and re-checks the session.
+// Everything about the wire (the bounded outbound queue, the single writer, pings, the close
+// handshake, finishing once) is the transport's: net/ws_transport.hpp.
 #pragma once
 
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -22,6 +22,7 @@
 #include "core/token_bucket.hpp"
 #include "layer/message.hpp"
 #include "net/decoded_event.hpp"
+#include "net/ws_transport.hpp"
 #include "protocol/chat_frames.hpp"
 #include "protocol/chat_requests.hpp"
 #include "protocol/client_frames.hpp"
@@ -75,8 +76,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// needs only PostgreSQL, so a slow Redis must not hold the socket's next frames.
   awaitable<void> publish_stored(std::shared_ptr<websocket_session> self, protocol::message_record message,
                                  bool was_typing);
-  awaitable<void> write_loop(std::shared_ptr<websocket_session> self);
-  awaitable<void> ping_loop(std::shared_ptr<websocket_session> self);
   awaitable<void> recheck_loop(std::shared_ptr<websocket_session> self);
   awaitable<void> handle_text(std::string text, protocol::frame_parse parsed);
   awaitable<void> forward_to_bridge(std::string type, std::optional<std::string> ref, std::string_view text);
@@ -96,8 +95,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void typing_changed(std::int64_t chat);
   awaitable<void> typing_loop(std::shared_ptr<websocket_session> self);
   void leave_presence_and_typing();
-  void enqueue(std::string frame);
-  void enqueue(std::shared_ptr<std::string const> frame);
+  void enqueue(std::string frame) { transport_.enqueue(std::move(frame)); }
+  void enqueue(std::shared_ptr<std::string const> frame) { transport_.enqueue(std::move(frame)); }
   /// A stored message from the chat's group: ends its sender's typing, then goes out unless it
   /// waits for this socket's sync of its chat.
   void live_message(protocol::event_action const& message, std::shared_ptr<std::string const> const& frame);
@@ -110,14 +109,18 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   bool about_a_left_chat(layer::message const& event) const;
   void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
                   std::optional<double> retry_after_s = std::nullopt);
-  void wake_writer();
-  void finish();
+  /// Ends the socket (once; see ws_transport::finish), which then runs finished().
+  void finish() { transport_.finish(); }
+  /// The application's cleanup, run once by the transport's finish(): leaves the hub, the
+  /// groups, presence and typing.
+  void finished();
+  bool finishing() const noexcept { return transport_.finished(); }
+  bool closing() const noexcept { return transport_.closing(); }
 
   io_worker& worker_;
-  websocket::stream<boost::beast::tcp_stream> ws_;
   socket_identity identity_;
-  std::string channel_;
-  boost::beast::flat_buffer read_buffer_;
+  ws_transport<boost::beast::tcp_stream> transport_;
+  std::string channel_;  // set once accepted (and in the hub)
   struct inbound_frame {
     std::string text;
     protocol::frame_parse parsed;
@@ -127,12 +130,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   asio::steady_timer inbound_room_;   // read_loop sleeps on it while inbound_ is full
   bool reading_done_ = false;
   std::size_t publishes_in_flight_ = 0;
-  std::deque<std::shared_ptr<std::string const>> queue_;
-  std::size_t queued_bytes_ = 0;
-  asio::steady_timer writer_wakeup_;
-  asio::steady_timer ping_timer_;
   asio::steady_timer recheck_timer_;
-  asio::steady_timer close_deadline_;
   core::token_bucket bucket_;
   protocol::sync_gate sync_gate_;
   protocol::typing_view typing_view_;
@@ -149,12 +147,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   bool greeted_ = false;
   std::vector<layer::message> early_events_;
   int refused_in_a_row_ = 0;
-  int missed_pongs_ = 0;
-  bool ping_due_ = false;
-  std::optional<std::uint16_t> close_code_;
-  std::string close_reason_;
-  bool open_ = false;
-  bool finished_ = false;
 };
 
 }  // namespace tandem::net

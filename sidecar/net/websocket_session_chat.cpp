@@ -80,7 +80,7 @@ websocket_session::handle_chat(protocol::client_frame const& frame)
     if (out.publish) {
       bool const was_typing = typing_in_.erase(send->chat) > 0;
       if (publishes_in_flight_ < publishes_per_socket)
-        spawn(ws_.get_executor(), "ws_publish", publish_stored(shared_from_this(), *out.publish, was_typing));
+        spawn(transport_.get_executor(), "ws_publish", publish_stored(shared_from_this(), *out.publish, was_typing));
       else
         chat.publish_later(*out.publish);  // behind the socket's others, never holding its frames
     }
@@ -147,7 +147,7 @@ websocket_session::membership_changed(std::int64_t chat, bool member)
     if (identity_.chat_id == chat) close_soon(4403, "no longer a member of the chat");
   }
   auto const conn = identity_.connection_id;
-  spawn(ws_.get_executor(), "ws_membership_group_change", change_group(worker_.layer, group, channel_, member, conn));
+  spawn(transport_.get_executor(), "ws_membership_group_change", change_group(worker_.layer, group, channel_, member, conn));
 }
 
 bool

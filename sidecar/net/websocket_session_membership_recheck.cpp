@@ -17,7 +17,7 @@ websocket_session::recheck_notification_chats()
   auto const limit = worker_.process.messaging.notifications_max_chats;
   auto const current = co_await worker_.messages.chats_of(identity_.user_id, limit);
   // An outage keeps the socket as it is: only a definite answer changes its groups.
-  if (current.status != store::store_status::ok || finished_ || close_code_) co_return;
+  if (current.status != store::store_status::ok || finishing() || closing()) co_return;
   // A tandem.membership event handled while the list was read may be newer than the list (a
   // removal committed just after the read): never undo it; the next round compares again.
   if (membership_events_ != events_before) co_return;
@@ -38,7 +38,7 @@ websocket_session::recheck_notification_chats()
   if (complete)
     for (auto const chat : current.ids)
       if (!joined_chats_.contains(chat)) added.push_back(chat);
-  if (finished_ || close_code_ || membership_events_ != events_before) co_return;
+  if (finishing() || closing() || membership_events_ != events_before) co_return;
   for (auto const chat : gone) {
     spdlog::info("event=ws_membership_recheck conn={} chat={} member=false", identity_.connection_id, chat);
     membership_changed(chat, false);

@@ -29,14 +29,14 @@ websocket_session::announce_and_snapshot()
   // Counted only once Redis said so: a failed script must not make this socket's close take
   // down another tab's count.
   presence_counted_ = outcome.counted;
-  if (finished_) {
+  if (finishing()) {
     // Closed while it was being counted: finish() could not uncount it, so do it here.
     if (presence_counted_) worker_.presence.disconnected(identity_.user_id);
   presence_counted_ = false;
     presence_counted_ = false;
     co_return;
   }
-  if (!open_ || close_code_) co_return;
+  if (!transport_.open()) co_return;
   if (outcome.frame) enqueue(std::move(*outcome.frame));
   if (!identity_.chat_id) co_return;
   for (auto const& event : co_await worker_.typing.current(*identity_.chat_id))
@@ -85,7 +85,7 @@ awaitable<void>
 websocket_session::typing_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
 {
   auto const interval = worker_.process.typing.frame_interval.count();
-  while (!finished_ && !close_code_) {
+  while (!finishing() && !closing()) {
     auto const now = worker_.clock.wall_ms();
     for (auto const chat : typing_view_.expire(now)) typing_dirty_.insert(chat);
     std::optional<core::unix_ms> wake = typing_view_.next_expiry();

@@ -1,0 +1,296 @@
+// The transport half of a browser socket, with no chat in it: an outbound queue bounded in
+// frames and bytes, one writer coroutine (frames, pings and the close all go through it, so at
+// most one write is ever in flight on the stream), server pings with a pong deadline, the close
+// handshake with a grace period, and finish() run exactly once. The application half
+// (websocket_session) decides what goes into the queue and what inbound frames mean.
+//
+// A template over the stream under the WebSocket layer so the tests can put a stream that
+// delays, splits and fails writes under it (tests/cpp/net); production uses beast::tcp_stream.
+#pragma once
+
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "asio/asio.hpp"
+#include "core/error.hpp"
+#include "ops/metrics.hpp"
+
+namespace tandem::net {
+
+struct transport_settings {
+  std::size_t queue_frames = 256;       // outbound_queue_frames
+  std::size_t queue_bytes = 1 << 20;    // outbound_queue_bytes
+  std::chrono::milliseconds ping_interval{30000};
+  std::chrono::milliseconds handshake_timeout{10000};
+  /// How long a closing socket may take to flush and close before the connection is cut.
+  std::chrono::milliseconds close_grace{3000};
+  /// Pings in a row without a pong (or any other frame) after which the peer is gone (1001).
+  int missed_pongs_allowed = 2;
+};
+
+/// One frame read from the peer, or the end of reading.
+struct inbound_message {
+  std::string text;
+  bool is_text = true;
+};
+
+template <typename NextLayer>
+class ws_transport {
+ public:
+  using stream_type = boost::beast::websocket::stream<NextLayer>;
+
+  /// `finished` runs once, from finish(): the application's own cleanup.
+  ws_transport(NextLayer next, transport_settings settings, ops::thread_metrics& metrics, std::string connection_id,
+               std::function<void()> finished)
+      : ws_{std::move(next)},
+        settings_{settings},
+        metrics_{metrics},
+        conn_{std::move(connection_id)},
+        finished_hook_{std::move(finished)},
+        writer_wakeup_{ws_.get_executor()},
+        ping_timer_{ws_.get_executor()},
+        close_deadline_{ws_.get_executor()}
+  {
+  }
+  ws_transport(ws_transport const&) = delete;
+  ws_transport& operator=(ws_transport const&) = delete;
+
+  stream_type& stream() noexcept { return ws_; }
+  auto get_executor() { return ws_.get_executor(); }
+  /// Accepted and neither closing nor finished: frames may still be queued.
+  bool open() const noexcept { return open_ && !close_code_ && !finished_; }
+  bool closing() const noexcept { return close_code_.has_value(); }
+  bool finished() const noexcept { return finished_; }
+  std::size_t queued_frames() const noexcept { return queue_.size(); }
+  std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+
+  /// Completes the upgrade. Beast's own timer covers the handshake and the close; pings are
+  /// ours (ping_loop), so Beast's idle timeout and keep-alive pings are off.
+  awaitable<bool> accept(boost::beast::http::request<boost::beast::http::string_body> const& request)
+  {
+    namespace websocket = boost::beast::websocket;
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = settings_.handshake_timeout;
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(boost::beast::http::field::server, "tandem-sidecar"); }));
+    ws_.control_callback([this](websocket::frame_type kind, boost::beast::string_view) {
+      if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
+    });
+    error_code ec;
+    co_await ws_.async_accept(request, as_value(ec));
+    if (ec) {
+      spdlog::info("event=ws_accept_failed conn={} error=\"{}\"", conn_, ec.message());
+      co_return false;
+    }
+    open_ = true;
+    co_return true;
+  }
+
+  /// The next frame from the peer; nothing once reading has ended (closed, reset, too big).
+  /// While closing, what the peer still sends is read and dropped here.
+  awaitable<std::optional<inbound_message>> read()
+  {
+    namespace websocket = boost::beast::websocket;
+    for (;;) {
+      read_buffer_.clear();
+      error_code ec;
+      co_await ws_.async_read(read_buffer_, as_value(ec));
+      if (ec) {
+        if (ec == websocket::error::message_too_big) {
+          metrics_.count_error(core::error_code::frame_too_large);
+          spdlog::info("event=ws_message_too_big conn={}", conn_);
+        } else if (ec != websocket::error::closed && ec != asio::error::operation_aborted) {
+          spdlog::debug("event=ws_read_ended conn={} error=\"{}\"", conn_, ec.message());
+        }
+        co_return std::nullopt;
+      }
+      missed_pongs_ = 0;  // any frame shows the peer is there
+      metrics_.messages_in.fetch_add(1, std::memory_order_relaxed);
+      if (close_code_) continue;
+      co_return inbound_message{boost::beast::buffers_to_string(read_buffer_.data()), ws_.got_text()};
+    }
+  }
+
+  /// Queues a text frame. A frame that would take the queue past its budget (frames or bytes)
+  /// closes the socket with 1013 instead: a reader that slow would make us buffer without
+  /// bound; it resyncs when it reconnects. The buffer may be shared with other sockets (a
+  /// group message): it is never written to, and the writer holds its own reference to it
+  /// for as long as the write lasts.
+  void enqueue(std::shared_ptr<std::string const> frame)
+  {
+    if (!open()) return;
+    if (queue_.size() + 1 > settings_.queue_frames || queued_bytes_ + frame->size() > settings_.queue_bytes) {
+      metrics_.slow_reader_closes.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("event=slow_reader_closed conn={} queued_frames={} queued_bytes={}", conn_, queue_.size(),
+                   queued_bytes_);
+      queue_.clear();
+      queued_bytes_ = 0;
+      close_soon(boost::beast::websocket::close_code::try_again_later, "outbound queue overflow");
+      return;
+    }
+    queued_bytes_ += frame->size();
+    queue_.push_back(std::move(frame));
+    wake_writer();
+  }
+  void enqueue(std::string frame)
+  {
+    if (open()) enqueue(std::make_shared<std::string const>(std::move(frame)));
+  }
+
+  /// Flushes what is queued, then closes with `code`. If the peer stops reading, neither the
+  /// queue nor the close frame can leave: the connection is cut after close_grace instead.
+  void close_soon(std::uint16_t code, std::string reason)
+  {
+    if (close_code_ || finished_) return;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    close_deadline_.expires_after(settings_.close_grace);
+    close_deadline_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](error_code ec) {
+      if (ec || alive.expired() || finished_) return;
+      spdlog::info("event=ws_close_timed_out conn={}", conn_);
+      cut();
+    });
+    wake_writer();
+  }
+
+  /// The single writer: frames in order, then the close; pings between frames. `keep_alive`
+  /// holds whoever owns this transport for as long as the loop runs.
+  awaitable<void> write_loop([[maybe_unused]] std::shared_ptr<void> keep_alive)
+  {
+    namespace websocket = boost::beast::websocket;
+    for (;;) {
+      if (!queue_.empty()) {
+        auto frame = queue_.front();  // ours until the write completes, whatever the queue does
+        error_code ec;
+        ws_.text(true);
+        co_await ws_.async_write(asio::buffer(*frame), as_value(ec));
+        // An overflow may have emptied the queue meanwhile; the same shared buffer may also be
+        // queued twice (one group message for two of the socket's groups), so compare the front.
+        if (!queue_.empty() && queue_.front() == frame) {
+          queued_bytes_ -= frame->size();
+          queue_.pop_front();
+        }
+        if (ec) co_return;
+        metrics_.messages_out.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (close_code_) {
+        error_code ec;
+        websocket::close_reason reason;
+        reason.code = *close_code_;
+        reason.reason = close_reason_.substr(0, reason.reason.max_size());
+        co_await ws_.async_close(reason, as_value(ec));
+        co_return;
+      }
+      if (ping_due_) {
+        ping_due_ = false;
+        error_code ec;
+        websocket::ping_data const payload;
+        co_await ws_.async_ping(payload, as_value(ec));
+        if (ec) co_return;
+        continue;
+      }
+      if (finished_) co_return;
+      writer_wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
+      error_code ec;
+      co_await writer_wakeup_.async_wait(as_value(ec));
+    }
+  }
+
+  /// A ping every ping_interval through the writer; a peer that answers none of
+  /// missed_pongs_allowed + 1 in a row is closed with 1001.
+  awaitable<void> ping_loop([[maybe_unused]] std::shared_ptr<void> keep_alive)
+  {
+    for (;;) {
+      ping_timer_.expires_after(settings_.ping_interval);
+      error_code ec;
+      co_await ping_timer_.async_wait(as_value(ec));
+      if (ec || finished_ || close_code_) co_return;
+      if (++missed_pongs_ > settings_.missed_pongs_allowed) {
+        spdlog::info("event=ws_peer_unresponsive conn={}", conn_);
+        close_soon(boost::beast::websocket::close_code::going_away, "no pong");
+        co_return;
+      }
+      ping_due_ = true;
+      wake_writer();
+    }
+  }
+
+  /// Ends the socket: timers cancelled, the writer woken to leave, the connection closed, and
+  /// the application's cleanup run. Idempotent: only the first call does anything.
+  void finish()
+  {
+    if (finished_) return;
+    finished_ = true;
+    ping_timer_.cancel();
+    close_deadline_.cancel();
+    wake_writer();
+    if (finished_hook_) finished_hook_();
+    if (!open_) return;
+    open_ = false;
+    cut();
+  }
+
+  /// Calls finish() when it goes out of scope however that happens (normal return, an
+  /// exception, a destroyed coroutine frame), unless `skip` says the owner's world is being
+  /// torn down (the hub and layer the cleanup uses may already be gone).
+  class finish_guard {
+   public:
+    explicit finish_guard(ws_transport& transport, bool const* skip = nullptr) : transport_{transport}, skip_{skip} {}
+    ~finish_guard()
+    {
+      if (!skip_ || !*skip_) transport_.finish();
+    }
+    finish_guard(finish_guard const&) = delete;
+    finish_guard& operator=(finish_guard const&) = delete;
+
+   private:
+    ws_transport& transport_;
+    bool const* skip_;
+  };
+
+ private:
+  void wake_writer() { writer_wakeup_.cancel(); }
+  /// Closes the connection under the WebSocket layer at once (Beast's close_socket: the TCP
+  /// socket of a tcp_stream; the tests' streams provide their own beast_close_socket).
+  void cut() { boost::beast::close_socket(boost::beast::get_lowest_layer(ws_)); }
+
+  stream_type ws_;
+  transport_settings settings_;
+  ops::thread_metrics& metrics_;
+  std::string conn_;
+  std::function<void()> finished_hook_;
+  boost::beast::flat_buffer read_buffer_;
+  std::deque<std::shared_ptr<std::string const>> queue_;
+  std::size_t queued_bytes_ = 0;
+  asio::steady_timer writer_wakeup_;
+  asio::steady_timer ping_timer_;
+  asio::steady_timer close_deadline_;
+  int missed_pongs_ = 0;
+  bool ping_due_ = false;
+  std::optional<std::uint16_t> close_code_;
+  std::string close_reason_;
+  bool open_ = false;
+  bool finished_ = false;
+  /// The close deadline's handler may outlive this transport (its timer is cancelled in the
+  /// destructor, but a completion already queued still runs): it checks this first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tandem::net

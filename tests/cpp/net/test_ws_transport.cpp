@@ -1,0 +1,358 @@
+// The socket transport (net/ws_transport.hpp) against an in-process peer whose writes are
+// delayed, split, failed and reset (probe_stream.hpp).
+//
+// Beast's WebSocket stream checks "one write operation at a time" with BOOST_ASSERT, which the
+// release build compiles out. This executable turns those checks into a recorded failure
+// (BOOST_ENABLE_ASSERT_HANDLER, before any include): a second async_write started while one is
+// in flight is counted in `assertion_failures`, whatever NDEBUG says. Its own executable, so no
+// other test's translation units see a different BOOST_ASSERT.
+#define BOOST_ENABLE_ASSERT_HANDLER 1
+
+#include <boost/assert.hpp>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace {
+std::atomic<int> assertion_failures{0};
+std::vector<std::string> assertion_texts;
+}  // namespace
+
+namespace boost {
+void
+assertion_failed(char const* expr, char const* function, char const*, long)
+{
+  ++assertion_failures;
+  assertion_texts.push_back(std::string{expr} + " in " + function);
+}
+void
+assertion_failed_msg(char const* expr, char const* msg, char const* function, char const* file, long line)
+{
+  assertion_failed(expr, function, file, line);
+  assertion_texts.back() += std::string{": "} + msg;
+}
+}  // namespace boost
+
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include "net/probe_stream.hpp"
+#include "net/ws_transport.hpp"
+#include "run_until.hpp"
+
+namespace {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tandem::awaitable;
+using tandem::error_code;
+using tandem::net::transport_settings;
+using tandem::net::ws_transport;
+using tandem::testing::probe_state;
+using tandem::testing::probe_stream;
+using tandem::testing::run_until;
+namespace asio = tandem::asio;
+
+using transport = ws_transport<probe_stream>;
+using client_stream = websocket::stream<beast::test::stream>;
+
+/// A transport and the browser at the other end of it, upgraded.
+struct socket_pair {
+  asio::io_context ioc;
+  std::shared_ptr<probe_state> probe = std::make_shared<probe_state>();
+  tandem::ops::thread_metrics metrics;
+  int finished_calls = 0;
+  std::shared_ptr<transport> server;
+  std::unique_ptr<client_stream> client;
+
+  explicit socket_pair(transport_settings settings, std::size_t write_size = 7)
+  {
+    beast::test::stream server_end{ioc}, client_end{ioc};
+    server_end.connect(client_end);
+    server_end.write_size(write_size);  // every frame leaves in several partial writes
+    server = std::make_shared<transport>(probe_stream{std::move(server_end), probe}, settings, metrics, "test",
+                                         [this] { ++finished_calls; });
+    client = std::make_unique<client_stream>(std::move(client_end));
+    bool accepted = false, shook = false;
+    asio::co_spawn(ioc, accept(accepted), asio::detached);
+    asio::co_spawn(
+        ioc, [this, &shook]() -> awaitable<void> {
+          co_await client->async_handshake("localhost", "/", asio::use_awaitable);
+          shook = true;
+        },
+        asio::detached);
+    REQUIRE(run_until(ioc, [&] { return accepted && shook; }));
+  }
+
+  awaitable<void> accept(bool& accepted)
+  {
+    beast::flat_buffer buffer;
+    beast::http::request<beast::http::string_body> request;
+    co_await beast::http::async_read(server->stream().next_layer(), buffer, request, asio::use_awaitable);
+    accepted = co_await server->accept(request);
+  }
+
+  /// The writer, kept alive by the transport itself.
+  void start_writer() { asio::co_spawn(ioc, server->write_loop(server), asio::detached); }
+
+  /// Reads frames on the client until the close frame (or an error); returns the texts.
+  awaitable<void> read_all(std::vector<std::string>& texts, bool& done)
+  {
+    for (;;) {
+      beast::flat_buffer buffer;
+      error_code ec;
+      co_await client->async_read(buffer, tandem::as_value(ec));
+      if (ec) break;
+      texts.push_back(beast::buffers_to_string(buffer.data()));
+    }
+    done = true;
+  }
+};
+
+transport_settings
+quick_settings()
+{
+  transport_settings settings;
+  settings.ping_interval = std::chrono::milliseconds{20};
+  settings.close_grace = std::chrono::milliseconds{500};
+  return settings;
+}
+
+}  // namespace
+
+TEST_CASE("the writer never has two writes in flight, with slow split writes, pings and a close competing", "[net]")
+{
+  assertion_failures = 0;
+  auto settings = quick_settings();
+  settings.close_grace = std::chrono::seconds{30};  // the flush takes a while at 2 ms per piece
+  settings.ping_interval = std::chrono::milliseconds{5};
+  // Pings wait behind queued frames (the writer sends them when the queue is empty), so a long
+  // flush would count as missed pongs; this test is about the writes, not the pong deadline.
+  settings.missed_pongs_allowed = 1'000'000;
+  socket_pair pair{settings, 32};
+  pair.probe->delay = std::chrono::milliseconds{2};
+  pair.start_writer();
+  asio::co_spawn(pair.ioc, pair.server->ping_loop(pair.server), asio::detached);
+  // The server reads as a session does, so the browser's pongs count.
+  asio::co_spawn(
+      pair.ioc,
+      [server = pair.server]() -> awaitable<void> {
+        while (co_await server->read()) {
+        }
+      },
+      asio::detached);
+  int pings_seen = 0;
+  pair.client->control_callback([&](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping) ++pings_seen;
+  });
+  std::vector<std::string> texts;
+  bool done = false;
+  asio::co_spawn(pair.ioc, pair.read_all(texts, done), asio::detached);
+  // Frames arrive in bursts while writes are pending; between bursts the queue empties and the
+  // due pings (every 5 ms) go out, so frames, pings and finally the close all compete.
+  std::vector<std::string> sent;
+  for (int i = 0; i < 40; ++i)
+    sent.push_back("frame " + std::to_string(i) + std::string(static_cast<std::size_t>(i) * 3, 'x'));
+  asio::co_spawn(
+      pair.ioc,
+      [&pair, &sent]() -> awaitable<void> {
+        asio::steady_timer pause{pair.ioc};
+        for (std::size_t i = 0; i < sent.size(); ++i) {
+          pair.server->enqueue(sent[i]);
+          if (i % 4 != 3) continue;
+          pause.expires_after(std::chrono::milliseconds{25});
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  REQUIRE(run_until(pair.ioc, [&] { return texts.size() >= 20; }));
+  pair.server->close_soon(websocket::close_code::normal, "bye");
+  REQUIRE(run_until(pair.ioc, [&] { return done; }));
+  INFO((assertion_texts.empty() ? std::string{} : assertion_texts.front()));
+  CHECK(assertion_failures == 0);
+  CHECK(pair.probe->most_in_flight == 1);
+  CHECK(pair.probe->writes > texts.size());  // split: frames leave in several partial writes
+  // Everything queued before the close, in order (the bursts after it are refused).
+  REQUIRE(texts.size() >= 20);
+  CHECK(texts == std::vector<std::string>(sent.begin(), sent.begin() + static_cast<std::ptrdiff_t>(texts.size())));
+  CHECK(pair.client->reason().code == websocket::close_code::normal);
+  CHECK(pair.metrics.messages_out.load() == texts.size());
+  CHECK(pings_seen > 0);
+}
+
+TEST_CASE("a second writer would be caught: two async_writes on one stream trip Beast's check", "[net]")
+{
+  // The check the test above relies on, seen failing: what an unserialised transport would do.
+  assertion_failures = 0;
+  socket_pair pair{quick_settings()};
+  pair.probe->delay = std::chrono::milliseconds{3};
+  std::string const one = "one", two = "two";
+  int written = 0;
+  for (auto const* text : {&one, &two})
+    pair.server->stream().async_write(asio::buffer(*text), [&](error_code, std::size_t) { ++written; });
+  run_until(pair.ioc, [&] { return written == 2; }, std::chrono::seconds{5});
+  CHECK(assertion_failures > 0);
+}
+
+TEST_CASE("finish runs once when the read loop throws, and once more finish calls change nothing", "[net]")
+{
+  socket_pair pair{quick_settings()};
+  pair.start_writer();
+  bool thrown = false;
+  auto server = pair.server;
+  asio::co_spawn(
+      pair.ioc,
+      [server]() -> awaitable<void> {
+        transport::finish_guard const guard{*server};
+        auto const first = co_await server->read();
+        if (first) throw std::runtime_error{"handler failed on " + first->text};
+      },
+      [&](std::exception_ptr error) {
+        thrown = error != nullptr;
+        server->finish();  // as a failed part does (websocket_session::spawn_part)
+      });
+  std::string const hello = "hello";
+  pair.client->async_write(asio::buffer(hello), [](error_code, std::size_t) {});
+  REQUIRE(run_until(pair.ioc, [&] { return thrown; }));
+  CHECK(pair.finished_calls == 1);
+  CHECK(pair.server->finished());
+  pair.server->finish();
+  pair.server->enqueue(std::string{"after the end"});
+  CHECK(pair.finished_calls == 1);
+  CHECK(pair.server->queued_frames() == 0);
+  // The connection is gone: the browser's read ends.
+  std::vector<std::string> texts;
+  bool done = false;
+  asio::co_spawn(pair.ioc, pair.read_all(texts, done), asio::detached);
+  REQUIRE(run_until(pair.ioc, [&] { return done; }));
+  CHECK(texts.empty());
+}
+
+TEST_CASE("the finish guard stays out of a world being torn down", "[net]")
+{
+  socket_pair pair{quick_settings()};
+  bool tearing_down = true;
+  {
+    transport::finish_guard const guard{*pair.server, &tearing_down};
+  }
+  CHECK(pair.finished_calls == 0);
+  {
+    transport::finish_guard const guard{*pair.server};
+  }
+  CHECK(pair.finished_calls == 1);
+}
+
+TEST_CASE("a queue past its frame budget closes the socket with 1013 (docs/configuration.md)", "[net]")
+{
+  auto settings = quick_settings();
+  settings.queue_frames = 4;
+  socket_pair pair{settings};
+  pair.probe->delay = std::chrono::milliseconds{5};  // a slow reader: frames pile up
+  pair.start_writer();
+  for (int i = 0; i < 10; ++i) pair.server->enqueue("frame " + std::to_string(i));
+  CHECK(pair.server->closing());
+  CHECK(pair.metrics.slow_reader_closes.load() == 1);
+  std::vector<std::string> texts;
+  bool done = false;
+  asio::co_spawn(pair.ioc, pair.read_all(texts, done), asio::detached);
+  REQUIRE(run_until(pair.ioc, [&] { return done; }));
+  CHECK(pair.client->reason().code == websocket::close_code::try_again_later);
+  CHECK(texts.size() <= 1);  // at most the frame already being written
+}
+
+TEST_CASE("a queue past its byte budget closes the socket with 1013 (docs/configuration.md)", "[net]")
+{
+  auto settings = quick_settings();
+  settings.queue_bytes = 100;
+  socket_pair pair{settings};
+  pair.server->enqueue(std::string(60, 'a'));
+  CHECK_FALSE(pair.server->closing());
+  CHECK(pair.server->queued_bytes() == 60);
+  pair.server->enqueue(std::string(60, 'b'));
+  CHECK(pair.server->closing());
+  CHECK(pair.server->queued_bytes() == 0);
+  pair.start_writer();
+  std::vector<std::string> texts;
+  bool done = false;
+  asio::co_spawn(pair.ioc, pair.read_all(texts, done), asio::detached);
+  REQUIRE(run_until(pair.ioc, [&] { return done; }));
+  CHECK(texts.empty());
+  CHECK(pair.client->reason().code == websocket::close_code::try_again_later);
+}
+
+TEST_CASE("one shared buffer queued for many sockets reaches each of them whole", "[net]")
+{
+  socket_pair a{quick_settings(), 5}, b{quick_settings(), 11};
+  a.probe->delay = std::chrono::milliseconds{2};
+  auto const frame = std::make_shared<std::string const>(std::string(200, 'z'));
+  a.start_writer();
+  b.start_writer();
+  a.server->enqueue(frame);
+  b.server->enqueue(frame);
+  a.server->close_soon(websocket::close_code::normal, {});
+  b.server->close_soon(websocket::close_code::normal, {});
+  std::vector<std::string> texts_a, texts_b;
+  bool done_a = false, done_b = false;
+  asio::co_spawn(a.ioc, a.read_all(texts_a, done_a), asio::detached);
+  asio::co_spawn(b.ioc, b.read_all(texts_b, done_b), asio::detached);
+  REQUIRE(run_until(a.ioc, [&] { return done_a; }));
+  REQUIRE(run_until(b.ioc, [&] { return done_b; }));
+  CHECK(texts_a == std::vector<std::string>{*frame});
+  CHECK(texts_b == std::vector<std::string>{*frame});
+}
+
+TEST_CASE("a peer that answers no pings is closed with 1001, and cut when it cannot take the close", "[net]")
+{
+  auto settings = quick_settings();
+  settings.ping_interval = std::chrono::milliseconds{10};
+  settings.close_grace = std::chrono::milliseconds{50};
+  socket_pair pair{settings};
+  pair.start_writer();
+  asio::co_spawn(pair.ioc, pair.server->ping_loop(pair.server), asio::detached);
+  // The browser reads nothing (so answers no ping); the server's read loop runs as in a session.
+  auto server = pair.server;
+  asio::co_spawn(
+      pair.ioc,
+      [server]() -> awaitable<void> {
+        transport::finish_guard const guard{*server};
+        while (co_await server->read()) {
+        }
+      },
+      asio::detached);
+  REQUIRE(run_until(pair.ioc, [&] { return pair.finished_calls == 1; }));
+  // What reached the browser, read raw (a WebSocket client would try to answer the pings on a
+  // connection that is gone): pings, then the close frame: FIN+close, length 9, 1001, "no pong".
+  auto const raw = pair.client->next_layer().str();
+  CHECK(raw.find(std::string{"\x88\x09\x03\xe9no pong", 11}) != std::string::npos);
+  CHECK(raw.find(std::string{"\x89\x00", 2}) != std::string::npos);  // a ping went out first
+}
+
+TEST_CASE("a write that fails (a reset) ends the writer; the read side then finishes the socket once", "[net]")
+{
+  socket_pair pair{quick_settings()};
+  pair.probe->fail_from = 3;  // the second frame's pieces fail
+  pair.start_writer();
+  auto server = pair.server;
+  bool read_ended = false;
+  asio::co_spawn(
+      pair.ioc,
+      [server, &read_ended]() -> awaitable<void> {
+        transport::finish_guard const guard{*server};
+        while (co_await server->read()) {
+        }
+        read_ended = true;
+      },
+      asio::detached);
+  pair.server->enqueue(std::string{"first"});
+  pair.server->enqueue(std::string(30, 'y'));
+  REQUIRE(run_until(pair.ioc, [&] { return pair.probe->writes >= 3; }));
+  pair.client->next_layer().close();  // the peer's side of the reset
+  REQUIRE(run_until(pair.ioc, [&] { return read_ended && pair.finished_calls == 1; }));
+  CHECK(pair.metrics.messages_out.load() <= 1);
+  pair.server->finish();
+  CHECK(pair.finished_calls == 1);
+}
