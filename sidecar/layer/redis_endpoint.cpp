@@ -101,6 +101,10 @@ apply_query(std::string_view query, redis_endpoint& ep, std::string& error)
     if (key == "password") ep.password = percent_decode(value);
     if (key == "username") ep.username = percent_decode(value);
     if (key.starts_with("ssl_") && !apply_tls_option(key, percent_decode(value), ep.tls, error)) return false;
+    if (key == "ssl") parse_bool(value, ep.tls.enabled);
+    if (key == "master_name") ep.sentinel.master_name = percent_decode(value);
+    if (key == "sentinel_username") ep.sentinel.username = percent_decode(value);
+    if (key == "sentinel_password") ep.sentinel.password = percent_decode(value);
   }
   return true;
 }
@@ -138,11 +142,46 @@ parse_tcp(std::string_view rest)
   return {ep, {}};
 }
 
+// "sentinel://[creds@]s1:p1,s2:p2[/db][?query]": the master's settings are parsed as a redis://
+// URL with a placeholder host, then each Sentinel address as a host:port.
+endpoint_parse
+parse_sentinel(std::string_view rest)
+{
+  auto const q = rest.find('?');
+  std::string_view const query = q == std::string_view::npos ? std::string_view{} : rest.substr(q);
+  std::string_view main = rest.substr(0, q);
+  auto const at = main.rfind('@');
+  std::string_view const creds = at == std::string_view::npos ? std::string_view{} : main.substr(0, at + 1);
+  main = at == std::string_view::npos ? main : main.substr(at + 1);
+  auto const slash = main.find('/');
+  std::string_view const db = slash == std::string_view::npos ? std::string_view{} : main.substr(slash);
+  std::string_view list = main.substr(0, slash);
+  auto parsed = parse_tcp(std::string{creds} + "sentinel-master" + std::string{db} + std::string{query});
+  if (!parsed.endpoint) return parsed;
+  auto& ep = *parsed.endpoint;
+  ep.kind = redis_endpoint::transport::sentinel;
+  while (!list.empty()) {
+    auto const comma = list.find(',');
+    std::string item{list.substr(0, comma)};
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    if (item.empty()) continue;
+    if (item.find(':', item.rfind(']') == std::string::npos ? 0 : item.rfind(']')) == std::string::npos)
+      item += ":26379";  // Sentinel's default port
+    auto address = parse_tcp(item);
+    if (!address.endpoint) return {std::nullopt, "Sentinel address '" + item + "': " + address.error};
+    ep.sentinel.addresses.emplace_back(address.endpoint->host, address.endpoint->port);
+  }
+  if (ep.sentinel.addresses.empty()) return {std::nullopt, "sentinel:// needs at least one Sentinel host:port"};
+  if (ep.sentinel.master_name.empty()) return {std::nullopt, "sentinel:// needs ?master_name=<name>"};
+  return parsed;
+}
+
 }  // namespace
 
 endpoint_parse
 parse_redis_endpoint(std::string_view text)
 {
+  if (text.starts_with("sentinel://")) return parse_sentinel(text.substr(11));
   if (text.starts_with("rediss://")) {
     auto parsed = parse_tcp(text.substr(9));
     if (parsed.endpoint) parsed.endpoint->tls.enabled = true;
@@ -176,6 +215,8 @@ parse_redis_endpoint(std::string_view text)
 std::string
 describe(redis_endpoint const& ep)
 {
+  if (ep.kind == redis_endpoint::transport::sentinel)
+    return (ep.tls.enabled ? "tls:" : "") + std::string{"sentinel:"} + ep.sentinel.master_name + "/" + std::to_string(ep.db);
   if (ep.kind == redis_endpoint::transport::unix_socket) return "unix:" + ep.path + "/" + std::to_string(ep.db);
   return (ep.tls.enabled ? "tls:" : "") + ep.host + ":" + std::to_string(ep.port) + "/" + std::to_string(ep.db);
 }

@@ -1,13 +1,16 @@
 // Where one Redis host of the channel layer lives, parsed from the forms channels_redis accepts
 // in CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]: "redis://[user:pass@]host[:port][/db]",
 // "rediss://..." (TLS, with redis-py's ssl_* query parameters), "unix:///path/to/redis.sock
-// [?db=N&password=P]" and "host:port".
+// [?db=N&password=P]", "host:port", and "sentinel://[user:pass@]s1:port,s2:port/db?master_name=M
+// [&sentinel_username=U&sentinel_password=P][&ssl=true&ssl_*...]" for a Sentinel-managed master.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tandem::layer {
 
@@ -26,8 +29,19 @@ struct tls_options {
   bool operator==(tls_options const&) const = default;
 };
 
+/// A master found through Sentinel (channels_redis's `sentinels`, `master_name` and
+/// `sentinel_kwargs`); the master's own credentials, db and TLS are the endpoint's.
+struct sentinel_options {
+  std::vector<std::pair<std::string, std::uint16_t>> addresses;
+  std::string master_name;
+  std::string username;  // sentinel_kwargs["username"]
+  std::string password;  // sentinel_kwargs["password"]
+
+  bool operator==(sentinel_options const&) const = default;
+};
+
 struct redis_endpoint {
-  enum class transport : std::uint8_t { tcp, unix_socket };
+  enum class transport : std::uint8_t { tcp, unix_socket, sentinel };
   transport kind = transport::tcp;
   std::string host = "localhost";  // tcp only
   std::uint16_t port = 6379;       // tcp only
@@ -36,6 +50,7 @@ struct redis_endpoint {
   std::string password;            // empty: no AUTH
   int db = 0;
   tls_options tls;
+  sentinel_options sentinel;  // sentinel only; host and port are then the master's, found at connect
 
   bool operator==(redis_endpoint const&) const = default;
 };

@@ -16,6 +16,7 @@
 
 #include "asio/supervised_spawn.hpp"
 #include "layer/layer_error.hpp"
+#include "layer/sentinel_discovery.hpp"
 #include "layer/tls_context.hpp"
 
 namespace tandem::layer {
@@ -172,6 +173,28 @@ resp_connection::connect_socket()
   auto state = std::make_shared<attempt_state>();
   error_code ec;
   tls_.reset();  // a new connection gets a new TLS session
+  std::string host = endpoint_.host;
+  std::uint16_t port = endpoint_.port;
+  if (endpoint_.kind == redis_endpoint::transport::sentinel) {
+    // Asked at every connect: after a failover (the old master closed us, or said READONLY)
+    // the Sentinels name the new one.
+    std::size_t answered = sentinel_index_;
+    auto const master =
+        co_await discover_master(executor_, endpoint_.sentinel, options_.connect_timeout, sentinel_index_, answered);
+    if (master.ec) {
+      // Logged like redis_unavailable: the first time, then every tenth attempt.
+      if (++sentinel_failures_ == 1 || sentinel_failures_ % 10 == 0)
+        spdlog::warn("event=sentinel_no_master endpoint={} attempts={} detail=\"{}\"", describe(endpoint_),
+                     sentinel_failures_, master.detail);
+      co_return master.ec;
+    }
+    sentinel_failures_ = 0;
+    sentinel_index_ = answered;
+    if (master.host != master_host_ || master.port != master_port_)
+      spdlog::info("event=sentinel_master endpoint={} master={}:{}", describe(endpoint_), master.host, master.port);
+    master_host_ = host = master.host;
+    master_port_ = port = master.port;
+  }
   asio::steady_timer deadline{executor_};
   deadline.expires_after(options_.connect_timeout);
   deadline.async_wait([self = shared_from_this(), state](error_code wait_ec) {
@@ -185,8 +208,7 @@ resp_connection::connect_socket()
     co_await socket_.async_connect(asio::generic::stream_protocol::endpoint{ep}, as_value(ec));
   } else {
     asio::ip::tcp::resolver resolver{executor_};
-    auto const results =
-        co_await resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port), as_value(ec));
+    auto const results = co_await resolver.async_resolve(host, std::to_string(port), as_value(ec));
     for (auto const& entry : results) {
       if (state->timed_out) break;
       error_code ignored;
@@ -198,7 +220,7 @@ resp_connection::connect_socket()
       }
     }
   }
-  if (!ec && !state->timed_out && tls_context_) ec = co_await start_tls();
+  if (!ec && !state->timed_out && tls_context_) ec = co_await start_tls(host);
   state->finished = true;
   deadline.cancel();
   if (state->timed_out) ec = layer_errc::timed_out;
@@ -210,11 +232,10 @@ resp_connection::connect_socket()
 }
 
 awaitable<error_code>
-resp_connection::start_tls()
+resp_connection::start_tls(std::string const& host)
 {
   auto stream = std::make_shared<tls_stream>(socket_, *tls_context_);
   tls_ = stream;
-  auto const& host = endpoint_.host;
   error_code not_ip;
   asio::ip::make_address(host, not_ip);
   // SNI for names (a proxy in front of managed Redis routes on it), never for addresses.
@@ -242,6 +263,9 @@ resp_connection::handshake()
   else
     commands.push_back({"AUTH", endpoint_.username, endpoint_.password});
   if (endpoint_.db != 0) commands.push_back({"SELECT", std::to_string(endpoint_.db)});
+  // A Sentinel may name the old master for a moment during a failover: only a master will do.
+  bool const check_role = endpoint_.kind == redis_endpoint::transport::sentinel;
+  if (check_role) commands.push_back({"ROLE"});
   auto const batch = co_await exchange(std::move(commands), options_.command_timeout);
   if (batch.ec) co_return batch.ec;
   for (auto const& reply : batch.replies) {
@@ -262,6 +286,11 @@ resp_connection::handshake()
     }
     spdlog::error("event=redis_handshake_failed endpoint={} reply=\"{}\"", describe(endpoint_), reply.str);
     co_return make_error_code(layer_errc::redis_error);
+  }
+  if (check_role && (batch.replies.back().elements.empty() || batch.replies.back().elements[0].str != "master")) {
+    spdlog::warn("event=sentinel_not_master endpoint={} address={}:{} action=ask_again", describe(endpoint_),
+                 master_host_, master_port_);
+    co_return make_error_code(layer_errc::not_connected);
   }
   if (auth_refused_) spdlog::info("event=redis_auth_accepted endpoint={}", describe(endpoint_));
   auth_refused_ = false;

@@ -92,7 +92,7 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   awaitable<void> connection_loop();
   awaitable<error_code> connect_socket();
   /// The TLS handshake on a connected socket (rediss:// only), verifying the server.
-  awaitable<error_code> start_tls();
+  awaitable<error_code> start_tls(std::string const& host);
   awaitable<error_code> handshake();
   /// Queues `commands` and waits for their replies (the socket must be up).
   awaitable<resp_batch> exchange(std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout);
@@ -111,6 +111,12 @@ class resp_connection : public std::enable_shared_from_this<resp_connection> {
   // The current connection's TLS stream over socket_. Shared: a reader or writer of an
   // earlier connection keeps its own stream alive until its cancelled operation returns.
   std::shared_ptr<tls_stream> tls_;
+  // Sentinel endpoints: the master found at the last connect, and the Sentinel that named it
+  // (asked first next time).
+  std::string master_host_;
+  std::uint16_t master_port_ = 0;
+  std::size_t sentinel_index_ = 0;
+  std::uint64_t sentinel_failures_ = 0;  // discoveries failed in a row
   asio::steady_timer closed_signal_;
   asio::steady_timer retry_timer_;
   asio::steady_timer write_wakeup_;      // the writer sleeps on it while the outbox is empty

@@ -162,10 +162,7 @@ def redis_url(entry: Any) -> str:
         return _to_url({"host": entry[0], "port": entry[1]})
     if isinstance(entry, Mapping):
         if "master_name" in entry or "sentinels" in entry:
-            _sentinel_url(entry)  # the entry's own errors first, then:
-            raise ConfigError(
-                "Redis Sentinel hosts are not supported by this sidecar yet; list the master's URL instead"
-            )
+            return _sentinel_url(entry)
         kwargs = {
             k: entry[k] for k in ("host", "port", "db", "username", "password", "path", *TLS_OPTIONS) if k in entry
         }

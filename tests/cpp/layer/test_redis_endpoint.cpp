@@ -87,3 +87,33 @@ TEST_CASE("rediss:// URLs carry redis-py's ssl_* options", "[layer][endpoint]")
     CHECK(parsed.endpoint->tls.cert_reqs == tls_options::verify::none);
   }
 }
+
+TEST_CASE("sentinel:// URLs name the Sentinels, the master and both sets of credentials", "[layer][endpoint]")
+{
+  auto const parsed = parse_redis_endpoint(
+      "sentinel://app:p%40ss@s1:26379,[::1]:26380,s3/2?master_name=main&sentinel_username=watch&sentinel_password=spw");
+  REQUIRE(parsed.endpoint.has_value());
+  auto const& ep = *parsed.endpoint;
+  CHECK(ep.kind == redis_endpoint::transport::sentinel);
+  CHECK(ep.sentinel.master_name == "main");
+  REQUIRE(ep.sentinel.addresses.size() == 3);
+  CHECK(ep.sentinel.addresses[0] == std::pair<std::string, std::uint16_t>{"s1", 26379});
+  CHECK(ep.sentinel.addresses[1] == std::pair<std::string, std::uint16_t>{"::1", 26380});
+  CHECK(ep.sentinel.addresses[2] == std::pair<std::string, std::uint16_t>{"s3", 26379});
+  CHECK(ep.sentinel.username == "watch");
+  CHECK(ep.sentinel.password == "spw");
+  CHECK(ep.username == "app");
+  CHECK(ep.password == "p@ss");
+  CHECK(ep.db == 2);
+  CHECK_FALSE(ep.tls.enabled);
+  CHECK(describe(ep) == "sentinel:main/2");
+
+  auto const tls = parse_redis_endpoint("sentinel://s1:1/0?master_name=m&ssl=true&ssl_ca_certs=/ca.pem");
+  REQUIRE(tls.endpoint.has_value());
+  CHECK(tls.endpoint->tls.enabled);
+  CHECK(tls.endpoint->tls.ca_file == "/ca.pem");
+
+  CHECK(parse_redis_endpoint("sentinel://s1:26379/0").error.find("master_name") != std::string::npos);
+  CHECK(parse_redis_endpoint("sentinel:///0?master_name=m").error.find("Sentinel") != std::string::npos);
+  CHECK_FALSE(parse_redis_endpoint("sentinel://s1:0/0?master_name=m").endpoint.has_value());
+}

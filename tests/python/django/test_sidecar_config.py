@@ -140,6 +140,20 @@ def test_postgis_is_postgresql() -> None:
         ),
         ({"address": "rediss://cache", "ssl_cert_reqs": 1}, "rediss://cache:6379/0?ssl_cert_reqs=optional"),
         ({"address": "rediss://cache", "ssl_check_hostname": False}, "rediss://cache:6379/0?ssl_check_hostname=false"),
+        (
+            {"sentinels": [("s1", 26379), ("::1", 26380)], "master_name": "main", "password": "pw", "db": 2},
+            "sentinel://:pw@s1:26379,[::1]:26380/2?master_name=main",
+        ),
+        (
+            {
+                "sentinels": [["s1", 26379]],
+                "master_name": "main",
+                "username": "app",
+                "password": "pw",
+                "sentinel_kwargs": {"username": "watch", "password": "spw"},
+            },
+            "sentinel://app:pw@s1:26379/0?master_name=main&sentinel_username=watch&sentinel_password=spw",
+        ),
     ],
 )
 def test_every_hosts_form_becomes_a_url(entry: object, url: str) -> None:
@@ -158,7 +172,6 @@ def test_hosts_keep_their_order_and_default_like_channels_redis() -> None:
     [
         ("http://cache", "'http://cache' is not a form channels_redis accepts; use \"redis://"),
         ("127.0.0.1:6379", "'127.0.0.1:6379' is not a form .* a \\(\"host\", port\\) pair"),
-        ({"master_name": "m", "sentinels": [("s", 26379)]}, "Sentinel hosts are not supported"),
         ({"master_name": "m"}, "needs both 'sentinels'"),
         ({"master_name": "m", "sentinels": [("s", 26379)], "sentinel_kwargs": {"ssl": True}}, "sentinel_kwargs ssl"),
         ({"address": "redis://cache", "ssl_ca_certs": "/ca.pem"}, "ssl_ca_certs need a rediss:// address"),
