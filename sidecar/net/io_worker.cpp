@@ -36,7 +36,9 @@ io_worker::start(bool housekeeping)
   layer->on_reconnect([this] {
     // The layer was unreachable for a while: every socket may have missed live messages.
     tell_sockets_to_resync("layer_reconnected");
-    presence.restore();  // the counts Redis lost (or a sweep took) come back from the hub's truth
+    // The counts Redis lost (or a sweep took) come back from the hub's truth, and no lease is
+    // swept until every live worker had the time to renew on this (maybe new) master.
+    presence.store_reconnected();
   });
   layer->start([this](std::string const& channel, layer::message const& msg) {
     auto session = hub.find(channel);

@@ -51,7 +51,12 @@ presence::heartbeat_loop()
       spdlog::warn("event=presence_heartbeat_failed error=\"{}\"", renewed.error);
     } else {
       note_sweeps(renewed.leases_swept_total);
-      if ((renewed.lease_was_lost && !local_counts_.empty()) || restore_needed_) {
+      // Our own lease ran out in the store although we kept renewing it: the store's lease
+      // times are stale (a failover to a replica that missed the last renewals), so everyone
+      // else's may be too. Seen here even when the reconnect's own signal comes later (it
+      // waits for the groups to be back, while this heartbeat may be the first command).
+      if (renewed.lease_had_expired) hold_sweeps("own_lease_expired");
+      if (((renewed.lease_was_lost || renewed.lease_had_expired) && !local_counts_.empty()) || restore_needed_) {
         // The lease was gone (Redis restarted empty, or a sweep took it while we were cut off),
         // or a count change may have been lost in a timeout.
         spdlog::warn("event=presence_restore_due users={} lease_lost={}", local_counts_.size(),
@@ -60,7 +65,9 @@ presence::heartbeat_loop()
       }
     }
     // Any worker may find a dead lease; the store hands each to exactly one of them.
-    auto const swept = co_await counts_.sweep(now, settings_.sweep_batch, settings_.lease_ttl);
+    sweep_reply swept;
+    if (clock_.steady_now() >= sweeps_held_until_)
+      swept = co_await counts_.sweep(now, settings_.sweep_batch, settings_.lease_ttl);
     if (swept.ok) {
       // A dead worker may have acknowledged sends (committed) that it never published: the
       // sockets still open elsewhere fetch them with a sync. Told first, before the slower
@@ -97,6 +104,21 @@ presence::note_sweeps(std::int64_t total)
   if (!moved_on) return;
   spdlog::info("event=presence_lease_swept_elsewhere action=resync");
   if (lease_swept_) lease_swept_();
+}
+
+void
+presence::hold_sweeps(std::string_view why)
+{
+  sweeps_held_until_ = clock_.steady_now() + settings_.lease_ttl;
+  spdlog::info("event=presence_sweeps_held reason={} for_ms={}", why, settings_.lease_ttl.count());
+}
+
+void
+presence::store_reconnected()
+{
+  if (stopped_) return;
+  hold_sweeps("store_reconnected");
+  restore();  // renews the lease now, not at the next heartbeat, and writes the counts back
 }
 
 void

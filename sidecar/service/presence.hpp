@@ -5,9 +5,11 @@
 // Depends only on the ports (presence store, presence records, message bus, clock).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -64,6 +66,12 @@ class presence {
   /// Puts this worker's counts back into Redis (after Redis lost them, or another process
   /// swept the lease during a long outage) and announces users who were not online.
   void restore();
+  /// The store's connection was made again (a Redis restart, a network cut, a Sentinel
+  /// failover to another master): renews this worker's lease at once (with its counts, as
+  /// restore()) and sweeps no other lease for one lease lifetime. A promoted replica can hold
+  /// lease times older than a lease lifetime, so the first sweep there would take every live
+  /// worker's lease (everyone announced offline); within one lifetime each live worker renews.
+  void store_reconnected();
   /// Sockets per user on this worker, as counted in Redis: the truth restore() writes back.
   std::unordered_map<std::int64_t, int> const& local_counts() const noexcept { return local_counts_; }
 
@@ -72,6 +80,8 @@ class presence {
   /// The store's sweep counter read at `total`: calls on_lease_swept's notifier if it moved on
   /// since the last reading (not on the first: sockets sync at their hello anyway).
   void note_sweeps(std::int64_t total);
+  /// No sweeping for one lease lifetime from now (the store's lease times cannot be trusted).
+  void hold_sweeps(std::string_view why);
   /// One socket of `user` less in this worker's counts.
   void forget_one(std::int64_t user);
   awaitable<void> restore_counts();
@@ -104,6 +114,7 @@ class presence {
   asio::steady_timer heartbeat_timer_;
   std::function<void()> lease_swept_;
   std::optional<std::int64_t> sweeps_seen_;  // the store's sweep counter at the last reading
+  std::chrono::steady_clock::time_point sweeps_held_until_{};  // see hold_sweeps()
   std::unordered_map<std::int64_t, int> local_counts_;
   std::unordered_set<std::int64_t> settling_;  // users in their grace period after a close
   bool stopped_ = false;

@@ -68,16 +68,23 @@ inline constexpr std::string_view restore = TANDEM_TOTAL
     "if redis.call('SET', KEYS[2], '1', 'NX') then fresh = 1 end\n"
     "return {fresh, total(KEYS[1])}\n";
 
-/// KEYS: {leases}, {leases}:sweeping, {leases}:sweeps. ARGV: lease, expiry → {code, sweeps}.
+/// KEYS: {leases}, {leases}:sweeping, {leases}:sweeps. ARGV: lease, expiry, now → {code, sweeps,
+/// expired}.
 /// code: 0 renewed, 1 renewed but the lease was missing (Redis lost it, or a sweep took it: the
 /// caller restores its counts), 2 not renewed: a sweep of this lease is under way (the caller
 /// tries again once it is done, so its restore cannot be undone by the sweep's last steps).
 /// sweeps: the dead leases any process has claimed so far (every worker watches it to ask its
 /// sockets to resync: a dead process may have acknowledged sends it never published).
+/// expired: 1 if the lease was there but had already run out although its worker keeps renewing
+/// it (a replica promoted by a failover holds the times of before the promotion): every lease
+/// there may be as stale, so the caller holds its sweeps off.
 inline constexpr std::string_view heartbeat =
     "local total = tonumber(redis.call('GET', KEYS[3]) or '0')\n"
-    "if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {2, total} end\n"
-    "return {redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]), total}\n";
+    "if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {2, total, 0} end\n"
+    "local old = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
+    "local expired = 0\n"
+    "if old and tonumber(old) <= tonumber(ARGV[3]) then expired = 1 end\n"
+    "return {redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]), total, expired}\n";
 
 /// KEYS: {leases}, {leases}:sweeping, {leases}:expired, {leases}:sweeps. ARGV: now, limit,
 /// claim expiry → {{lease, expiry, ...}, newly dead, sweeps}: dead leases (and claims whose

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "core/decimal.hpp"
 #include "service/adapters/presence_keys.hpp"
@@ -94,19 +95,21 @@ redis_presence_store::per_user(lua_script const& script, std::vector<std::int64_
 }
 
 awaitable<std::int64_t>
-redis_presence_store::register_lease(core::unix_ms expiry, std::string& error)
+redis_presence_store::register_lease(core::unix_ms now, core::unix_ms expiry, std::string& error)
 {
   auto const registry = keys::lease_registry(layer_.prefix());
   std::vector<std::string> keys{registry, registry + ":sweeping", registry + ":sweeps"};
-  std::vector<std::string> args{lease_, std::to_string(expiry)};
+  std::vector<std::string> args{lease_, std::to_string(expiry), std::to_string(now)};
   auto const renewed = co_await on_tag(registry, heartbeat_, std::move(keys), std::move(args));
-  auto const* reply = array_reply(renewed, 2);
+  auto const* reply = array_reply(renewed, 3);
   if (!reply) {
     error = layer::describe_failure(renewed);
     co_return -1;
   }
   auto const code = reply->elements[0].integer;
   sweeps_seen_ = reply->elements[1].integer;
+  // Kept until a heartbeat reports it: a connect or restore may be the first to see it.
+  if (reply->elements[2].integer == 1) lease_had_expired_ = true;
   if (code == 2) {
     error = "a sweep of this worker's lease is under way (it missed heartbeats)";
   } else {
@@ -119,7 +122,7 @@ awaitable<lease_reply>
 redis_presence_store::renew_lease(core::unix_ms now, std::chrono::milliseconds ttl)
 {
   lease_reply out;
-  auto const code = co_await register_lease(now + ttl.count(), out.error);
+  auto const code = co_await register_lease(now, now + ttl.count(), out.error);
   if (code < 0 || code == 2) co_return out;
   auto const users = keys::lease_users(layer_.prefix(), lease_);
   std::vector<std::vector<std::string>> keep{
@@ -127,6 +130,7 @@ redis_presence_store::renew_lease(core::unix_ms now, std::chrono::milliseconds t
   co_await run_plain(users, std::move(keep));  // best effort: only bounds a dead lease's leftovers
   out.ok = true;
   out.leases_swept_total = sweeps_seen_;
+  out.lease_had_expired = std::exchange(lease_had_expired_, false);
   // A restore that reached only some shards asks for another through the lease being "lost".
   out.lease_was_lost = code == 1 || restore_again_;
   co_return out;
@@ -212,7 +216,7 @@ redis_presence_store::restore(core::unix_ms now, std::chrono::milliseconds ttl,
                               std::unordered_map<std::int64_t, int> counts)
 {
   restore_reply out;
-  auto const code = co_await register_lease(now + ttl.count(), out.error);
+  auto const code = co_await register_lease(now, now + ttl.count(), out.error);
   if (code < 0 || code == 2) co_return out;
   std::vector<std::int64_t> users;
   std::vector<std::string> reset_args{std::to_string(ttl.count() * lease_users_keep_ttls)};
@@ -270,7 +274,7 @@ redis_presence_store::connect(std::int64_t user, core::unix_ms now, std::chrono:
   // killed after counting is always found by a sweep.
   if (!registered_) {
     std::string error;
-    auto const code = co_await register_lease(now + ttl.count(), error);
+    auto const code = co_await register_lease(now, now + ttl.count(), error);
     if (code < 0 || code == 2) {
       refuse(error);
       co_return out;

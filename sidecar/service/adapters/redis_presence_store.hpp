@@ -41,7 +41,7 @@ class redis_presence_store final : public presence_store {
   awaitable<layer::resp_batch> on_tag(std::string const& key, layer::channel_layer::lua_script const& script,
                                       std::vector<std::string> keys, std::vector<std::string> args);
   /// Puts the lease in the registry: 0 renewed, 1 was missing, 2 being swept, -1 failed.
-  awaitable<std::int64_t> register_lease(core::unix_ms expiry, std::string& error);
+  awaitable<std::int64_t> register_lease(core::unix_ms now, core::unix_ms expiry, std::string& error);
   /// `lease` lets go of `users` (`mode` "settle" or "keep"); those whose step ran leave its
   /// user set, the others stay there for a later attempt.
   awaitable<std::vector<std::optional<layer::resp_value>>> let_go(std::string const& lease,
@@ -60,6 +60,7 @@ class redis_presence_store final : public presence_store {
   /// disconnect(): a user leaves the set only when none is open or opening here.
   std::unordered_map<std::int64_t, int> local_;
   std::int64_t sweeps_seen_ = 0;  // the registry's sweeps counter at the last renewal
+  bool lease_had_expired_ = false;  // a registration found this lease run out; the next renewal reports it
   bool registered_ = false;      // the lease is in the registry (before counting any socket)
   bool restore_again_ = false;   // a restore reached only some shards: the next heartbeat redoes it
 };

@@ -39,6 +39,9 @@ struct lease_reply {
   bool ok = false;
   bool lease_was_lost = false;  // the lease was gone (the store lost it, or a sweep took it)
   std::int64_t leases_swept_total = 0;  // dead leases any process swept so far (a counter in the store)
+  /// The lease was there but had run out although this worker renews it: the store's leases
+  /// are stale (a replica promoted by a failover), so sweeping now would take live ones.
+  bool lease_had_expired = false;
   std::string error;
 };
 

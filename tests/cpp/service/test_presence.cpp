@@ -65,6 +65,17 @@ struct presence_world {
   }
 };
 
+/// Moves wall and monotonic time on by one lease lifetime in quarters, letting the heartbeat
+/// renew this worker's lease in between (one jump would make the own lease look run out).
+void
+pass_one_lease_lifetime(presence_world& w)
+{
+  for (int quarter = 0; quarter < 4; ++quarter) {
+    w.clock.advance(w.settings.lease_ttl / 4);
+    testing::run_for(w.ctx, 3 * w.settings.heartbeat);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("a user's first socket is announced online to those who may see it, a second socket is not", "[presence]")
@@ -246,6 +257,49 @@ TEST_CASE("a sweep that finds no dead lease asks for no resync", "[presence][iss
   REQUIRE(run_until(w.ctx, [&] { return w.counts.sweeps >= 3; }));
   CHECK(hints == 0);
   CHECK(w.counts.has_lease("B"));
+}
+
+TEST_CASE("after the store's connection is made again no lease is swept for one lease lifetime", "[presence][issue16]")
+{
+  // A Sentinel failover: the promoted replica holds lease times from before the promotion, so
+  // B's lease looks dead although B is alive and about to renew it on the new master.
+  presence_world w;
+  w.records.share_chat(ann, dead_user, 12, true);
+  w.counts.other_process("B", fakes::manual_clock::start + 1000, dead_user, 1);
+  w.connect(ann);
+  w.clock.advance(std::chrono::seconds{2});
+  w.presence.store_reconnected();
+  w.presence.start();
+  testing::run_for(w.ctx, 5 * w.settings.heartbeat);
+  CHECK(w.counts.sweeps == 0);
+  CHECK(w.counts.has_lease("B"));
+  CHECK(w.counts.is_online(dead_user));
+  CHECK(w.updates(ann, dead_user).empty());
+  // One lease lifetime later B has not renewed: now it is dead, and swept.
+  pass_one_lease_lifetime(w);
+  REQUIRE(run_until(w.ctx, [&] { return !w.counts.has_lease("B"); }));
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(ann, dead_user).size() == 1; }));
+  CHECK(w.updates(ann, dead_user)[0]["online"] == false);
+}
+
+TEST_CASE("a heartbeat that finds this worker's own lease run out holds the sweeps for one lease lifetime",
+          "[presence][issue16]")
+{
+  // The same failover seen first by the heartbeat, before the layer reports the reconnect.
+  presence_world w;
+  w.counts.other_process("B", fakes::manual_clock::start + 1000, dead_user, 1);
+  w.connect(ann);
+  w.counts.set_lease_expiry(fakes::fake_presence_store::self, fakes::manual_clock::start + 1000);
+  w.clock.advance(std::chrono::seconds{2});
+  w.presence.start();
+  testing::run_for(w.ctx, 5 * w.settings.heartbeat);
+  CHECK(w.counts.has_lease("B"));
+  CHECK(w.counts.is_online(dead_user));
+  CHECK(w.counts.is_online(ann));
+  pass_one_lease_lifetime(w);
+  REQUIRE(run_until(w.ctx, [&] { return !w.counts.has_lease("B"); }));
+  CHECK_FALSE(w.counts.is_online(dead_user));
+  CHECK(w.counts.is_online(ann));  // our own lease was renewed all along
 }
 
 TEST_CASE("release at exit settles users in their grace period and drops the lease", "[presence]")

@@ -1,7 +1,9 @@
 """Sentinel failover mid-traffic: two sidecars reach Redis through three Sentinels
 (sentinel://, as manage.py tandem writes a channels_redis Sentinel entry); SENTINEL FAILOVER
 promotes the replica while three tabs chat. No acknowledged message is lost or doubled, no
-socket is closed, and the longest pause in deliveries any tab sees is measured and bounded."""
+socket is closed, nobody is announced offline (the promoted replica holds lease times from
+before the promotion: the sidecars must not sweep live leases there), and the longest pause in
+deliveries any tab sees is measured and bounded."""
 
 from __future__ import annotations
 

@@ -53,6 +53,7 @@ fake_presence_store::renew_lease(core::unix_ms now, std::chrono::milliseconds tt
   }
   out.ok = true;
   out.lease_was_lost = !leases_.contains(self);
+  out.lease_had_expired = leases_.contains(self) && leases_[self] <= now;
   out.leases_swept_total = sweeps_total_;
   leases_[self] = now + ttl.count();
   co_return out;
