@@ -64,6 +64,7 @@ presence::heartbeat_loop()
         co_await restore_counts();
       }
     }
+    co_await rewrite_failed_rows();
     // Any worker may find a dead lease; the store hands each to exactly one of them.
     sweep_reply swept;
     if (clock_.steady_now() >= sweeps_held_until_)
@@ -253,7 +254,11 @@ awaitable<void>
 presence::write_live(std::int64_t user, std::int64_t live)
 {
   for (int written = 0; written < settings_.status_row_writes; ++written) {
-    co_await records_.write_status(user, true, live, std::nullopt);
+    bool const stored = co_await records_.write_status(user, true, live, std::nullopt);
+    if (!stored) {
+      unwritten_rows_.try_emplace(user, std::nullopt);  // the heartbeat writes it again
+      co_return;
+    }
     auto const seen = co_await counts_.live_count(user, clock_.wall_ms());
     // nullopt: the store cannot say now; the row keeps this writer's count, as it did before
     // writers checked.
@@ -264,9 +269,34 @@ presence::write_live(std::int64_t user, std::int64_t live)
 }
 
 awaitable<void>
+presence::rewrite_failed_rows()
+{
+  // Rows whose write failed (PostgreSQL unreachable for a moment): written again with the count
+  // Redis holds now, so a row does not keep a stale count until the user's next change.
+  if (unwritten_rows_.empty()) co_return;
+  auto const due = std::move(unwritten_rows_);
+  unwritten_rows_.clear();
+  for (auto const& row : due) {
+    auto const live = co_await counts_.live_count(row.first, clock_.wall_ms());
+    if (!live) {
+      unwritten_rows_.insert(row);  // Redis cannot say either: next time
+      continue;
+    }
+    if (*live > 0) {
+      co_await write_live(row.first, *live);
+      continue;
+    }
+    // (Not inside the condition: GCC 12 miscompiles a co_await there.)
+    bool const stored = co_await records_.write_status(row.first, false, 0, row.second.value_or(clock_.wall_ms()));
+    if (!stored) unwritten_rows_.insert(row);
+  }
+}
+
+awaitable<void>
 presence::went_offline(std::int64_t user, core::unix_ms last_seen)
 {
-  co_await records_.write_status(user, false, 0, last_seen);
+  bool const stored = co_await records_.write_status(user, false, 0, last_seen);
+  if (!stored) unwritten_rows_[user] = last_seen;  // the heartbeat writes it again
   // A socket that opened on another process meanwhile may have had its row written first: this
   // offline write must not be the last word then.
   auto const now_live = co_await counts_.live_count(user, clock_.wall_ms());

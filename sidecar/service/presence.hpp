@@ -91,6 +91,8 @@ class presence {
   /// Tells `audience` (the user's contacts) of a change, those the privacy rules allow.
   awaitable<void> announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen,
                            store::contact_list const& audience);
+  /// Writes the rows in unwritten_rows_ again, from the live count the store holds now.
+  awaitable<void> rewrite_failed_rows();
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
   /// of the user opened meanwhile (then the row gets the live count and nothing is announced).
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
@@ -117,6 +119,8 @@ class presence {
   std::chrono::steady_clock::time_point sweeps_held_until_{};  // see hold_sweeps()
   std::unordered_map<std::int64_t, int> local_counts_;
   std::unordered_set<std::int64_t> settling_;  // users in their grace period after a close
+  /// Status rows whose write failed, with the last_seen of an offline write (nullopt: online).
+  std::unordered_map<std::int64_t, std::optional<core::unix_ms>> unwritten_rows_;
   bool stopped_ = false;
   bool restoring_ = false;
   bool restore_needed_ = false;  // a count change's outcome is unknown (timeout): restore soon

@@ -176,6 +176,43 @@ TEST_CASE("closing one of a user's sockets keeps them online and updates the row
   CHECK(w.updates(bo, ann).empty());  // ann was online all along (first socket elsewhere)
 }
 
+TEST_CASE("a status row write that failed is written again at the next heartbeat with the live count",
+          "[presence][status_row]")
+{
+  // Seen in fault row 5e (PostgreSQL links cut 3 s): a close's row write failed and the row kept
+  // saying two connections with one tab open until the user's next change.
+  presence_world w;
+  w.counts.other_process("B", fakes::manual_clock::start + 60'000, ann, 1);
+  w.connect(ann);
+  REQUIRE(w.records.row(ann)->connections == 2);
+  w.records.write_faults.fail_next(fault::unavailable);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.records.write_faults.calls() >= 2; }));
+  CHECK(w.records.row(ann)->connections == 2);  // the close's write was lost
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.records.row(ann)->connections == 1; }));
+  CHECK(w.records.row(ann)->online);
+}
+
+TEST_CASE("an offline row write that failed is written again at the next heartbeat, keeping its last seen",
+          "[presence][status_row]")
+{
+  presence_world w;
+  w.connect(ann);
+  w.clock.advance(std::chrono::minutes{5});
+  auto const closed_at = w.clock.wall_ms();
+  w.records.write_faults.fail_always(fault::unavailable);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }));  // announced all the same
+  CHECK(w.records.row(ann)->online);  // but the row still says online
+  w.records.write_faults.heal();
+  w.clock.advance(std::chrono::minutes{1});
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return !w.records.row(ann)->online; }));
+  CHECK(w.records.row(ann)->connections == 0);
+  CHECK(w.records.row(ann)->last_seen == closed_at);
+}
+
 TEST_CASE("counts the store lost are rebuilt from this worker's sockets at the next heartbeat", "[presence]")
 {
   presence_world w;

@@ -43,6 +43,7 @@ awaitable<bool>
 fake_presence_records::write_status(std::int64_t user, bool online, std::int64_t connections,
                                     std::optional<core::unix_ms> last_seen)
 {
+  if (write_faults.take() != fault::none) co_return false;
   auto const previous = row(user);
   if (!last_seen && previous) last_seen = previous->last_seen;  // kept when not given
   status_row const written{user, online, connections, last_seen};

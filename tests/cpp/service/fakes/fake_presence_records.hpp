@@ -33,7 +33,8 @@ class fake_presence_records final : public service::presence_records {
   /// The newest status row written for `user`.
   std::optional<status_row> row(std::int64_t user) const;
 
-  fault_plan faults;  // for contacts_of
+  fault_plan faults;        // for contacts_of
+  fault_plan write_faults;  // for write_status: a failed write lands nothing and answers false
   std::vector<status_row> writes;
   /// Called with each status write just before it lands: a test lets another process act
   /// there (its store step and its own row write landing first, as over a slow link).
