@@ -217,6 +217,42 @@ test("after a reconnect, open chats sync from their cursor", async () => {
   assert.deepEqual(syncs.map((s) => s.after), [3]);
 });
 
+test("a resync hint makes every open chat sync from its cursor, with no gap in sight", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  h.client.openChat(11);
+  h.socket.deliver(page(10, [1, 2, 3]));
+  h.socket.deliver(page(11, [1]));
+  await settle();
+  assert.equal(h.server.sentOfType("sync").length, 0);
+  h.socket.deliver({ type: "resync", reason: "peer_lost" });
+  await settle();
+  const syncs = h.server.sentOfType("sync");
+  assert.deepEqual(
+    syncs.map((s) => [s.chat, s.after]).sort((a, b) => a[0] - b[0]),
+    [
+      [10, 3],
+      [11, 1],
+    ],
+  );
+});
+
+test("a resync hint during a running sync syncs again after it", async () => {
+  const h = await connected();
+  h.client.openChat(10);
+  h.socket.deliver(page(10, [1, 2, 3]));
+  await settle();
+  h.socket.deliver({ type: "resync", reason: "layer_reconnected" });
+  await settle();
+  h.socket.deliver({ type: "resync", reason: "peer_lost" });
+  await settle();
+  const first = h.server.sentOfType("sync");
+  assert.equal(first.length, 1);
+  h.socket.deliver({ type: "sync", chat: 10, after: 3, last_seq: 3, more: false, reload: false, messages: [], ref: first[0].ref });
+  await settle();
+  assert.equal(h.server.sentOfType("sync").length, 2);
+});
+
 test("logout clears the outbox", async () => {
   const storage = new MemoryStorage();
   const h = await connected({ storage });

@@ -177,6 +177,12 @@ export class TandemClient extends Emitter {
         return this.#emitChanged(frame.chat, this.store(frame.chat).applyStatus(frame.status, frame.upto));
       case "error":
         return this.requests.refused(frame) || this.emit("server_error", frame);
+      case "resync":
+        // The server says live frames may have been missed (a Redis outage, or another sidecar
+        // process died with sends it stored but never published): every open chat catches up
+        // from its gapless cursor, even with no gap in sight (docs/protocol.md, `resync`).
+        for (const [chat, store] of this.stores) if (store.firstPageLoaded) this.#sync(chat, { force: true });
+        return this.emit("resync", frame);
       case "presence":
         // `hidden`: the user's privacy setting no longer lets us see it; forget what we had.
         for (const user of frame.users) {
@@ -225,10 +231,13 @@ export class TandemClient extends Emitter {
     }, this.options.holdMs);
   }
 
-  #sync(chat) {
+  #sync(chat, { force = false } = {}) {
     const s = this.#state(chat);
     if (s.syncing) {
       s.again = true;
+      // A forced sync asked while one runs must still run after it: the running one may have
+      // read the server's last seq before what the hint is about was stored.
+      if (force) s.forced = true;
       return;
     }
     s.syncing = true;
@@ -239,9 +248,11 @@ export class TandemClient extends Emitter {
       .catch((failure) => this.emit("sync_failed", { chat, failure }))
       .finally(() => {
         s.syncing = false;
-        if (s.again || this.store(chat).hasGap()) {
+        const forced = s.forced;
+        s.forced = false;
+        if (s.again || forced || this.store(chat).hasGap()) {
           s.again = false;
-          if (this.store(chat).hasGap()) this.#sync(chat);
+          if (forced || this.store(chat).hasGap()) this.#sync(chat);
         }
       });
   }
