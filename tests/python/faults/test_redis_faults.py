@@ -33,16 +33,6 @@ def test_redis_restarted_empty_mid_traffic(fault_world, capsys) -> None:
     check_row(run_row(fault_world, "1a Redis restarted empty", restart_redis), capsys)
 
 
-# Not strict until sweeps are held after a reconnect (branch fanout2, 920e0ff): make it strict with
-# that fix.
-SWEEP_AFTER_RECONNECT = pytest.mark.xfail(
-    strict=False,
-    reason="flaky (failed 4 of 6 runs on main fca38a9): the first worker back after the pause sweeps another "
-    "worker's lease that ran out during it, before that worker renews, so its users are announced offline "
-    "for ~100 ms while every tab stays open",
-)
-
-
-@pytest.mark.parametrize("seconds", [pytest.param(10, marks=SWEEP_AFTER_RECONNECT), 20])
+@pytest.mark.parametrize("seconds", [10, 20])
 def test_redis_paused(fault_world, capsys, seconds) -> None:
     check_row(run_row(fault_world, f"1b Redis paused {seconds} s", pause_redis(seconds)), capsys)
