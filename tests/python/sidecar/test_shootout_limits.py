@@ -6,6 +6,7 @@ connection's broadcasts are rate limited, and turning the endpoint on is logged 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -78,8 +79,11 @@ def test_a_peer_flooding_echoes_without_reading_is_closed_before_memory_grows(
     grown = (peak - before) / MIB
     print(f"sent {sent} frames ({sent * len(frame) / MIB:.0f} MiB), sidecar RSS grew {grown:.1f} MiB")
     # Without a cap the sidecar keeps every echo it owes (well over 64 MiB here); with the cap it
-    # holds at most outbound_queue_bytes (1 MiB) for the peer, plus socket buffers.
-    assert grown < 32, f"the sidecar grew by {grown:.1f} MiB for one flooding peer"
+    # holds at most outbound_queue_bytes (1 MiB) for the peer, plus socket buffers. Not under
+    # AddressSanitizer: its quarantine keeps every freed inbound frame (up to 256 MiB) resident,
+    # so RSS says nothing there; the close below is still checked.
+    if "asan" not in os.environ.get("TANDEM_BUILD_DIR", ""):
+        assert grown < 32, f"the sidecar grew by {grown:.1f} MiB for one flooding peer"
     assert "event=shootout_slow_reader_closed" in sidecar.log()
     # The process carries on serving everyone else.
     with open_socket(sidecar.ws_url("/ws/shootout/"), None, origin=None) as ws:
