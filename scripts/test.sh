@@ -44,8 +44,8 @@ if [ $# -eq 0 ]; then
     "$venv/bin/python" -m pytest tests/python/sidecar -p no:cacheprovider
   echo "== Interop tests against channels_redis 4.0.0 (Debian 12's version)"
   "${TANDEM_VENV_CR40:-$here/.venv-cr40}/bin/python" -m pytest tests/python/interop
-  echo "== Fuzzing: each libFuzzer target for 20 s (clang, ASan+UBSan; a crash fails the run)"
-  scripts/fuzz.sh 20
+  echo "== Fuzzing: each libFuzzer target for 10 s (clang, ASan+UBSan; a crash fails the run)"
+  scripts/fuzz.sh 10
   echo "== ThreadSanitizer: end-to-end subset, 4 I/O threads per process, two processes"
   scripts/tsan.sh
   echo "== Benchmark suite, quick mode: Tandem vs Daphne and uvicorn, every workload at small sizes (no timing assertions; under 5 min)"
