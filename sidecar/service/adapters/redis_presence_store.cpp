@@ -136,23 +136,36 @@ redis_presence_store::renew_lease(core::unix_ms now, std::chrono::milliseconds t
   co_return out;
 }
 
-awaitable<std::vector<std::optional<layer::resp_value>>>
+awaitable<redis_presence_store::let_go_result>
 redis_presence_store::let_go(std::string const& lease, std::vector<std::int64_t> const& users, std::string const& mode)
 {
   std::vector<std::vector<std::string>> args;
   args.reserve(users.size());
   for (std::size_t i = 0; i < users.size(); ++i) args.push_back({lease, mode});
-  auto replies = co_await per_user(leave_, users, std::move(args));
+  auto const replies = co_await per_user(leave_, users, std::move(args));
+  let_go_result out;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto const& reply = replies[i];
+    if (!reply || reply->elements.size() != 2) {
+      out.complete = false;
+      continue;
+    }
+    out.done.push_back(users[i]);
+    if (reply->elements[0].integer == 1) {
+      out.offline.push_back(users[i]);
+    } else if (reply->elements[1].integer > 0) {
+      out.still_online.emplace_back(users[i], reply->elements[1].integer);
+    }
+  }
   // Only users whose step ran leave the set: the rest stay findable for the next attempt.
-  auto const set = keys::lease_users(layer_.prefix(), lease);
-  std::vector<std::string> srem{"SREM", set};
-  for (std::size_t i = 0; i < users.size(); ++i)
-    if (replies[i] && replies[i]->elements.size() == 2) srem.push_back(std::to_string(users[i]));
-  if (srem.size() > 2) {
+  if (!out.done.empty()) {
+    auto const set = keys::lease_users(layer_.prefix(), lease);
+    std::vector<std::string> srem{"SREM", set};
+    for (auto const user : out.done) srem.push_back(std::to_string(user));
     std::vector<std::vector<std::string>> commands{std::move(srem)};
     co_await run_plain(set, std::move(commands));
   }
-  co_return replies;
+  co_return out;
 }
 
 awaitable<std::optional<std::vector<std::int64_t>>>
@@ -186,21 +199,10 @@ redis_presence_store::sweep(core::unix_ms now, std::size_t batch, std::chrono::m
     auto const last_seen = to_int64(leases[l + 1].str) - ttl.count();
     auto const users = co_await lease_members(lease);
     if (!users) continue;  // the claim expires and this lease is swept again
-    auto const replies = co_await let_go(lease, *users, "settle");
-    bool complete = true;
-    for (std::size_t i = 0; i < users->size(); ++i) {
-      auto const& reply = replies[i];
-      if (!reply || reply->elements.size() != 2) {
-        complete = false;
-        continue;
-      }
-      if (reply->elements[0].integer == 1) {
-        out.offline.emplace_back((*users)[i], last_seen);
-      } else if (reply->elements[1].integer > 0) {
-        out.still_online.emplace_back((*users)[i], reply->elements[1].integer);
-      }
-    }
-    if (!complete) continue;
+    auto const released = co_await let_go(lease, *users, "settle");
+    for (auto const user : released.offline) out.offline.emplace_back(user, last_seen);
+    out.still_online.insert(out.still_online.end(), released.still_online.begin(), released.still_online.end());
+    if (!released.complete) continue;
     auto const set = keys::lease_users(layer_.prefix(), lease);
     std::vector<std::vector<std::string>> drop{{"DEL", set}};
     co_await run_plain(set, std::move(drop));
@@ -251,13 +253,8 @@ redis_presence_store::restore(core::unix_ms now, std::chrono::milliseconds ttl,
   std::vector<std::int64_t> stale;
   for (auto const& user : reset.replies[0].elements) stale.push_back(to_int64(user.str));
   auto const released = co_await let_go(lease_, stale, "keep");
-  for (std::size_t i = 0; i < stale.size(); ++i) {
-    if (released[i] && released[i]->elements.size() == 2) {
-      out.dropped.push_back(stale[i]);
-    } else {
-      restore_again_ = true;
-    }
-  }
+  out.dropped = released.done;
+  if (!released.complete) restore_again_ = true;
   co_return out;
 }
 
@@ -365,17 +362,9 @@ redis_presence_store::release(core::unix_ms)
     out.error = "the lease's user set could not be read";
     co_return out;
   }
-  auto const replies = co_await let_go(lease_, *users, "settle");
-  bool complete = true;
-  for (std::size_t i = 0; i < users->size(); ++i) {
-    auto const& reply = replies[i];
-    if (!reply || reply->elements.size() != 2) {
-      complete = false;
-      continue;
-    }
-    if (reply->elements[0].integer == 1) out.offline.push_back((*users)[i]);
-  }
-  if (!complete) {
+  auto const released = co_await let_go(lease_, *users, "settle");
+  out.offline = released.offline;
+  if (!released.complete) {
     out.error = "some users' shards did not answer";
     co_return out;
   }

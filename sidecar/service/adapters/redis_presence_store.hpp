@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "layer/channel_layer.hpp"
@@ -42,11 +43,19 @@ class redis_presence_store final : public presence_store {
                                       std::vector<std::string> keys, std::vector<std::string> args);
   /// Puts the lease in the registry: 0 renewed, 1 was missing, 2 being swept, -1 failed.
   awaitable<std::int64_t> register_lease(core::unix_ms now, core::unix_ms expiry, std::string& error);
-  /// `lease` lets go of `users` (`mode` "settle" or "keep"); those whose step ran leave its
-  /// user set, the others stay there for a later attempt.
-  awaitable<std::vector<std::optional<layer::resp_value>>> let_go(std::string const& lease,
-                                                                  std::vector<std::int64_t> const& users,
-                                                                  std::string const& mode);
+  /// What letting go of a lease's users came to: users whose step ran (`done`; they left the
+  /// lease's set), which of them went offline and which are still online elsewhere (with their
+  /// live sockets); `complete` is false when some users' shards did not answer.
+  struct let_go_result {
+    bool complete = true;
+    std::vector<std::int64_t> done;
+    std::vector<std::int64_t> offline;
+    std::vector<std::pair<std::int64_t, std::int64_t>> still_online;
+  };
+  /// `lease` lets go of `users` (`mode` "settle" or "keep"); the others stay in its user set
+  /// for a later attempt.
+  awaitable<let_go_result> let_go(std::string const& lease, std::vector<std::int64_t> const& users,
+                                  std::string const& mode);
   awaitable<std::optional<std::vector<std::int64_t>>> lease_members(std::string const& lease);
   awaitable<bool> run_plain(std::string const& key, std::vector<std::vector<std::string>> commands);
 
