@@ -136,6 +136,7 @@ func main() {
 			fail("unknown -mode %q", *mode)
 		}
 		time.Sleep(*settle)
+		result["presence_at_settle"] = p.presence()
 		var steps []stepResult
 		opts := runOptions{stepDuration: *stepDuration, grace: *grace, errorBudget: *errorBudget, nonce: *nonce}
 		for i, rate := range parseRates(*rates) {
@@ -154,6 +155,7 @@ func main() {
 		result["steps"] = steps
 	}
 	result["closed_by_server"] = p.closedByServer()
+	result["presence"] = p.presence()
 	p.closeAll(socks)
 	result["client_cpu_s"] = cpuSeconds() - cpuStart
 	result["wall_s"] = time.Since(wallStart).Seconds()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -45,6 +46,12 @@ type sock struct {
 }
 
 // frameHandler sees every frame after the greeting; it runs on the socket's reader goroutine.
+// The sidecar's (and the Channels baselines') presence frame: {"type":"presence","users":[{"user":…},…]}.
+var (
+	presencePrefix = []byte(`{"type":"presence"`)
+	presenceEntry  = []byte(`"user":`)
+)
+
 type frameHandler func(s *sock, f *frame, raw []byte, at time.Time)
 
 type pool struct {
@@ -54,7 +61,11 @@ type pool struct {
 	expectHello bool
 	handler     atomic.Pointer[frameHandler]
 	closeCodes  sync.Map // close code (int) -> *atomic.Int64, sockets the server closed or dropped
-	wg          sync.WaitGroup
+	// Presence frames and the user entries they list, counted for every socket from its hello
+	// on: what a group's members coming online cost (issue 14, W5: O(members), not O(members²)).
+	presenceFrames  atomic.Int64
+	presenceEntries atomic.Int64
+	wg              sync.WaitGroup
 }
 
 // dialerFor spreads sockets over 127.0.0.1..127.0.0.N source addresses: one source address
@@ -144,6 +155,10 @@ func (p *pool) read(s *sock) {
 			return
 		}
 		at := time.Now()
+		if bytes.HasPrefix(data, presencePrefix) {
+			p.presenceFrames.Add(1)
+			p.presenceEntries.Add(int64(bytes.Count(data, presenceEntry)))
+		}
 		h := p.handler.Load()
 		if h == nil {
 			continue
@@ -169,6 +184,10 @@ func (p *pool) write(s *sock) {
 }
 
 // closedByServer counts sockets the server closed (by close code; -1: dropped) since they opened.
+func (p *pool) presence() map[string]int64 {
+	return map[string]int64{"frames": p.presenceFrames.Load(), "entries": p.presenceEntries.Load()}
+}
+
 func (p *pool) closedByServer() map[string]int64 {
 	out := map[string]int64{}
 	p.closeCodes.Range(func(k, v any) bool {

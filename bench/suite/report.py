@@ -59,6 +59,12 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, dict[str, Any], boo
     add("W3 socket deliveries per server CPU-second", False,
         lambda r: max(s["costs"]["deliveries_per_server_cpu_s"] for s in r["w3"]["steps"]))
     add("W6 Redis commands per group message", True, lambda r: r["w3"]["steps"][0]["costs"]["redis_cmds_per_msg"])
+    # The group's members connecting (W3 opens them all): presence frames per member, from each
+    # socket's hello until the end of the run. O(members) frames means a constant here.
+    add("W5 presence frames per member, the group's members connecting", True,
+        lambda r: r["w3"]["presence"]["frames"] / r["w3"]["sockets"])
+    add("W5 presence entries per member, the group's members connecting", True,
+        lambda r: r["w3"]["presence"]["entries"] / r["w3"]["sockets"])
     add("W5 p99 connect→hello (ms)", True, lambda r: r["w5"]["connect_to_hello"]["p99_ms"])
     add("W5 failed connects", True, lambda r: sum(r["w5"]["open_failures"].values()))
     add("W5 server CPU per connect (ms)", True, lambda r: r["w5"]["costs"]["server_cpu_ms_per_msg"])
@@ -127,10 +133,19 @@ def plot(run: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    plotted = False
     for name, r in run["servers"].items():
         steps = r.get("w2", {}).get("steps", [])
+        if not steps:
+            continue  # W2 not run for this server (--only)
+        plotted = True
         ax.plot([s["offered_rate"] for s in steps], [max(s["last_recipient"]["p99_ms"], 0.01) for s in steps],
                 marker="o", label=name)
+    if not plotted:
+        ax.text(0.5, 0.5, "W2 was not run", ha="center", va="center", transform=ax.transAxes)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return
     ax.axhline(100, color="grey", linestyle="--", linewidth=0.8)
     ax.axhline(10, color="grey", linestyle=":", linewidth=0.8)
     ax.set_xscale("log")

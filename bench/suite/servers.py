@@ -67,6 +67,10 @@ class Server(abc.ABC):
     def pids(self) -> list[int]:
         return [p.pid for p in self.processes if p.poll() is None]
 
+    def metrics(self) -> dict[str, float]:
+        """The server's own counters worth reporting beside a workload (Tandem's channel layer)."""
+        return {}
+
     def stop(self, limit_s: float = 60) -> tuple[float, list[int | None]]:
         """SIGTERM to every process at once; the slowest exit in ms and the exit statuses (None:
         still running after `limit_s`, then killed)."""
@@ -104,6 +108,23 @@ class TandemServer(Server):
             assert s.process is not None
             wait_status(s.port, "/readyz", {200}, s.process)
         return (time.perf_counter() - started) * 1000
+
+
+    def metrics(self) -> dict[str, float]:
+        """The channel layer's counters (/metrics), summed over the processes: full queues met,
+        messages held back for them, events dropped. A workload's "missing" reads with them."""
+        totals: dict[str, float] = {}
+        for port in self.ports:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+                    text = reply.read().decode()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                name, _, value = line.partition(" ")
+                if name.startswith("tandem_layer_") and "{" not in name and value:
+                    totals[name] = totals.get(name, 0.0) + float(value)
+        return totals
 
 
 class ChannelsServer(Server):

@@ -97,6 +97,7 @@ async def traffic(binary: Path, work: Path, services: Services, server: Server, 
     result = await run_loadgen(binary, plan, args, sampler)
     for step, cost in zip(result.get("steps", []), sampler.costs, strict=False):
         step["costs"] = cost
+    result["server_metrics"] = await asyncio.to_thread(server.metrics)  # counters since the server started
     return result
 
 
