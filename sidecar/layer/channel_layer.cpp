@@ -240,11 +240,9 @@ void
 channel_layer::release_channel(std::string const& channel)
 {
   local_channels_.erase(channel);
-  for (auto it = memberships_.begin(); it != memberships_.end();) {
-    if (it->second.erase(channel) > 0)
-      spawn(executor_, "layer_group_discard", group_discard(it->first, channel));
-    it = it->second.empty() ? memberships_.erase(it) : std::next(it);
-  }
+  auto groups = memberships_.release(channel);
+  release_visits_ += groups.size();
+  for (auto& group : groups) spawn(executor_, "layer_group_discard", group_discard(std::move(group), channel));
 }
 
 std::size_t
@@ -362,7 +360,7 @@ awaitable<send_status>
 channel_layer::group_add(std::string group, std::string channel)
 {
   if (!valid_group_name(group) || !valid_channel_name(channel)) co_return send_status::invalid_name;
-  if (local_channels_.contains(channel)) memberships_[group].insert(channel);
+  if (local_channels_.contains(channel)) memberships_.add(group, channel);
   auto const key = group_key(config_.prefix, group);
   std::vector<std::vector<std::string>> commands{{"ZADD", key, format_score(now_()), channel},
                                                  {"EXPIRE", key, std::to_string(config_.group_expiry_s)}};
@@ -374,10 +372,7 @@ awaitable<send_status>
 channel_layer::group_discard(std::string group, std::string channel)
 {
   if (!valid_group_name(group) || !valid_channel_name(channel)) co_return send_status::invalid_name;
-  if (auto it = memberships_.find(group); it != memberships_.end()) {
-    it->second.erase(channel);
-    if (it->second.empty()) memberships_.erase(it);
-  }
+  memberships_.remove(group, channel);
   std::vector<std::vector<std::string>> commands{{"ZREM", group_key(config_.prefix, group), channel}};
   auto batch = co_await commands_[shard_for_group(group)]->run(std::move(commands));
   co_return failed(batch) ? send_status::unavailable : send_status::ok;
@@ -390,7 +385,7 @@ channel_layer::readd_groups(std::size_t shard)
   for (;;) {
     std::vector<std::vector<std::string>> commands;
     auto const score = format_score(now_());
-    for (auto const& [group, channels] : memberships_) {
+    for (auto const& [group, channels] : memberships_.by_group()) {
       if (channels.empty() || shard_for_group(group) != shard) continue;
       auto const key = group_key(config_.prefix, group);
       std::vector<std::string> zadd{"ZADD", key};

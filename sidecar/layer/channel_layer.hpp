@@ -19,6 +19,7 @@
 
 #include "asio/asio.hpp"
 #include "layer/capacity_table.hpp"
+#include "layer/group_memberships.hpp"
 #include "layer/layer_config.hpp"
 #include "layer/message.hpp"
 #include "layer/resp_connection.hpp"
@@ -103,6 +104,9 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::string new_channel();
   /// Forgets a local channel and discards it from every group it joined here.
   void release_channel(std::string const& channel);
+  /// Group memberships release_channel has looked at so far: a drain closes every socket, so
+  /// this must grow with the released channels' own groups, not with all groups (tests).
+  std::uint64_t release_visits() const noexcept { return release_visits_; }
 
   awaitable<send_status> send(std::string channel, message msg);
   awaitable<send_status> group_add(std::string group, std::string channel);
@@ -170,7 +174,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::string non_local_;  // "specific.<client_prefix>!"
   std::string queue_key_;
   std::unordered_set<std::string> local_channels_;
-  std::map<std::string, std::set<std::string>> memberships_;  // group → local channels
+  group_memberships memberships_;  // local channels' groups, both ways
   message_handler on_message_;
   std::function<void()> on_reconnect_;
   std::atomic<std::uint64_t>* readiness_mirror_ = nullptr;
@@ -183,6 +187,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   layer_stats stats_;
   std::uint64_t message_serial_ = 0;     // the last number given to a message (message_serial())
   std::uint64_t delivering_serial_ = 0;  // the number of the message in the handler now
+  std::uint64_t release_visits_ = 0;     // release_visits()
 };
 
 }  // namespace tandem::layer
