@@ -76,6 +76,7 @@ func main() {
 	senders := flag.Int("senders", 1, "group/broadcast: how many sockets send (round robin)")
 	bodyBytes := flag.Int("body-bytes", 32, "bytes of message body")
 	settle := flag.Duration("settle", time.Second, "pause after opening the sockets, before the first step (connect work settles)")
+	settleMax := flag.Duration("settle-max", time.Minute, "longest pause after opening: it lasts until no presence frame arrived for -settle")
 	hold := flag.Duration("hold", 10*time.Minute, "idle: hold sockets at most this long (or until stdin closes)")
 	nonce := flag.String("nonce", strconv.FormatInt(time.Now().UnixNano()%1e9, 36), "client_id prefix, unique per run")
 	flag.Parse()
@@ -135,8 +136,9 @@ func main() {
 		if sh == nil {
 			fail("unknown -mode %q", *mode)
 		}
-		time.Sleep(*settle)
+		settled := p.settle(ctx, *settle, *settleMax)
 		result["presence_at_settle"] = p.presence()
+		result["settle_s"] = settled.Seconds()
 		var steps []stepResult
 		opts := runOptions{stepDuration: *stepDuration, grace: *grace, errorBudget: *errorBudget, nonce: *nonce}
 		for i, rate := range parseRates(*rates) {

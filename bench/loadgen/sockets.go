@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,6 +185,27 @@ func (p *pool) write(s *sock) {
 }
 
 // closedByServer counts sockets the server closed (by close code; -1: dropped) since they opened.
+// settle waits until no presence frame has arrived for `quiet` (at most `limit`), so the
+// sockets' arrival announcements are over before the first step is timed: a group's members
+// connecting are measured as what they are (presence frames, how long they take), not as
+// latency of the messages sent meanwhile.
+func (p *pool) settle(ctx context.Context, quiet, limit time.Duration) time.Duration {
+	started := time.Now()
+	last, lastChange := p.presenceFrames.Load(), started
+	for time.Since(started) < limit && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+		if now := p.presenceFrames.Load(); now != last {
+			last, lastChange = now, time.Now()
+		} else if time.Since(lastChange) >= quiet {
+			break
+		}
+	}
+	if waited := time.Since(started); waited >= limit {
+		fmt.Fprintf(os.Stderr, "loadgen: presence frames still arriving after %s; starting anyway\n", limit)
+	}
+	return time.Since(started)
+}
+
 func (p *pool) presence() map[string]int64 {
 	return map[string]int64{"frames": p.presenceFrames.Load(), "entries": p.presenceEntries.Load()}
 }

@@ -65,6 +65,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, dict[str, Any], boo
         lambda r: r["w3"]["presence"]["frames"] / r["w3"]["sockets"])
     add("W5 presence entries per member, the group's members connecting", True,
         lambda r: r["w3"]["presence"]["entries"] / r["w3"]["sockets"])
+    add("W5 seconds until the group's arrival announcements stop", True, lambda r: r["w3"]["settle_s"])
     add("W5 p99 connect→hello (ms)", True, lambda r: r["w5"]["connect_to_hello"]["p99_ms"])
     add("W5 failed connects", True, lambda r: sum(r["w5"]["open_failures"].values()))
     add("W5 server CPU per connect (ms)", True, lambda r: r["w5"]["costs"]["server_cpu_ms_per_msg"])

@@ -85,7 +85,7 @@ class Sampler:
 def common_args(cfg: dict[str, Any]) -> list[str]:
     return ["-step", f"{cfg['step_s']}s", "-grace", f"{cfg['grace_s']}s", "-max-duration", f"{cfg['max_run_s']}s",
             "-in-flight", str(cfg["open_in_flight"]), "-error-budget", str(cfg["error_budget"]),
-            "-settle", f"{cfg['settle_s']}s"]
+            "-settle", f"{cfg['settle_s']}s", "-settle-max", f"{cfg['settle_max_s']}s"]
 
 
 async def traffic(binary: Path, work: Path, services: Services, server: Server, sockets: list[dict[str, Any]],
