@@ -210,6 +210,10 @@ settings_of(sidecar_config& c)
       setting_for("presence_heartbeat", "seconds between lease renewals", c.presence_heartbeat),
       setting_for("presence_lease_ttl", "seconds after which an unrenewed lease (a dead process) ends", c.presence_lease_ttl),
       setting_for("presence_grace", "seconds after the last close before offline is announced", c.presence_grace),
+      setting_for("presence_frame_interval", "seconds between presence frames per socket (0: every change at once)",
+                  c.presence_frame_interval),
+      setting_for("presence_announce_concurrency", "group sends of one presence change in flight at once",
+                  c.presence_announce_concurrency),
       setting_for("test_echo_endpoint", "TEST ONLY: serve an unauthenticated echo WebSocket on /ws/echo/",
                   c.test_echo_endpoint),
       setting_for("bench_shootout_endpoint",
@@ -334,6 +338,8 @@ validate(sidecar_config const& c)
     return "outbound_queue_frames must be >= 1 and outbound_queue_bytes >= 1024";
   if (c.max_pending_handshakes < 1) return "max_pending_handshakes must be at least 1";
   if (c.session_cache_seconds < 0) return "session_cache_seconds must not be negative";
+  if (c.presence_frame_interval < 0) return "presence_frame_interval must not be negative";
+  if (c.presence_announce_concurrency < 1) return "presence_announce_concurrency must be at least 1";
   if (c.deflate_window_bits < 9 || c.deflate_window_bits > 15) return "deflate_window_bits must be 9..15";
   if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0)
     return "durations must be positive";

@@ -110,6 +110,8 @@ to_presence_settings(sidecar_config const& c)
   out.heartbeat = ms(std::max(c.presence_heartbeat, 0.05));
   out.lease_ttl = ms(std::max(c.presence_lease_ttl, 0.1));
   out.grace = ms(std::max(c.presence_grace, 0.0));
+  out.frame_interval = ms(c.presence_frame_interval);
+  out.announce_concurrency = static_cast<std::size_t>(c.presence_announce_concurrency);
   return out;
 }
 

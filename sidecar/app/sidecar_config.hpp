@@ -94,6 +94,8 @@ struct sidecar_config {
   double presence_heartbeat = 5;
   double presence_lease_ttl = 15;
   double presence_grace = 3;
+  double presence_frame_interval = 0.5;
+  std::int64_t presence_announce_concurrency = 32;
 
   // test and benchmark only
   bool test_echo_endpoint = false;  // /ws/echo/: the Autobahn conformance run's peer

@@ -3,6 +3,9 @@
 // than announcing a guess.
 #include "service/presence.hpp"
 
+#include <algorithm>
+#include <exception>
+
 #include <spdlog/spdlog.h>
 
 #include "asio/supervised_spawn.hpp"
@@ -152,8 +155,9 @@ presence::restore_counts()
   // restore: write_live makes the row converge whichever write lands last.
   for (auto const& count : restored.counts) co_await write_live(count.first, count.second);
   for (auto const user : restored.announced) {
-    auto const audience = co_await records_.contacts_of(user, 0);
-    if (audience.status == store::store_status::ok) co_await announce(user, true, std::nullopt, audience);
+    auto turn = take_turn(user);
+    auto audience = co_await records_.contacts_of(user, 0);
+    co_await announce(user, std::move(turn), true, std::nullopt, std::move(audience));
   }
 }
 
@@ -210,7 +214,10 @@ presence::connected(std::int64_t user, std::optional<std::int64_t> chat, int utc
     spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, contacts.error);
     co_return out;
   }
-  if (reply.fresh) co_await announce(user, true, std::nullopt, contacts);
+  // In the background: the snapshot does not wait for the group sends to every contact (a
+  // thousand members' group sends one after the other held each arrival's snapshot back). The
+  // turn is taken now, so this user's offline, decided later, still goes out after it.
+  if (reply.fresh) spawn(executor_, "presence_announce", announce(user, take_turn(user), true, std::nullopt, contacts));
   out.frame = co_await snapshot(contacts, chat, utc_offset_minutes);
   co_return out;
 }
@@ -306,26 +313,103 @@ presence::went_offline(std::int64_t user, core::unix_ms last_seen)
     co_await write_live(user, *now_live);
     co_return;
   }
-  auto const audience = co_await records_.contacts_of(user, 0);
-  if (audience.status != store::store_status::ok) {
-    spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, audience.error);
-    co_return;
-  }
-  co_await announce(user, false, last_seen, audience);
+  auto turn = take_turn(user);
+  auto audience = co_await records_.contacts_of(user, 0);
+  co_await announce(user, std::move(turn), false, last_seen, std::move(audience));
+}
+
+presence::announce_turn
+presence::take_turn(std::int64_t user)
+{
+  auto turn = std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
+  announcing_[user].push_back(turn);
+  return turn;
 }
 
 awaitable<void>
-presence::announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen,
-                   store::contact_list const& audience)
+presence::announce(std::int64_t user, announce_turn turn, bool online, std::optional<core::unix_ms> last_seen,
+                   store::contact_list audience)
 {
-  metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
-  protocol::presence_entry const entry{user, online, last_seen, false};
-  auto const event = protocol::presence_event(entry);
-  for (auto const& viewer : audience.contacts) {
-    if (!core::may_see_presence(audience.own_visibility, viewer.visibility, viewer.direct, false)) continue;
-    co_await bus_.group_send(groups_.user_group_prefix + std::to_string(viewer.user_id), event);
+  // The turn before ours cancels our timer when it is done (a cancel before we wait is seen by
+  // the check: we are then at the front already).
+  while (announcing_[user].front() != turn) {
+    error_code ec;
+    co_await turn->async_wait(as_value(ec));
   }
-  spdlog::info("event=presence_changed user={} online={}", user, online);
+  if (audience.status != store::store_status::ok) {
+    spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, audience.error);
+  } else {
+    metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
+    protocol::presence_entry const entry{user, online, last_seen, false};
+    std::vector<std::string> groups;
+    for (auto const& viewer : audience.contacts)
+      if (core::may_see_presence(audience.own_visibility, viewer.visibility, viewer.direct, false))
+        groups.push_back(groups_.user_group_prefix + std::to_string(viewer.user_id));
+    co_await send_to_groups(std::move(groups), protocol::presence_event(entry));
+    spdlog::info("event=presence_changed user={} online={}", user, online);
+  }
+  auto& line = announcing_[user];
+  line.pop_front();
+  if (line.empty()) announcing_.erase(user);
+  else line.front()->cancel();
+}
+
+namespace {
+
+/// What the senders of one announcement share; it outlives the announce if that is torn down.
+struct fan_out {
+  fan_out(asio::any_io_executor executor, std::vector<std::string> to, bus_event what)
+      : groups(std::move(to)), event(std::move(what)), all_answered(executor, asio::steady_timer::time_point::max())
+  {
+  }
+  std::vector<std::string> groups;
+  bus_event event;  // (initialised with parentheses: braces would make a JSON array of it)
+  std::size_t next = 0;
+  std::size_t running = 0;
+  std::size_t failed = 0;
+  std::string last_failure;
+  asio::steady_timer all_answered;
+};
+
+awaitable<void>
+send_some(message_bus& bus, std::shared_ptr<fan_out> shared)
+{
+  while (shared->next < shared->groups.size()) {
+    auto const& group = shared->groups[shared->next++];
+    // A failed send loses this viewer's update only (as before: presence is not retried; the
+    // viewer's next snapshot is right); the others still go.
+    try {
+      auto const sent = co_await bus.group_send(group, shared->event);
+      if (sent.status != bus_status::ok) {
+        ++shared->failed;
+        shared->last_failure = sent.reason;
+      }
+    } catch (std::exception const& e) {
+      ++shared->failed;
+      shared->last_failure = e.what();
+    }
+  }
+  if (--shared->running == 0) shared->all_answered.cancel();
+}
+
+}  // namespace
+
+awaitable<void>
+presence::send_to_groups(std::vector<std::string> groups, bus_event event)
+{
+  if (groups.empty()) co_return;
+  auto shared = std::make_shared<fan_out>(executor_, std::move(groups), std::move(event));
+  auto const senders = std::clamp<std::size_t>(settings_.announce_concurrency, 1, shared->groups.size());
+  shared->running = senders;
+  for (std::size_t i = 0; i < senders; ++i) spawn(executor_, "presence_send", send_some(bus_, shared));
+  while (shared->running > 0) {
+    error_code ec;
+    co_await shared->all_answered.async_wait(as_value(ec));
+  }
+  // One line per announcement, not one per viewer: with the bus down that would be thousands.
+  if (shared->failed > 0)
+    spdlog::warn("event=presence_send_failed groups={} failed={} reason=\"{}\"", shared->groups.size(), shared->failed,
+                 shared->last_failure);
 }
 
 awaitable<std::optional<std::string>>

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -74,6 +76,8 @@ class presence {
   void store_reconnected();
   /// Sockets per user on this worker, as counted in Redis: the truth restore() writes back.
   std::unordered_map<std::int64_t, int> const& local_counts() const noexcept { return local_counts_; }
+  /// Users whose presence change is being (or waiting to be) sent to their contacts.
+  std::size_t announcements_under_way() const noexcept { return announcing_.size(); }
 
  private:
   awaitable<void> heartbeat_loop();
@@ -88,9 +92,18 @@ class presence {
   /// A close: `uncount` runs the disconnect script first; then, if no socket is left, the
   /// grace period and the settle (offline, announced).
   awaitable<void> settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount);
-  /// Tells `audience` (the user's contacts) of a change, those the privacy rules allow.
-  awaitable<void> announce(std::int64_t user, bool online, std::optional<core::unix_ms> last_seen,
-                           store::contact_list const& audience);
+  /// A place in `user`'s line of announcements, taken at once (before any co_await) so the order
+  /// of the changes is the order they were decided in: an offline decided after an online goes
+  /// out after it, even when the online one was started in the background.
+  using announce_turn = std::shared_ptr<asio::steady_timer>;
+  announce_turn take_turn(std::int64_t user);
+  /// Waits for `turn`, tells `audience` (the user's contacts) of the change, those the privacy
+  /// rules allow, and hands the turn on. The audience by value: the caller may not wait.
+  awaitable<void> announce(std::int64_t user, announce_turn turn, bool online, std::optional<core::unix_ms> last_seen,
+                           store::contact_list audience);
+  /// One group send per group, up to settings_.announce_concurrency in flight at once (they
+  /// pipeline on the bus's connection); completes when all have answered.
+  awaitable<void> send_to_groups(std::vector<std::string> groups, bus_event event);
   /// Writes the rows in unwritten_rows_ again, from the live count the store holds now.
   awaitable<void> rewrite_failed_rows();
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
@@ -119,6 +132,8 @@ class presence {
   std::chrono::steady_clock::time_point sweeps_held_until_{};  // see hold_sweeps()
   std::unordered_map<std::int64_t, int> local_counts_;
   std::unordered_set<std::int64_t> settling_;  // users in their grace period after a close
+  /// Per user, the announcements waiting or under way, oldest (the one sending) first.
+  std::unordered_map<std::int64_t, std::deque<announce_turn>> announcing_;
   /// Status rows whose write failed, with the last_seen of an offline write (nullopt: online).
   std::unordered_map<std::int64_t, std::optional<core::unix_ms>> unwritten_rows_;
   bool stopped_ = false;

@@ -16,6 +16,13 @@ struct presence_settings {
   // Writes of one status row while the store's count keeps changing under it; past this the
   // next count change's own writer (which checks too) carries the row to the new count.
   int status_row_writes = 4;
+  // Group sends of one announcement in flight at once. They pipeline on the layer's connection
+  // (one round trip for a batch instead of one per viewer), and the bound keeps one large
+  // audience from filling the connection's queue ahead of everything else.
+  std::size_t announce_concurrency = 32;
+  // At most one presence frame per socket this often: changes within it go out as one frame
+  // listing every changed user (latest state each). 0 sends every change at once.
+  std::chrono::milliseconds frame_interval{500};
 };
 
 struct typing_settings {

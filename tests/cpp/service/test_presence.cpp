@@ -53,7 +53,10 @@ struct presence_world {
 
   service::connect_outcome connect(std::int64_t user, std::optional<std::int64_t> chat = std::nullopt)
   {
-    return run_coroutine(ctx, presence.connected(user, chat, 0));
+    auto out = run_coroutine(ctx, presence.connected(user, chat, 0));
+    // The announcement goes on in the background: let it finish, as the cases below expect.
+    REQUIRE(run_until(ctx, [this] { return presence.announcements_under_way() == 0; }));
+    return out;
   }
   /// The presence.update events sent to `viewer`'s user group about `user`.
   std::vector<json> updates(std::int64_t viewer, std::int64_t user) const
@@ -476,4 +479,72 @@ TEST_CASE("a swept lease's row write that lands after a newer count is put right
   REQUIRE(row);
   CHECK(row->online);
   CHECK(row->connections == 2);
+}
+
+namespace {
+
+/// `count` users who share only the group chat with ann (so they see her presence), from 100.
+std::vector<std::int64_t>
+group_members_of_ann(presence_world& w, std::int64_t count)
+{
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = 0; i < count; ++i) {
+    w.records.share_chat(ann, 100 + i, group_chat, false);
+    out.push_back(100 + i);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a new socket's snapshot does not wait for its online announcement to reach its contacts",
+          "[presence][issue14]")
+{
+  presence_world w;
+  w.bus.faults.delay = std::chrono::milliseconds{300};  // a slow bus: each group send takes this long
+  auto const outcome = run_coroutine(w.ctx, w.presence.connected(ann, std::nullopt, 0));
+  CHECK(outcome.frame);
+  CHECK(w.updates(bo, ann).empty());  // still being sent
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 1; }));
+  CHECK(w.updates(bo, ann)[0]["online"] == true);
+}
+
+TEST_CASE("the group sends of one announcement are in flight together, at most announce_concurrency",
+          "[presence][issue14]")
+{
+  presence_world w;
+  w.settings.announce_concurrency = 8;
+  auto const viewers = group_members_of_ann(w, 40);
+  w.bus.faults.delay = std::chrono::milliseconds{20};
+  w.connect(ann);
+  for (auto const viewer : viewers) CHECK(w.updates(viewer, ann).size() == 1);
+  CHECK(w.bus.most_sends_in_flight == 8);
+}
+
+TEST_CASE("an offline decided while the online is still being sent reaches every viewer after it",
+          "[presence][issue14]")
+{
+  presence_world w;
+  w.settings.announce_concurrency = 4;
+  auto const viewers = group_members_of_ann(w, 16);
+  // The online's first sends (4 of 16 at once) are slow; everything after them is fast. The
+  // offline is decided after the grace period, while those first sends still wait, and would
+  // reach their viewers before the online if it did not wait its turn.
+  w.bus.faults.delay = std::chrono::milliseconds{300};
+  auto const outcome = run_coroutine(w.ctx, w.presence.connected(ann, std::nullopt, 0));
+  REQUIRE(outcome.counted);
+  REQUIRE(run_until(w.ctx, [&] { return w.bus.sends_in_flight == 4; }));
+  w.bus.faults.delay = std::chrono::milliseconds{0};
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] {
+    for (auto const viewer : viewers)
+      if (w.updates(viewer, ann).size() < 2) return false;
+    return true;
+  }));
+  for (auto const viewer : viewers) {
+    auto const got = w.updates(viewer, ann);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0]["online"] == true);
+    CHECK(got[1]["online"] == false);
+  }
 }

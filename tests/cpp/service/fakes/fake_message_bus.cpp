@@ -1,6 +1,8 @@
 // A refusal is named as the channel layer names its invalid_message, an outage as unavailable.
 #include "fakes/fake_message_bus.hpp"
 
+#include <algorithm>
+
 namespace tandem::fakes {
 
 awaitable<service::bus_result>
@@ -17,7 +19,9 @@ fake_message_bus::answer()
 awaitable<service::bus_result>
 fake_message_bus::group_send(std::string group, service::bus_event event)
 {
+  most_sends_in_flight = std::max(most_sends_in_flight, ++sends_in_flight);
   auto const result = co_await answer();
+  --sends_in_flight;
   if (result.status == service::bus_status::ok) sent.push_back({std::move(group), std::move(event)});
   co_return result;
 }

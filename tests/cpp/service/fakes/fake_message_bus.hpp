@@ -30,6 +30,8 @@ class fake_message_bus final : public service::message_bus {
   fault_plan faults;
   std::vector<bus_delivery> sent;  // every event taken, in order
   std::map<std::string, std::set<std::string>> members;
+  std::size_t sends_in_flight = 0;       // group sends called and not yet answered
+  std::size_t most_sends_in_flight = 0;  // the most there ever were at once
 
  private:
   awaitable<service::bus_result> answer();
