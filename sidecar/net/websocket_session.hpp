@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "asio/asio.hpp"
 #include "core/error.hpp"
@@ -27,6 +28,7 @@
 #include "protocol/chat_requests.hpp"
 #include "protocol/client_frames.hpp"
 #include "protocol/event_frames.hpp"
+#include "protocol/presence_frames.hpp"
 #include "protocol/route.hpp"
 #include "protocol/sync_gate.hpp"
 #include "protocol/typing_view.hpp"
@@ -93,6 +95,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void typing_event(layer::message const& event);
   void presence_event(layer::message const& event);
   void typing_changed(std::int64_t chat);
+  /// Sends the presence changes waiting for their frame, as one frame.
+  void flush_presence();
+  /// Paces the typing frames and the presence frames (one timer for both: a socket's memory).
   awaitable<void> typing_loop(std::shared_ptr<websocket_session> self);
   void leave_presence_and_typing();
   void enqueue(std::string frame) { transport_.enqueue(std::move(frame)); }
@@ -141,6 +146,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::uint64_t membership_events_ = 0;  // membership changes seen (the re-check skips a round)
   core::unix_ms typing_flushed_at_ = 0;
   asio::steady_timer typing_timer_;
+  /// Presence changes waiting for the socket's next presence frame, one (the latest) per user.
+  /// A vector, not a map: empty on nearly every socket, and smaller so.
+  std::vector<protocol::presence_entry> presence_pending_;
+  core::unix_ms presence_flushed_at_ = 0;
   bool presence_counted_ = false;
   /// Events from the socket's groups that arrive before hello went out (the groups are joined
   /// first): held, then sent right after hello, so hello is always the first frame.

@@ -1,6 +1,11 @@
 // The socket's presence and typing: it counts towards its user being online, gets a snapshot
 // of who is online and typing when it opens, forwards its user's typing notices, and shows
-// others' typing as batched frames (at most one per chat per typing_frame_interval).
+// others' typing as batched frames (at most one per chat per typing_frame_interval) and
+// others' presence changes as batched frames (at most one per presence_frame_interval: a
+// thousand members arriving at once cost each socket a few frames, not one per arrival).
+#include <algorithm>
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "asio/supervised_spawn.hpp"
@@ -37,6 +42,8 @@ websocket_session::announce_and_snapshot()
     co_return;
   }
   if (!transport_.open()) co_return;
+  // Changes that arrived before the snapshot go before it, as they would unbatched.
+  flush_presence();
   if (outcome.frame) enqueue(std::move(*outcome.frame));
   if (!identity_.chat_id) co_return;
   for (auto const& event : co_await worker_.typing.current(*identity_.chat_id))
@@ -68,10 +75,24 @@ websocket_session::typing_event(layer::message const& event)
 void
 websocket_session::presence_event(layer::message const& event)
 {
-  if (auto const entry = protocol::presence_entry_from_event(event)) {
-    protocol::presence_entry const entries[] = {*entry};
-    enqueue(protocol::presence_frame(entries, worker_.clock.wall_ms(), identity_.utc_offset_minutes));
-  }
+  auto const entry = protocol::presence_entry_from_event(event);
+  if (!entry) return;
+  // A later change of the same user replaces the one waiting.
+  auto const same_user = std::find_if(presence_pending_.begin(), presence_pending_.end(),
+                                      [&](protocol::presence_entry const& p) { return p.user == entry->user; });
+  if (same_user != presence_pending_.end()) *same_user = *entry;
+  else presence_pending_.push_back(*entry);
+  if (worker_.process.presence.frame_interval.count() <= 0) flush_presence();
+  else typing_timer_.cancel();  // typing_loop decides when the frame may go
+}
+
+void
+websocket_session::flush_presence()
+{
+  if (presence_pending_.empty()) return;
+  auto const entries = std::exchange(presence_pending_, {});
+  presence_flushed_at_ = worker_.clock.wall_ms();
+  enqueue(protocol::presence_frame(entries, presence_flushed_at_, identity_.utc_offset_minutes));
 }
 
 void
@@ -89,6 +110,13 @@ websocket_session::typing_loop([[maybe_unused]] std::shared_ptr<websocket_sessio
     auto const now = worker_.clock.wall_ms();
     for (auto const chat : typing_view_.expire(now)) typing_dirty_.insert(chat);
     std::optional<core::unix_ms> wake = typing_view_.next_expiry();
+    // Presence: the first change after a quiet interval goes at once, later ones wait for the
+    // interval's end and go together.
+    if (!presence_pending_.empty()) {
+      auto const due = presence_flushed_at_ + worker_.process.presence.frame_interval.count();
+      if (now >= due) flush_presence();
+      else wake = wake ? std::min(*wake, due) : due;
+    }
     if (!typing_dirty_.empty()) {
       if (now - typing_flushed_at_ >= interval) {
         for (auto const chat : typing_dirty_) enqueue(typing_view_.frame(chat));
