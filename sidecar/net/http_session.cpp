@@ -182,7 +182,7 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
   socket_identity identity{verdict.user_id,
                            route.kind == protocol::endpoint::chat ? std::optional{route.chat_id} : std::nullopt,
                            std::string{req.target().substr(0, req.target().find('?'))},
-                           std::move(cookie),
+                           worker.verifier.session_cookie(cookie),
                            conn,
                            std::move(verdict.display_name),
                            route.utc_offset_minutes};

@@ -27,18 +27,30 @@ refuse(int status, std::string reason)
 
 }  // namespace
 
+std::string
+session_verifier::session_cookie(std::string_view cookie_header) const
+{
+  return auth::cookie_value(cookie_header, settings_.cookie_name).value_or(std::string{});
+}
+
 awaitable<verdict>
 session_verifier::verify(std::string_view cookie_header, bool recheck)
 {
-  auto const cookie = auth::cookie_value(cookie_header, settings_.cookie_name);
-  if (settings_.cache_for.count() <= 0 || !cookie || cookie->empty()) co_return co_await look_up(cookie_header);
+  auto const cookie = session_cookie(cookie_header);  // outlives the await below
+  co_return co_await verify_session(cookie, recheck);
+}
+
+awaitable<verdict>
+session_verifier::verify_session(std::string_view session_cookie, bool recheck)
+{
+  if (settings_.cache_for.count() <= 0 || session_cookie.empty()) co_return co_await look_up(session_cookie);
   auto const now = std::chrono::steady_clock::now();
-  std::string key{*cookie};
+  std::string key{session_cookie};
   if (auto it = cache_.find(key); it != cache_.end()) {
     if (it->second.until > now && (recheck || !it->second.answer.allowed())) co_return it->second.answer;
     if (it->second.until <= now) cache_.erase(it);
   }
-  auto answer = co_await look_up(cookie_header);
+  auto answer = co_await look_up(session_cookie);
   // Outages are never remembered: the next try may succeed. Bounded: the map is cleared
   // when it grows large (a flood of distinct junk cookies).
   if (answer.status != 503) {
@@ -49,16 +61,16 @@ session_verifier::verify(std::string_view cookie_header, bool recheck)
 }
 
 awaitable<verdict>
-session_verifier::look_up(std::string_view cookie_header)
+session_verifier::look_up(std::string_view cookie)
 {
-  auto const cookie = auth::cookie_value(cookie_header, settings_.cookie_name);
-  if (!cookie || cookie->empty()) co_return refuse(401, "no session cookie");
+  if (cookie.empty()) co_return refuse(401, "no session cookie");
 
   auth::claims_result claims;
   if (settings_.engine == session_engine::signed_cookies) {
-    claims = auth::claims_from_signed_cookie(*cookie, settings_.keys, settings_.cookie_age_s, unix_now());
+    claims = auth::claims_from_signed_cookie(cookie, settings_.keys, settings_.cookie_age_s, unix_now());
   } else {
-    auto const row = co_await tables_.session_data(*cookie);
+    std::string const session_key{cookie};
+    auto const row = co_await tables_.session_data(session_key);
     if (row.unavailable) co_return refuse(503, "database unavailable: " + row.error);
     if (!row.value) co_return refuse(401, "unknown or expired session");
     claims = auth::claims_from_session_data(*row.value, settings_.keys, unix_now());

@@ -51,11 +51,16 @@ class session_verifier {
   /// The user of the Cookie header's session, or why not. `recheck`: an open socket's periodic
   /// check, which may reuse a recent approval.
   awaitable<verdict> verify(std::string_view cookie_header, bool recheck = false);
+  /// The same for the session cookie's value alone (what an open socket keeps for its
+  /// re-check, instead of the whole Cookie header); empty: no session cookie.
+  awaitable<verdict> verify_session(std::string_view session_cookie, bool recheck = false);
+  /// The session cookie's value in a Cookie header, as verify() reads it; empty when absent.
+  std::string session_cookie(std::string_view cookie_header) const;
   /// `who` (an allowed verdict) unchanged when its user takes part in `chat_id`, else 403/503.
   awaitable<verdict> check_participant(std::int64_t chat_id, verdict who);
 
  private:
-  awaitable<verdict> look_up(std::string_view cookie_header);
+  awaitable<verdict> look_up(std::string_view session_cookie);
 
   struct cached {
     verdict answer;

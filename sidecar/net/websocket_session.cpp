@@ -52,7 +52,6 @@ websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream
       identity_{std::move(identity)},
       transport_{std::move(stream), transport_settings_of(worker.process.settings), worker.metrics,
                  identity_.connection_id, [this] { finished(); }},
-      inbound_ready_{transport_.get_executor()},
       inbound_room_{transport_.get_executor()},
       recheck_timer_{transport_.get_executor()},
       bucket_{worker.process.settings.rate_per_second, worker.process.settings.rate_burst, worker.clock.steady_ms()},
@@ -88,6 +87,9 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   apply_message_limits(transport_.stream(), settings);
   beast::get_lowest_layer(transport_.stream()).expires_never();
   bool const accepted = co_await transport_.accept(request);
+  // The upgrade request (its Cookie header among it) would otherwise live in this frame for
+  // the socket's life.
+  request = {};
   if (!accepted) co_return;
   channel_ = worker_.layer->new_channel();
   worker_.hub.add(channel_, weak_from_this());
@@ -108,12 +110,11 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
                                    std::chrono::duration<double>(settings.ping_interval).count()}));
     greeted_ = true;
     for (auto const& early : std::exchange(early_events_, {})) deliver(early);
-    spawn_part("ws_ping_loop", transport_.ping_loop(self));
+    transport_.start_pings();
     spawn_part("ws_recheck_loop", recheck_loop(self));
     spawn_part("ws_typing_loop", typing_loop(self));
     co_await announce_and_snapshot();
   }
-  spawn_part("ws_handle_loop", handle_loop(self));
   co_await read_loop();
 }
 
@@ -159,7 +160,10 @@ websocket_session::read_loop()
     }
     refused_in_a_row_ = 0;
     inbound_.push_back({std::move(text), std::move(parsed)});
-    inbound_ready_.cancel();
+    if (!handling_) {
+      handling_ = true;
+      spawn_part("ws_handle_loop", handle_loop(shared_from_this()));
+    }
     while (inbound_.size() >= inbound_capacity && !finishing()) {
       inbound_room_.expires_at(std::chrono::steady_clock::time_point::max());
       error_code wait_ec;
@@ -171,19 +175,16 @@ websocket_session::read_loop()
 awaitable<void>
 websocket_session::handle_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
 {
-  while (!finishing()) {
-    if (inbound_.empty()) {
-      inbound_ready_.expires_at(std::chrono::steady_clock::time_point::max());
-      error_code ec;
-      co_await inbound_ready_.async_wait(as_value(ec));  // cancelled by read_loop and finish()
-      continue;
-    }
+  while (!finishing() && !inbound_.empty()) {
     auto frame = std::move(inbound_.front());
     inbound_.pop_front();
     inbound_room_.cancel();
     if (closing()) continue;
     co_await handle_text(std::move(frame.text), std::move(frame.parsed));
   }
+  // Caught up: read_loop starts a new one with the next frame. No storage kept meanwhile.
+  inbound_.shrink_to_fit();
+  handling_ = false;
 }
 
 awaitable<void>
@@ -318,7 +319,7 @@ websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_sessi
     error_code ec;
     co_await recheck_timer_.async_wait(as_value(ec));
     if (ec || finishing() || closing()) co_return;
-    auto verdict = co_await worker_.verifier.verify(identity_.cookie_header, true);
+    auto verdict = co_await worker_.verifier.verify_session(identity_.session_cookie, true);
     // An outage (503) keeps the socket: only a definite "no" logs the user out.
     if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
       spdlog::info("event=ws_session_ended conn={} reason=\"{}\"", identity_.connection_id, verdict.reason);
@@ -343,7 +344,6 @@ websocket_session::finished()
 {
   recheck_timer_.cancel();
   typing_timer_.cancel();
-  inbound_ready_.cancel();
   inbound_room_.cancel();
   inbound_.clear();
   worker_.process.limits.release(identity_.user_id);

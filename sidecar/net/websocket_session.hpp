@@ -8,9 +8,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/container/deque.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,7 +44,9 @@ struct socket_identity {
   std::int64_t user_id = 0;
   std::optional<std::int64_t> chat_id;
   std::string path;
-  std::string cookie_header;  // kept for the periodic session re-check
+  /// The session cookie's value alone, for the periodic re-check: the rest of the Cookie
+  /// header (often a kilobyte of analytics cookies) is not kept for the socket's life.
+  std::string session_cookie;
   std::string connection_id;  // request id in every log line of this socket
   std::string display_name;   // shown to others in typing indicators
   int utc_offset_minutes = 0; // the `tz` query parameter: presence wording in the viewer's zone
@@ -70,7 +72,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// Reads frames as they arrive and rate-checks them on arrival (so a frame that waited for
   /// the server is never counted against the client's rate), handing the rest to handle_loop.
   awaitable<void> read_loop();
-  /// Handles inbound frames one at a time, in order.
+  /// Handles inbound frames one at a time, in order; started by read_loop when a frame
+  /// arrives and ended when none wait, so an idle socket has no handler coroutine.
   awaitable<void> handle_loop(std::shared_ptr<websocket_session> self);
   /// Starts a secondary loop of this socket; if it fails, the socket is cut (run() cleans up).
   void spawn_part(std::string_view name, awaitable<void> part);
@@ -130,10 +133,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     std::string text;
     protocol::frame_parse parsed;
   };
-  std::deque<inbound_frame> inbound_;  // read and rate-checked, waiting for handle_loop
-  asio::steady_timer inbound_ready_;  // handle_loop sleeps on it while inbound_ is empty
+  /// Read and rate-checked, waiting for handle_loop. Boost's deque: an empty one holds no heap
+  /// (libstdc++'s allocates 576 bytes up front), and it is shrunk when it empties.
+  boost::container::deque<inbound_frame> inbound_;
+  bool handling_ = false;             // handle_loop is running
   asio::steady_timer inbound_room_;   // read_loop sleeps on it while inbound_ is full
-  bool reading_done_ = false;
   std::size_t publishes_in_flight_ = 0;
   asio::steady_timer recheck_timer_;
   core::token_bucket bucket_;

@@ -1,6 +1,8 @@
 // The transport half of a browser socket, with no chat in it: an outbound queue bounded in
 // frames and bytes, one writer coroutine (frames, pings and the close all go through it, so at
-// most one write is ever in flight on the stream), server pings with a pong deadline, the close
+// most one write is ever in flight on the stream), server pings with a pong deadline (a plain
+// timer callback, not a coroutine: an idle socket's frames and pending waits are most of its
+// memory), the close
 // handshake with a grace period, and finish() run exactly once. The application half
 // (websocket_session) decides what goes into the queue and what inbound frames mean.
 //
@@ -14,11 +16,11 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <boost/container/deque.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +41,9 @@ struct transport_settings {
   std::chrono::milliseconds close_grace{3000};
   /// Pings in a row without a pong (or any other frame) after which the peer is gone (1001).
   int missed_pongs_allowed = 2;
+  /// Read buffer capacity kept between frames; a larger frame's buffer is released after it,
+  /// so one big frame does not pin its size for the socket's life (idle sockets stay small).
+  std::size_t read_buffer_keep = 4096;
 };
 
 /// One frame read from the peer, or the end of reading.
@@ -76,6 +81,8 @@ class ws_transport {
   bool finished() const noexcept { return finished_; }
   std::size_t queued_frames() const noexcept { return queue_.size(); }
   std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+  /// Heap the transport itself holds between frames (the memory-per-socket tests watch it).
+  std::size_t read_buffer_capacity() const noexcept { return read_buffer_.capacity(); }
 
   /// Completes the upgrade. Beast's own timer covers the handshake and the close; pings are
   /// ours (ping_loop), so Beast's idle timeout and keep-alive pings are off.
@@ -108,7 +115,7 @@ class ws_transport {
   {
     namespace websocket = boost::beast::websocket;
     for (;;) {
-      read_buffer_.clear();
+      release_large_read_buffer();
       error_code ec;
       co_await ws_.async_read(read_buffer_, as_value(ec));
       if (ec) {
@@ -123,7 +130,9 @@ class ws_transport {
       missed_pongs_ = 0;  // any frame shows the peer is there
       metrics_.messages_in.fetch_add(1, std::memory_order_relaxed);
       if (close_code_) continue;
-      co_return inbound_message{boost::beast::buffers_to_string(read_buffer_.data()), ws_.got_text()};
+      inbound_message message{boost::beast::buffers_to_string(read_buffer_.data()), ws_.got_text()};
+      release_large_read_buffer();
+      co_return message;
     }
   }
 
@@ -186,6 +195,8 @@ class ws_transport {
           queued_bytes_ -= frame->size();
           queue_.pop_front();
         }
+        // An idle socket keeps no queue storage (a deque block is 512 bytes).
+        if (queue_.empty()) queue_.shrink_to_fit();
         if (ec) co_return;
         metrics_.messages_out.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -214,22 +225,23 @@ class ws_transport {
   }
 
   /// A ping every ping_interval through the writer; a peer that answers none of
-  /// missed_pongs_allowed + 1 in a row is closed with 1001.
-  awaitable<void> ping_loop([[maybe_unused]] std::shared_ptr<void> keep_alive)
+  /// missed_pongs_allowed + 1 in a row is closed with 1001. Runs on the timer alone (no
+  /// coroutine), independent of the writer, so a write stuck on a peer that reads nothing
+  /// still ends in the close and its deadline.
+  void start_pings()
   {
-    for (;;) {
-      ping_timer_.expires_after(settings_.ping_interval);
-      error_code ec;
-      co_await ping_timer_.async_wait(as_value(ec));
-      if (ec || finished_ || close_code_) co_return;
+    ping_timer_.expires_after(settings_.ping_interval);
+    ping_timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](error_code ec) {
+      if (ec || alive.expired() || finished_ || close_code_) return;
       if (++missed_pongs_ > settings_.missed_pongs_allowed) {
         spdlog::info("event=ws_peer_unresponsive conn={}", conn_);
         close_soon(boost::beast::websocket::close_code::going_away, "no pong");
-        co_return;
+        return;
       }
       ping_due_ = true;
       wake_writer();
-    }
+      start_pings();
+    });
   }
 
   /// Ends the socket: timers cancelled, the writer woken to leave, the connection closed, and
@@ -267,6 +279,11 @@ class ws_transport {
 
  private:
   void wake_writer() { writer_wakeup_.cancel(); }
+  void release_large_read_buffer()
+  {
+    read_buffer_.clear();
+    if (read_buffer_.capacity() > settings_.read_buffer_keep) read_buffer_.shrink_to_fit();
+  }
   /// Closes the connection under the WebSocket layer at once (Beast's close_socket: the TCP
   /// socket of a tcp_stream; the tests' streams provide their own beast_close_socket).
   void cut() { boost::beast::close_socket(boost::beast::get_lowest_layer(ws_)); }
@@ -277,7 +294,8 @@ class ws_transport {
   std::string conn_;
   std::function<void()> finished_hook_;
   boost::beast::flat_buffer read_buffer_;
-  std::deque<std::shared_ptr<std::string const>> queue_;
+  /// Boost's deque: an empty one holds no heap (libstdc++'s allocates 576 bytes up front).
+  boost::container::deque<std::shared_ptr<std::string const>> queue_;
   std::size_t queued_bytes_ = 0;
   asio::steady_timer writer_wakeup_;
   asio::steady_timer ping_timer_;

@@ -136,7 +136,7 @@ TEST_CASE("the writer never has two writes in flight, with slow split writes, pi
   socket_pair pair{settings, 32};
   pair.probe->delay = std::chrono::milliseconds{2};
   pair.start_writer();
-  asio::co_spawn(pair.ioc, pair.server->ping_loop(pair.server), asio::detached);
+  pair.server->start_pings();
   // The server reads as a session does, so the browser's pongs count.
   asio::co_spawn(
       pair.ioc,
@@ -312,7 +312,7 @@ TEST_CASE("a peer that answers no pings is closed with 1001, and cut when it can
   settings.close_grace = std::chrono::milliseconds{50};
   socket_pair pair{settings};
   pair.start_writer();
-  asio::co_spawn(pair.ioc, pair.server->ping_loop(pair.server), asio::detached);
+  pair.server->start_pings();
   // The browser reads nothing (so answers no ping); the server's read loop runs as in a session.
   auto server = pair.server;
   asio::co_spawn(
@@ -355,4 +355,38 @@ TEST_CASE("a write that fails (a reset) ends the writer; the read side then fini
   CHECK(pair.metrics.messages_out.load() <= 1);
   pair.server->finish();
   CHECK(pair.finished_calls == 1);
+}
+
+TEST_CASE("a large frame's read buffer is released once the frame is handed over (memory per idle socket)", "[net]")
+{
+  // An idle socket must not keep the buffer its biggest frame needed (goal W1: a few KB per
+  // idle socket); small frames keep theirs, so ordinary traffic does not allocate per frame.
+  auto const settings = quick_settings();
+  socket_pair pair{settings};
+  std::string const large(64 * 1024, 'L');
+  std::vector<std::string> received;
+  std::vector<std::size_t> capacities;
+  auto server = pair.server;
+  asio::co_spawn(
+      pair.ioc,
+      [server, &received, &capacities]() -> awaitable<void> {
+        while (auto inbound = co_await server->read()) {
+          received.push_back(std::move(inbound->text));
+          capacities.push_back(server->read_buffer_capacity());
+        }
+      },
+      asio::detached);
+  asio::co_spawn(
+      pair.ioc,
+      [&pair, &large]() -> awaitable<void> {
+        co_await pair.client->async_write(asio::buffer(large), asio::use_awaitable);
+        co_await pair.client->async_write(asio::buffer(std::string_view{"small"}), asio::use_awaitable);
+      },
+      asio::detached);
+  REQUIRE(run_until(pair.ioc, [&] { return received.size() == 2; }));
+  CHECK(received[0] == large);
+  CHECK(received[1] == "small");
+  CHECK(capacities[0] <= settings.read_buffer_keep);
+  CHECK(capacities[1] <= settings.read_buffer_keep);
+  pair.server->finish();
 }
