@@ -139,6 +139,9 @@ settings_of(sidecar_config& c)
       setting_for("layer_channel_capacity", "channel_capacity as pattern=N", c.layer_channel_capacity),
       setting_for("layer_symmetric_encryption_keys", "symmetric_encryption_keys", c.layer_symmetric_encryption_keys, true),
       setting_for("layer_serializer_format", "msgpack or json", c.layer_serializer_format),
+      setting_for("layer_pending_per_queue",
+                  "group_send messages held per full process queue until it has room; beyond, dropped",
+                  c.layer_pending_per_queue),
       setting_for("bridge_channel", "named channel for client frames Tandem does not handle; empty = none",
            c.bridge_channel),
       setting_for("bridge_rate_per_second", "bridge frames per second per user per process (all their sockets)",
@@ -329,6 +332,8 @@ validate(sidecar_config const& c)
     return "layer_serializer_format must be msgpack or json";
   if (c.log_format != "logfmt" && c.log_format != "text") return "log_format must be logfmt or text";
   if (c.threads < 0 || c.threads > 1024) return "threads must be between 0 and 1024";
+  if (c.layer_pending_per_queue < 0 || c.layer_pending_per_queue > 10'000'000)
+    return "layer_pending_per_queue must be between 0 and 10000000";
   if (c.log_queue_lines < 16 || c.log_queue_lines > 1'000'000) return "log_queue_lines must be between 16 and 1000000";
   if (c.max_message_bytes < 64 || c.max_message_bytes > max_message_bytes_limit)
     return "max_message_bytes must be between 64 and " + std::to_string(max_message_bytes_limit);

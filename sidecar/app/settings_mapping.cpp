@@ -26,6 +26,7 @@ to_layer_config(sidecar_config const& c)
   out.expiry_s = c.layer_expiry;
   out.group_expiry_s = c.layer_group_expiry;
   out.capacity = static_cast<std::size_t>(c.layer_capacity);
+  out.pending_per_queue = static_cast<std::size_t>(c.layer_pending_per_queue);
   for (auto const& entry : c.layer_channel_capacity) {
     auto const eq = entry.rfind('=');
     std::size_t capacity = 0;

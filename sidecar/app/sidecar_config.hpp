@@ -27,6 +27,7 @@ struct sidecar_config {
   std::vector<std::string> layer_channel_capacity;
   std::vector<std::string> layer_symmetric_encryption_keys;
   std::string layer_serializer_format = "msgpack";
+  std::int64_t layer_pending_per_queue = 10000;  // group_send messages held per full process queue
   std::string bridge_channel = "tandem.bridge";
   double bridge_rate_per_second = 5;
   double bridge_burst = 20;

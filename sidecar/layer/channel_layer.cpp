@@ -72,7 +72,10 @@ channel_layer::channel_layer(asio::any_io_executor executor, layer_config config
       group_send_script_{lua::group_send, crypto::to_hex(crypto::sha1(lua::group_send))},
       group_members_script_{lua::group_members, crypto::to_hex(crypto::sha1(lua::group_members))},
       flush_script_{lua::flush, crypto::to_hex(crypto::sha1(lua::flush))},
-      refresh_timer_{executor}
+      send_in_order_script_{lua::send_in_order, crypto::to_hex(crypto::sha1(lua::send_in_order))},
+      refresh_timer_{executor},
+      overflow_{config_.pending_per_queue},
+      overflow_timer_{executor}
 {
   if (config_.hosts.empty()) throw std::invalid_argument{"the channel layer needs at least one Redis host"};
   for (auto const& host : config_.hosts) {
@@ -150,6 +153,10 @@ channel_layer::stop()
 {
   stopped_ = true;
   refresh_timer_.cancel();
+  overflow_timer_.cancel();
+  // Waiting messages must not hold the process up: the queues' readers may be gone for good.
+  if (auto const abandoned = overflow_.clear())
+    spdlog::warn("event=layer_pending_abandoned count={} reason=stop", abandoned);
   for (auto& c : commands_) c->stop();
   for (auto& c : receivers_) c->stop();
 }
@@ -457,6 +464,7 @@ channel_layer::group_send(std::string group, message msg)
   struct shard_batch {
     std::vector<std::string> keys, payloads, capacities;
   };
+  auto const score = format_score(now);
   std::map<std::size_t, shard_batch> batches;
   for (auto const& key : keys) {
     auto const& channels = channels_by_key[key];
@@ -473,30 +481,44 @@ channel_layer::group_send(std::string group, message msg)
     } catch (std::invalid_argument const&) {
       co_return group_send_result{send_status::invalid_message, result.members, 0};
     }
-    auto& batch = batches[shard_index(non_local_name(channels.front()), commands_.size())];
+    auto const shard = shard_index(non_local_name(channels.front()), commands_.size());
+    auto capacity = std::to_string(capacities_.capacity_for(channels.front()));
+    if (overflow_.holds(key)) {  // behind the messages already waiting for this queue: keeps order
+      ++result.over_capacity;
+      hold_back(key, shard, waiting_message{std::move(payload), std::move(capacity), now});
+      continue;
+    }
+    auto& batch = batches[shard];
     batch.keys.push_back(key);
     batch.payloads.push_back(std::move(payload));
-    batch.capacities.push_back(std::to_string(capacities_.capacity_for(channels.front())));
+    batch.capacities.push_back(std::move(capacity));
   }
 
   auto const trim_before = std::to_string(static_cast<std::int64_t>(now) - config_.expiry_s);
   for (auto& [shard, batch] : batches) {
-    std::vector<std::string> args = std::move(batch.payloads);
+    std::vector<std::string> args = batch.payloads;  // kept: a full queue's message is held back
     args.insert(args.end(), batch.capacities.begin(), batch.capacities.end());
-    args.push_back(format_score(now));
+    args.push_back(score);
     args.push_back(std::to_string(config_.expiry_s));
     args.push_back(trim_before);
-    auto reply = co_await run_script(shard, group_send_script_, std::move(batch.keys), std::move(args));
+    std::vector<std::string> shard_keys = batch.keys;
+    auto reply = co_await run_script(shard, group_send_script_, std::move(shard_keys), std::move(args));
     if (reply.ec || reply.replies[0].is_error()) {
       result.status = send_status::unavailable;
       continue;
     }
-    result.over_capacity += static_cast<std::size_t>(reply.replies[0].integer);
+    // The 1-based indexes of the full queues: their messages wait here until there is room.
+    for (auto const& index : reply.replies[0].elements) {
+      auto const i = static_cast<std::size_t>(index.integer - 1);
+      if (index.integer < 1 || i >= batch.keys.size()) continue;
+      ++result.over_capacity;
+      hold_back(batch.keys[i], shard, waiting_message{std::move(batch.payloads[i]), std::move(batch.capacities[i]), now});
+    }
   }
   if (result.over_capacity > 0) {
     stats_.group_over_capacity += result.over_capacity;
-    spdlog::info("event=group_send_over_capacity group={} full_queues={} members={}", group, result.over_capacity,
-                 result.members);
+    spdlog::debug("event=group_send_over_capacity group={} held_back_queues={} members={}", group,
+                  result.over_capacity, result.members);
   }
   co_return result;
 }

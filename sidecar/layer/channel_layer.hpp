@@ -22,6 +22,7 @@
 #include "layer/group_memberships.hpp"
 #include "layer/layer_config.hpp"
 #include "layer/message.hpp"
+#include "layer/overflow_queue.hpp"
 #include "layer/resp_connection.hpp"
 #include "layer/serializer.hpp"
 
@@ -40,7 +41,9 @@ std::string_view send_status_name(send_status status) noexcept;
 struct group_send_result {
   send_status status = send_status::ok;
   std::size_t members = 0;        // channels in the group after expired memberships were dropped
-  std::size_t over_capacity = 0;  // process queues that were full and missed the message
+  // Process queues with no room for the message now (full, or already holding messages
+  // back): it waits in the layer, in order, and is written once they have room.
+  std::size_t over_capacity = 0;
 };
 
 /// Counters for /metrics; monotonically increasing.
@@ -48,7 +51,8 @@ struct layer_stats {
   std::uint64_t sent = 0;
   std::uint64_t send_full = 0;
   std::uint64_t group_sends = 0;
-  std::uint64_t group_over_capacity = 0;
+  std::uint64_t group_over_capacity = 0;  // queues a group_send found with no room (it waited)
+  std::uint64_t pending_dropped = 0;      // waiting messages given up: over the limit or expired
   std::uint64_t received = 0;
   std::uint64_t local_deliveries = 0;
   std::uint64_t dropped_undecodable = 0;
@@ -91,6 +95,8 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// This process's queue key, e.g. "asgispecific.<client_prefix>!".
   std::string const& queue_key() const noexcept { return queue_key_; }
   layer_stats const& stats() const noexcept { return stats_; }
+  /// group_send messages waiting in this process for room in a full queue (a gauge).
+  std::size_t pending_messages() const noexcept { return overflow_.size(); }
   /// The number of the message the handler is being given: one message addressed to many local
   /// channels (a group) reaches the handler once per channel, every time with the same number,
   /// and each message gets a new one, so the handler can decode it once. Set on every call (not
@@ -161,6 +167,10 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::size_t shard_for_group(std::string_view group) const;
   std::size_t shard_for_channel(std::string_view channel);
   std::string random_hex(std::size_t bytes) const;
+  // channel_layer_overflow.cpp: messages waiting for room in a full process queue.
+  void hold_back(std::string const& key, std::size_t shard, waiting_message held);
+  awaitable<void> retry_held_back();
+  awaitable<bool> write_held_back();
 
   asio::any_io_executor executor_;
   layer_config config_;
@@ -169,7 +179,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   capacity_table capacities_;
   std::vector<std::shared_ptr<resp_connection>> commands_;  // one per shard, pipelined commands
   std::vector<std::shared_ptr<resp_connection>> receivers_;  // one per shard, blocking pops
-  script send_script_, group_send_script_, group_members_script_, flush_script_;
+  script send_script_, group_send_script_, group_members_script_, flush_script_, send_in_order_script_;
   std::string client_prefix_;
   std::string non_local_;  // "specific.<client_prefix>!"
   std::string queue_key_;
@@ -185,6 +195,9 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::size_t loops_down_ = 0;  // supervised loops between a failure and their restart
   bool stopped_ = false;
   layer_stats stats_;
+  overflow_queue overflow_;
+  asio::steady_timer overflow_timer_;
+  bool overflow_retrying_ = false;  // retry_held_back() is running
   std::uint64_t message_serial_ = 0;     // the last number given to a message (message_serial())
   std::uint64_t delivering_serial_ = 0;  // the number of the message in the handler now
   std::uint64_t release_visits_ = 0;     // release_visits()

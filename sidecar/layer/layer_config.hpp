@@ -31,6 +31,8 @@ struct layer_config {
   std::chrono::seconds receive_block{5};     // BZPOPMIN timeout (channels_redis's brpop_timeout)
   std::chrono::seconds group_refresh{0};     // re-add local memberships this often; 0 = group_expiry/2
   bool local_fast_path = true;               // deliver group_send to own channels in-process
+  // group_send messages kept per full process queue until it has room (beyond: dropped, counted)
+  std::size_t pending_per_queue = 10000;
   connection_options connection;
 };
 

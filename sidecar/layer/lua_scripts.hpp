@@ -20,22 +20,41 @@ return 0
 )lua";
 
 /// KEYS = N queue keys of one shard. ARGV = N payloads, N capacities, now, expiry, trim_before.
-/// Returns how many keys were over capacity (those members miss the message, as in
-/// channels_redis; the caller counts them).
+/// Returns the 1-based indexes of the keys that were at capacity: nothing was written to them,
+/// and the caller keeps those messages until the queue has room (channels_redis drops them).
 inline constexpr std::string_view group_send = R"lua(
 local n = #KEYS
 local now, expiry, trim_before = ARGV[2 * n + 1], ARGV[2 * n + 2], ARGV[2 * n + 3]
-local full = 0
+local full = {}
 for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, trim_before)
   if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[n + i]) then
     redis.call('ZADD', KEYS[i], now, ARGV[i])
     redis.call('EXPIRE', KEYS[i], expiry)
   else
-    full = full + 1
+    full[#full + 1] = i
   end
 end
 return full
+)lua";
+
+/// KEYS[1] = queue key. ARGV = N payloads, N scores, capacity, expiry, trim_before. Adds the
+/// payloads in order, each with its own score (its original send time), while the queue has
+/// room; returns how many were added. How the layer retries messages group_send found no room for.
+inline constexpr std::string_view send_in_order = R"lua(
+local n = (#ARGV - 3) / 2
+local capacity, expiry, trim_before = tonumber(ARGV[2 * n + 1]), ARGV[2 * n + 2], ARGV[2 * n + 3]
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, trim_before)
+local room = capacity - redis.call('ZCOUNT', KEYS[1], '-inf', '+inf')
+local added = 0
+while added < n and added < room do
+  added = added + 1
+  redis.call('ZADD', KEYS[1], ARGV[n + added], ARGV[added])
+end
+if added > 0 then
+  redis.call('EXPIRE', KEYS[1], expiry)
+end
+return added
 )lua";
 
 /// KEYS[1] = group key. ARGV = trim_before. Drops memberships older than group_expiry and

@@ -137,6 +137,7 @@ struct peer {
       co_return json{{"client_prefix", layer->client_prefix()}, {"queue_key", layer->queue_key()},
                      {"received_events", received}, {"sent", s.sent}, {"send_full", s.send_full},
                      {"group_sends", s.group_sends}, {"group_over_capacity", s.group_over_capacity},
+                     {"pending_messages", layer->pending_messages()}, {"pending_dropped", s.pending_dropped},
                      {"received", s.received}, {"local_deliveries", s.local_deliveries},
                      {"dropped_undecodable", s.dropped_undecodable}, {"dropped_expired", s.dropped_expired},
                      {"dropped_unknown_channel", s.dropped_unknown_channel}, {"commands", layer->commands_sent()},

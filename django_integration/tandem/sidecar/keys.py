@@ -19,6 +19,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "layer_channel_capacity",
     "layer_symmetric_encryption_keys",
     "layer_serializer_format",
+    "layer_pending_per_queue",
     "bridge_channel",
     "bridge_rate_per_second",
     "bridge_burst",

@@ -1,8 +1,9 @@
-"""Capacity (ChannelFull, skipped full queues in group_send) and expiry, with the same numbers
-as channels_redis."""
+"""Capacity (ChannelFull; full queues in group_send, whose message Tandem holds back until
+there is room) and expiry, with the same numbers as channels_redis."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -44,7 +45,7 @@ def test_channel_capacity_patterns_apply_to_the_full_channel_name(one_shard, mak
     assert peer.send("tandem.fast.worker", {"type": "b"}) == "ok"
 
 
-def test_group_send_skips_full_queues_and_counts_them(shards, make_peer) -> None:
+def test_group_send_holds_back_for_a_full_queue_and_delivers_once_it_has_room(shards, make_peer) -> None:
     peer = make_peer(shards, "--capacity", "1")
     layer = python_layer(shards, capacity=1)
 
@@ -58,6 +59,8 @@ def test_group_send_skips_full_queues_and_counts_them(shards, make_peer) -> None
         assert (result["members"], result["over_capacity"]) == (2, 1)
         assert await free.receive(free_channel) == {"type": "second"}
         assert await layer.receive(full) == {"type": "first"}
+        # channels_redis would have dropped it; Tandem writes it once the queue has room.
+        assert await asyncio.wait_for(layer.receive(full), 30) == {"type": "second"}
 
     run(scenario())
     assert peer.stats()["group_over_capacity"] == 1

@@ -1,0 +1,180 @@
+// group_send meets a full process queue (capacity reached because its reader is behind): the
+// message must wait in the layer and arrive, in order, once the reader catches up, never be
+// dropped (issue 14). Against a real redis-server: the capacity check lives in a Lua script.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/digest.hpp"
+#include "layer/channel_layer.hpp"
+#include "layer/names.hpp"
+#include "layer/redis_server.hpp"
+#include "layer/serializer.hpp"
+#include "run_until.hpp"
+
+using namespace tandem;
+using namespace tandem::layer;
+using tandem::testing::redis_server;
+using tandem::testing::run_until;
+
+namespace {
+
+// A channel of another process, whose queue nobody here reads: only the test pops it.
+std::string const remote_member = "specific.elsewhere!member1";
+std::string const group = "room";
+
+struct fixture {
+  redis_server redis;
+  asio::io_context ctx;
+  std::shared_ptr<channel_layer> layer;
+  std::string queue = channel_key("asgi", remote_member);
+
+  explicit fixture(layer_config config, channel_layer::clock now = {})
+  {
+    config.hosts = {redis.url()};
+    layer = channel_layer::create(ctx.get_executor(), std::move(config), std::move(now));
+    layer->start([](std::string const&, message const&) {});
+    REQUIRE(run_until(ctx, [&] { return layer->ready(); }));
+  }
+  ~fixture()
+  {
+    layer->stop();
+    run_until(ctx, [] { return false; }, std::chrono::milliseconds{50});
+  }
+
+  template <typename T>
+  T await(awaitable<T> operation)
+  {
+    std::optional<T> result;
+    asio::co_spawn(ctx, std::move(operation), [&](std::exception_ptr e, T value) {
+      if (e) std::rethrow_exception(e);
+      result = std::move(value);
+    });
+    REQUIRE(run_until(ctx, [&] { return result.has_value(); }));
+    return std::move(*result);
+  }
+
+  void group_send_numbered(int count)
+  {
+    for (int i = 0; i < count; ++i) {
+      message msg{{"type", "chat.message"}, {"n", i}};
+      auto const result = await(layer->group_send(group, std::move(msg)));
+      REQUIRE(result.status == send_status::ok);
+    }
+  }
+
+  /// The reader: one ZPOPMIN, decoded; nothing when the queue is empty.
+  std::optional<message> pop_one()
+  {
+    std::vector<std::vector<std::string>> commands{{"ZPOPMIN", queue, "1"}};
+    auto const batch = await(layer->run_commands(group, std::move(commands)));
+    REQUIRE(!batch.ec);
+    auto const& popped = batch.replies.at(0).elements;
+    if (popped.empty()) return std::nullopt;
+    serializer const codec{serializer_config{}, crypto::fill_random};
+    auto decoded = codec.deserialize(popped.at(0).str, 0);
+    REQUIRE(decoded.value);
+    return decoded.value;
+  }
+
+  /// Pops slowly (one message, then a pause of layer time) until `count` came or nothing new
+  /// came for `quiet`; returns the "n" of each in arrival order.
+  std::vector<int> drain_slowly(std::size_t count, std::chrono::milliseconds quiet = std::chrono::seconds{5})
+  {
+    std::vector<int> seen;
+    auto last_progress = std::chrono::steady_clock::now();
+    while (seen.size() < count && std::chrono::steady_clock::now() - last_progress < quiet) {
+      if (auto msg = pop_one()) {
+        seen.push_back(msg->at("n").get<int>());
+        last_progress = std::chrono::steady_clock::now();
+      }
+      run_until(ctx, [] { return false; }, std::chrono::milliseconds{10});
+    }
+    return seen;
+  }
+
+  std::size_t queued()
+  {
+    std::vector<std::vector<std::string>> commands{{"ZCARD", queue}};
+    auto const batch = await(layer->run_commands(group, std::move(commands)));
+    return static_cast<std::size_t>(batch.replies.at(0).integer);
+  }
+};
+
+layer_config
+with_capacity(std::size_t capacity)
+{
+  layer_config config;
+  config.capacity = capacity;
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("group_send to a full process queue delivers every message, in order, once it drains",
+          "[layer][backpressure]")
+{
+  fixture f{with_capacity(2)};
+  REQUIRE(f.await(f.layer->group_add(group, remote_member)) == send_status::ok);
+  f.group_send_numbered(10);
+  CHECK(f.queued() == 2);  // the capacity holds in Redis: the rest waits in the layer
+
+  auto const seen = f.drain_slowly(10);
+  CHECK(seen == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  CHECK(f.layer->stats().group_over_capacity >= 1);
+}
+
+// -- limits of what is held back (these use the layer's counters for it) --
+
+TEST_CASE("group_send holds back at most layer_pending_per_queue messages per queue, and counts the rest",
+          "[layer][backpressure]")
+{
+  auto config = with_capacity(1);
+  config.pending_per_queue = 3;
+  fixture f{config};
+  REQUIRE(f.await(f.layer->group_add(group, remote_member)) == send_status::ok);
+  f.group_send_numbered(10);
+  CHECK(f.layer->pending_messages() == 3);
+  CHECK(f.layer->stats().pending_dropped == 6);
+
+  // The kept ones still arrive, in order, after the one that fitted.
+  CHECK(f.drain_slowly(4) == std::vector<int>{0, 1, 2, 3});
+  CHECK(f.drain_slowly(1, std::chrono::milliseconds{500}).empty());
+  CHECK(f.layer->pending_messages() == 0);
+}
+
+TEST_CASE("held-back messages older than the layer's expiry are dropped, not written", "[layer][backpressure]")
+{
+  // The layer's wall clock, moved by the test; Redis trims by the same scores.
+  auto fake_now = std::make_shared<double>(1'700'000'000.0);
+  auto config = with_capacity(1);
+  config.expiry_s = 60;
+  fixture f{config, [fake_now] { return *fake_now; }};
+  REQUIRE(f.await(f.layer->group_add(group, remote_member)) == send_status::ok);
+  f.group_send_numbered(3);
+  CHECK(f.layer->pending_messages() == 2);
+
+  *fake_now += 61;
+  REQUIRE(run_until(f.ctx, [&] { return f.layer->pending_messages() == 0; }));
+  CHECK(f.layer->stats().pending_dropped == 2);
+  auto const seen = f.drain_slowly(3, std::chrono::milliseconds{500});
+  CHECK(std::find(seen.begin(), seen.end(), 1) == seen.end());
+  CHECK(std::find(seen.begin(), seen.end(), 2) == seen.end());
+}
+
+TEST_CASE("stopping the layer abandons held-back messages instead of waiting for room", "[layer][backpressure]")
+{
+  fixture f{with_capacity(1)};
+  REQUIRE(f.await(f.layer->group_add(group, remote_member)) == send_status::ok);
+  f.group_send_numbered(5);
+  REQUIRE(f.layer->pending_messages() == 4);
+  f.layer->stop();
+  CHECK(f.layer->pending_messages() == 0);
+  // Nothing left to run: no retry timer keeps the io_context (the process) alive.
+  CHECK(run_until(f.ctx, [&] { return f.ctx.stopped(); }, std::chrono::seconds{10}));
+}
