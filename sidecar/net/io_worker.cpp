@@ -99,6 +99,9 @@ io_worker::publish_stats()
     metrics.redis_shards.store(layer->shard_count(), std::memory_order_relaxed);
     metrics.redis_shards_connected.store(layer->ready() ? layer->shard_count() : 0, std::memory_order_relaxed);
     metrics.layer_loop_restarts.store(stats.loop_restarts, std::memory_order_relaxed);
+    metrics.layer_group_over_capacity.store(stats.group_over_capacity, std::memory_order_relaxed);
+    metrics.layer_pending_messages.store(layer->pending_messages(), std::memory_order_relaxed);
+    metrics.layer_pending_dropped.store(stats.pending_dropped, std::memory_order_relaxed);
     metrics.postgres_breaker_state.store(static_cast<std::uint64_t>(pool.breaker_state()), std::memory_order_relaxed);
     publish_timer_.expires_after(std::chrono::seconds{1});
     error_code ec;

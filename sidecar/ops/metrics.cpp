@@ -130,6 +130,14 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
          worst);
   simple("tandem_layer_loop_restarts_total", "counter", "Channel-layer loops restarted after a failure.",
          sum(threads, [](auto const& t) -> auto const& { return t.layer_loop_restarts; }));
+  simple("tandem_layer_group_over_capacity_total", "counter",
+         "Full process queues a group_send met; the message waited in the sidecar until there was room.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_group_over_capacity; }));
+  simple("tandem_layer_pending_messages", "gauge", "group_send messages waiting for room in a full process queue.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_pending_messages; }));
+  simple("tandem_layer_pending_dropped_total", "counter",
+         "Waiting group_send messages dropped: over layer_pending_per_queue, or older than layer_expiry.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_pending_dropped; }));
   simple("tandem_coroutine_failures_total", "counter",
          "Coroutines that ended with an exception (logged as event=coroutine_failed).", process.coroutine_failures);
   simple("tandem_log_lines_dropped_total", "counter",

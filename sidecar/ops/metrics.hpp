@@ -49,6 +49,9 @@ struct thread_metrics {
   counter redis_shards_connected{0};
   counter postgres_breaker_state{0};  // 0 closed, 1 open, 2 half-open
   counter layer_loop_restarts{0};     // receive/refresh loops restarted after a failure
+  counter layer_group_over_capacity{0};  // full process queues a group_send met (its message waited)
+  counter layer_pending_messages{0};     // gauge: group_send messages waiting for room now
+  counter layer_pending_dropped{0};      // waiting messages given up (layer_pending_per_queue, expiry)
   counter layer_ready{0};             // 1 when every shard is up and every receive loop runs
 
   void count_error(core::error_code code) noexcept;
