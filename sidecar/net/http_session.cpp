@@ -140,17 +140,34 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
       co_return;
     }
 
+  // At most max_pending_handshakes upgrades of this thread are verified at once (each holds
+  // database lookups); more wait their turn, first come first served, instead of failing: an
+  // avalanche (every browser of a site reconnecting after a deploy) must all get in. The line is
+  // bounded by max_unauthenticated (connections not yet upgraded) and each wait by
+  // handshake_timeout, after which the upgrade gets 503.
   if (worker.pending_handshakes >= process.settings.max_pending_handshakes) {
+    auto const deadline = std::chrono::steady_clock::now() + process.settings.handshake_timeout;
+    auto const turn = co_await worker.handshake_turns.wait(deadline);
+    if (!turn) {
       co_await refuse(worker, stream, req, 503, "too many upgrades being verified", conn);
       co_return;
     }
+    // A finished verification handed its place to this one: the count stays as it was.
+  } else {
+    ++worker.pending_handshakes;
+  }
   auto const cookie_it = req.find(http::field::cookie);
   std::string cookie = cookie_it == req.end() ? std::string{} : std::string{cookie_it->value()};
-  ++worker.pending_handshakes;
   struct pending_guard {
-    std::size_t& count;
-    ~pending_guard() { --count; }
-  } pending{worker.pending_handshakes};
+    io_worker& worker;
+    ~pending_guard()
+    {
+      // Frames destroyed with the worker's io_context must not touch members already gone.
+      if (worker.tearing_down) return;
+      // The place goes straight to the longest waiter, so a newcomer cannot take it first.
+      if (!worker.handshake_turns.hand_over(true)) --worker.pending_handshakes;
+    }
+  } pending{worker};
   auto verdict = co_await worker.verifier.verify(cookie);
   if (verdict.allowed() && route.kind == protocol::endpoint::chat)
     verdict = co_await worker.verifier.check_participant(route.chat_id, std::move(verdict));

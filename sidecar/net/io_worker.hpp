@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "asio/asio.hpp"
+#include "asio/handoff_queue.hpp"
 #include "layer/channel_layer.hpp"
 #include "net/decoded_event.hpp"
 #include "net/process_state.hpp"
@@ -79,6 +80,8 @@ struct io_worker {
   /// (max_pending_handshakes) so a flood of junk upgrades cannot queue without bound on the
   /// database pool.
   std::size_t pending_handshakes = 0;
+  /// Upgrades waiting for one of those places, served in arrival order (http_session).
+  handoff_queue<bool> handshake_turns{ioc.get_executor()};
   /// Publishes of stored messages started by this thread's sockets and not finished: a drain
   /// waits for them, so no message acknowledged before the close goes unannounced.
   std::size_t publishes_in_flight = 0;
