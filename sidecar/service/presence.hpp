@@ -109,6 +109,8 @@ class presence {
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
   /// of the user opened meanwhile (then the row gets the live count and nothing is announced).
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
+  /// release(): settles one user of the grace period now, this process will not be there later.
+  awaitable<void> settle_at_exit(std::int64_t user, core::unix_ms now);
   /// Writes the user's status row as online with `live` sockets, then reads the live count back
   /// from the presence store and writes again while it differs. Processes write the row in any
   /// order, each with the count its own store step saw; because every writer checks after

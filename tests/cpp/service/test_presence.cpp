@@ -548,3 +548,36 @@ TEST_CASE("an offline decided while the online is still being sent reaches every
     CHECK(got[1]["online"] == false);
   }
 }
+
+TEST_CASE("release at exit settles its users side by side, not one after another", "[presence][issue14]")
+{
+  // A drain of 10,000 sockets took 45 s because every user of the grace period was settled in
+  // turn (settle, status row, live count, contacts, announcement). With each contacts lookup
+  // taking 200 ms, 40 users in turn take at least 8 s; side by side well under that.
+  presence_world w;
+  w.settings.grace = std::chrono::minutes{10};  // they stay in their grace period until release
+  std::vector<std::int64_t> users;
+  for (std::int64_t i = 0; i < 40; ++i) {
+    auto const user = 1000 + i;
+    w.records.share_chat(user, ann, 5000 + i, true);
+    w.connect(user);
+    w.presence.disconnected(user);
+    users.push_back(user);
+  }
+  REQUIRE(run_until(w.ctx, [&] {
+    for (auto const user : users)
+      if (w.counts.count_on_self(user) != 0) return false;
+    return true;
+  }));
+  w.records.faults.delay = std::chrono::milliseconds{200};
+  auto const began = std::chrono::steady_clock::now();
+  run_coroutine(w.ctx, w.presence.release());
+  auto const took = std::chrono::steady_clock::now() - began;
+  CHECK(took < std::chrono::seconds{6});
+  for (auto const user : users) {
+    CHECK_FALSE(w.counts.is_online(user));
+    auto const got = w.updates(ann, user);
+    REQUIRE(got.size() == 2);
+    CHECK(got[1]["online"] == false);
+  }
+}
