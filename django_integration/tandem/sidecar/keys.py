@@ -82,6 +82,8 @@ CONFIG_KEYS: tuple[str, ...] = (
     "presence_heartbeat",
     "presence_lease_ttl",
     "presence_grace",
+    "presence_frame_interval",
+    "presence_announce_concurrency",
     # testing only
     "test_echo_endpoint",
     "bench_shootout_endpoint",
