@@ -150,6 +150,8 @@ settings_of(sidecar_config& c)
       setting_for("database", "libpq connection string of Django's database", c.database, true),
       setting_for("db_connections_per_thread", "PostgreSQL connections per I/O thread", c.db_connections_per_thread),
       setting_for("db_timeout", "seconds before a query counts as failed", c.db_timeout),
+      setting_for("db_queue_timeout", "seconds a query waits for a free pooled connection while all are busy",
+                  c.db_queue_timeout),
       setting_for("db_prepared_statements",
                   "hot queries as named prepared statements; false behind PgBouncer < 1.21 in transaction pooling",
                   c.db_prepared_statements),
@@ -346,7 +348,8 @@ validate(sidecar_config const& c)
   if (c.presence_frame_interval < 0) return "presence_frame_interval must not be negative";
   if (c.presence_announce_concurrency < 1) return "presence_announce_concurrency must be at least 1";
   if (c.deflate_window_bits < 9 || c.deflate_window_bits > 15) return "deflate_window_bits must be 9..15";
-  if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0)
+  if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0 ||
+      c.db_queue_timeout <= 0)
     return "durations must be positive";
   if (c.rate_messages_per_second <= 0 || c.rate_burst < 1 || c.bridge_rate_per_second <= 0 || c.bridge_burst < 1 ||
       c.bench_shootout_broadcast_rate <= 0 || c.bench_shootout_broadcast_burst < 1)

@@ -47,6 +47,7 @@ to_pool_config(sidecar_config const& c)
   out.conninfo = c.database;
   out.connections = static_cast<std::size_t>(std::max<std::int64_t>(c.db_connections_per_thread, 1));
   out.timeout = ms(c.db_timeout);
+  out.queue_timeout = ms(c.db_queue_timeout);
   out.prepared_statements = c.db_prepared_statements;
   return out;
 }

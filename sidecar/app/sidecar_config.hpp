@@ -36,6 +36,7 @@ struct sidecar_config {
   std::string database;
   std::int64_t db_connections_per_thread = 2;
   double db_timeout = 5;
+  double db_queue_timeout = 30;
   bool db_prepared_statements = true;  // false: unnamed queries, for PgBouncer < 1.21 in transaction pooling
 
   // Django sessions and users

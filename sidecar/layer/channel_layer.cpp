@@ -190,6 +190,9 @@ channel_layer::settle(std::chrono::milliseconds limit)
   auto const give_up = std::chrono::steady_clock::now() + limit;
   asio::steady_timer pause{executor_};
   auto busy = [this] {
+    // Held-back group messages were reported sent: a drain waits for them as for the commands
+    // in flight (bounded by `limit` like everything here).
+    if (!overflow_.empty()) return true;
     for (auto const& c : commands_)
       if (c->connected() && c->in_flight() > 0) return true;
     return false;
@@ -495,7 +498,10 @@ channel_layer::group_send(std::string group, message msg)
   }
 
   auto const trim_before = std::to_string(static_cast<std::int64_t>(now) - config_.expiry_s);
-  for (auto& [shard, batch] : batches) {
+  // (No structured binding: GCC 12 mishandles one used after a co_await in the loop body.)
+  for (auto& entry : batches) {
+    auto const shard = entry.first;
+    auto& batch = entry.second;
     std::vector<std::string> args = batch.payloads;  // kept: a full queue's message is held back
     args.insert(args.end(), batch.capacities.begin(), batch.capacities.end());
     args.push_back(score);

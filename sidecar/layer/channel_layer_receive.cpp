@@ -54,8 +54,16 @@ channel_layer::receive_loop(std::size_t shard)
       }
       auto const& reply = popped.replies[0];
       if (reply.is_error()) {
-        use_bzmpop = false;
-        spdlog::info("event=layer_receive_fallback queue={} reason=\"{}\" using=BZPOPMIN", queue_key_, reply.str);
+        // Only a server that does not have BZMPOP, or may not run it, means "never": -LOADING,
+        // -READONLY or -MASTERDOWN during a restart or failover pass, so wait and try again.
+        if (reply.str.starts_with("ERR unknown command") || reply.str.starts_with("NOPERM")) {
+          use_bzmpop = false;
+          spdlog::info("event=layer_receive_fallback queue={} reason=\"{}\" using=BZPOPMIN", queue_key_, reply.str);
+        } else {
+          pause.expires_after(std::chrono::milliseconds{100});
+          error_code ec;
+          co_await pause.async_wait(as_value(ec));
+        }
         continue;
       }
       // Nil when the block timed out; else [key, [[member, score], ...]].

@@ -168,6 +168,11 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
       if (!worker.handshake_turns.hand_over(true)) --worker.pending_handshakes;
     }
   } pending{worker};
+  // A drain may have begun while this upgrade waited its turn: refuse it before its lookups.
+  if (process.draining.load()) {
+    co_await refuse(worker, stream, req, 503, "draining", conn);
+    co_return;
+  }
   auto verdict = co_await worker.verifier.verify(cookie);
   if (verdict.allowed() && route.kind == protocol::endpoint::chat)
     verdict = co_await worker.verifier.check_participant(route.chat_id, std::move(verdict));

@@ -219,16 +219,20 @@ presence::connected(std::int64_t user, std::optional<std::int64_t> chat, int utc
     co_return out;
   }
   out.counted = true;
+  // The turn is taken where online is decided, before the round trips below: an offline decided
+  // while they wait (the socket closed, its grace ran out) still goes out after this online.
+  std::optional<announce_turn> turn;
+  if (reply.fresh) turn = take_turn(user);
   co_await write_live(user, reply.live);
   auto const contacts = co_await records_.contacts_of(user, chat.value_or(0));
+  // In the background: the snapshot does not wait for the group sends to every contact (a
+  // thousand members' group sends one after the other held each arrival's snapshot back). With
+  // no audience, announce() only logs and passes the turn on.
+  if (turn) spawn(executor_, "presence_announce", announce(user, std::move(*turn), true, std::nullopt, contacts));
   if (contacts.status != store::store_status::ok) {
-    spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, contacts.error);
+    if (!reply.fresh) spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, contacts.error);
     co_return out;
   }
-  // In the background: the snapshot does not wait for the group sends to every contact (a
-  // thousand members' group sends one after the other held each arrival's snapshot back). The
-  // turn is taken now, so this user's offline, decided later, still goes out after it.
-  if (reply.fresh) spawn(executor_, "presence_announce", announce(user, take_turn(user), true, std::nullopt, contacts));
   out.frame = co_await snapshot(contacts, chat, utc_offset_minutes);
   co_return out;
 }
@@ -313,6 +317,8 @@ presence::rewrite_failed_rows()
 awaitable<void>
 presence::went_offline(std::int64_t user, core::unix_ms last_seen)
 {
+  // Offline was decided by the caller: the turn is taken now, before the round trips below.
+  auto turn = take_turn(user);
   bool const stored = co_await records_.write_status(user, false, 0, last_seen);
   if (!stored) unwritten_rows_[user] = last_seen;  // the heartbeat writes it again
   // A socket that opened on another process meanwhile may have had its row written first: this
@@ -322,9 +328,9 @@ presence::went_offline(std::int64_t user, core::unix_ms last_seen)
     // Nor announced: that socket's process found the user fresh (the settle or sweep that led
     // here took them off the online set) and announces online; an offline after it would stick.
     co_await write_live(user, *now_live);
+    give_up_turn(user, turn);
     co_return;
   }
-  auto turn = take_turn(user);
   auto audience = co_await records_.contacts_of(user, 0);
   co_await announce(user, std::move(turn), false, last_seen, std::move(audience));
 }
@@ -335,6 +341,18 @@ presence::take_turn(std::int64_t user)
   auto turn = std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
   announcing_[user].push_back(turn);
   return turn;
+}
+
+void
+presence::give_up_turn(std::int64_t user, announce_turn const& turn)
+{
+  auto it = announcing_.find(user);
+  if (it == announcing_.end()) return;
+  auto& line = it->second;
+  bool const first = !line.empty() && line.front() == turn;
+  std::erase(line, turn);
+  if (line.empty()) announcing_.erase(it);
+  else if (first) line.front()->cancel();  // the next one was waiting for us
 }
 
 awaitable<void>

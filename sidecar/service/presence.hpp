@@ -97,6 +97,8 @@ class presence {
   /// out after it, even when the online one was started in the background.
   using announce_turn = std::shared_ptr<asio::steady_timer>;
   announce_turn take_turn(std::int64_t user);
+  /// Leaves the line without announcing (nothing to say after all), waking the next if first.
+  void give_up_turn(std::int64_t user, announce_turn const& turn);
   /// Waits for `turn`, tells `audience` (the user's contacts) of the change, those the privacy
   /// rules allow, and hands the turn on. The audience by value: the caller may not wait.
   awaitable<void> announce(std::int64_t user, announce_turn turn, bool online, std::optional<core::unix_ms> last_seen,

@@ -51,7 +51,7 @@ pg_pool::acquire()
       }
     }
   }
-  auto const given = co_await waiters_.wait(std::chrono::steady_clock::now() + config_.timeout);
+  auto const given = co_await waiters_.wait(std::chrono::steady_clock::now() + config_.queue_timeout);
   co_return given.value_or(nullptr);  // handed over still busy: it is ours now
 }
 

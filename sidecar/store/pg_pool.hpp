@@ -23,6 +23,10 @@ struct pg_pool_config {
   /// false: the hot statements run as unnamed parameterised queries (PQsendQueryParams), which
   /// any pooler in transaction mode passes through; true: prepared once per server session.
   bool prepared_statements = true;
+  /// How long a query waits for a free connection while every one is busy. Busy connections
+  /// are load, not an outage (a dead server fails fast through the breaker instead), so this
+  /// is long: under overload a send is answered late (backpressure), not store_unavailable.
+  std::chrono::milliseconds queue_timeout{30000};
 };
 
 class pg_pool {

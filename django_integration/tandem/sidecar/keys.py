@@ -27,6 +27,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "database",
     "db_connections_per_thread",
     "db_timeout",
+    "db_queue_timeout",
     "db_prepared_statements",
     # Django sessions and users
     "secret_key",

@@ -178,3 +178,34 @@ TEST_CASE("stopping the layer abandons held-back messages instead of waiting for
   // Nothing left to run: no retry timer keeps the io_context (the process) alive.
   CHECK(run_until(f.ctx, [&] { return f.ctx.stopped(); }, std::chrono::seconds{10}));
 }
+
+TEST_CASE("settle at a drain waits for held-back group messages, not only for commands in flight",
+          "[layer][backpressure]")
+{
+  // group_send reported these sent; a drain that stopped the layer with them still held would
+  // lose messages acknowledged to their senders.
+  fixture f{with_capacity(2)};
+  REQUIRE(f.await(f.layer->group_add(group, remote_member)) == send_status::ok);
+  f.group_send_numbered(5);
+  REQUIRE(f.layer->pending_messages() == 3);
+  // A reader elsewhere catches up slowly while the drain settles.
+  bool stop_reading = false;
+  // (A named closure: the coroutine refers to its captures, so it must outlive the coroutine.)
+  auto reader = [&]() -> awaitable<void> {
+    asio::steady_timer pause{f.ctx};
+    while (!stop_reading) {
+      pause.expires_after(std::chrono::milliseconds{100});
+      error_code ec;
+      co_await pause.async_wait(as_value(ec));
+      std::vector<std::vector<std::string>> pop{{"ZPOPMIN", f.queue, "1"}};
+      co_await f.layer->run_commands(group, std::move(pop));
+    }
+  };
+  asio::co_spawn(f.ctx, reader(), asio::detached);
+  bool settled = false;
+  asio::co_spawn(f.ctx, f.layer->settle(std::chrono::seconds{20}), [&](std::exception_ptr) { settled = true; });
+  REQUIRE(run_until(f.ctx, [&] { return settled; }, std::chrono::seconds{30}));
+  stop_reading = true;
+  CHECK(f.layer->pending_messages() == 0);
+  run_until(f.ctx, [] { return false; }, std::chrono::milliseconds{200});
+}

@@ -581,3 +581,23 @@ TEST_CASE("release at exit settles its users side by side, not one after another
     CHECK(got[1]["online"] == false);
   }
 }
+
+TEST_CASE("an offline decided while the online's audience is still being looked up goes out after the online",
+          "[presence][issue14]")
+{
+  // The turn that orders a user's announcements was taken only after the connect's round trips
+  // (status row, contacts): with a saturated database pool, a socket that opened and closed had
+  // its offline announced first and its online last, and contacts saw the user online for good.
+  presence_world w;
+  w.records.faults.delay = std::chrono::milliseconds{500};  // the connect's contacts lookup is slow
+  bool connected = false;
+  asio::co_spawn(w.ctx, w.presence.connected(ann, std::nullopt, 0),
+                 [&](std::exception_ptr, service::connect_outcome) { connected = true; });
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.is_online(ann); }));
+  w.records.faults.delay = std::chrono::milliseconds{0};  // everything after it is fast
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return connected && w.updates(bo, ann).size() == 2; }, std::chrono::seconds{10}));
+  auto const got = w.updates(bo, ann);
+  CHECK(got[0]["online"] == true);
+  CHECK(got[1]["online"] == false);
+}

@@ -451,3 +451,32 @@ TEST_CASE("behind PgBouncer, a name another client prepared with other SQL is ne
   CHECK(old_answer == "old");
   CHECK(new_answer == "new");
 }
+
+TEST_CASE("a query queued behind busy connections longer than db_timeout still runs: overload is not an error",
+          "[pg_pool]")
+{
+  // Under overload every send waits for a connection; failing those waits after db_timeout
+  // answered healthy-database sends with store_unavailable (bench W2 at 5,000/s: 1,566 of them).
+  asio::io_context ctx;
+  pg_pool_config config{conninfo(), 1, std::chrono::milliseconds{500}, {3, 2000}};
+  config.queue_timeout = std::chrono::seconds{20};
+  pg_pool pool{ctx.get_executor(), config};
+  std::vector<std::string> finished;
+  auto run = [&](std::string tag) {
+    asio::co_spawn(
+        ctx,
+        [&, tag]() -> awaitable<void> {
+          auto out = co_await pool.query("SELECT pg_sleep(0.3)", {});
+          finished.push_back(out.ok() ? tag : tag + ":" + out.describe());
+        },
+        asio::detached);
+  };
+  for (std::string tag : {"a", "b", "c", "d"}) {
+    run(tag);
+    ctx.poll();
+  }
+  // "d" waits about 0.9 s for the one connection, longer than the 0.5 s db_timeout.
+  REQUIRE(run_until(ctx, [&] { return finished.size() == 4; }, std::chrono::seconds{30}));
+  CHECK(finished == std::vector<std::string>{"a", "b", "c", "d"});
+  pool.close();
+}

@@ -40,7 +40,7 @@ def test_the_cpp_store_tests_pass_against_a_real_postgres(postgres_server: Postg
     result = run_store_tests({"TANDEM_TEST_POSTGRES": postgres_server.conninfo()}, "~[pgbouncer]")
     assert result.returncode == 0, result.stdout[-4000:]
     # The compact reporter prints "Passed all N test cases ...": every case ran, none skipped.
-    assert "Passed all 7 test cases" in result.stdout
+    assert "Passed all 8 test cases" in result.stdout
 
 
 def test_the_cpp_store_tests_pass_behind_pgbouncer_in_transaction_mode(
