@@ -149,8 +149,12 @@ func main() {
 			r := runStep(ctx, p, socks, sh, rate, i, opts)
 			steps = append(steps, r)
 			emit("step_end", map[string]any{"index": i, "rate": rate, "result": r})
-			if r.Aborted != "" || r.Last.P99 > *stopP99 {
-				fmt.Fprintf(os.Stderr, "loadgen: stopping the rate ladder at %.0f/s (p99 %.0f ms, %s)\n", rate, r.Last.P99, r.Aborted)
+			// A step where most messages never completed has a p99 over the few that did: a
+			// server that far behind has reached its limit as surely as one over stopP99.
+			behind := r.Sent > 0 && r.Lost*2 > r.Sent
+			if r.Aborted != "" || r.Last.P99 > *stopP99 || behind {
+				fmt.Fprintf(os.Stderr, "loadgen: stopping the rate ladder at %.0f/s (p99 %.0f ms, %d of %d missing, %s)\n",
+					rate, r.Last.P99, r.Lost, r.Sent, r.Aborted)
 				break
 			}
 		}
