@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from harness.sidecar_process import SidecarProcess
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
@@ -59,8 +58,6 @@ async def settle_rss(pid: int) -> int:
     return last
 
 
-@pytest.mark.skipif("asan" in os.environ.get("TANDEM_BUILD_DIR", ""),
-                    reason="AddressSanitizer keeps freed memory and pads every block: RSS says nothing there")
 def test_an_idle_authenticated_socket_costs_a_few_kilobytes(
     world: Any, make_sidecar: Callable[..., SidecarProcess]
 ) -> None:
@@ -86,4 +83,7 @@ def test_an_idle_authenticated_socket_costs_a_few_kilobytes(
     assert measured["open"] == WARMUP + MEASURED, measured
     per_socket_kib = (measured["after"] - measured["before"]) / MEASURED / KIB
     print(f"RSS per idle socket: {per_socket_kib:.2f} KiB over {MEASURED} sockets")
-    assert per_socket_kib < BOUND_KIB_PER_SOCKET, f"{per_socket_kib:.2f} KiB per idle socket"
+    # Under AddressSanitizer (the CI's second run of this directory) the sockets must still all
+    # open and stay open, but RSS says nothing there: ASan keeps freed memory and pads every block.
+    if "asan" not in os.environ.get("TANDEM_BUILD_DIR", ""):
+        assert per_socket_kib < BOUND_KIB_PER_SOCKET, f"{per_socket_kib:.2f} KiB per idle socket"
