@@ -6,8 +6,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -18,6 +16,7 @@
 #include "layer/layer_error.hpp"
 #include "layer/lua_scripts.hpp"
 #include "layer/names.hpp"
+#include "layer/score_text.hpp"
 
 namespace tandem::layer {
 
@@ -28,14 +27,6 @@ system_seconds()
 {
   using namespace std::chrono;
   return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string
-format_score(double seconds)
-{
-  std::array<char, 64> buf{};
-  auto const [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), seconds);
-  return ec == std::errc{} ? std::string{buf.data(), end} : std::to_string(seconds);
 }
 
 

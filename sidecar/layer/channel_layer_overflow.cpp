@@ -5,13 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <chrono>
 
 #include "asio/supervised_spawn.hpp"
 #include "layer/channel_layer.hpp"
 #include "layer/lua_scripts.hpp"
+#include "layer/score_text.hpp"
 
 namespace tandem::layer {
 
@@ -23,14 +22,6 @@ constexpr std::chrono::milliseconds first_retry{5};
 constexpr std::chrono::milliseconds slowest_retry{100};
 // Messages written per script call: large enough to refill a drained queue in one round trip.
 constexpr std::size_t write_batch = 256;
-
-std::string
-exact_score(double seconds)
-{
-  std::array<char, 64> buf{};
-  auto const [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), seconds);
-  return ec == std::errc{} ? std::string{buf.data(), end} : std::to_string(seconds);
-}
 
 }  // namespace
 
@@ -92,7 +83,7 @@ channel_layer::write_held_back()
       std::vector<std::string> args;
       args.reserve(2 * count + 3);
       for (std::size_t i = 0; i < count; ++i) args.push_back(messages[i].payload);
-      for (std::size_t i = 0; i < count; ++i) args.push_back(exact_score(messages[i].score));
+      for (std::size_t i = 0; i < count; ++i) args.push_back(format_score(messages[i].score));
       args.push_back(messages.front().capacity);
       args.push_back(std::to_string(config_.expiry_s));
       args.push_back(std::to_string(static_cast<std::int64_t>(now_()) - config_.expiry_s));
