@@ -49,7 +49,7 @@ for_each_bounded(asio::any_io_executor executor, std::string_view name, std::vec
         }
       } guard{*s};
       while (s->next < s->items.size()) {
-        auto const& item = s->items[s->next++];
+        auto& item = s->items[s->next++];  // work may take it by reference and move from it
         co_await s->work(item);
       }
     }(shared));

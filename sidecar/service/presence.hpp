@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <functional>
 #include <optional>
@@ -26,6 +25,7 @@
 #include "service/ports/presence_records.hpp"
 #include "service/ports/presence_store.hpp"
 #include "service/presence_settings.hpp"
+#include "service/presence_turns.hpp"
 
 namespace tandem::service {
 
@@ -77,7 +77,7 @@ class presence {
   /// Sockets per user on this worker, as counted in Redis: the truth restore() writes back.
   std::unordered_map<std::int64_t, int> const& local_counts() const noexcept { return local_counts_; }
   /// Users whose presence change is being (or waiting to be) sent to their contacts.
-  std::size_t announcements_under_way() const noexcept { return announcing_.size(); }
+  std::size_t announcements_under_way() const noexcept { return turns_.users(); }
 
  private:
   awaitable<void> heartbeat_loop();
@@ -92,13 +92,9 @@ class presence {
   /// A close: `uncount` runs the disconnect script first; then, if no socket is left, the
   /// grace period and the settle (offline, announced).
   awaitable<void> settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount);
-  /// A place in `user`'s line of announcements, taken at once (before any co_await) so the order
-  /// of the changes is the order they were decided in: an offline decided after an online goes
-  /// out after it, even when the online one was started in the background.
-  using announce_turn = std::shared_ptr<asio::steady_timer>;
-  announce_turn take_turn(std::int64_t user);
-  /// Leaves the line without announcing (nothing to say after all), waking the next if first.
-  void give_up_turn(std::int64_t user, announce_turn const& turn);
+  // A place in a user's line of announcements (turns_.take) is taken at once, before any
+  // co_await, so the order of the changes is the order they were decided in: an offline decided
+  // after an online goes out after it, even when the online one was started in the background.
   /// Waits for `turn`, tells `audience` (the user's contacts) of the change, those the privacy
   /// rules allow, and hands the turn on. The audience by value: the caller may not wait.
   awaitable<void> announce(std::int64_t user, announce_turn turn, bool online, std::optional<core::unix_ms> last_seen,
@@ -111,14 +107,29 @@ class presence {
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
   /// of the user opened meanwhile (then the row gets the live count and nothing is announced).
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
-  /// release(): settles one user of the grace period now, this process will not be there later.
-  awaitable<void> settle_at_exit(std::int64_t user, core::unix_ms now);
+  /// A user whose offline was just decided, with their turn (taken at the decision).
+  struct going_offline {
+    std::int64_t user = 0;
+    announce_turn turn;
+  };
+  /// went_offline for many users at once, each with its turn taken when the store decided it:
+  /// one status row statement, one live count round trip and one contacts query for them all,
+  /// then the announcements, announce_concurrency users at a time. `online_viewers_only`: told
+  /// are only viewers with a socket open on some process (keep_online_viewers).
+  awaitable<void> went_offline_many(std::vector<going_offline> gone, core::unix_ms last_seen,
+                                    bool online_viewers_only);
+  /// Takes out of each audience the viewers the presence store has no live socket of (one
+  /// pipelined lookup for them all); leaves them all when the store cannot say.
+  awaitable<void> keep_online_viewers(std::vector<store::contact_list>& audiences);
   /// Writes the user's status row as online with `live` sockets, then reads the live count back
   /// from the presence store and writes again while it differs. Processes write the row in any
   /// order, each with the count its own store step saw; because every writer checks after
   /// writing, the row ends at the store's count (a plain last-writer-wins left 1 with two tabs
   /// open).
   awaitable<void> write_live(std::int64_t user, std::int64_t live);
+  /// went_offline's ending for a user found online again: write_live, then the turn is left
+  /// unused.
+  awaitable<void> write_live_and_leave(going_offline user, std::int64_t live);
   awaitable<std::optional<std::string>> snapshot(store::contact_list const& contacts, std::optional<std::int64_t> chat,
                                                  int utc_offset_minutes);
 
@@ -136,8 +147,7 @@ class presence {
   std::chrono::steady_clock::time_point sweeps_held_until_{};  // see hold_sweeps()
   std::unordered_map<std::int64_t, int> local_counts_;
   std::unordered_set<std::int64_t> settling_;  // users in their grace period after a close
-  /// Per user, the announcements waiting or under way, oldest (the one sending) first.
-  std::unordered_map<std::int64_t, std::deque<announce_turn>> announcing_;
+  announce_lines turns_;  // per user, the announcements waiting or under way, in order
   /// Status rows whose write failed, with the last_seen of an offline write (nullopt: online).
   std::unordered_map<std::int64_t, std::optional<core::unix_ms>> unwritten_rows_;
   bool stopped_ = false;

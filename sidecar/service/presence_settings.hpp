@@ -20,6 +20,10 @@ struct presence_settings {
   // (one round trip for a batch instead of one per viewer), and the bound keeps one large
   // audience from filling the connection's queue ahead of everything else.
   std::size_t announce_concurrency = 32;
+  // Users a draining process settles per store round trip: their settles, offline status rows,
+  // live counts and contacts go as one call each per batch (not one per user), so a drain of
+  // 10,000 sockets takes tens of round trips. The bound keeps each query's rows in proportion.
+  std::size_t release_batch = 500;
   // At most one presence frame per socket this often: changes within it go out as one frame
   // listing every changed user (latest state each). 0 sends every change at once.
   std::chrono::milliseconds frame_interval{500};

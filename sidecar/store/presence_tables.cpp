@@ -2,6 +2,11 @@
 // an announcement or a snapshot costs one round trip however many contacts there are.
 #include "store/presence_tables.hpp"
 
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
 #include "core/decimal.hpp"
 
 namespace tandem::store {
@@ -15,6 +20,20 @@ visibility_of(std::string_view text)
 {
   auto const v = to_int64(text);
   return v == 1 ? core::visibility::contacts : v == 2 ? core::visibility::nobody : core::visibility::everyone;
+}
+
+/// A PostgreSQL array literal of `items` (numbers, booleans, NULL: nothing that needs quoting).
+template <typename Items, typename Text>
+std::string
+array_literal(Items const& items, Text text)
+{
+  std::string out{"{"};
+  for (auto const& item : items) {
+    if (out.size() > 1) out += ',';
+    out += text(item);
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace
@@ -71,6 +90,85 @@ presence_tables::write_status(std::int64_t user, bool online, std::int64_t conne
                          last_seen ? std::optional<std::string>{std::to_string(*last_seen)} : std::nullopt};
   auto const out = co_await pool_.query(sql, params);
   co_return out.ok();
+}
+
+awaitable<bool>
+presence_tables::write_statuses(std::vector<status_write> rows)
+{
+  if (rows.empty()) co_return true;
+  // One row per user (ON CONFLICT cannot touch a row twice in one statement), the later one
+  // winning as it would have written last; in user order, so two processes writing overlapping
+  // batches lock the rows in the same order and cannot deadlock.
+  std::map<std::int64_t, status_write> by_user;
+  for (auto& row : rows) by_user[row.user] = std::move(row);
+  std::vector<status_write const*> ordered;
+  ordered.reserve(by_user.size());
+  for (auto const& entry : by_user) ordered.push_back(&entry.second);
+  static pg_statement const sql{"tandem_write_statuses",
+      "INSERT INTO tandem_userstatus (user_id, online, connections, last_seen, last_ping)"
+      " SELECT r.user_id, r.online, r.connections, to_timestamp(r.last_seen / 1000), now()"
+      " FROM unnest($1::bigint[], $2::boolean[], $3::integer[], $4::float8[])"
+      " AS r(user_id, online, connections, last_seen)"
+      " ON CONFLICT (user_id) DO UPDATE SET online = EXCLUDED.online, connections = EXCLUDED.connections,"
+      " last_seen = coalesce(EXCLUDED.last_seen, tandem_userstatus.last_seen), last_ping = now()"};
+  pg_params const params{
+      array_literal(ordered, [](auto const* r) { return std::to_string(r->user); }),
+      array_literal(ordered, [](auto const* r) { return std::string{r->online ? "t" : "f"}; }),
+      array_literal(ordered, [](auto const* r) { return std::to_string(r->connections); }),
+      array_literal(ordered,
+                    [](auto const* r) { return r->last_seen ? std::to_string(*r->last_seen) : std::string{"NULL"}; })};
+  auto const out = co_await pool_.query(sql, params);
+  co_return out.ok();
+}
+
+awaitable<std::vector<contact_list>>
+presence_tables::contacts_of_many(std::vector<std::int64_t> users)
+{
+  std::vector<contact_list> lists(users.size());
+  if (users.empty()) co_return lists;
+  // contacts_of's query for every asker at once: each row names its asker; an asker's own
+  // visibility comes in a row of its own (contact 0), so an asker with no contacts is answered
+  // too. No chat is asked about: in_chat is false throughout.
+  static pg_statement const sql{"tandem_contacts_of_many",
+      "WITH asked AS (SELECT DISTINCT unnest($1::bigint[]) AS user_id),"
+      " others AS ("
+      " SELECT m1.user_id AS asker, m2.user_id, bool_or(NOT c.is_group) AS direct"
+      " FROM asked a JOIN tandem_chatmember m1 ON m1.user_id = a.user_id"
+      " JOIN tandem_chat c ON c.id = m1.chat_id"
+      " JOIN tandem_chatmember m2 ON m2.chat_id = m1.chat_id AND m2.user_id <> m1.user_id"
+      " GROUP BY m1.user_id, m2.user_id)"
+      " SELECT o.asker, o.user_id, o.direct, coalesce(s.presence_visibility, 0),"
+      " floor(extract(epoch FROM st.last_seen) * 1000)::bigint"
+      " FROM others o LEFT JOIN tandem_usersettings s ON s.user_id = o.user_id"
+      " LEFT JOIN tandem_userstatus st ON st.user_id = o.user_id"
+      " UNION ALL SELECT a.user_id, 0, false, coalesce(s.presence_visibility, 0), NULL"
+      " FROM asked a LEFT JOIN tandem_usersettings s ON s.user_id = a.user_id"};
+  pg_params const params{array_literal(users, [](std::int64_t u) { return std::to_string(u); })};
+  auto const out = co_await pool_.query(sql, params);
+  if (!out.ok()) {
+    for (auto& list : lists) {
+      list.status = failure_of(out);
+      list.error = out.describe();
+    }
+    co_return lists;
+  }
+  std::unordered_map<std::int64_t, contact_list> by_asker;
+  for (auto const user : users) by_asker[user].status = store_status::ok;
+  auto const& r = out.result;
+  for (int row = 0; row < r.rows(); ++row) {
+    auto const asker = by_asker.find(to_int64(r.value(row, 0)));
+    if (asker == by_asker.end()) continue;
+    auto const id = to_int64(r.value(row, 1));
+    if (id == 0) {
+      asker->second.own_visibility = visibility_of(r.value(row, 3));
+      continue;
+    }
+    contact c{id, r.value(row, 2) == "t", false, visibility_of(r.value(row, 3)), std::nullopt};
+    if (!r.is_null(row, 4)) c.last_seen = to_int64(r.value(row, 4));
+    asker->second.contacts.push_back(c);
+  }
+  for (std::size_t i = 0; i < users.size(); ++i) lists[i] = by_asker[users[i]];
+  co_return lists;
 }
 
 }  // namespace tandem::store

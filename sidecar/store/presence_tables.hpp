@@ -25,6 +25,11 @@ class presence_tables {
   /// Upserts the user status row; last_seen is kept when not given.
   awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
                                std::optional<core::unix_ms> last_seen);
+  /// Upserts many status rows in one statement (a drain's offline rows); a user given twice
+  /// gets the later row. True when all landed (one statement: all or none).
+  awaitable<bool> write_statuses(std::vector<status_write> rows);
+  /// contacts_of(user, 0) for each of `users`, in one query, in the users' order.
+  awaitable<std::vector<contact_list>> contacts_of_many(std::vector<std::int64_t> users);
 
  private:
   pg_pool& pool_;

@@ -83,4 +83,12 @@ struct contact_list {
   std::string error;
 };
 
+/// One user status row to write (presence_tables::write_statuses).
+struct status_write {
+  std::int64_t user = 0;
+  bool online = false;
+  std::int64_t connections = 0;
+  std::optional<core::unix_ms> last_seen;  // kept as it is when not given
+};
+
 }  // namespace tandem::store

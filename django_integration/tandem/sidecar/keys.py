@@ -85,6 +85,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "presence_grace",
     "presence_frame_interval",
     "presence_announce_concurrency",
+    "presence_release_batch",
     # testing only
     "test_echo_endpoint",
     "bench_shootout_endpoint",

@@ -1,6 +1,9 @@
 // Presence's rows over PostgreSQL (store::presence_tables).
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "service/ports/presence_records.hpp"
 #include "store/presence_tables.hpp"
 
@@ -18,6 +21,14 @@ class pg_presence_records final : public presence_records {
                                std::optional<core::unix_ms> last_seen) override
   {
     co_return co_await tables_.write_status(user, online, connections, last_seen);
+  }
+  awaitable<bool> write_statuses(std::vector<store::status_write> rows) override
+  {
+    co_return co_await tables_.write_statuses(std::move(rows));
+  }
+  awaitable<std::vector<store::contact_list>> contacts_of_many(std::vector<std::int64_t> users) override
+  {
+    co_return co_await tables_.contacts_of_many(std::move(users));
   }
 
  private:

@@ -352,6 +352,21 @@ redis_presence_store::settle(std::int64_t user, core::unix_ms)
   co_return out;
 }
 
+awaitable<std::vector<settle_reply>>
+redis_presence_store::settle_many(std::vector<std::int64_t> users, core::unix_ms)
+{
+  std::vector<std::vector<std::string>> args(users.size());
+  auto const replies = co_await per_user(settle_, users, std::move(args));
+  std::vector<settle_reply> out(users.size());
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto const& reply = replies[i];
+    if (!reply || reply->elements.size() != 2) continue;  // not ok: the user stays as the store has them
+    out[i].ok = true;
+    out[i].went_offline = reply->elements[0].integer == 1;
+  }
+  co_return out;
+}
+
 awaitable<release_reply>
 redis_presence_store::release(core::unix_ms)
 {
@@ -387,6 +402,18 @@ redis_presence_store::live_count(std::int64_t user, core::unix_ms)
   auto const counted = co_await on_tag(sockets, live_count_, std::move(keys), std::move(args));
   if (layer::failed(counted) || counted.replies.empty()) co_return std::nullopt;
   co_return counted.replies[0].integer;
+}
+
+awaitable<std::vector<std::optional<std::int64_t>>>
+redis_presence_store::live_counts(std::vector<std::int64_t> users, core::unix_ms)
+{
+  // (per_user hands each script both user keys; this one reads only the first.)
+  std::vector<std::vector<std::string>> args(users.size());
+  auto const replies = co_await per_user(live_count_, users, std::move(args));
+  std::vector<std::optional<std::int64_t>> out(users.size());
+  for (std::size_t i = 0; i < users.size(); ++i)
+    if (replies[i] && replies[i]->type == layer::resp_value::kind::integer) out[i] = replies[i]->integer;
+  co_return out;
 }
 
 awaitable<std::optional<std::vector<bool>>>

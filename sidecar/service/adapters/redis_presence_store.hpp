@@ -29,8 +29,11 @@ class redis_presence_store final : public presence_store {
   awaitable<connect_reply> connect(std::int64_t user, core::unix_ms now, std::chrono::milliseconds ttl) override;
   awaitable<disconnect_reply> disconnect(std::int64_t user, core::unix_ms closed_at) override;
   awaitable<settle_reply> settle(std::int64_t user, core::unix_ms now) override;
+  awaitable<std::vector<settle_reply>> settle_many(std::vector<std::int64_t> users, core::unix_ms now) override;
   awaitable<release_reply> release(core::unix_ms now) override;
   awaitable<std::optional<std::int64_t>> live_count(std::int64_t user, core::unix_ms now) override;
+  awaitable<std::vector<std::optional<std::int64_t>>> live_counts(std::vector<std::int64_t> users,
+                                                                  core::unix_ms now) override;
   awaitable<std::optional<std::vector<bool>>> online(std::vector<std::int64_t> users) override;
 
  private:

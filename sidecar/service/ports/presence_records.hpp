@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "asio/asio.hpp"
 #include "core/time.hpp"
@@ -20,6 +21,12 @@ class presence_records {
   /// Upserts the user status row; last_seen is kept when not given.
   virtual awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
                                        std::optional<core::unix_ms> last_seen) = 0;
+  /// write_status for many rows in one round trip (a drain's offline rows); true when all
+  /// landed, false when none did.
+  virtual awaitable<bool> write_statuses(std::vector<store::status_write> rows) = 0;
+  /// contacts_of(user, 0) for each of `users` in one round trip, in the users' order (on a
+  /// failure every list carries it).
+  virtual awaitable<std::vector<store::contact_list>> contacts_of_many(std::vector<std::int64_t> users) = 0;
 };
 
 }  // namespace tandem::service

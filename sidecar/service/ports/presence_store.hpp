@@ -86,11 +86,18 @@ class presence_store {
   virtual awaitable<disconnect_reply> disconnect(std::int64_t user, core::unix_ms closed_at) = 0;
   /// After the grace period: offline if no live socket is left.
   virtual awaitable<settle_reply> settle(std::int64_t user, core::unix_ms now) = 0;
+  /// settle() for each of `users`, pipelined (one round trip per shard, not per user): the
+  /// replies in the users' order.
+  virtual awaitable<std::vector<settle_reply>> settle_many(std::vector<std::int64_t> users, core::unix_ms now) = 0;
   /// Drops this worker's lease at exit.
   virtual awaitable<release_reply> release(core::unix_ms now) = 0;
   /// The user's sockets on live leases now, over every process; changes no count. nullopt
   /// when the store cannot say. (Status row writers check their write against it.)
   virtual awaitable<std::optional<std::int64_t>> live_count(std::int64_t user, core::unix_ms now) = 0;
+  /// live_count() for each of `users`, pipelined: in the users' order, nullopt where the store
+  /// cannot say.
+  virtual awaitable<std::vector<std::optional<std::int64_t>>> live_counts(std::vector<std::int64_t> users,
+                                                                          core::unix_ms now) = 0;
   /// Which of `users` are online, in order; nullopt when the store cannot say.
   virtual awaitable<std::optional<std::vector<bool>>> online(std::vector<std::int64_t> users) = 0;
 };

@@ -14,12 +14,38 @@ awaitable<store::contact_list>
 fake_presence_records::contacts_of(std::int64_t user, std::int64_t chat)
 {
   co_await wait_for(faults.delay);
-  store::contact_list out;
+  if (on_contacts_lookup) on_contacts_lookup({user});
   if (faults.take() != fault::none) {
+    store::contact_list out;
     out.status = store::store_status::unavailable;
     out.error = "injected";
     co_return out;
   }
+  co_return contacts_now(user, chat);
+}
+
+awaitable<std::vector<store::contact_list>>
+fake_presence_records::contacts_of_many(std::vector<std::int64_t> users)
+{
+  co_await wait_for(faults.delay);
+  if (on_contacts_lookup) on_contacts_lookup(users);
+  std::vector<store::contact_list> out;
+  if (faults.take() != fault::none) {
+    out.resize(users.size());
+    for (auto& list : out) {
+      list.status = store::store_status::unavailable;
+      list.error = "injected";
+    }
+    co_return out;
+  }
+  for (auto const user : users) out.push_back(contacts_now(user, 0));
+  co_return out;
+}
+
+store::contact_list
+fake_presence_records::contacts_now(std::int64_t user, std::int64_t chat)
+{
+  store::contact_list out;
   out.status = store::store_status::ok;
   auto const visibility_of = [&](std::int64_t u) {
     auto const it = visibility_.find(u);
@@ -36,7 +62,7 @@ fake_presence_records::contacts_of(std::int64_t user, std::int64_t chat)
     if (auto const seen = row(l.other)) c.last_seen = seen->last_seen;
   }
   for (auto const& [id, c] : by_user) out.contacts.push_back(c);
-  co_return out;
+  return out;
 }
 
 awaitable<bool>
@@ -44,12 +70,27 @@ fake_presence_records::write_status(std::int64_t user, bool online, std::int64_t
                                     std::optional<core::unix_ms> last_seen)
 {
   if (write_faults.take() != fault::none) co_return false;
+  land(user, online, connections, last_seen);
+  co_return true;
+}
+
+awaitable<bool>
+fake_presence_records::write_statuses(std::vector<store::status_write> rows)
+{
+  if (write_faults.take() != fault::none) co_return false;
+  for (auto const& r : rows) land(r.user, r.online, r.connections, r.last_seen);
+  co_return true;
+}
+
+void
+fake_presence_records::land(std::int64_t user, bool online, std::int64_t connections,
+                            std::optional<core::unix_ms> last_seen)
+{
   auto const previous = row(user);
   if (!last_seen && previous) last_seen = previous->last_seen;  // kept when not given
   status_row const written{user, online, connections, last_seen};
   if (before_write) before_write(written);
   writes.push_back(written);
-  co_return true;
 }
 
 std::optional<status_row>

@@ -25,6 +25,9 @@ class fake_presence_records final : public service::presence_records {
   awaitable<store::contact_list> contacts_of(std::int64_t user, std::int64_t chat) override;
   awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
                                std::optional<core::unix_ms> last_seen) override;
+  /// One call each (one fault taken for the whole batch), as one statement.
+  awaitable<bool> write_statuses(std::vector<store::status_write> rows) override;
+  awaitable<std::vector<store::contact_list>> contacts_of_many(std::vector<std::int64_t> users) override;
 
   /// `a` and `b` share a chat (`direct`: a 1:1 chat, so they are contacts); `chat` marks the
   /// chat they share for contacts_of(user, chat).
@@ -39,8 +42,16 @@ class fake_presence_records final : public service::presence_records {
   /// Called with each status write just before it lands: a test lets another process act
   /// there (its store step and its own row write landing first, as over a slow link).
   std::function<void(status_row const&)> before_write;
+  /// Called at the start of each contacts lookup (either kind), with the users asked about: a
+  /// test throws from it (a lookup that blew up half way through an announcement).
+  std::function<void(std::vector<std::int64_t> const&)> on_contacts_lookup;
 
  private:
+  /// contacts_of's answer, once the call was let through.
+  store::contact_list contacts_now(std::int64_t user, std::int64_t chat);
+  /// write_status's landing, once the call was let through.
+  void land(std::int64_t user, bool online, std::int64_t connections, std::optional<core::unix_ms> last_seen);
+
   struct link {
     std::int64_t other = 0;
     std::int64_t chat = 0;

@@ -162,6 +162,19 @@ fake_presence_store::settle(std::int64_t user, core::unix_ms now)
   co_return out;
 }
 
+awaitable<std::vector<service::settle_reply>>
+fake_presence_store::settle_many(std::vector<std::int64_t> users, core::unix_ms now)
+{
+  co_await wait_for(faults.delay);
+  std::vector<service::settle_reply> out(users.size());
+  if (faults.take() != fault::none) co_return out;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    out[i].ok = true;
+    out[i].went_offline = live(users[i], now) == 0 && online_.erase(users[i]) > 0;
+  }
+  co_return out;
+}
+
 awaitable<service::release_reply>
 fake_presence_store::release(core::unix_ms now)
 {
@@ -184,6 +197,16 @@ fake_presence_store::live_count(std::int64_t user, core::unix_ms now)
   co_await wait_for(faults.delay);
   if (faults.take() != fault::none) co_return std::nullopt;
   co_return live(user, now);
+}
+
+awaitable<std::vector<std::optional<std::int64_t>>>
+fake_presence_store::live_counts(std::vector<std::int64_t> users, core::unix_ms now)
+{
+  co_await wait_for(faults.delay);
+  std::vector<std::optional<std::int64_t>> out(users.size());
+  if (faults.take() != fault::none) co_return out;
+  for (std::size_t i = 0; i < users.size(); ++i) out[i] = live(users[i], now);
+  co_return out;
 }
 
 awaitable<std::optional<std::vector<bool>>>

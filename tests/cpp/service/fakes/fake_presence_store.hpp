@@ -26,8 +26,13 @@ class fake_presence_store final : public service::presence_store {
   awaitable<service::connect_reply> connect(std::int64_t user, core::unix_ms now, std::chrono::milliseconds ttl) override;
   awaitable<service::disconnect_reply> disconnect(std::int64_t user, core::unix_ms closed_at) override;
   awaitable<service::settle_reply> settle(std::int64_t user, core::unix_ms now) override;
+  /// One call (one fault taken) for the whole batch, as one pipelined round trip.
+  awaitable<std::vector<service::settle_reply>> settle_many(std::vector<std::int64_t> users,
+                                                            core::unix_ms now) override;
   awaitable<service::release_reply> release(core::unix_ms now) override;
   awaitable<std::optional<std::int64_t>> live_count(std::int64_t user, core::unix_ms now) override;
+  awaitable<std::vector<std::optional<std::int64_t>>> live_counts(std::vector<std::int64_t> users,
+                                                                  core::unix_ms now) override;
   awaitable<std::optional<std::vector<bool>>> online(std::vector<std::int64_t> users) override;
 
   /// `sockets` of `user` on another process's lease, alive until `lease_expiry`; the user is
