@@ -98,7 +98,8 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   spdlog::info("event=ws_open conn={} user={} path={} channel={}", identity_.connection_id, identity_.user_id,
                identity_.path, channel_);
 
-  spawn_part("ws_write_loop", transport_.write_loop(self));
+  // The writer runs only while something waits to be written; it holds the session meanwhile.
+  transport_.start_writer(self);
   // A drain that began while this socket was being verified or upgraded found it in no hub:
   // it learns of the drain here, in the same turn as it joined the hub.
   if (worker_.process.draining.load()) {
@@ -111,8 +112,7 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
     greeted_ = true;
     for (auto const& early : std::exchange(early_events_, {})) deliver(early);
     transport_.start_pings();
-    spawn_part("ws_recheck_loop", recheck_loop(self));
-    spawn_part("ws_typing_loop", typing_loop(self));
+    schedule_recheck();
     co_await announce_and_snapshot();
   }
   co_await read_loop();
@@ -137,38 +137,46 @@ websocket_session::join_groups()
 awaitable<void>
 websocket_session::read_loop()
 {
+  // Only the read and the wait for room live in this frame, which every idle socket keeps:
+  // what a frame needs while it is checked (its parse among it) lives in take_frame's stack.
   for (;;) {
     auto inbound = co_await transport_.read();
     if (!inbound) co_return;
-    if (!inbound->is_text) {
-      send_error(core::error_code::bad_frame, "binary frames are not part of the protocol", std::nullopt);
-      continue;
-    }
-    std::string text = std::move(inbound->text);
-    // Parsed before the rate check so a refused "send" names its client_id: the client then
-    // knows which message to retry after retry_after.
-    auto parsed = protocol::parse_client_frame(text, worker_.process.settings.max_frame_depth);
-    auto const now = worker_.clock.steady_ms();
-    if (!bucket_.try_take(now)) {
-      if (++refused_in_a_row_ >= flood_disconnect_after) {
-        close_soon(websocket::close_code::policy_error, "flooding");
-        continue;
-      }
-      auto const wait_s = static_cast<double>(bucket_.wait_ms(now)) / 1000.0;
-      send_error(core::error_code::rate_limited, {}, parsed.ref, wait_s);
-      continue;
-    }
-    refused_in_a_row_ = 0;
-    inbound_.push_back({std::move(text), std::move(parsed)});
-    if (!handling_) {
-      handling_ = true;
-      spawn_part("ws_handle_loop", handle_loop(shared_from_this()));
-    }
+    take_frame(std::move(*inbound));
     while (inbound_.size() >= inbound_capacity && !finishing()) {
       inbound_room_.expires_at(std::chrono::steady_clock::time_point::max());
       error_code wait_ec;
       co_await inbound_room_.async_wait(as_value(wait_ec));
     }
+  }
+}
+
+void
+websocket_session::take_frame(inbound_message inbound)
+{
+  if (!inbound.is_text) {
+    send_error(core::error_code::bad_frame, "binary frames are not part of the protocol", std::nullopt);
+    return;
+  }
+  std::string text = std::move(inbound.text);
+  // Parsed before the rate check so a refused "send" names its client_id: the client then
+  // knows which message to retry after retry_after.
+  auto parsed = protocol::parse_client_frame(text, worker_.process.settings.max_frame_depth);
+  auto const now = worker_.clock.steady_ms();
+  if (!bucket_.try_take(now)) {
+    if (++refused_in_a_row_ >= flood_disconnect_after) {
+      close_soon(websocket::close_code::policy_error, "flooding");
+      return;
+    }
+    auto const wait_s = static_cast<double>(bucket_.wait_ms(now)) / 1000.0;
+    send_error(core::error_code::rate_limited, {}, parsed.ref, wait_s);
+    return;
+  }
+  refused_in_a_row_ = 0;
+  inbound_.push_back({std::move(text), std::move(parsed)});
+  if (!handling_) {
+    handling_ = true;
+    spawn_part("ws_handle_loop", handle_loop(shared_from_this()));
   }
 }
 
@@ -307,36 +315,47 @@ websocket_session::close_soon(std::uint16_t code, std::string reason)
   transport_.close_soon(code, std::move(reason));
 }
 
-awaitable<void>
-websocket_session::recheck_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
+void
+websocket_session::schedule_recheck()
 {
-  for (;;) {
-    // ±10% jitter: sockets opened together (a deploy, a reconnect storm) do not all re-check
-    // in the same second.
-    auto const interval = worker_.process.settings.auth_recheck_interval;
-    std::uniform_int_distribution<std::int64_t> spread{-interval.count() / 10, interval.count() / 10};
-    recheck_timer_.expires_after(interval + std::chrono::milliseconds{spread(jitter_source())});
-    error_code ec;
-    co_await recheck_timer_.async_wait(as_value(ec));
-    if (ec || finishing() || closing()) co_return;
-    auto verdict = co_await worker_.verifier.verify_session(identity_.session_cookie, true);
-    // An outage (503) keeps the socket: only a definite "no" logs the user out.
-    if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
-      spdlog::info("event=ws_session_ended conn={} reason=\"{}\"", identity_.connection_id, verdict.reason);
-      close_soon(4401, "session ended");
+  // ±10% jitter: sockets opened together (a deploy, a reconnect storm) do not all re-check
+  // in the same second.
+  auto const interval = worker_.process.settings.auth_recheck_interval;
+  std::uniform_int_distribution<std::int64_t> spread{-interval.count() / 10, interval.count() / 10};
+  recheck_timer_.expires_after(interval + std::chrono::milliseconds{spread(jitter_source())});
+  // A plain callback, not a coroutine parked for the whole interval: an idle socket holds only
+  // this pending wait. The weak pointer lets a closed session go; finished() cancels the wait.
+  recheck_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    if (ec) return;
+    auto self = weak.lock();
+    if (!self || self->finishing() || self->closing()) return;
+    self->spawn_part("ws_recheck", self->recheck(self));
+  });
+}
+
+awaitable<void>
+websocket_session::recheck([[maybe_unused]] std::shared_ptr<websocket_session> self)
+{
+  auto verdict = co_await worker_.verifier.verify_session(identity_.session_cookie, true);
+  if (finishing() || closing()) co_return;
+  // An outage (503) keeps the socket: only a definite "no" logs the user out.
+  if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
+    spdlog::info("event=ws_session_ended conn={} reason=\"{}\"", identity_.connection_id, verdict.reason);
+    close_soon(4401, "session ended");
+    co_return;
+  }
+  // A backstop for membership rows deleted without tandem.membership (e.g. by other code).
+  if (identity_.chat_id && verdict.allowed()) {
+    verdict = co_await worker_.verifier.check_participant(*identity_.chat_id, std::move(verdict));
+    if (verdict.status == 403 && !finishing() && !closing()) {
+      spdlog::info("event=ws_membership_ended conn={} chat={}", identity_.connection_id, *identity_.chat_id);
+      close_soon(4403, "no longer a member of the chat");
       co_return;
     }
-    // A backstop for membership rows deleted without tandem.membership (e.g. by other code).
-    if (identity_.chat_id && verdict.allowed()) {
-      verdict = co_await worker_.verifier.check_participant(*identity_.chat_id, std::move(verdict));
-      if (verdict.status == 403 && !finishing() && !closing()) {
-        spdlog::info("event=ws_membership_ended conn={} chat={}", identity_.connection_id, *identity_.chat_id);
-        close_soon(4403, "no longer a member of the chat");
-        co_return;
-      }
-    }
-    if (!identity_.chat_id && verdict.allowed()) co_await recheck_notification_chats();
   }
+  if (!identity_.chat_id && verdict.allowed()) co_await recheck_notification_chats();
+  if (finishing() || closing()) co_return;
+  schedule_recheck();
 }
 
 void

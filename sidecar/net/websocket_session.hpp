@@ -72,6 +72,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// Reads frames as they arrive and rate-checks them on arrival (so a frame that waited for
   /// the server is never counted against the client's rate), handing the rest to handle_loop.
   awaitable<void> read_loop();
+  /// A frame just read: rate-checked, then queued for handle_loop (or answered with an error).
+  void take_frame(inbound_message inbound);
   /// Handles inbound frames one at a time, in order; started by read_loop when a frame
   /// arrives and ended when none wait, so an idle socket has no handler coroutine.
   awaitable<void> handle_loop(std::shared_ptr<websocket_session> self);
@@ -81,7 +83,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// needs only PostgreSQL, so a slow Redis must not hold the socket's next frames.
   awaitable<void> publish_stored(std::shared_ptr<websocket_session> self, protocol::message_record message,
                                  bool was_typing);
-  awaitable<void> recheck_loop(std::shared_ptr<websocket_session> self);
+  /// Arms the next session re-check (auth_recheck_interval ±10%) on a timer callback; the
+  /// re-check's coroutine exists only while it runs.
+  void schedule_recheck();
+  /// One re-check: 4401 when the session ended, 4403 when the chat's membership did, the
+  /// notification socket's chat groups settled; then the next one is armed.
+  awaitable<void> recheck(std::shared_ptr<websocket_session> self);
   awaitable<void> handle_text(std::string text, protocol::frame_parse parsed);
   awaitable<void> forward_to_bridge(std::string type, std::optional<std::string> ref, std::string_view text);
   /// send, delivered, read, sync, history (websocket_session_chat.cpp).
@@ -100,8 +107,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void typing_changed(std::int64_t chat);
   /// Sends the presence changes waiting for their frame, as one frame.
   void flush_presence();
-  /// Paces the typing frames and the presence frames (one timer for both: a socket's memory).
-  awaitable<void> typing_loop(std::shared_ptr<websocket_session> self);
+  /// Paces the typing frames and the presence frames (one timer for both: a socket's memory):
+  /// sends what is due and arms the timer for what is not; nothing is armed while nothing waits.
+  void pace_typing_and_presence();
+  /// A pacing pass in a later turn of the loop (queued once however many changes arrive).
+  void pace_soon();
   void leave_presence_and_typing();
   void enqueue(std::string frame) { transport_.enqueue(std::move(frame)); }
   void enqueue(std::shared_ptr<std::string const> frame) { transport_.enqueue(std::move(frame)); }
@@ -150,6 +160,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::uint64_t membership_events_ = 0;  // membership changes seen (the re-check skips a round)
   core::unix_ms typing_flushed_at_ = 0;
   asio::steady_timer typing_timer_;
+  bool pacing_queued_ = false;  // a pace_typing_and_presence pass is posted
   /// Presence changes waiting for the socket's next presence frame, one (the latest) per user.
   /// A vector, not a map: empty on nearly every socket, and smaller so.
   std::vector<protocol::presence_entry> presence_pending_;

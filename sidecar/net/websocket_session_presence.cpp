@@ -83,7 +83,7 @@ websocket_session::presence_event(layer::message const& event)
   if (same_user != presence_pending_.end()) *same_user = *entry;
   else presence_pending_.push_back(*entry);
   if (worker_.process.presence.frame_interval.count() <= 0) flush_presence();
-  else typing_timer_.cancel();  // typing_loop decides when the frame may go
+  else pace_soon();  // pace_typing_and_presence decides when the frame may go
 }
 
 void
@@ -99,39 +99,60 @@ void
 websocket_session::typing_changed(std::int64_t chat)
 {
   typing_dirty_.insert(chat);
-  typing_timer_.cancel();  // typing_loop decides when the frame may go
+  pace_soon();  // pace_typing_and_presence decides when the frame may go
 }
 
-awaitable<void>
-websocket_session::typing_loop([[maybe_unused]] std::shared_ptr<websocket_session> self)
+void
+websocket_session::pace_soon()
 {
+  // Once per turn, after the event's other frames (as a woken loop would): a burst of changes
+  // in one turn costs one pass.
+  if (pacing_queued_) return;
+  pacing_queued_ = true;
+  asio::post(transport_.get_executor(), [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->pace_typing_and_presence();
+  });
+}
+
+void
+websocket_session::pace_typing_and_presence()
+{
+  // Runs on a change (pace_soon) and on its own timer while something waits; with nothing
+  // waiting no wait is pending, so an idle socket holds no coroutine and no timer wait for it.
+  pacing_queued_ = false;
+  if (finishing() || closing()) return;
   auto const interval = worker_.process.typing.frame_interval.count();
-  while (!finishing() && !closing()) {
-    auto const now = worker_.clock.wall_ms();
-    for (auto const chat : typing_view_.expire(now)) typing_dirty_.insert(chat);
-    std::optional<core::unix_ms> wake = typing_view_.next_expiry();
-    // Presence: the first change after a quiet interval goes at once, later ones wait for the
-    // interval's end and go together.
-    if (!presence_pending_.empty()) {
-      auto const due = presence_flushed_at_ + worker_.process.presence.frame_interval.count();
-      if (now >= due) flush_presence();
-      else wake = wake ? std::min(*wake, due) : due;
-    }
-    if (!typing_dirty_.empty()) {
-      if (now - typing_flushed_at_ >= interval) {
-        for (auto const chat : typing_dirty_) enqueue(typing_view_.frame(chat));
-        typing_dirty_.clear();
-        typing_flushed_at_ = now;
-      } else {
-        auto const due = typing_flushed_at_ + interval;
-        wake = wake ? std::min(*wake, due) : due;
-      }
-    }
-    if (wake) typing_timer_.expires_after(std::chrono::milliseconds{std::max<core::unix_ms>(*wake - now, 1)});
-    else typing_timer_.expires_at(std::chrono::steady_clock::time_point::max());
-    error_code ec;
-    co_await typing_timer_.async_wait(as_value(ec));  // cancelled on every change
+  auto const now = worker_.clock.wall_ms();
+  for (auto const chat : typing_view_.expire(now)) typing_dirty_.insert(chat);
+  std::optional<core::unix_ms> wake = typing_view_.next_expiry();
+  // Presence: the first change after a quiet interval goes at once, later ones wait for the
+  // interval's end and go together.
+  if (!presence_pending_.empty()) {
+    auto const due = presence_flushed_at_ + worker_.process.presence.frame_interval.count();
+    if (now >= due) flush_presence();
+    else wake = wake ? std::min(*wake, due) : due;
   }
+  if (!typing_dirty_.empty()) {
+    if (now - typing_flushed_at_ >= interval) {
+      for (auto const chat : typing_dirty_) enqueue(typing_view_.frame(chat));
+      typing_dirty_.clear();
+      typing_flushed_at_ = now;
+    } else {
+      auto const due = typing_flushed_at_ + interval;
+      wake = wake ? std::min(*wake, due) : due;
+    }
+  }
+  if (!wake) {
+    typing_timer_.cancel();
+    return;
+  }
+  // Re-arming cancels the previous wait. A wait that already completed still runs its pass:
+  // a pass is idempotent (it sends only what is due), so one extra does no harm.
+  typing_timer_.expires_after(std::chrono::milliseconds{std::max<core::unix_ms>(*wake - now, 1)});
+  typing_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->pace_typing_and_presence();
+  });
 }
 
 void

@@ -1,6 +1,7 @@
 // The transport half of a browser socket, with no chat in it: an outbound queue bounded in
 // frames and bytes, one writer coroutine (frames, pings and the close all go through it, so at
-// most one write is ever in flight on the stream), server pings with a pong deadline (a plain
+// most one write is ever in flight on the stream; it runs only while there is something to
+// write, so an idle socket holds none), server pings with a pong deadline (a plain
 // timer callback, not a coroutine: an idle socket's frames and pending waits are most of its
 // memory), the close
 // handshake with a grace period, and finish() run exactly once. The application half
@@ -27,6 +28,7 @@
 #include <string>
 
 #include "asio/asio.hpp"
+#include "asio/supervised_spawn.hpp"
 #include "core/error.hpp"
 #include "ops/metrics.hpp"
 
@@ -65,7 +67,6 @@ class ws_transport {
         metrics_{metrics},
         conn_{std::move(connection_id)},
         finished_hook_{std::move(finished)},
-        writer_wakeup_{ws_.get_executor()},
         ping_timer_{ws_.get_executor()},
         close_deadline_{ws_.get_executor()}
   {
@@ -178,51 +179,15 @@ class ws_transport {
     wake_writer();
   }
 
-  /// The single writer: frames in order, then the close; pings between frames. `keep_alive`
-  /// holds whoever owns this transport for as long as the loop runs.
-  awaitable<void> write_loop([[maybe_unused]] std::shared_ptr<void> keep_alive)
+  /// From now on a queued frame, a due ping or the close starts the writer (at once if one
+  /// waits already). `owner` owns this transport: the writer holds it alive while it runs.
+  void start_writer(std::weak_ptr<void> owner)
   {
-    namespace websocket = boost::beast::websocket;
-    for (;;) {
-      if (!queue_.empty()) {
-        auto frame = queue_.front();  // ours until the write completes, whatever the queue does
-        error_code ec;
-        ws_.text(true);
-        co_await ws_.async_write(asio::buffer(*frame), as_value(ec));
-        // An overflow may have emptied the queue meanwhile; the same shared buffer may also be
-        // queued twice (one group message for two of the socket's groups), so compare the front.
-        if (!queue_.empty() && queue_.front() == frame) {
-          queued_bytes_ -= frame->size();
-          queue_.pop_front();
-        }
-        // An idle socket keeps no queue storage (a deque block is 512 bytes).
-        if (queue_.empty()) queue_.shrink_to_fit();
-        if (ec) co_return;
-        metrics_.messages_out.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      if (close_code_) {
-        error_code ec;
-        websocket::close_reason reason;
-        reason.code = *close_code_;
-        reason.reason = close_reason_.substr(0, reason.reason.max_size());
-        co_await ws_.async_close(reason, as_value(ec));
-        co_return;
-      }
-      if (ping_due_) {
-        ping_due_ = false;
-        error_code ec;
-        websocket::ping_data const payload;
-        co_await ws_.async_ping(payload, as_value(ec));
-        if (ec) co_return;
-        continue;
-      }
-      if (finished_) co_return;
-      writer_wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
-      error_code ec;
-      co_await writer_wakeup_.async_wait(as_value(ec));
-    }
+    owner_ = std::move(owner);
+    wake_writer();
   }
+  /// The writer coroutine exists now (an idle socket has none).
+  bool writing() const noexcept { return writer_ == writer_state::running; }
 
   /// A ping every ping_interval through the writer; a peer that answers none of
   /// missed_pongs_allowed + 1 in a row is closed with 1001. Runs on the timer alone (no
@@ -244,15 +209,15 @@ class ws_transport {
     });
   }
 
-  /// Ends the socket: timers cancelled, the writer woken to leave, the connection closed, and
-  /// the application's cleanup run. Idempotent: only the first call does anything.
+  /// Ends the socket: timers cancelled, the connection closed (a running writer's write then
+  /// fails and it ends; no new one starts), and the application's cleanup run. Idempotent:
+  /// only the first call does anything.
   void finish()
   {
     if (finished_) return;
     finished_ = true;
     ping_timer_.cancel();
     close_deadline_.cancel();
-    wake_writer();
     if (finished_hook_) finished_hook_();
     if (!open_) return;
     open_ = false;
@@ -278,7 +243,73 @@ class ws_transport {
   };
 
  private:
-  void wake_writer() { writer_wakeup_.cancel(); }
+  enum class writer_state : std::uint8_t { idle, running, ended };
+
+  bool writer_has_work() const noexcept { return !queue_.empty() || close_code_.has_value() || ping_due_; }
+
+  /// Starts the writer if it is not running and has something to do. Not after the socket
+  /// finished (the connection is cut), nor after the close went out or a write failed (the
+  /// stream takes no more writes).
+  void wake_writer()
+  {
+    if (writer_ != writer_state::idle || finished_ || !writer_has_work()) return;
+    auto owner = owner_.lock();
+    if (!owner) return;  // start_writer not called yet (it wakes the writer itself), or owner gone
+    writer_ = writer_state::running;
+    spawn(ws_.get_executor(), "ws_write_loop", write_loop(std::move(owner)), [this, owner = owner_] {
+      // A writer that threw leaves the socket half-served: finish it (as a failed part does).
+      if (owner.expired()) return;
+      writer_ = writer_state::ended;
+      finish();
+    });
+  }
+
+  /// The single writer: frames in order, then the close; pings between frames. Ends when none
+  /// of them is left (wake_writer starts it again); `keep_alive` holds the transport's owner
+  /// for as long as it runs.
+  awaitable<void> write_loop([[maybe_unused]] std::shared_ptr<void> keep_alive)
+  {
+    namespace websocket = boost::beast::websocket;
+    for (;;) {
+      if (!queue_.empty()) {
+        auto frame = queue_.front();  // ours until the write completes, whatever the queue does
+        error_code ec;
+        ws_.text(true);
+        co_await ws_.async_write(asio::buffer(*frame), as_value(ec));
+        // An overflow may have emptied the queue meanwhile; the same shared buffer may also be
+        // queued twice (one group message for two of the socket's groups), so compare the front.
+        if (!queue_.empty() && queue_.front() == frame) {
+          queued_bytes_ -= frame->size();
+          queue_.pop_front();
+        }
+        // An idle socket keeps no queue storage (a deque block is 512 bytes).
+        if (queue_.empty()) queue_.shrink_to_fit();
+        if (ec) break;
+        metrics_.messages_out.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (close_code_) {
+        error_code ec;
+        websocket::close_reason reason;
+        reason.code = *close_code_;
+        reason.reason = close_reason_.substr(0, reason.reason.max_size());
+        co_await ws_.async_close(reason, as_value(ec));
+        break;
+      }
+      if (ping_due_) {
+        ping_due_ = false;
+        error_code ec;
+        websocket::ping_data const payload;
+        co_await ws_.async_ping(payload, as_value(ec));
+        if (ec) break;
+        continue;
+      }
+      // Nothing left to write: no coroutine waits on an idle socket.
+      writer_ = writer_state::idle;
+      co_return;
+    }
+    writer_ = writer_state::ended;
+  }
   void release_large_read_buffer()
   {
     read_buffer_.clear();
@@ -297,7 +328,9 @@ class ws_transport {
   /// Boost's deque: an empty one holds no heap (libstdc++'s allocates 576 bytes up front).
   boost::container::deque<std::shared_ptr<std::string const>> queue_;
   std::size_t queued_bytes_ = 0;
-  asio::steady_timer writer_wakeup_;
+  /// Whoever owns this transport (start_writer); each run of the writer holds it alive.
+  std::weak_ptr<void> owner_;
+  writer_state writer_ = writer_state::idle;
   asio::steady_timer ping_timer_;
   asio::steady_timer close_deadline_;
   int missed_pongs_ = 0;

@@ -96,8 +96,8 @@ struct socket_pair {
     accepted = co_await server->accept(request);
   }
 
-  /// The writer, kept alive by the transport itself.
-  void start_writer() { asio::co_spawn(ioc, server->write_loop(server), asio::detached); }
+  /// The writer, run whenever there is something to write; each run holds the transport.
+  void start_writer() { server->start_writer(server); }
 
   /// Reads frames on the client until the close frame (or an error); returns the texts.
   awaitable<void> read_all(std::vector<std::string>& texts, bool& done)
@@ -389,4 +389,54 @@ TEST_CASE("a large frame's read buffer is released once the frame is handed over
   CHECK(capacities[0] <= settings.read_buffer_keep);
   CHECK(capacities[1] <= settings.read_buffer_keep);
   pair.server->finish();
+}
+
+TEST_CASE("the writer runs only while there is something to write (memory per idle socket)", "[net]")
+{
+  // Goal W1: an idle socket holds no writer coroutine. A frame starts one, which ends once the
+  // frame is out; a due ping and the close start it again.
+  auto settings = quick_settings();
+  settings.ping_interval = std::chrono::milliseconds{30};
+  settings.missed_pongs_allowed = 1'000'000;
+  socket_pair pair{settings};
+  pair.start_writer();
+  CHECK_FALSE(pair.server->writing());
+  int pings_seen = 0;
+  pair.client->control_callback([&](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping) ++pings_seen;
+  });
+  std::vector<std::string> texts;
+  bool done = false;
+  asio::co_spawn(pair.ioc, pair.read_all(texts, done), asio::detached);
+  pair.server->enqueue(std::string{"one"});
+  pair.server->enqueue(std::string{"two"});
+  CHECK(pair.server->writing());
+  REQUIRE(run_until(pair.ioc, [&] { return texts.size() == 2 && !pair.server->writing(); }));
+  CHECK(pair.server->queued_frames() == 0);
+  pair.server->start_pings();
+  REQUIRE(run_until(pair.ioc, [&] { return pings_seen >= 2 && !pair.server->writing(); }));
+  pair.server->enqueue(std::string{"three"});
+  pair.server->close_soon(websocket::close_code::normal, "bye");
+  REQUIRE(run_until(pair.ioc, [&] { return done; }));
+  CHECK(texts == std::vector<std::string>{"one", "two", "three"});
+  CHECK(pair.client->reason().code == websocket::close_code::normal);
+  CHECK_FALSE(pair.server->writing());
+  pair.server->finish();
+}
+
+TEST_CASE("no writer starts once the transport's owner is gone or the socket finished", "[net]")
+{
+  socket_pair pair{quick_settings()};
+  auto owner = std::make_shared<int>(0);
+  pair.server->start_writer(owner);
+  owner.reset();  // the session is being destroyed: nothing may run on it any more
+  pair.server->enqueue(std::string{"late"});
+  CHECK_FALSE(pair.server->writing());
+  pair.server->finish();
+  pair.start_writer();  // "late" still waits, but the connection is cut: no writer for it
+  pair.server->close_soon(websocket::close_code::normal, {});
+  pair.server->enqueue(std::string{"after the end"});
+  CHECK_FALSE(pair.server->writing());
+  pair.ioc.run_for(std::chrono::milliseconds{50});
+  CHECK(pair.metrics.messages_out.load() == 0);
 }
