@@ -65,8 +65,7 @@ channel_layer::channel_layer(asio::any_io_executor executor, layer_config config
       flush_script_{lua::flush, crypto::to_hex(crypto::sha1(lua::flush))},
       send_in_order_script_{lua::send_in_order, crypto::to_hex(crypto::sha1(lua::send_in_order))},
       refresh_timer_{executor},
-      overflow_{config_.pending_per_queue},
-      overflow_timer_{executor}
+      overflow_{config_.pending_per_queue}
 {
   if (config_.hosts.empty()) throw std::invalid_argument{"the channel layer needs at least one Redis host"};
   for (auto const& host : config_.hosts) {
@@ -144,7 +143,7 @@ channel_layer::stop()
 {
   stopped_ = true;
   refresh_timer_.cancel();
-  overflow_timer_.cancel();
+  for (auto* pause : writer_pauses_) pause->cancel();
   // Waiting messages must not hold the process up: the queues' readers may be gone for good.
   if (auto const abandoned = overflow_.clear())
     spdlog::warn("event=layer_pending_abandoned count={} reason=stop", abandoned);
@@ -460,6 +459,7 @@ channel_layer::group_send(std::string group, message msg)
   };
   auto const score = format_score(now);
   std::map<std::size_t, shard_batch> batches;
+  std::vector<std::string> opened;  // keys this call made busy (freed again if it gives up)
   for (auto const& key : keys) {
     auto const& channels = channels_by_key[key];
     if (config_.local_fast_path && key == queue_key_) {
@@ -473,14 +473,22 @@ channel_layer::group_send(std::string group, message msg)
     try {
       payload = serializer_.serialize(copy, static_cast<std::int64_t>(now));
     } catch (std::invalid_argument const&) {
+      // Nothing ran since these were opened (no co_await yet): nothing waits behind them.
+      for (auto const& busy : opened) overflow_.close(busy);
       co_return group_send_result{send_status::invalid_message, result.members, 0};
     }
     auto const shard = shard_index(non_local_name(channels.front()), commands_.size());
     auto capacity = std::to_string(capacities_.capacity_for(channels.front()));
-    if (overflow_.holds(key)) {  // behind the messages already waiting for this queue: keeps order
-      ++result.over_capacity;
-      hold_back(key, shard, waiting_message{std::move(payload), std::move(capacity), now});
+    if (auto const* state = overflow_.find(key)) {  // behind what is in flight or waiting: keeps order
+      if (state->full) ++result.over_capacity;
+      queue_behind(key, waiting_message{std::move(payload), std::move(capacity), now});
       continue;
+    }
+    // From here until its reply, later messages for this queue wait behind this one (it may
+    // come back "full"). Not when holding back is off: a full queue's message is then dropped.
+    if (config_.pending_per_queue > 0) {
+      overflow_.open(key, shard);
+      opened.push_back(key);
     }
     auto& batch = batches[shard];
     batch.keys.push_back(key);
@@ -502,14 +510,23 @@ channel_layer::group_send(std::string group, message msg)
     auto reply = co_await run_script(shard, group_send_script_, std::move(shard_keys), std::move(args));
     if (reply.ec || reply.replies[0].is_error()) {
       result.status = send_status::unavailable;
+      for (auto const& key : batch.keys) direct_write_done(key, std::nullopt);  // those behind still go
       continue;
     }
     // The 1-based indexes of the full queues: their messages wait here until there is room.
+    std::vector<bool> found_full(batch.keys.size(), false);
     for (auto const& index : reply.replies[0].elements) {
       auto const i = static_cast<std::size_t>(index.integer - 1);
       if (index.integer < 1 || i >= batch.keys.size()) continue;
+      found_full[i] = true;
+    }
+    for (std::size_t i = 0; i < batch.keys.size(); ++i) {
+      if (!found_full[i]) {
+        direct_write_done(batch.keys[i], std::nullopt);
+        continue;
+      }
       ++result.over_capacity;
-      hold_back(batch.keys[i], shard, waiting_message{std::move(batch.payloads[i]), std::move(batch.capacities[i]), now});
+      direct_write_done(batch.keys[i], waiting_message{std::move(batch.payloads[i]), std::move(batch.capacities[i]), now});
     }
   }
   if (result.over_capacity > 0) {

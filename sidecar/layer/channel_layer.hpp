@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -42,7 +43,8 @@ struct group_send_result {
   send_status status = send_status::ok;
   std::size_t members = 0;        // channels in the group after expired memberships were dropped
   // Process queues with no room for the message now (full, or already holding messages
-  // back): it waits in the layer, in order, and is written once they have room.
+  // back): it waits in the layer, in order, and is written once they have room. (A queue that
+  // only has an earlier message's write in flight is not counted: its message goes right after.)
   std::size_t over_capacity = 0;
 };
 
@@ -95,7 +97,8 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// This process's queue key, e.g. "asgispecific.<client_prefix>!".
   std::string const& queue_key() const noexcept { return queue_key_; }
   layer_stats const& stats() const noexcept { return stats_; }
-  /// group_send messages waiting in this process for room in a full queue (a gauge).
+  /// group_send messages waiting in this process for room in a full queue, or behind an
+  /// earlier message's write to their queue (a gauge).
   std::size_t pending_messages() const noexcept { return overflow_.size(); }
   /// The number of the message the handler is being given: one message addressed to many local
   /// channels (a group) reaches the handler once per channel, every time with the same number,
@@ -167,10 +170,15 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::size_t shard_for_group(std::string_view group) const;
   std::size_t shard_for_channel(std::string_view channel);
   std::string random_hex(std::size_t bytes) const;
-  // channel_layer_overflow.cpp: messages waiting for room in a full process queue.
-  void hold_back(std::string const& key, std::size_t shard, waiting_message held);
-  awaitable<void> retry_held_back();
-  awaitable<bool> write_held_back();
+  // channel_layer_overflow.cpp: messages waiting for room in a full process queue, or behind
+  // an earlier message's write to it.
+  /// A message for a busy queue, behind the ones before it; false when dropped at the limit.
+  bool queue_behind(std::string const& key, waiting_message msg);
+  /// group_send's own write for `key` came back: `found_full` is its message if there was no room.
+  void direct_write_done(std::string const& key, std::optional<waiting_message> found_full);
+  void start_writer(std::string const& key);
+  /// The queue's one writer: writes its waiting messages in order, with the queue's own back-off.
+  awaitable<void> write_waiting(std::string key);
 
   asio::any_io_executor executor_;
   layer_config config_;
@@ -196,8 +204,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   bool stopped_ = false;
   layer_stats stats_;
   overflow_queue overflow_;
-  asio::steady_timer overflow_timer_;
-  bool overflow_retrying_ = false;  // retry_held_back() is running
+  std::set<asio::steady_timer*> writer_pauses_;  // the writers' back-off timers (stop() cancels them)
   std::uint64_t message_serial_ = 0;     // the last number given to a message (message_serial())
   std::uint64_t delivering_serial_ = 0;  // the number of the message in the handler now
   std::uint64_t release_visits_ = 0;     // release_visits()

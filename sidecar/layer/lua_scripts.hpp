@@ -40,7 +40,8 @@ return full
 
 /// KEYS[1] = queue key. ARGV = N payloads, N scores, capacity, expiry, trim_before. Adds the
 /// payloads in order, each with its own score (its original send time), while the queue has
-/// room; returns how many were added. How the layer retries messages group_send found no room for.
+/// room; returns {how many were added, room left}. N may be 0: a probe that only asks for the
+/// room, so a full queue's retry carries no payloads. How the layer writes the messages it holds.
 inline constexpr std::string_view send_in_order = R"lua(
 local n = (#ARGV - 3) / 2
 local capacity, expiry, trim_before = tonumber(ARGV[2 * n + 1]), ARGV[2 * n + 2], ARGV[2 * n + 3]
@@ -54,7 +55,7 @@ end
 if added > 0 then
   redis.call('EXPIRE', KEYS[1], expiry)
 end
-return added
+return {added, room - added}
 )lua";
 
 /// KEYS[1] = group key. ARGV = trim_before. Drops memberships older than group_expiry and

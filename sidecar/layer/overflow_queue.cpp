@@ -7,35 +7,50 @@
 
 namespace tandem::layer {
 
-bool
-overflow_queue::push(std::string const& key, std::size_t shard, waiting_message held)
+overflow_queue::queue_state*
+overflow_queue::find(std::string const& key)
 {
-  auto [it, added] = by_key_.try_emplace(key);
-  auto& waiting = it->second;
-  if (added) waiting.shard = shard;
-  if (waiting.messages.size() >= per_key_limit_) {
-    if (waiting.messages.empty()) by_key_.erase(it);  // a limit of 0 keeps nothing
-    return false;
-  }
+  auto const it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : &it->second;
+}
+
+bool
+overflow_queue::push_back(std::string const& key, waiting_message held)
+{
+  auto const it = by_key_.find(key);
+  if (it == by_key_.end() || it->second.messages.size() >= per_key_limit_) return false;
+  auto& messages = it->second.messages;
   // Two sends in the same clock tick would tie, and Redis orders ties by payload bytes.
-  if (!waiting.messages.empty() && held.score <= waiting.messages.back().score)
-    held.score = std::nextafter(waiting.messages.back().score, std::numeric_limits<double>::infinity());
-  waiting.messages.push_back(std::move(held));
+  if (!messages.empty() && held.score <= messages.back().score)
+    held.score = std::nextafter(messages.back().score, std::numeric_limits<double>::infinity());
+  messages.push_back(std::move(held));
   ++total_;
   return true;
 }
 
-std::size_t
-overflow_queue::drop_older_than(double oldest_kept)
+void
+overflow_queue::push_front(std::string const& key, waiting_message held)
 {
+  auto const it = by_key_.find(key);
+  if (it == by_key_.end()) return;
+  auto& messages = it->second.messages;
+  // Its score was taken first; only a tie (or a clock set back) needs it lowered.
+  if (!messages.empty() && held.score >= messages.front().score)
+    held.score = std::nextafter(messages.front().score, -std::numeric_limits<double>::infinity());
+  messages.push_front(std::move(held));
+  ++total_;
+}
+
+std::size_t
+overflow_queue::drop_older_than(std::string const& key, double oldest_kept)
+{
+  auto* state = find(key);
+  if (!state) return 0;
   std::size_t dropped = 0;
-  for (auto it = by_key_.begin(); it != by_key_.end();) {
-    auto& messages = it->second.messages;
-    while (!messages.empty() && messages.front().score < oldest_kept) {  // scores rise along a key
-      messages.pop_front();
-      ++dropped;
-    }
-    it = messages.empty() ? by_key_.erase(it) : std::next(it);
+  auto& messages = state->messages;
+  while (!messages.empty() && messages.front().score < oldest_kept) {  // scores rise along a key
+    messages.pop_front();
+    ++dropped;
   }
   total_ -= dropped;
   return dropped;
@@ -44,13 +59,21 @@ overflow_queue::drop_older_than(double oldest_kept)
 void
 overflow_queue::pop_front(std::string const& key, std::size_t count)
 {
-  auto it = by_key_.find(key);
-  if (it == by_key_.end()) return;
-  auto& messages = it->second.messages;
+  auto* state = find(key);
+  if (!state) return;
+  auto& messages = state->messages;
   count = std::min(count, messages.size());
   messages.erase(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(count));
   total_ -= count;
-  if (messages.empty()) by_key_.erase(it);
+}
+
+void
+overflow_queue::close(std::string const& key)
+{
+  auto const it = by_key_.find(key);
+  if (it == by_key_.end()) return;
+  total_ -= it->second.messages.size();
+  by_key_.erase(it);
 }
 
 std::size_t
