@@ -250,8 +250,16 @@ presence::went_offline_many(std::vector<going_offline> gone, core::unix_ms last_
   std::vector<std::int64_t> asking;
   asking.reserve(quiet.size());
   for (auto const& g : quiet) asking.push_back(g.user);
-  auto audiences = co_await records_.contacts_of_many(std::move(asking));
-  if (online_viewers_only) co_await keep_online_viewers(audiences);
+  std::optional<std::vector<std::int64_t>> among;  // nullopt: every contact may be told
+  if (online_viewers_only) among = co_await online_viewers_of(asking);
+  std::vector<store::contact_list> audiences;
+  if (among && among->empty()) {
+    // Nobody to tell (all their viewers left too, as in a drain of every socket): no query.
+    audiences.resize(asking.size());
+    for (auto& audience : audiences) audience.status = store::store_status::ok;
+  } else {
+    audiences = co_await records_.contacts_of_many(std::move(asking), std::move(among));
+  }
   struct offline_announcement {
     std::int64_t user = 0;
     announce_turn turn;
@@ -347,25 +355,23 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount)
   if (settled.ok && settled.went_offline) co_await went_offline(user, closed_at);
 }
 
-awaitable<void>
-presence::keep_online_viewers(std::vector<store::contact_list>& audiences)
+awaitable<std::optional<std::vector<std::int64_t>>>
+presence::online_viewers_of(std::vector<std::int64_t> const& users)
 {
   // A viewer with no socket on any process has nobody to tell. A socket of theirs that opens
-  // after this check reads this user's state in its snapshot, after the offline was settled in
-  // the store and the row written (both done before this check), so it shows offline too.
-  std::vector<std::int64_t> viewers;
-  std::unordered_set<std::int64_t> listed;
-  for (auto const& audience : audiences)
-    for (auto const& viewer : audience.contacts)
-      if (listed.insert(viewer.user_id).second) viewers.push_back(viewer.user_id);
-  if (viewers.empty()) co_return;
-  auto const online = co_await counts_.online(viewers);
-  if (!online || online->size() != viewers.size()) co_return;  // cannot say: everyone is told, as before
-  std::unordered_set<std::int64_t> online_viewers;
-  for (std::size_t i = 0; i < viewers.size(); ++i)
-    if ((*online)[i]) online_viewers.insert(viewers[i]);
-  for (auto& audience : audiences)
-    std::erase_if(audience.contacts, [&](store::contact const& c) { return !online_viewers.contains(c.user_id); });
+  // after this check reads these users' state in its snapshot, after their offline was settled
+  // in the store and their rows written (both done before this check), so it shows offline too.
+  // Asked before the contacts (one row per user and contact: a million for a 1,000-member group
+  // drained at once), so those are read only for the viewers still online.
+  auto const viewers = co_await records_.viewers_of_many(users);
+  if (!viewers) co_return std::nullopt;  // cannot say: everyone is told, as before
+  std::vector<std::int64_t> online_viewers;
+  if (viewers->empty()) co_return online_viewers;
+  auto const online = co_await counts_.online(*viewers);
+  if (!online || online->size() != viewers->size()) co_return std::nullopt;
+  for (std::size_t i = 0; i < viewers->size(); ++i)
+    if ((*online)[i]) online_viewers.push_back((*viewers)[i]);
+  co_return online_viewers;
 }
 
 awaitable<void>

@@ -118,9 +118,9 @@ class presence {
   /// are only viewers with a socket open on some process (keep_online_viewers).
   awaitable<void> went_offline_many(std::vector<going_offline> gone, core::unix_ms last_seen,
                                     bool online_viewers_only);
-  /// Takes out of each audience the viewers the presence store has no live socket of (one
-  /// pipelined lookup for them all); leaves them all when the store cannot say.
-  awaitable<void> keep_online_viewers(std::vector<store::contact_list>& audiences);
+  /// Of everyone who shares a chat with any of `users`, those with a live socket on some process
+  /// (one query and one pipelined lookup for them all); nullopt when the stores cannot say.
+  awaitable<std::optional<std::vector<std::int64_t>>> online_viewers_of(std::vector<std::int64_t> const& users);
   /// Writes the user's status row as online with `live` sockets, then reads the live count back
   /// from the presence store and writes again while it differs. Processes write the row in any
   /// order, each with the count its own store step saw; because every writer checks after

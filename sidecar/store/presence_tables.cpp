@@ -122,7 +122,7 @@ presence_tables::write_statuses(std::vector<status_write> rows)
 }
 
 awaitable<std::vector<contact_list>>
-presence_tables::contacts_of_many(std::vector<std::int64_t> users)
+presence_tables::contacts_of_many(std::vector<std::int64_t> users, std::optional<std::vector<std::int64_t>> among)
 {
   std::vector<contact_list> lists(users.size());
   if (users.empty()) co_return lists;
@@ -136,6 +136,7 @@ presence_tables::contacts_of_many(std::vector<std::int64_t> users)
       " FROM asked a JOIN tandem_chatmember m1 ON m1.user_id = a.user_id"
       " JOIN tandem_chat c ON c.id = m1.chat_id"
       " JOIN tandem_chatmember m2 ON m2.chat_id = m1.chat_id AND m2.user_id <> m1.user_id"
+      " AND ($2::bigint[] IS NULL OR m2.user_id = ANY($2::bigint[]))"
       " GROUP BY m1.user_id, m2.user_id)"
       " SELECT o.asker, o.user_id, o.direct, coalesce(s.presence_visibility, 0),"
       " floor(extract(epoch FROM st.last_seen) * 1000)::bigint"
@@ -143,7 +144,9 @@ presence_tables::contacts_of_many(std::vector<std::int64_t> users)
       " LEFT JOIN tandem_userstatus st ON st.user_id = o.user_id"
       " UNION ALL SELECT a.user_id, 0, false, coalesce(s.presence_visibility, 0), NULL"
       " FROM asked a LEFT JOIN tandem_usersettings s ON s.user_id = a.user_id"};
-  pg_params const params{array_literal(users, [](std::int64_t u) { return std::to_string(u); })};
+  auto const number = [](std::int64_t u) { return std::to_string(u); };
+  pg_params const params{array_literal(users, number),
+                         among ? std::optional<std::string>{array_literal(*among, number)} : std::nullopt};
   auto const out = co_await pool_.query(sql, params);
   if (!out.ok()) {
     for (auto& list : lists) {
@@ -169,6 +172,24 @@ presence_tables::contacts_of_many(std::vector<std::int64_t> users)
   }
   for (std::size_t i = 0; i < users.size(); ++i) lists[i] = by_asker[users[i]];
   co_return lists;
+}
+
+awaitable<std::optional<std::vector<std::int64_t>>>
+presence_tables::viewers_of_many(std::vector<std::int64_t> users)
+{
+  std::vector<std::int64_t> viewers;
+  if (users.empty()) co_return viewers;
+  static pg_statement const sql{"tandem_viewers_of_many",
+      "SELECT DISTINCT m2.user_id FROM tandem_chatmember m1"
+      " JOIN tandem_chatmember m2 ON m2.chat_id = m1.chat_id AND m2.user_id <> m1.user_id"
+      " WHERE m1.user_id = ANY($1::bigint[])"};
+  pg_params const params{array_literal(users, [](std::int64_t u) { return std::to_string(u); })};
+  auto const out = co_await pool_.query(sql, params);
+  if (!out.ok()) co_return std::nullopt;
+  auto const& r = out.result;
+  viewers.reserve(static_cast<std::size_t>(r.rows()));
+  for (int row = 0; row < r.rows(); ++row) viewers.push_back(to_int64(r.value(row, 0)));
+  co_return viewers;
 }
 
 }  // namespace tandem::store

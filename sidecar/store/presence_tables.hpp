@@ -28,8 +28,12 @@ class presence_tables {
   /// Upserts many status rows in one statement (a drain's offline rows); a user given twice
   /// gets the later row. True when all landed (one statement: all or none).
   awaitable<bool> write_statuses(std::vector<status_write> rows);
-  /// contacts_of(user, 0) for each of `users`, in one query, in the users' order.
-  awaitable<std::vector<contact_list>> contacts_of_many(std::vector<std::int64_t> users);
+  /// contacts_of(user, 0) for each of `users`, in one query, in the users' order; with `among`,
+  /// only the contacts listed there.
+  awaitable<std::vector<contact_list>> contacts_of_many(std::vector<std::int64_t> users,
+                                                        std::optional<std::vector<std::int64_t>> among);
+  /// Everyone who shares a chat with any of `users`, each once; nullopt on a failure.
+  awaitable<std::optional<std::vector<std::int64_t>>> viewers_of_many(std::vector<std::int64_t> users);
 
  private:
   pg_pool& pool_;

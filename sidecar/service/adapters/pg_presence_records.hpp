@@ -26,9 +26,14 @@ class pg_presence_records final : public presence_records {
   {
     co_return co_await tables_.write_statuses(std::move(rows));
   }
-  awaitable<std::vector<store::contact_list>> contacts_of_many(std::vector<std::int64_t> users) override
+  awaitable<std::vector<store::contact_list>> contacts_of_many(
+      std::vector<std::int64_t> users, std::optional<std::vector<std::int64_t>> among) override
   {
-    co_return co_await tables_.contacts_of_many(std::move(users));
+    co_return co_await tables_.contacts_of_many(std::move(users), std::move(among));
+  }
+  awaitable<std::optional<std::vector<std::int64_t>>> viewers_of_many(std::vector<std::int64_t> users) override
+  {
+    co_return co_await tables_.viewers_of_many(std::move(users));
   }
 
  private:

@@ -25,8 +25,12 @@ class presence_records {
   /// landed, false when none did.
   virtual awaitable<bool> write_statuses(std::vector<store::status_write> rows) = 0;
   /// contacts_of(user, 0) for each of `users` in one round trip, in the users' order (on a
-  /// failure every list carries it).
-  virtual awaitable<std::vector<store::contact_list>> contacts_of_many(std::vector<std::int64_t> users) = 0;
+  /// failure every list carries it); with `among`, only the contacts listed there.
+  virtual awaitable<std::vector<store::contact_list>> contacts_of_many(
+      std::vector<std::int64_t> users, std::optional<std::vector<std::int64_t>> among) = 0;
+  /// Everyone who shares a chat with any of `users`, each once: who could hear of their
+  /// changes. nullopt when the store cannot say.
+  virtual awaitable<std::optional<std::vector<std::int64_t>>> viewers_of_many(std::vector<std::int64_t> users) = 0;
 };
 
 }  // namespace tandem::service

@@ -637,8 +637,8 @@ TEST_CASE("release at exit settles a thousand users in a bounded number of store
   run_coroutine(w.ctx, w.presence.release());
   auto const calls = store_calls() - before;
   // 4 batches of settles, the lease's release, then 4 batches × (status rows, live counts,
-  // contacts, which viewers are online).
-  CHECK(calls <= 4 + 1 + 4 * 4);
+  // viewers, which of them are online, contacts).
+  CHECK(calls <= 4 + 1 + 4 * 5);
   std::map<std::int64_t, std::vector<bool>> seen_by_ann;
   for (auto const& event : w.bus.sent_to("user_" + std::to_string(ann))) {
     if (event["type"] != "presence.update") continue;
@@ -701,4 +701,29 @@ TEST_CASE("an announcement that throws half way does not hold back the user's ne
   REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }, std::chrono::seconds{5}));
   CHECK(w.updates(bo, ann)[1]["online"] == true);
   CHECK(w.presence.announcements_under_way() == 0);
+}
+
+TEST_CASE("a drain whose users' viewers all left with it reads no contacts and sends nothing", "[presence][issue14]")
+{
+  // Draining every socket of a 1,000-member group read a million (user, contact) rows to tell
+  // nobody: every viewer was leaving too. Viewers are looked up first, contacts only for those
+  // online somewhere.
+  presence_world w;
+  w.settings.grace = std::chrono::minutes{10};
+  for (auto const user : {ann, bo, cy}) w.connect(user);
+  for (auto const user : {ann, bo, cy}) w.presence.disconnected(user);
+  REQUIRE(run_until(w.ctx, [&] {
+    return w.counts.count_on_self(ann) + w.counts.count_on_self(bo) + w.counts.count_on_self(cy) == 0;
+  }));
+  int lookups = 0;
+  w.records.on_contacts_lookup = [&](std::vector<std::int64_t> const&) { ++lookups; };
+  auto const sent_before = w.bus.sent.size();
+  run_coroutine(w.ctx, w.presence.release());
+  CHECK(lookups == 0);
+  CHECK(w.bus.sent.size() == sent_before);
+  for (auto const user : {ann, bo, cy}) {
+    CHECK_FALSE(w.counts.is_online(user));
+    REQUIRE(w.records.row(user));
+    CHECK_FALSE(w.records.row(user)->online);
+  }
 }

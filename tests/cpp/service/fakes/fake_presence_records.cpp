@@ -1,6 +1,8 @@
 // A contact appears once however many chats are shared; direct if any of them is 1:1.
 #include "fakes/fake_presence_records.hpp"
 
+#include <set>
+
 namespace tandem::fakes {
 
 void
@@ -25,7 +27,8 @@ fake_presence_records::contacts_of(std::int64_t user, std::int64_t chat)
 }
 
 awaitable<std::vector<store::contact_list>>
-fake_presence_records::contacts_of_many(std::vector<std::int64_t> users)
+fake_presence_records::contacts_of_many(std::vector<std::int64_t> users,
+                                        std::optional<std::vector<std::int64_t>> among)
 {
   co_await wait_for(faults.delay);
   if (on_contacts_lookup) on_contacts_lookup(users);
@@ -38,8 +41,24 @@ fake_presence_records::contacts_of_many(std::vector<std::int64_t> users)
     }
     co_return out;
   }
-  for (auto const user : users) out.push_back(contacts_now(user, 0));
+  for (auto const user : users) {
+    out.push_back(contacts_now(user, 0));
+    if (!among) continue;
+    std::set<std::int64_t> const listed(among->begin(), among->end());
+    std::erase_if(out.back().contacts, [&](store::contact const& c) { return !listed.contains(c.user_id); });
+  }
   co_return out;
+}
+
+awaitable<std::optional<std::vector<std::int64_t>>>
+fake_presence_records::viewers_of_many(std::vector<std::int64_t> users)
+{
+  co_await wait_for(faults.delay);
+  if (faults.take() != fault::none) co_return std::nullopt;
+  std::set<std::int64_t> viewers;
+  for (auto const user : users)
+    for (auto const& l : links_[user]) viewers.insert(l.other);
+  co_return std::vector<std::int64_t>(viewers.begin(), viewers.end());
 }
 
 store::contact_list

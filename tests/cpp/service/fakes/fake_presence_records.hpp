@@ -27,7 +27,10 @@ class fake_presence_records final : public service::presence_records {
                                std::optional<core::unix_ms> last_seen) override;
   /// One call each (one fault taken for the whole batch), as one statement.
   awaitable<bool> write_statuses(std::vector<store::status_write> rows) override;
-  awaitable<std::vector<store::contact_list>> contacts_of_many(std::vector<std::int64_t> users) override;
+  awaitable<std::vector<store::contact_list>> contacts_of_many(
+      std::vector<std::int64_t> users, std::optional<std::vector<std::int64_t>> among) override;
+  /// One call (one fault of `faults` taken), as one query.
+  awaitable<std::optional<std::vector<std::int64_t>>> viewers_of_many(std::vector<std::int64_t> users) override;
 
   /// `a` and `b` share a chat (`direct`: a 1:1 chat, so they are contacts); `chat` marks the
   /// chat they share for contacts_of(user, chat).
