@@ -67,8 +67,7 @@ class ws_transport {
         metrics_{metrics},
         conn_{std::move(connection_id)},
         finished_hook_{std::move(finished)},
-        ping_timer_{ws_.get_executor()},
-        close_deadline_{ws_.get_executor()}
+        timer_{ws_.get_executor()}
   {
   }
   ws_transport(ws_transport const&) = delete;
@@ -170,8 +169,10 @@ class ws_transport {
     if (close_code_ || finished_) return;
     close_code_ = code;
     close_reason_ = std::move(reason);
-    close_deadline_.expires_after(settings_.close_grace);
-    close_deadline_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](error_code ec) {
+    // The pings' timer becomes the close deadline: a closing socket sends no more pings, and
+    // one timer fewer per socket is memory (goal W1). Re-arming it cancels the ping's wait.
+    timer_.expires_after(settings_.close_grace);
+    timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](error_code ec) {
       if (ec || alive.expired() || finished_) return;
       spdlog::info("event=ws_close_timed_out conn={}", conn_);
       cut();
@@ -195,8 +196,10 @@ class ws_transport {
   /// still ends in the close and its deadline.
   void start_pings()
   {
-    ping_timer_.expires_after(settings_.ping_interval);
-    ping_timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](error_code ec) {
+    // Once closing, the timer is the close deadline's (close_soon): never re-armed for a ping.
+    if (close_code_ || finished_) return;
+    timer_.expires_after(settings_.ping_interval);
+    timer_.async_wait([this, alive = std::weak_ptr<bool>{alive_}](error_code ec) {
       if (ec || alive.expired() || finished_ || close_code_) return;
       if (++missed_pongs_ > settings_.missed_pongs_allowed) {
         spdlog::info("event=ws_peer_unresponsive conn={}", conn_);
@@ -216,8 +219,7 @@ class ws_transport {
   {
     if (finished_) return;
     finished_ = true;
-    ping_timer_.cancel();
-    close_deadline_.cancel();
+    timer_.cancel();
     if (finished_hook_) finished_hook_();
     if (!open_) return;
     open_ = false;
@@ -331,8 +333,8 @@ class ws_transport {
   /// Whoever owns this transport (start_writer); each run of the writer holds it alive.
   std::weak_ptr<void> owner_;
   writer_state writer_ = writer_state::idle;
-  asio::steady_timer ping_timer_;
-  asio::steady_timer close_deadline_;
+  /// The next ping until the socket is closing, then the close deadline (close_grace).
+  asio::steady_timer timer_;
   int missed_pongs_ = 0;
   bool ping_due_ = false;
   std::optional<std::uint16_t> close_code_;

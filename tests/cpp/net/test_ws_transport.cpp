@@ -440,3 +440,30 @@ TEST_CASE("no writer starts once the transport's owner is gone or the socket fin
   pair.ioc.run_for(std::chrono::milliseconds{50});
   CHECK(pair.metrics.messages_out.load() == 0);
 }
+
+TEST_CASE("pings started after the close began do not take the close deadline's timer", "[net]")
+{
+  // One timer serves the pings and then the close deadline (memory per idle socket). A socket
+  // closed before its pings start (an early event closes it, a drain) must still be cut at
+  // close_grace when the peer never answers the close, not at Beast's handshake timeout.
+  auto settings = quick_settings();
+  settings.close_grace = std::chrono::milliseconds{50};
+  settings.handshake_timeout = std::chrono::seconds{60};
+  socket_pair pair{settings};
+  pair.start_writer();
+  auto server = pair.server;
+  asio::co_spawn(
+      pair.ioc,
+      [server]() -> awaitable<void> {
+        transport::finish_guard const guard{*server};
+        while (co_await server->read()) {
+        }
+      },
+      asio::detached);
+  pair.server->close_soon(websocket::close_code::going_away, "going");
+  pair.server->start_pings();
+  // The browser reads nothing, so it never answers the close.
+  REQUIRE(run_until(pair.ioc, [&] { return pair.finished_calls == 1; }, std::chrono::seconds{5}));
+  auto const raw = pair.client->next_layer().str();
+  CHECK(raw.find(std::string{"\x88\x07\x03\xe9going", 9}) != std::string::npos);
+}
