@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -23,6 +24,7 @@
 #include "core/token_bucket.hpp"
 #include "layer/message.hpp"
 #include "net/decoded_event.hpp"
+#include "net/presence_batch.hpp"
 #include "net/ws_transport.hpp"
 #include "protocol/chat_frames.hpp"
 #include "protocol/chat_requests.hpp"
@@ -158,13 +160,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::set<std::int64_t> left_chats_;    // left since the socket opened: their events are dropped
   std::set<std::int64_t> joined_chats_;  // /ws/notifications/: the chat groups it is in
   std::uint64_t membership_events_ = 0;  // membership changes seen (the re-check skips a round)
-  core::unix_ms typing_flushed_at_ = 0;
+  // Monotonic ms (clock::steady_ms) of the last typing frame; "long ago" at first (its epoch is arbitrary).
+  core::unix_ms typing_flushed_at_ = std::numeric_limits<core::unix_ms>::min() / 2;
   asio::steady_timer typing_timer_;
   bool pacing_queued_ = false;  // a pace_typing_and_presence pass is posted
   /// Presence changes waiting for the socket's next presence frame, one (the latest) per user.
-  /// A vector, not a map: empty on nearly every socket, and smaller so.
-  std::vector<protocol::presence_entry> presence_pending_;
-  core::unix_ms presence_flushed_at_ = 0;
+  presence_batch presence_batch_;
   bool presence_counted_ = false;
   /// Events from the socket's groups that arrive before hello went out (the groups are joined
   /// first): held, then sent right after hello, so hello is always the first frame.

@@ -77,11 +77,7 @@ websocket_session::presence_event(layer::message const& event)
 {
   auto const entry = protocol::presence_entry_from_event(event);
   if (!entry) return;
-  // A later change of the same user replaces the one waiting.
-  auto const same_user = std::find_if(presence_pending_.begin(), presence_pending_.end(),
-                                      [&](protocol::presence_entry const& p) { return p.user == entry->user; });
-  if (same_user != presence_pending_.end()) *same_user = *entry;
-  else presence_pending_.push_back(*entry);
+  presence_batch_.add(*entry);
   if (worker_.process.presence.frame_interval.count() <= 0) flush_presence();
   else pace_soon();  // pace_typing_and_presence decides when the frame may go
 }
@@ -89,10 +85,10 @@ websocket_session::presence_event(layer::message const& event)
 void
 websocket_session::flush_presence()
 {
-  if (presence_pending_.empty()) return;
-  auto const entries = std::exchange(presence_pending_, {});
-  presence_flushed_at_ = worker_.clock.wall_ms();
-  enqueue(protocol::presence_frame(entries, presence_flushed_at_, identity_.utc_offset_minutes));
+  if (presence_batch_.empty()) return;
+  auto const entries = presence_batch_.take(worker_.clock);
+  // Wall time here: the frame words "last seen" for people; the pacing is the batch's (monotonic).
+  enqueue(protocol::presence_frame(entries, worker_.clock.wall_ms(), identity_.utc_offset_minutes));
 }
 
 void
@@ -122,23 +118,27 @@ websocket_session::pace_typing_and_presence()
   pacing_queued_ = false;
   if (finishing() || closing()) return;
   auto const interval = worker_.process.typing.frame_interval.count();
+  // Wall time for the typists' expiry (stamped by whichever process saw the start), monotonic
+  // time for pacing frames: a wall clock set back or forward must not stall or burst them.
+  // `wake` is kept in wall ms; the pacing's waits are added to `now` as durations.
   auto const now = worker_.clock.wall_ms();
+  auto const steady = worker_.clock.steady_ms();
   for (auto const chat : typing_view_.expire(now)) typing_dirty_.insert(chat);
   std::optional<core::unix_ms> wake = typing_view_.next_expiry();
   // Presence: the first change after a quiet interval goes at once, later ones wait for the
   // interval's end and go together.
-  if (!presence_pending_.empty()) {
-    auto const due = presence_flushed_at_ + worker_.process.presence.frame_interval.count();
-    if (now >= due) flush_presence();
-    else wake = wake ? std::min(*wake, due) : due;
+  if (!presence_batch_.empty()) {
+    auto const left = presence_batch_.wait(worker_.clock, worker_.process.presence.frame_interval);
+    if (left.count() == 0) flush_presence();
+    else wake = wake ? std::min(*wake, now + left.count()) : now + left.count();
   }
   if (!typing_dirty_.empty()) {
-    if (now - typing_flushed_at_ >= interval) {
+    if (steady - typing_flushed_at_ >= interval) {
       for (auto const chat : typing_dirty_) enqueue(typing_view_.frame(chat));
       typing_dirty_.clear();
-      typing_flushed_at_ = now;
+      typing_flushed_at_ = steady;
     } else {
-      auto const due = typing_flushed_at_ + interval;
+      auto const due = now + (typing_flushed_at_ + interval - steady);
       wake = wake ? std::min(*wake, due) : due;
     }
   }
