@@ -4,6 +4,12 @@
 // pools it goes through. Items are started in order; a failing item is logged by spawn() and
 // the others go on.
 //
+// Pass `work` as a named variable, never as a lambda (or any aggregate) written inside the
+// co_await expression: GCC 12 destroys the captures of such a temporary twice, so a captured
+// shared_ptr is released one time too many and what it owns is freed while still in use
+// (tests/cpp/asio/test_bounded_for_each.cpp shows it; scripts/check_coroutine_temporaries.py
+// keeps lambdas out of co_await expressions).
+//
 // Threading: one executor, like everything it serves.
 #pragma once
 

@@ -244,8 +244,10 @@ presence::went_offline_many(std::vector<going_offline> gone, core::unix_ms last_
     if (i < live.size() && live[i] && *live[i] > 0) back_online.push_back({std::move(gone[i]), *live[i]});
     else quiet.push_back(std::move(gone[i]));
   }
+  // (Each work function is a named variable: see for_each_bounded on GCC 12 and temporaries.)
+  auto const write_live = [this](still_online& s) { return write_live_and_leave(std::move(s.user), s.live); };
   co_await for_each_bounded(executor_, "presence_release_live", std::move(back_online), settings_.announce_concurrency,
-                            [this](still_online& s) { return write_live_and_leave(std::move(s.user), s.live); });
+                            write_live);
   if (quiet.empty()) co_return;
   std::vector<std::int64_t> asking;
   asking.reserve(quiet.size());
@@ -272,10 +274,11 @@ presence::went_offline_many(std::vector<going_offline> gone, core::unix_ms last_
     if (i < audiences.size()) audience = std::move(audiences[i]);
     announcements.push_back({quiet[i].user, std::move(quiet[i].turn), std::move(audience)});
   }
+  auto const announce_one = [this, last_seen](offline_announcement& a) {
+    return announce(a.user, std::move(a.turn), false, last_seen, std::move(a.audience));
+  };
   co_await for_each_bounded(executor_, "presence_release_announce", std::move(announcements),
-                            settings_.announce_concurrency, [this, last_seen](offline_announcement& a) {
-                              return announce(a.user, std::move(a.turn), false, last_seen, std::move(a.audience));
-                            });
+                            settings_.announce_concurrency, announce_one);
 }
 
 awaitable<connect_outcome>
@@ -499,8 +502,8 @@ presence::send_to_groups(std::vector<std::string> groups, bus_event event)
   if (groups.empty()) co_return;
   auto const total = groups.size();
   auto sends = std::make_shared<announcement_sends>(std::move(event));
-  co_await for_each_bounded(executor_, "presence_send", std::move(groups), settings_.announce_concurrency,
-                            [this, sends](std::string const& group) { return send_one(bus_, group, sends); });
+  auto const send = [this, sends](std::string const& group) { return send_one(bus_, group, sends); };
+  co_await for_each_bounded(executor_, "presence_send", std::move(groups), settings_.announce_concurrency, send);
   // One line per announcement, not one per viewer: with the bus down that would be thousands.
   if (sends->failed > 0)
     spdlog::warn("event=presence_send_failed groups={} failed={} reason=\"{}\"", total, sends->failed,
