@@ -9,6 +9,9 @@ this check covers lambdas, the shape the code base uses; docs/architecture.md st
 
 Usage: check_coroutine_temporaries.py DIR...   (exit 1 and one line per finding if any)
 """
+
+from __future__ import annotations
+
 import pathlib
 import re
 import sys
@@ -35,7 +38,7 @@ def statement_after(text: str, start: int) -> str:
 
 def strip_comments_and_strings(text: str) -> str:
     """Blanks comments and string literals, keeping line numbers."""
-    pattern = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+    pattern = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.DOTALL)
     return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
