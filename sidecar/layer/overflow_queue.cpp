@@ -34,11 +34,17 @@ overflow_queue::push_front(std::string const& key, waiting_message held)
   auto const it = by_key_.find(key);
   if (it == by_key_.end()) return;
   auto& messages = it->second.messages;
-  // Its score was taken first; only a tie (or a clock set back) needs it lowered.
-  if (!messages.empty() && held.score >= messages.front().score)
-    held.score = std::nextafter(messages.front().score, -std::numeric_limits<double>::infinity());
+  // It keeps its own score: lowered below the next one's, it could also go below a message of
+  // the same group already in Redis (written directly while this one's write was in flight)
+  // and be popped before it. The later ones behind it move up instead, so scores keep rising:
+  // a group_send that started earlier but queued later has no order to keep with it.
   messages.push_front(std::move(held));
   ++total_;
+  for (auto next = std::next(messages.begin()); next != messages.end(); ++next) {
+    auto const floor = std::prev(next)->score;
+    if (next->score > floor) break;  // the rest already rise
+    next->score = std::nextafter(floor, std::numeric_limits<double>::infinity());
+  }
 }
 
 std::size_t

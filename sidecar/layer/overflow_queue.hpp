@@ -43,7 +43,8 @@ class overflow_queue {
   /// the queue's score order is the send order). False, and nothing kept, at the limit.
   bool push_back(std::string const& key, waiting_message held);
   /// Puts back, in front, the message of the write that found the queue full: the messages
-  /// queued behind it meanwhile are later ones. (Over the limit by this one at most.)
+  /// queued behind it meanwhile are later ones. It keeps its score; theirs are raised above it
+  /// where needed. (Over the limit by this one at most.)
   void push_front(std::string const& key, waiting_message held);
   /// Forgets the key's messages sent before `oldest_kept` (seconds); returns how many.
   std::size_t drop_older_than(std::string const& key, double oldest_kept);
