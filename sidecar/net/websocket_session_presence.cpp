@@ -37,7 +37,6 @@ websocket_session::announce_and_snapshot()
   if (finishing()) {
     // Closed while it was being counted: finish() could not uncount it, so do it here.
     if (presence_counted_) worker_.presence.disconnected(identity_.user_id);
-  presence_counted_ = false;
     presence_counted_ = false;
     co_return;
   }
