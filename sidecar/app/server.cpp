@@ -107,8 +107,11 @@ server::start_drain()
 void
 server::finish_when_drained(std::chrono::steady_clock::time_point deadline)
 {
+  // Sockets being upgraded count too (their client may already hold the 101); read before the
+  // open counts, as a socket moves from one to the other in that order.
   std::uint64_t open = 0;
-  for (auto const* m : process_->metrics) open += m->connections_open.load(std::memory_order_relaxed);
+  for (auto const* m : process_->metrics) open += m->connections_upgrading.load();
+  for (auto const* m : process_->metrics) open += m->connections_open.load();
   auto const now = std::chrono::steady_clock::now();
   if (open > 0 && now < deadline) {
     drain_timer_->expires_after(std::chrono::milliseconds{20});

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <random>
+#include <utility>
 
 #include "asio/supervised_spawn.hpp"
 #include "net/io_worker.hpp"
@@ -86,6 +87,23 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   auto const& settings = worker_.process.settings;
   apply_message_limits(transport_.stream(), settings);
   beast::get_lowest_layer(transport_.stream()).expires_never();
+  // From before the 101 is written until the socket counts as open (or its upgrade failed):
+  // the client may hold the 101 while this coroutine has not resumed yet, and a drain that
+  // counted only open sockets would stop the worker under it, cutting it without a close.
+  // (Sequentially consistent with the open count, which the drain reads after this one.)
+  worker_.metrics.connections_upgrading.fetch_add(1);
+  struct upgrade_counted {
+    io_worker& worker;
+    bool counted = true;
+    void done()
+    {
+      if (std::exchange(counted, false)) worker.metrics.connections_upgrading.fetch_sub(1);
+    }
+    ~upgrade_counted()
+    {
+      if (!worker.tearing_down) done();  // (being torn down: the metrics may be gone already)
+    }
+  } upgrading{worker_};
   bool const accepted = co_await transport_.accept(request);
   // The upgrade request (its Cookie header among it) would otherwise live in this frame for
   // the socket's life.
@@ -93,7 +111,8 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   if (!accepted) co_return;
   channel_ = worker_.layer->new_channel();
   worker_.hub.add(channel_, weak_from_this());
-  worker_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+  worker_.metrics.connections_open.fetch_add(1);
+  upgrading.done();  // after the open count went up: a drain never sees neither
   worker_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("event=ws_open conn={} user={} path={} channel={}", identity_.connection_id, identity_.user_id,
                identity_.path, channel_);

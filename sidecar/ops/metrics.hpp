@@ -23,6 +23,9 @@ using counter = std::atomic<std::uint64_t>;
 
 struct thread_metrics {
   counter connections_open{0};
+  // Sockets whose upgrade is being answered (the 101 may already be with the client) and not
+  // yet counted open: a drain waits for them too, so none is cut without its close frame.
+  counter connections_upgrading{0};
   counter connections_total{0};
   counter messages_in{0};
   counter messages_out{0};
