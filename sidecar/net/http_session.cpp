@@ -181,7 +181,9 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
       co_return;
     }
   // The lookups above take time: a drain may have begun meanwhile, and close_all has then
-  // already passed over this socket.
+  // already passed over this socket. Counted before the check, so a drain that begins after it
+  // waits for this socket (which then learns of the drain once open).
+  upgrade_in_progress upgrading{worker.metrics.connections_upgrading, worker.tearing_down};
   if (process.draining.load()) {
       co_await refuse(worker, stream, req, 503, "draining", conn);
       co_return;
@@ -209,7 +211,7 @@ upgrade(io_worker& worker, beast::tcp_stream& stream, request req, protocol::rou
                            std::move(verdict.display_name),
                            route.utc_offset_minutes};
   auto session = std::make_shared<websocket_session>(worker, std::move(stream), std::move(identity));
-  session->start(std::move(req));
+  session->start(std::move(req), std::move(upgrading));
 }
 
 }  // namespace

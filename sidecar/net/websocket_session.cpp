@@ -61,9 +61,9 @@ websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream
 }
 
 void
-websocket_session::start(http::request<http::string_body> request)
+websocket_session::start(http::request<http::string_body> request, upgrade_in_progress upgrading)
 {
-  spawn(transport_.get_executor(), "ws_session", run(shared_from_this(), std::move(request)));
+  spawn(transport_.get_executor(), "ws_session", run(shared_from_this(), std::move(request), std::move(upgrading)));
 }
 
 void
@@ -77,7 +77,8 @@ websocket_session::spawn_part(std::string_view name, awaitable<void> part)
 }
 
 awaitable<void>
-websocket_session::run(std::shared_ptr<websocket_session> self, http::request<http::string_body> request)
+websocket_session::run(std::shared_ptr<websocket_session> self, http::request<http::string_body> request,
+                       upgrade_in_progress upgrading)
 {
   // `self` (a coroutine parameter, so it lives in the frame) keeps the session alive: the
   // spawn is deferred and the creator's pointer is gone by the time this runs.
@@ -87,23 +88,6 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   auto const& settings = worker_.process.settings;
   apply_message_limits(transport_.stream(), settings);
   beast::get_lowest_layer(transport_.stream()).expires_never();
-  // From before the 101 is written until the socket counts as open (or its upgrade failed):
-  // the client may hold the 101 while this coroutine has not resumed yet, and a drain that
-  // counted only open sockets would stop the worker under it, cutting it without a close.
-  // (Sequentially consistent with the open count, which the drain reads after this one.)
-  worker_.metrics.connections_upgrading.fetch_add(1);
-  struct upgrade_counted {
-    io_worker& worker;
-    bool counted = true;
-    void done()
-    {
-      if (std::exchange(counted, false)) worker.metrics.connections_upgrading.fetch_sub(1);
-    }
-    ~upgrade_counted()
-    {
-      if (!worker.tearing_down) done();  // (being torn down: the metrics may be gone already)
-    }
-  } upgrading{worker_};
   bool const accepted = co_await transport_.accept(request);
   // The upgrade request (its Cookie header among it) would otherwise live in this frame for
   // the socket's life.

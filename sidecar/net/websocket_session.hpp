@@ -25,6 +25,7 @@
 #include "layer/message.hpp"
 #include "net/decoded_event.hpp"
 #include "net/presence_batch.hpp"
+#include "net/upgrade_in_progress.hpp"
 #include "net/ws_transport.hpp"
 #include "protocol/chat_frames.hpp"
 #include "protocol/chat_requests.hpp"
@@ -59,7 +60,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   websocket_session(io_worker& worker, boost::beast::tcp_stream stream, socket_identity identity);
 
   /// Takes over the socket: completes the upgrade with `request` and serves until closed.
-  void start(http::request<http::string_body> request);
+  void start(http::request<http::string_body> request, upgrade_in_progress upgrading);
   /// A channel-layer event for this socket's channel or groups.
   void deliver(layer::message const& event);
   /// The same, with the event already decoded (once for all the local sockets it reaches).
@@ -70,7 +71,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void resync_hint(std::string_view reason);
 
  private:
-  awaitable<void> run(std::shared_ptr<websocket_session> self, http::request<http::string_body> request);
+  /// `upgrading` counts this socket for a drain until it is open (or its upgrade failed).
+  awaitable<void> run(std::shared_ptr<websocket_session> self, http::request<http::string_body> request,
+                      upgrade_in_progress upgrading);
   /// Reads frames as they arrive and rate-checks them on arrival (so a frame that waited for
   /// the server is never counted against the client's rate), handing the rest to handle_loop.
   awaitable<void> read_loop();

@@ -61,6 +61,9 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
   };
   simple("tandem_connections", "gauge", "Open WebSocket connections.",
          sum(threads, [](auto const& t) -> auto const& { return t.connections_open; }));
+  simple("tandem_connections_upgrading", "gauge",
+         "WebSocket upgrades past their last drain check and not yet open (a drain waits for them too).",
+         sum(threads, [](auto const& t) -> auto const& { return t.connections_upgrading; }));
   simple("tandem_connections_total", "counter", "WebSocket connections accepted.",
          sum(threads, [](auto const& t) -> auto const& { return t.connections_total; }));
   simple("tandem_messages_in_total", "counter", "Client messages received.",

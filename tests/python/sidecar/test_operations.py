@@ -26,6 +26,7 @@ def test_metrics_parse_as_prometheus_text(world, sidecar) -> None:
     assert status == 200
     families = {f.name: f for f in text_string_to_metric_families(text)}
     assert families["tandem_connections"].samples[0].value == 1
+    assert families["tandem_connections_upgrading"].samples[0].value == 0  # open, so no longer upgrading
     assert "tandem_errors" in families
     assert "tandem_layer_send_seconds" in families
     assert "tandem_postgres_breaker_state" in families
