@@ -221,6 +221,8 @@ settings_of(sidecar_config& c)
                   c.presence_announce_concurrency),
       setting_for("presence_release_batch", "users a draining process settles per store round trip",
                   c.presence_release_batch),
+      setting_for("presence_release_concurrency", "release batches a draining process settles side by side",
+                  c.presence_release_concurrency),
       setting_for("test_echo_endpoint", "TEST ONLY: serve an unauthenticated echo WebSocket on /ws/echo/",
                   c.test_echo_endpoint),
       setting_for("bench_shootout_endpoint",
@@ -350,6 +352,7 @@ validate(sidecar_config const& c)
   if (c.presence_frame_interval < 0) return "presence_frame_interval must not be negative";
   if (c.presence_announce_concurrency < 1) return "presence_announce_concurrency must be at least 1";
   if (c.presence_release_batch < 1) return "presence_release_batch must be at least 1";
+  if (c.presence_release_concurrency < 1) return "presence_release_concurrency must be at least 1";
   if (c.deflate_window_bits < 9 || c.deflate_window_bits > 15) return "deflate_window_bits must be 9..15";
   if (c.ping_interval <= 0 || c.handshake_timeout <= 0 || c.drain_deadline < 0 || c.db_timeout <= 0 ||
       c.db_queue_timeout <= 0)

@@ -121,6 +121,9 @@ server::finish_when_drained(std::chrono::steady_clock::time_point deadline)
     return;
   }
   if (open > 0) spdlog::warn("event=drain_deadline_passed open_sockets={}", open);
+  else
+    spdlog::info("event=drain_sockets_closed ms={}",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(now - drain_started_).count());
   // Each worker releases its presence, waits for its group discards to be answered (not for
   // a fixed sleep), then stops its own loop.
   for (auto& w : workers_) {

@@ -115,6 +115,7 @@ to_presence_settings(sidecar_config const& c)
   out.frame_interval = ms(c.presence_frame_interval);
   out.announce_concurrency = static_cast<std::size_t>(c.presence_announce_concurrency);
   out.release_batch = static_cast<std::size_t>(c.presence_release_batch);
+  out.release_concurrency = static_cast<std::size_t>(c.presence_release_concurrency);
   return out;
 }
 

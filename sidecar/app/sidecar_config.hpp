@@ -99,6 +99,7 @@ struct sidecar_config {
   double presence_frame_interval = 0.5;
   std::int64_t presence_announce_concurrency = 32;
   std::int64_t presence_release_batch = 500;
+  std::int64_t presence_release_concurrency = 4;
 
   // test and benchmark only
   bool test_echo_endpoint = false;  // /ws/echo/: the Autobahn conformance run's peer

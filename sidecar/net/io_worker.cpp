@@ -113,6 +113,7 @@ io_worker::publish_stats()
 void
 io_worker::close_all(std::uint16_t code)
 {
+  presence.leaving();
   for (auto const& session : hub.all()) session->close_soon(code, "service restart");
 }
 
@@ -136,9 +137,17 @@ io_worker::wind_down(std::chrono::milliseconds limit)
     co_await pause.async_wait(as_value(ec));
   }
   co_await chat.drain_publishes(left());
+  auto const published = std::chrono::steady_clock::now();
   co_await layer->settle(left());
+  auto const discarded = std::chrono::steady_clock::now();
   if (layer->ready()) co_await presence.release();
+  auto const released = std::chrono::steady_clock::now();
   co_await layer->settle(left());
+  // Where a slow drain spent its time, step by step.
+  auto const ms = [](auto from, auto to) { return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count(); };
+  spdlog::info("event=worker_wound_down publishes_ms={} discards_ms={} presence_release_ms={} settle_ms={}",
+               ms(give_up - limit, published), ms(published, discarded), ms(discarded, released),
+               ms(released, std::chrono::steady_clock::now()));
   stop();
   ioc.stop();
 }

@@ -42,7 +42,8 @@ struct io_worker {
   /// Starts the layer; its messages go to the hub's sockets. One worker per process also runs
   /// the housekeeping (purging expired pending deliveries).
   void start(bool housekeeping);
-  /// Asks every socket to close with `code` after flushing what is queued.
+  /// A drain: asks every socket to close with `code` after flushing what is queued; presence
+  /// from then on leaves their counts to the lease's release (presence::leaving).
   void close_all(std::uint16_t code);
   /// The end of a drain, once the sockets are closed: settles presence (this worker's lease is
   /// released, users in their grace period settled), waits for the group discards of the

@@ -20,6 +20,25 @@
 
 namespace tandem::service {
 
+namespace {
+
+/// `items` cut into consecutive batches of at most `size` (at least 1).
+template <typename Item>
+std::vector<std::vector<Item>>
+in_batches(std::vector<Item> items, std::size_t size)
+{
+  size = std::max<std::size_t>(size, 1);
+  std::vector<std::vector<Item>> batches;
+  batches.reserve((items.size() + size - 1) / size);
+  for (std::size_t from = 0; from < items.size(); from += size) {
+    auto& some = batches.emplace_back();
+    for (std::size_t i = from; i < std::min(from + size, items.size()); ++i) some.push_back(std::move(items[i]));
+  }
+  return batches;
+}
+
+}  // namespace
+
 presence::presence(asio::any_io_executor executor, presence_store& counts, presence_records& records, message_bus& bus,
                    clock const& clock, presence_settings const& settings, messaging_settings const& groups,
                    ops::thread_metrics& metrics)
@@ -196,22 +215,73 @@ presence::release()
     for (std::size_t i = 0; i < some.size() && i < settled.size(); ++i)
       if (settled[i].ok && settled[i].went_offline) gone.push_back({some[i], turns_.take(some[i])});
   }
-  auto const released = co_await counts_.release(now);
+  auto released = co_await counts_.release(now);
   if (!released.ok) {
     // The lease expires on its own and another process sweeps its users.
     spdlog::warn("event=presence_release_failed error=\"{}\"", released.error);
   }
   for (auto const user : released.offline) gone.push_back({user, turns_.take(user)});
-  for (std::size_t from = 0; from < gone.size(); from += batch) {
-    std::vector<going_offline> some;
-    for (std::size_t i = from; i < std::min(from + batch, gone.size()); ++i) some.push_back(std::move(gone[i]));
-    auto const size = some.size();
-    // A batch that throws loses its own announcements only: the drain goes on to exit.
-    try {
-      co_await went_offline_many(std::move(some), now, true);
-    } catch (std::exception const& e) {
-      spdlog::warn("event=presence_release_batch_failed users={} error=\"{}\"", size, e.what());
+  auto const concurrency = std::max<std::size_t>(settings_.release_concurrency, 1);
+  // Sockets of theirs live elsewhere (in a rolling restart, most users reconnect before this):
+  // nothing to announce, but their rows counted the sockets that just closed here, and with
+  // the closes left to the release nothing else corrects them. (Named: see for_each_bounded.)
+  auto const rewrite_rows = [this, now](std::vector<std::pair<std::int64_t, std::int64_t>>& some) {
+    return rewrite_still_online(std::move(some), now);
+  };
+  co_await for_each_bounded(executor_, "presence_release_live", in_batches(std::move(released.still_online), batch),
+                            concurrency, rewrite_rows);
+  auto batches = in_batches(std::move(gone), batch);
+  // Side by side: the batches are disjoint sets of users, and each user's announcements keep
+  // their order through the turn taken above. (A named work function: see for_each_bounded.)
+  auto const settle_batch = [this, now](std::vector<going_offline>& some) {
+    return release_batch(std::move(some), now);
+  };
+  co_await for_each_bounded(executor_, "presence_release_batch", std::move(batches), concurrency, settle_batch);
+}
+
+awaitable<void>
+presence::rewrite_still_online(std::vector<std::pair<std::int64_t, std::int64_t>> some, core::unix_ms now)
+{
+  auto const size = some.size();
+  try {
+    // Written, then read back: a count that moved meanwhile (a socket opened or closed
+    // elsewhere, or another worker of this process released its lease after this one read
+    // it) is written again, as write_live does for one user; 0 writes the row offline, as
+    // the settle that decided it may have written its row before this one.
+    for (int round = 0; round < settings_.status_row_writes && !some.empty(); ++round) {
+      std::vector<store::status_write> rows;
+      std::vector<std::int64_t> users;
+      rows.reserve(some.size());
+      users.reserve(some.size());
+      for (auto const& still : some) {
+        rows.push_back({still.first, still.second > 0, still.second,
+                        still.second > 0 ? std::nullopt : std::optional<core::unix_ms>{now}});
+        users.push_back(still.first);
+      }
+      if (!co_await records_.write_statuses(std::move(rows))) {
+        spdlog::warn("event=presence_release_rows_failed users={}", some.size());
+        co_return;
+      }
+      auto const seen = co_await counts_.live_counts(users, clock_.wall_ms());
+      std::vector<std::pair<std::int64_t, std::int64_t>> moved;
+      for (std::size_t i = 0; i < some.size() && i < seen.size(); ++i)
+        if (seen[i] && *seen[i] != some[i].second) moved.emplace_back(some[i].first, *seen[i]);
+      some = std::move(moved);
     }
+  } catch (std::exception const& e) {
+    spdlog::warn("event=presence_release_batch_failed users={} error=\"{}\"", size, e.what());
+  }
+}
+
+awaitable<void>
+presence::release_batch(std::vector<going_offline> some, core::unix_ms now)
+{
+  auto const size = some.size();
+  // A batch that throws loses its own announcements only: the drain goes on to exit.
+  try {
+    co_await went_offline_many(std::move(some), now, true);
+  } catch (std::exception const& e) {
+    spdlog::warn("event=presence_release_batch_failed users={} error=\"{}\"", size, e.what());
   }
 }
 
@@ -332,6 +402,10 @@ presence::forget_one(std::int64_t user)
 void
 presence::disconnected(std::int64_t user)
 {
+  // Draining: the lease's release counts this socket out with every other (and announces the
+  // user offline then, unless a socket of theirs is live on another process). Until then the
+  // local counts stay what Redis holds for this lease, so a restore meanwhile drops nobody.
+  if (leaving_) return;
   forget_one(user);
   spawn(executor_, "presence_settle", settle_later(user, clock_.wall_ms(), true));
 }

@@ -24,6 +24,10 @@ struct presence_settings {
   // live counts and contacts go as one call each per batch (not one per user), so a drain of
   // 10,000 sockets takes tens of round trips. The bound keeps each query's rows in proportion.
   std::size_t release_batch = 500;
+  // Release batches settled side by side: each is a chain of round trips (status rows, live
+  // counts, viewers), and one after another they were most of a drain's time while PostgreSQL
+  // and Redis sat idle between them. Bounded by what one worker's database pool should carry.
+  std::size_t release_concurrency = 4;
   // At most one presence frame per socket this often: changes within it go out as one frame
   // listing every changed user (latest state each). 0 sends every change at once.
   std::chrono::milliseconds frame_interval{500};

@@ -86,6 +86,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "presence_frame_interval",
     "presence_announce_concurrency",
     "presence_release_batch",
+    "presence_release_concurrency",
     # testing only
     "test_echo_endpoint",
     "bench_shootout_endpoint",

@@ -379,6 +379,7 @@ redis_presence_store::release(core::unix_ms)
   }
   auto const released = co_await let_go(lease_, *users, "settle");
   out.offline = released.offline;
+  out.still_online = released.still_online;
   if (!released.complete) {
     out.error = "some users' shards did not answer";
     co_return out;

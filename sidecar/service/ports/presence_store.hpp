@@ -69,6 +69,9 @@ struct settle_reply {
 struct release_reply {
   bool ok = false;
   std::vector<std::int64_t> offline;  // users whose last sockets were on the released lease
+  // Users with sockets on the released lease and on other processes: (user, live sockets
+  // left). Their status rows still count the released sockets until written again.
+  std::vector<std::pair<std::int64_t, std::int64_t>> still_online;
   std::string error;
 };
 

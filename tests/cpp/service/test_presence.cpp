@@ -653,6 +653,117 @@ TEST_CASE("release at exit settles a thousand users in a bounded number of store
   }
 }
 
+TEST_CASE("a draining worker's closes cost no store call each: the lease's release settles their users",
+          "[presence][issue14]")
+{
+  // W7: a drain of 10,000 sockets sent one disconnect script per socket, then released the
+  // lease, which counts every one of them out again.
+  presence_world w;
+  w.counts.other_process("B", w.clock.wall_ms() + 600'000, ann, 1);  // the viewer, connected elsewhere
+  constexpr std::int64_t first_user = 1000, users = 300;
+  for (std::int64_t i = 0; i < users; ++i) {
+    w.records.share_chat(first_user + i, ann, 5000 + i, true);
+    w.connect(first_user + i);
+  }
+  w.connect(first_user);  // a second socket of the first user
+  constexpr std::int64_t elsewhere = 9000;  // a socket here and one on process B
+  w.records.share_chat(elsewhere, ann, 9500, true);
+  w.counts.other_process("B", w.clock.wall_ms() + 600'000, elsewhere, 1);
+  w.connect(elsewhere);
+  REQUIRE(w.records.row(elsewhere));
+  REQUIRE(w.records.row(elsewhere)->connections == 2);
+  auto const store_calls = [&] {
+    return w.counts.faults.calls() + w.records.faults.calls() + w.records.write_faults.calls();
+  };
+  auto const before = store_calls();
+  w.presence.leaving();
+  w.presence.disconnected(first_user);
+  for (std::int64_t i = 0; i < users; ++i) w.presence.disconnected(first_user + i);
+  w.presence.disconnected(elsewhere);
+  testing::run_for(w.ctx, 3 * w.settings.grace);
+  CHECK(store_calls() == before);
+  CHECK(w.counts.is_online(first_user));  // still counted until the release
+  // The local counts stay what Redis holds for the lease: a restore meanwhile drops nobody.
+  CHECK(w.presence.local_counts().at(first_user) == 2);
+  CHECK(w.presence.local_counts().at(first_user + 1) == 1);
+  run_coroutine(w.ctx, w.presence.release());
+  for (std::int64_t i = 0; i < users; ++i) {
+    auto const user = first_user + i;
+    CHECK_FALSE(w.counts.is_online(user));
+    CHECK(w.counts.count_on_self(user) == 0);
+    REQUIRE(w.records.row(user));
+    CHECK_FALSE(w.records.row(user)->online);
+    auto const seen = w.updates(ann, user);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[1]["online"] == false);
+  }
+  // Still online on B: not announced offline, and the row counts the one socket left.
+  CHECK(w.counts.is_online(elsewhere));
+  CHECK(w.updates(ann, elsewhere).empty());
+  REQUIRE(w.records.row(elsewhere));
+  CHECK(w.records.row(elsewhere)->online);
+  CHECK(w.records.row(elsewhere)->connections == 1);
+}
+
+TEST_CASE("a drain's row for a user online elsewhere follows the live count when it moves meanwhile",
+          "[presence][issue14]")
+{
+  // Two workers of one draining process: the first releases its lease while the user's socket
+  // on the second still counts, and writes the row with it; the second releases and settles
+  // the user offline before that write lands. Read back, the count is 0: the row must say
+  // offline, not keep the count the first worker read.
+  presence_world w;
+  constexpr std::int64_t dee = 9000;
+  w.records.share_chat(dee, ann, 9500, true);
+  w.counts.other_process("B", w.clock.wall_ms() + 600'000, dee, 1);
+  w.connect(dee);
+  REQUIRE(w.records.row(dee)->connections == 2);
+  w.presence.leaving();
+  w.presence.disconnected(dee);
+  bool gone_elsewhere = false;
+  w.records.before_write = [&](fakes::status_row const& row) {
+    if (row.user != dee || !row.online || row.connections != 1 || gone_elsewhere) return;
+    gone_elsewhere = true;
+    w.counts.other_process("B", w.clock.wall_ms() + 600'000, dee, -1);
+  };
+  run_coroutine(w.ctx, w.presence.release());
+  REQUIRE(gone_elsewhere);
+  REQUIRE(w.records.row(dee));
+  CHECK_FALSE(w.records.row(dee)->online);
+  CHECK(w.records.row(dee)->connections == 0);
+  CHECK(w.records.row(dee)->last_seen);
+}
+
+TEST_CASE("a drain's release settles its batches side by side, not one after another", "[presence][issue14]")
+{
+  // W7: after 10,000 sockets closed, 20 batches of round trips one after another were most of
+  // what was left of the drain, with PostgreSQL and Redis idle between them.
+  presence_world w;
+  w.settings.release_batch = 50;
+  w.settings.release_concurrency = 4;
+  constexpr std::int64_t first_user = 1000, users = 200;
+  for (std::int64_t i = 0; i < users; ++i) w.connect(first_user + i);
+  w.presence.leaving();
+  for (std::int64_t i = 0; i < users; ++i) w.presence.disconnected(first_user + i);
+  w.records.write_faults.delay = std::chrono::milliseconds{50};
+  auto const calls_before = w.records.write_faults.calls();
+  auto const rows_before = w.records.writes.size();
+  bool released = false;
+  asio::co_spawn(w.ctx, w.presence.release(), [&](std::exception_ptr) { released = true; });
+  // Each batch begins with its status rows: side by side, all four are being written before
+  // the first has landed.
+  REQUIRE(run_until(w.ctx, [&] {
+    return w.records.write_faults.calls() - calls_before == 4 || w.records.writes.size() > rows_before;
+  }));
+  CHECK(w.records.write_faults.calls() - calls_before == 4);
+  CHECK(w.records.writes.size() == rows_before);
+  REQUIRE(run_until(w.ctx, [&] { return released; }, std::chrono::seconds{10}));
+  for (std::int64_t i = 0; i < users; ++i) {
+    REQUIRE(w.records.row(first_user + i));
+    CHECK_FALSE(w.records.row(first_user + i)->online);
+  }
+}
+
 TEST_CASE("a drain does not announce offline a user who opened a socket on another process meanwhile",
           "[presence][issue14]")
 {

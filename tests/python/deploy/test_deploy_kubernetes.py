@@ -16,7 +16,7 @@ MANIFESTS = sorted((DEPLOY / "kubernetes").glob("*.yaml"))
 # Versions checked: 1.30 (the oldest still maintained by the major clouds when written) and the
 # newest this validator ships.
 VERSIONS = ["1.30.0", kubernetes_validate.latest_version()]
-AFTER_DEADLINE_S = 0.3  # leave_groups_grace in sidecar/app/server.cpp
+AFTER_DEADLINE_S = 2.0  # wind_down_limit in sidecar/app/server.cpp
 
 
 def documents() -> list[dict[str, Any]]:

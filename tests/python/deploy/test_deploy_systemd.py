@@ -13,8 +13,8 @@ from harness.sidecar_process import sidecar_binary
 
 UNIT = DEPLOY / "systemd" / "tandem-sidecar@.service"
 INSTALLED_BINARY = "/opt/tandem/bin/tandem-sidecar"
-# What the sidecar spends after drain_deadline: leaving groups (leave_groups_grace, 0.3 s).
-AFTER_DEADLINE_S = 0.3
+# What the sidecar may spend after drain_deadline: its wind-down (wind_down_limit, 2 s).
+AFTER_DEADLINE_S = 2.0
 
 
 def directives() -> dict[str, list[str]]:

@@ -97,6 +97,7 @@ awaitable<bool>
 fake_presence_records::write_statuses(std::vector<store::status_write> rows)
 {
   if (write_faults.take() != fault::none) co_return false;
+  co_await wait_for(write_faults.delay);
   for (auto const& r : rows) land(r.user, r.online, r.connections, r.last_seen);
   co_return true;
 }

@@ -186,8 +186,12 @@ fake_presence_store::release(core::unix_ms now)
   }
   out.ok = true;
   leases_.erase(self);
-  for (auto& [user, per_lease] : sockets_)
-    if (per_lease.erase(self) && live(user, now) == 0 && online_.erase(user)) out.offline.push_back(user);
+  for (auto& [user, per_lease] : sockets_) {
+    if (!per_lease.erase(self)) continue;
+    auto const left = live(user, now);
+    if (left > 0) out.still_online.emplace_back(user, left);
+    else if (online_.erase(user)) out.offline.push_back(user);
+  }
   co_return out;
 }
 
