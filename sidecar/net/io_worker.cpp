@@ -120,7 +120,8 @@ io_worker::close_all(std::uint16_t code)
 awaitable<void>
 io_worker::wind_down(std::chrono::milliseconds limit)
 {
-  auto const give_up = std::chrono::steady_clock::now() + limit;
+  auto const started = std::chrono::steady_clock::now();
+  auto const give_up = started + limit;
   auto left = [&] {
     auto const now = std::chrono::steady_clock::now();
     return now < give_up ? std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now)
@@ -146,7 +147,7 @@ io_worker::wind_down(std::chrono::milliseconds limit)
   // Where a slow drain spent its time, step by step.
   auto const ms = [](auto from, auto to) { return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count(); };
   spdlog::info("event=worker_wound_down publishes_ms={} discards_ms={} presence_release_ms={} settle_ms={}",
-               ms(give_up - limit, published), ms(published, discarded), ms(discarded, released),
+               ms(started, published), ms(published, discarded), ms(discarded, released),
                ms(released, std::chrono::steady_clock::now()));
   stop();
   ioc.stop();

@@ -205,11 +205,9 @@ presence::release()
   // Users in their grace period: settled now, this process will not be there to do it.
   std::vector<std::int64_t> settling(settling_.begin(), settling_.end());
   settling_.clear();
-  auto const batch = std::max<std::size_t>(settings_.release_batch, 1);
-  for (std::size_t from = 0; from < settling.size(); from += batch) {
-    auto const to = std::min(from + batch, settling.size());
-    std::vector<std::int64_t> some(settling.begin() + static_cast<std::ptrdiff_t>(from),
-                                   settling.begin() + static_cast<std::ptrdiff_t>(to));
+  auto const batch = settings_.release_batch;
+  auto const settling_batches = in_batches(std::move(settling), batch);  // named: it lives across co_awaits
+  for (auto const& some : settling_batches) {
     auto const settled = co_await counts_.settle_many(some, now);
     // Offline is decided here: each turn is taken before anything else is awaited.
     for (std::size_t i = 0; i < some.size() && i < settled.size(); ++i)
