@@ -53,3 +53,6 @@ def test_sigterm_drains_with_1012_and_exits_0(world, sidecar) -> None:
     print(f"\ndrain with 3 sockets: {drain_s * 1000:.0f} ms")
     assert codes == [1012, 1012, 1012]
     assert "event=drain_started" in sidecar.log()
+    # docs/deployment.md: each I/O thread logs where its part of the drain went.
+    assert "event=drain_sockets_closed ms=" in sidecar.log()
+    assert "event=worker_wound_down publishes_ms=" in sidecar.log()
