@@ -32,8 +32,23 @@ def python_layer(servers: list[RedisServer], **config: Any) -> RedisChannelLayer
     return python_layer_for_hosts([s.url for s in servers], **config)
 
 
+# Above channels_redis's BZPOPMIN timeout (5 s): with redis-py 8.1 the default socket_timeout
+# equals it, and a receive() waiting longer than 5 s (a runworker still starting under load)
+# died with "Timeout reading from ..." instead of waiting for its own timeout (docs/benchmarks.md).
+# channels_redis 4.0 ignores the key.
+SOCKET_TIMEOUT_S = 30
+
+
+def with_socket_timeout(host: Any) -> Any:
+    if isinstance(host, str):
+        return {"address": host, "socket_timeout": SOCKET_TIMEOUT_S}
+    if isinstance(host, dict) and "address" in host:
+        return {"socket_timeout": SOCKET_TIMEOUT_S, **host}
+    return host
+
+
 def python_layer_for_hosts(hosts: list[Any], **config: Any) -> RedisChannelLayer:
-    layer = RedisChannelLayer(hosts=hosts, **config)
+    layer = RedisChannelLayer(hosts=[with_socket_timeout(h) for h in hosts], **config)
     _layers.append(layer)
     return layer
 
