@@ -12,7 +12,7 @@ apt_packages=(
   # clang with libFuzzer for the fuzz targets (scripts/fuzz.sh)
   clang-14 libclang-rt-14-dev
   # C++ libraries (Boost stays at 1.74: libmsgpack-cxx-dev depends on it)
-  libboost-dev libboost-system-dev libhiredis-dev libpq-dev libmsgpack-cxx-dev libssl-dev
+  libboost-dev libboost-system-dev libhiredis-dev libpq-dev libmsgpack-cxx-dev libssl-dev libjemalloc-dev
   catch2 nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   # real services the tests start on loopback (nginx, haproxy: load balancers of the topology tests)
   redis-server postgresql nginx haproxy

@@ -1,7 +1,7 @@
 // Start-up order: workers (layer connects in the background), listeners bound (a bad address
-// fails start-up at once), threads running. Drain order: readyz 503 and stop accepting, close
-// sockets with 1012 after their queues flush, wait (bounded by drain_deadline), leave groups,
-// stop.
+// fails start-up at once), threads running. Drain order: readyz 503 and stop accepting, leave
+// the groups and close sockets with 1012 after their queues flush, wait (bounded by
+// drain_deadline), wind each worker down (publishes, discards, presence release), stop.
 #include "app/server.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -29,7 +29,7 @@ server::server(sidecar_config config) : config_{std::move(config)}
   process_ = std::unique_ptr<net::process_state>(new net::process_state{
       to_server_settings(config_), to_messaging_settings(config_), to_presence_settings(config_),
       to_typing_settings(config_), to_session_settings(config_), to_origin_policy(config_),
-      net::connection_limits{config_.max_connections_per_user, config_.max_connections}, {}, {}});
+      net::connection_limits{config_.max_connections_per_user, config_.max_connections}, {}, {}, {}});
   auto const threads =
       config_.threads > 0 ? static_cast<std::size_t>(config_.threads) : std::max(1u, std::thread::hardware_concurrency());
   auto const endpoint = net::parse_endpoint(config_.listen);
@@ -124,8 +124,8 @@ server::finish_when_drained(std::chrono::steady_clock::time_point deadline)
   else
     spdlog::info("event=drain_sockets_closed ms={}",
                  std::chrono::duration_cast<std::chrono::milliseconds>(now - drain_started_).count());
-  // Each worker releases its presence, waits for its group discards to be answered (not for
-  // a fixed sleep), then stops its own loop.
+  // Each worker waits for its publishes and group discards to be answered (not for a fixed
+  // sleep), releases its presence, then stops its own loop.
   for (auto& w : workers_) {
     auto* worker = w.get();
     spawn(worker->ioc, "worker_wind_down", [worker] { return worker->wind_down(wind_down_limit); }, [worker] {

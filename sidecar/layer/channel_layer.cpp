@@ -245,6 +245,40 @@ channel_layer::release_channel(std::string const& channel)
   for (auto& group : groups) spawn(executor_, "layer_group_discard", group_discard(std::move(group), channel));
 }
 
+void
+channel_layer::leave_all_groups()
+{
+  // A group's channels go in commands of at most this many: no single command holds Redis
+  // (and every other client of it) for long.
+  constexpr std::size_t channels_per_command = 1000;
+  std::vector<std::vector<std::vector<std::string>>> by_shard(commands_.size());
+  for (auto const& entry : memberships_.by_group()) {
+    auto const key = group_key(config_.prefix, entry.first);
+    auto& commands = by_shard[shard_for_group(entry.first)];
+    std::vector<std::string> zrem;
+    for (auto const& channel : entry.second) {
+      if (zrem.empty()) zrem = {"ZREM", key};
+      zrem.push_back(channel);
+      if (zrem.size() - 2 == channels_per_command) commands.push_back(std::exchange(zrem, {}));
+    }
+    if (!zrem.empty()) commands.push_back(std::move(zrem));
+  }
+  memberships_.clear();
+  for (std::size_t shard = 0; shard < by_shard.size(); ++shard)
+    if (!by_shard[shard].empty())
+      spawn(executor_, "layer_leave_all_groups", discard_on_shard(shard, std::move(by_shard[shard])));
+}
+
+awaitable<void>
+channel_layer::discard_on_shard(std::size_t shard, std::vector<std::vector<std::string>> commands)
+{
+  auto self = shared_from_this();
+  auto const count = commands.size();
+  auto const batch = co_await commands_[shard]->run(std::move(commands));
+  if (failed(batch))
+    spdlog::warn("event=group_leave_all_failed shard={} commands={} error=\"{}\"", shard, count, describe_failure(batch));
+}
+
 std::size_t
 channel_layer::shard_for_group(std::string_view group) const
 {

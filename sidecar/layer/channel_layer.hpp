@@ -113,6 +113,12 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::string new_channel();
   /// Forgets a local channel and discards it from every group it joined here.
   void release_channel(std::string const& channel);
+  /// The process is draining: every local channel leaves every group it joined here, in one
+  /// ZREM per group naming its channels (pipelined per shard), instead of one ZREM per
+  /// membership as each socket closes (tens of thousands of commands, each its own coroutine,
+  /// for 10,000 sockets). release_channel then finds nothing left to discard, except groups
+  /// joined after this call. settle() waits for the replies.
+  void leave_all_groups();
   /// Group memberships release_channel has looked at so far: a drain closes every socket, so
   /// this must grow with the released channels' own groups, not with all groups (tests).
   std::uint64_t release_visits() const noexcept { return release_visits_; }
@@ -165,6 +171,9 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   awaitable<void> receive_loop(std::size_t shard);
   awaitable<void> refresh_loop();
   awaitable<void> readd_groups(std::size_t shard);
+  /// leave_all_groups' commands for one shard; a failure is logged (the memberships then
+  /// expire with group_expiry, as channels_redis's do when a process dies).
+  awaitable<void> discard_on_shard(std::size_t shard, std::vector<std::vector<std::string>> commands);
   void handle_member(std::string const& payload, double score);
   void deliver_local(std::string const& channel, message const& msg, std::uint64_t serial);
   std::size_t shard_for_group(std::string_view group) const;

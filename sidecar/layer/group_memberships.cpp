@@ -46,6 +46,13 @@ group_memberships::release(std::string const& channel)
   return left;
 }
 
+void
+group_memberships::clear() noexcept
+{
+  groups_of_channel_.clear();  // first: it points into channels_of_group_'s keys
+  channels_of_group_.clear();
+}
+
 std::vector<std::string>
 group_memberships::groups_of(std::string const& channel) const
 {

@@ -23,6 +23,8 @@ class group_memberships {
   bool remove(std::string const& group, std::string const& channel);
   /// Forgets `channel` in every group it joined and returns those groups.
   std::vector<std::string> release(std::string const& channel);
+  /// Forgets every membership (a drain: all of them left Redis in one go).
+  void clear() noexcept;
 
   /// Every group with at least one local channel, and its channels.
   std::map<std::string, channel_set> const& by_group() const noexcept { return channels_of_group_; }

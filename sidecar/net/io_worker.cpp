@@ -59,6 +59,7 @@ io_worker::start(bool housekeeping)
   // sharing a chat with the dead lease's users: which chats those sends went to is known only
   // to PostgreSQL, and a crash is rare enough that one sync per open chat is cheap.
   presence.on_lease_swept([this] { tell_sockets_to_resync("peer_lost"); });
+  presence.before_telling_release([this] { return siblings_counted_out(); });
   spawn(ioc, "worker_publish_stats", [this] { return publish_stats(); });
   chat.start();
   presence.start();
@@ -114,7 +115,26 @@ void
 io_worker::close_all(std::uint16_t code)
 {
   presence.leaving();
+  // All in one go while Redis is there; otherwise each socket's close discards its own groups
+  // (after a reconnect has put them back), as before a drain.
+  if (layer->ready()) layer->leave_all_groups();
   for (auto const& session : hub.all()) session->close_soon(code, "service restart");
+}
+
+awaitable<void>
+io_worker::siblings_counted_out()
+{
+  // Every worker releases within moments of the others (each once its own sockets closed), so
+  // this is a few round trips at most; the bound only matters when a sibling cannot release.
+  constexpr auto sibling_release_wait = std::chrono::milliseconds{500};
+  process.leases_counted_out.fetch_add(1);
+  auto const give_up = std::chrono::steady_clock::now() + sibling_release_wait;
+  asio::steady_timer pause{ioc};
+  while (process.leases_counted_out.load() < process.metrics.size() && std::chrono::steady_clock::now() < give_up) {
+    pause.expires_after(std::chrono::milliseconds{2});
+    error_code ec;
+    co_await pause.async_wait(as_value(ec));
+  }
 }
 
 awaitable<void>

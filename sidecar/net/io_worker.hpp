@@ -42,8 +42,9 @@ struct io_worker {
   /// Starts the layer; its messages go to the hub's sockets. One worker per process also runs
   /// the housekeeping (purging expired pending deliveries).
   void start(bool housekeeping);
-  /// A drain: asks every socket to close with `code` after flushing what is queued; presence
-  /// from then on leaves their counts to the lease's release (presence::leaving).
+  /// A drain: asks every socket to close with `code` after flushing what is queued. Their
+  /// channels leave their groups at once (layer::leave_all_groups: one ZREM per group, not one
+  /// per socket), and presence leaves their counts to the lease's release (presence::leaving).
   void close_all(std::uint16_t code);
   /// The end of a drain, once the sockets are closed: settles presence (this worker's lease is
   /// released, users in their grace period settled), waits for the group discards of the
@@ -91,6 +92,10 @@ struct io_worker {
   /// Copies layer and pool state into `metrics` once a second (see ops::thread_metrics).
   awaitable<void> publish_stats();
   awaitable<void> purge_pending();
+  /// Presence's barrier in a drain (presence::before_telling_release): this worker has counted
+  /// its sockets out; waits until every worker of the process has, for at most
+  /// sibling_release_wait (one whose Redis is unreachable never will).
+  awaitable<void> siblings_counted_out();
   asio::steady_timer publish_timer_{ioc};
   asio::steady_timer purge_timer_{ioc};
   /// The layer message being handed to this worker's sockets, decoded once (see decoded_event).

@@ -24,6 +24,8 @@ struct process_state {
   auth::origin_policy origins;
   connection_limits limits;
   std::atomic<bool> draining{false};
+  /// Workers whose drain has counted their sockets out of presence (io_worker::siblings_counted_out).
+  std::atomic<std::size_t> leases_counted_out{0};
   std::vector<ops::thread_metrics const*> metrics;  // one per thread, filled before threads start
 };
 

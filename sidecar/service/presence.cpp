@@ -76,6 +76,8 @@ presence::heartbeat_loop()
   while (!stopped_) {
     auto const now = clock_.wall_ms();
     auto const renewed = co_await counts_.renew_lease(now, settings_.lease_ttl);
+    // Released meanwhile (a drain): the lease is gone on purpose, nothing to restore.
+    if (stopped_) co_return;
     if (!renewed.ok) {
       spdlog::warn("event=presence_heartbeat_failed error=\"{}\"", renewed.error);
     } else {
@@ -219,6 +221,7 @@ presence::release()
     spdlog::warn("event=presence_release_failed error=\"{}\"", released.error);
   }
   for (auto const user : released.offline) gone.push_back({user, turns_.take(user)});
+  if (release_barrier_) co_await release_barrier_();
   auto const concurrency = std::max<std::size_t>(settings_.release_concurrency, 1);
   // Sockets of theirs live elsewhere (in a rolling restart, most users reconnect before this):
   // nothing to announce, but their rows counted the sockets that just closed here, and with
@@ -353,6 +356,9 @@ awaitable<connect_outcome>
 presence::connected(std::int64_t user, std::optional<std::int64_t> chat, int utc_offset_minutes)
 {
   connect_outcome out;
+  // Draining: this socket is being closed with the others, and the lease's release will count
+  // out whatever it holds; counting this one in would only cost the store round trips.
+  if (leaving_) co_return out;
   // Counted here, before the store is asked, so a restore running meanwhile writes back a
   // count that already includes this socket (Redis runs the two in the order they were sent).
   ++local_counts_[user];

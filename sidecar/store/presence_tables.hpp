@@ -32,7 +32,8 @@ class presence_tables {
   /// only the contacts listed there.
   awaitable<std::vector<contact_list>> contacts_of_many(std::vector<std::int64_t> users,
                                                         std::optional<std::vector<std::int64_t>> among);
-  /// Everyone who shares a chat with any of `users`, each once; nullopt on a failure.
+  /// Everyone who shares a chat with any of `users`, each once, none of `users` themselves (they
+  /// are the ones going offline); nullopt on a failure.
   awaitable<std::optional<std::vector<std::int64_t>>> viewers_of_many(std::vector<std::int64_t> users);
 
  private:

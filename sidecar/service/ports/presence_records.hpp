@@ -28,8 +28,9 @@ class presence_records {
   /// failure every list carries it); with `among`, only the contacts listed there.
   virtual awaitable<std::vector<store::contact_list>> contacts_of_many(
       std::vector<std::int64_t> users, std::optional<std::vector<std::int64_t>> among) = 0;
-  /// Everyone who shares a chat with any of `users`, each once: who could hear of their
-  /// changes. nullopt when the store cannot say.
+  /// Everyone who shares a chat with any of `users`, each once, none of `users` themselves:
+  /// who could hear of their going offline (all of them are going). nullopt when the store
+  /// cannot say.
   virtual awaitable<std::optional<std::vector<std::int64_t>>> viewers_of_many(std::vector<std::int64_t> users) = 0;
 };
 

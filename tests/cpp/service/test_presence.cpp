@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -791,6 +792,46 @@ TEST_CASE("a drain does not announce offline a user who opened a socket on anoth
   CHECK(w.records.row(ann)->connections == 1);
   REQUIRE(w.updates(ann, cy).size() == 2);  // the others of the batch still go offline
   CHECK(w.updates(ann, cy)[1]["online"] == false);
+}
+
+TEST_CASE("a drain tells nobody before the process's other workers have counted their sockets out",
+          "[presence][issue14]")
+{
+  // bo's socket is on a sibling worker ("B" here) of the same draining process: until that
+  // worker has released its lease, bo looks online and would be sent ann's offline for nothing.
+  presence_world w;
+  w.counts.other_process("B", w.clock.wall_ms() + 600'000, bo, 1);
+  w.connect(ann);
+  REQUIRE(w.updates(bo, ann).size() == 1);
+  bool waited = false;
+  bool ann_counted_out_first = false;
+  w.presence.before_telling_release([&]() -> awaitable<void> {
+    waited = true;
+    ann_counted_out_first = w.counts.count_on_self(ann) == 0 && w.updates(bo, ann).size() == 1;
+    w.counts.other_process_released("B", w.clock.wall_ms());
+    co_return;
+  });
+  w.presence.leaving();
+  run_coroutine(w.ctx, w.presence.release());
+  REQUIRE(run_until(w.ctx, [&] { return w.presence.announcements_under_way() == 0; }));
+  CHECK(waited);
+  CHECK(ann_counted_out_first);
+  CHECK(w.updates(bo, ann).size() == 1);  // no offline sent to a viewer who was leaving too
+  REQUIRE(w.records.row(ann));
+  CHECK_FALSE(w.records.row(ann)->online);
+}
+
+TEST_CASE("a socket opening while its worker drains is not counted", "[presence][issue14]")
+{
+  presence_world w;
+  w.presence.leaving();
+  auto const calls = w.counts.faults.calls();
+  auto const out = run_coroutine(w.ctx, w.presence.connected(ann, std::nullopt, 0));
+  CHECK_FALSE(out.counted);
+  CHECK_FALSE(out.frame);
+  CHECK(w.counts.faults.calls() == calls);
+  CHECK_FALSE(w.counts.is_online(ann));
+  CHECK(w.presence.local_counts().empty());
 }
 
 TEST_CASE("an announcement that throws half way does not hold back the user's next one", "[presence][turns]")

@@ -87,3 +87,31 @@ def test_the_runtime_stage_installs_every_library_the_build_links(built: str) ->
         pytest.fail(f"{binary} is missing: build first (scripts/build.sh build/dev)")
     missing = package_of_needed_libraries(binary) - apt_installs("runtime") - BASE_IMAGE_PACKAGES
     assert missing == set(), f"deploy/Dockerfile's runtime stage lacks {sorted(missing)}"
+
+
+def cmake_option(build: Path, name: str) -> bool:
+    """A BOOL option as the build directory's CMake cache holds it (False when it lacks it)."""
+    cache = (build / "CMakeCache.txt").read_text()
+    found = re.search(rf"^{name}:BOOL=(\S+)$", cache, re.MULTILINE)
+    return found is not None and found.group(1).upper() in {"ON", "TRUE", "1", "YES"}
+
+
+def test_the_sidecar_allocates_with_jemalloc_unless_sanitized() -> None:
+    """docs/benchmarks.md: the sidecar links jemalloc (glibc's malloc took a quarter of a drain's
+    CPU and fragmented idle sockets' memory); sanitizer builds keep their own allocator. A
+    NEEDED entry ahead of libc makes jemalloc the allocator of the whole process."""
+    binary = sidecar_binary()
+    build = binary.parents[2]
+    wanted = cmake_option(build, "TANDEM_JEMALLOC") and not any(
+        cmake_option(build, option) for option in ("TANDEM_SANITIZE", "TANDEM_TSAN", "TANDEM_FUZZ")
+    )
+    dynamic = subprocess.run(
+        ["readelf", "-d", str(binary)], capture_output=True, text=True, check=True
+    ).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
+    jemalloc = [i for i, name in enumerate(needed) if name.startswith("libjemalloc.so")]
+    if not wanted:
+        assert jemalloc == [], needed
+        return
+    assert jemalloc, needed
+    assert jemalloc[0] < needed.index("libc.so.6"), needed

@@ -58,6 +58,7 @@ fake_presence_records::viewers_of_many(std::vector<std::int64_t> users)
   std::set<std::int64_t> viewers;
   for (auto const user : users)
     for (auto const& l : links_[user]) viewers.insert(l.other);
+  for (auto const user : users) viewers.erase(user);
   co_return std::vector<std::int64_t>(viewers.begin(), viewers.end());
 }
 

@@ -12,6 +12,14 @@ fake_presence_store::other_process(std::string const& lease, core::unix_ms lease
 }
 
 void
+fake_presence_store::other_process_released(std::string const& lease, core::unix_ms now)
+{
+  leases_.erase(lease);
+  for (auto& [user, per_lease] : sockets_)
+    if (per_lease.erase(lease) && live(user, now) == 0) online_.erase(user);
+}
+
+void
 fake_presence_store::lose_everything()
 {
   leases_.clear();

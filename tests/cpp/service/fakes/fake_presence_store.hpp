@@ -38,6 +38,9 @@ class fake_presence_store final : public service::presence_store {
   /// `sockets` of `user` on another process's lease, alive until `lease_expiry`; the user is
   /// online.
   void other_process(std::string const& lease, core::unix_ms lease_expiry, std::int64_t user, int sockets);
+  /// Another worker released `lease` (as release() does): its sockets are counted out and its
+  /// users with none left anywhere go offline.
+  void other_process_released(std::string const& lease, core::unix_ms now);
   /// Sets a lease's expiry as the store holds it (a promoted replica's stale lease times).
   void set_lease_expiry(std::string const& lease, core::unix_ms expiry) { leases_[lease] = expiry; }
   /// Another process's worker swept `leases` dead leases (the sweep counter moves on).
