@@ -10,6 +10,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "asio/poll_until.hpp"
 #include "asio/supervised_spawn.hpp"
 #include "crypto/digest.hpp"
 #include "layer/consistent_hash.hpp"
@@ -177,22 +178,16 @@ channel_layer::readiness_changed()
 awaitable<void>
 channel_layer::settle(std::chrono::milliseconds limit)
 {
-  auto const give_up = std::chrono::steady_clock::now() + limit;
-  asio::steady_timer pause{executor_};
-  auto busy = [this] {
+  auto const settled = [this] {
     // Held-back group messages were reported sent: a drain waits for them as for the commands
     // in flight (bounded by `limit` like everything here).
-    if (!overflow_.empty()) return true;
+    if (!overflow_.empty()) return false;
     for (auto const& c : commands_)
-      if (c->connected() && c->in_flight() > 0) return true;
-    return false;
+      if (c->connected() && c->in_flight() > 0) return false;
+    return true;
   };
   // A short poll: this runs once, at exit, and a reply may come from any of the shards.
-  while (busy() && std::chrono::steady_clock::now() < give_up) {
-    pause.expires_after(std::chrono::milliseconds{5});
-    error_code ec;
-    co_await pause.async_wait(as_value(ec));
-  }
+  co_await poll_until(settled, limit, std::chrono::milliseconds{5});
 }
 
 bool

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "asio/poll_until.hpp"
 #include "asio/supervised_spawn.hpp"
 #include "net/websocket_session.hpp"
 
@@ -128,13 +129,8 @@ io_worker::siblings_counted_out()
   // this is a few round trips at most; the bound only matters when a sibling cannot release.
   constexpr auto sibling_release_wait = std::chrono::milliseconds{500};
   process.leases_counted_out.fetch_add(1);
-  auto const give_up = std::chrono::steady_clock::now() + sibling_release_wait;
-  asio::steady_timer pause{ioc};
-  while (process.leases_counted_out.load() < process.metrics.size() && std::chrono::steady_clock::now() < give_up) {
-    pause.expires_after(std::chrono::milliseconds{2});
-    error_code ec;
-    co_await pause.async_wait(as_value(ec));
-  }
+  auto const all_counted_out = [this] { return process.leases_counted_out.load() >= process.metrics.size(); };
+  co_await poll_until(all_counted_out, sibling_release_wait, std::chrono::milliseconds{2});
 }
 
 awaitable<void>
@@ -148,15 +144,10 @@ io_worker::wind_down(std::chrono::milliseconds limit)
                          : std::chrono::milliseconds{0};
   };
   // First the messages acknowledged before the sockets closed (their publishes, and any
-  // waiting for the layer), then the closed sockets' disconnects and discards (so every user
-  // in a grace period is known), then the lease, then what the release itself sent.
-  auto const poll = std::chrono::milliseconds{5};
-  asio::steady_timer pause{ioc};
-  while (publishes_in_flight > 0 && left().count() > 0) {
-    pause.expires_after(poll);
-    error_code ec;
-    co_await pause.async_wait(as_value(ec));
-  }
+  // waiting for the layer), then the group discards (the drain's own and those of sockets
+  // whose groups it could not leave at once), then the lease, then what the release sent.
+  auto const published_all = [this] { return publishes_in_flight == 0; };
+  co_await poll_until(published_all, left(), std::chrono::milliseconds{5});
   co_await chat.drain_publishes(left());
   auto const published = std::chrono::steady_clock::now();
   co_await layer->settle(left());

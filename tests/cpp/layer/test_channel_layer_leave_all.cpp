@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,10 +12,12 @@
 #include "layer/names.hpp"
 #include "layer/redis_server.hpp"
 #include "run_until.hpp"
+#include "service/run_coroutine.hpp"
 
 using namespace tandem;
 using namespace tandem::layer;
 using tandem::testing::redis_server;
+using tandem::testing::run_coroutine;
 using tandem::testing::run_until;
 
 namespace {
@@ -42,18 +43,6 @@ struct two_shards {
     run_until(ctx, [] { return false; }, std::chrono::milliseconds{50});
   }
 
-  template <typename T>
-  T await(awaitable<T> operation)
-  {
-    std::optional<T> result;
-    asio::co_spawn(ctx, std::move(operation), [&](std::exception_ptr e, T value) {
-      if (e) std::rethrow_exception(e);
-      result = std::move(value);
-    });
-    REQUIRE(run_until(ctx, [&] { return result.has_value(); }));
-    return std::move(*result);
-  }
-
   std::size_t joining = 0, joins_failed = 0;
 
   /// Starts a group_add (they pipeline); joined() waits for all of them.
@@ -74,19 +63,14 @@ struct two_shards {
   std::vector<std::string> members(std::string const& group)
   {
     std::vector<std::vector<std::string>> commands{{"ZRANGE", group_key("asgi", group), "0", "-1"}};
-    auto const batch = await(layer->run_commands(group, std::move(commands)));
+    auto const batch = run_coroutine(ctx, layer->run_commands(group, std::move(commands)));
     REQUIRE(!batch.ec);
     std::vector<std::string> out;
     for (auto const& member : batch.replies.at(0).elements) out.push_back(member.str);
     return out;
   }
 
-  void settle()
-  {
-    bool done = false;
-    asio::co_spawn(ctx, layer->settle(std::chrono::seconds{30}), [&](std::exception_ptr) { done = true; });
-    REQUIRE(run_until(ctx, [&] { return done; }));
-  }
+  void settle() { run_coroutine(ctx, layer->settle(std::chrono::seconds{30})); }
 };
 
 }  // namespace
