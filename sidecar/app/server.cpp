@@ -39,6 +39,10 @@ server::server(sidecar_config config) : config_{std::move(config)}
     process_->metrics.push_back(&workers_.back()->metrics);
     listeners_.push_back(std::make_shared<net::listener>(*workers_.back(), endpoint, false));
   }
+  // Messages between the threads' layers go from thread to thread, not through Redis.
+  auto queues = std::make_shared<layer::process_queues>();
+  for (auto& w : workers_) queues->add(w->layer->queue_key(), w->layer, w->ioc.get_executor());
+  for (auto& w : workers_) w->layer->share_process(queues);
   if (!config_.admin_listen.empty())
     listeners_.push_back(std::make_shared<net::listener>(*workers_.front(), net::parse_endpoint(config_.admin_listen), true));
 }

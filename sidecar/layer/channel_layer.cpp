@@ -181,7 +181,7 @@ channel_layer::settle(std::chrono::milliseconds limit)
   auto const settled = [this] {
     // Held-back group messages were reported sent: a drain waits for them as for the commands
     // in flight (bounded by `limit` like everything here).
-    if (!overflow_.empty()) return false;
+    if (!overflow_.empty() || leaves_in_progress_ > 0) return false;
     for (auto const& c : commands_)
       if (c->connected() && c->in_flight() > 0) return false;
     return true;
@@ -268,10 +268,26 @@ awaitable<void>
 channel_layer::discard_on_shard(std::size_t shard, std::vector<std::vector<std::string>> commands)
 {
   auto self = shared_from_this();
-  auto const count = commands.size();
-  auto const batch = co_await commands_[shard]->run(std::move(commands));
-  if (failed(batch))
-    spdlog::warn("event=group_leave_all_failed shard={} commands={} error=\"{}\"", shard, count, describe_failure(batch));
+  ++leaves_in_progress_;
+  // The memberships are already forgotten here (the sockets' closes will not discard them), so
+  // a batch lost to a reset (or refused: -READONLY in a failover) is sent again once the shard
+  // is back (ZREM is idempotent), until
+  // the layer stops at the drain's end; settle() waits for it like for a command in flight.
+  // Given up, the memberships would stay in Redis for group_expiry, each group message still
+  // written to this dead process's queue.
+  constexpr int attempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    auto again = commands;
+    auto const batch = co_await commands_[shard]->run(std::move(again));
+    if (!failed(batch) || stopped_ || attempt == attempts) {
+      if (failed(batch))
+        spdlog::warn("event=group_leave_all_failed shard={} commands={} attempts={} error=\"{}\"", shard,
+                     commands.size(), attempt, describe_failure(batch));
+      break;
+    }
+    co_await commands_[shard]->wait_connected(std::chrono::seconds{1});
+  }
+  --leaves_in_progress_;
 }
 
 std::size_t
@@ -360,6 +376,8 @@ channel_layer::send(std::string channel, message msg)
       deliver_local(channel, msg, ++message_serial_);
       co_return send_status::ok;
     }
+    std::vector<std::string> const named{channel};
+    if (post_to_sibling(channel_key(config_.prefix, channel), named, msg)) co_return send_status::ok;
     msg[std::string{asgi_channel_key}] = channel;
   }
   double const now = now_();
@@ -496,6 +514,7 @@ channel_layer::group_send(std::string group, message msg)
       for (auto const& channel : channels) deliver_local(channel, msg, serial);
       continue;
     }
+    if (post_to_sibling(key, channels, msg)) continue;
     message copy = msg;
     copy[std::string{asgi_channel_key}] = channels;
     std::string payload;

@@ -1,9 +1,10 @@
 // A peer of channels_redis's RedisChannelLayer: the same keys, payload bytes, sharding and Lua
 // semantics, so Django code and Tandem reach each other's channels and groups.
 //
-// The process owns one "specific" queue (prefix + "specific.<client_prefix>!") and receives on
-// it from every shard, fanning each message out to the local channels it names. All members
-// run on the executor given at creation; other threads post or co_spawn onto it.
+// The layer owns one "specific" queue (prefix + "specific.<client_prefix>!") and receives on
+// it from every shard, fanning each message out to the local channels it names. There is one
+// layer per I/O thread; messages between them are posted, not written (process_queues). All
+// members run on the executor given at creation; other threads post or co_spawn onto it.
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include "layer/layer_config.hpp"
 #include "layer/message.hpp"
 #include "layer/overflow_queue.hpp"
+#include "layer/process_queues.hpp"
 #include "layer/resp_connection.hpp"
 #include "layer/serializer.hpp"
 
@@ -57,6 +59,8 @@ struct layer_stats {
   std::uint64_t pending_dropped = 0;      // waiting messages given up: over the limit or expired
   std::uint64_t received = 0;
   std::uint64_t local_deliveries = 0;
+  std::uint64_t sibling_posts = 0;     // messages handed to another I/O thread's layer, not to Redis
+  std::uint64_t sibling_received = 0;  // messages another I/O thread's layer handed to this one
   std::uint64_t dropped_undecodable = 0;
   std::uint64_t dropped_expired = 0;
   std::uint64_t dropped_unknown_channel = 0;
@@ -73,6 +77,9 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   static std::shared_ptr<channel_layer> create(asio::any_io_executor executor, layer_config config,
                                                clock now = {});
 
+  /// The layers of this process's other I/O threads (set once, before start): messages for
+  /// their channels are posted to their thread instead of going through Redis.
+  void share_process(std::shared_ptr<process_queues const> queues) { siblings_ = std::move(queues); }
   /// Connects every shard and starts the receive loops.
   void start(message_handler on_message);
   /// Called (on the executor) once a shard is back after a loss and its group memberships are
@@ -171,11 +178,18 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   awaitable<void> receive_loop(std::size_t shard);
   awaitable<void> refresh_loop();
   awaitable<void> readd_groups(std::size_t shard);
-  /// leave_all_groups' commands for one shard; a failure is logged (the memberships then
-  /// expire with group_expiry, as channels_redis's do when a process dies).
+  /// leave_all_groups' commands for one shard, sent again after a reset until the layer stops;
+  /// a failure given up is logged (the memberships then expire with group_expiry, as
+  /// channels_redis's do when a process dies).
   awaitable<void> discard_on_shard(std::size_t shard, std::vector<std::vector<std::string>> commands);
   void handle_member(std::string const& payload, double score);
   void deliver_local(std::string const& channel, message const& msg, std::uint64_t serial);
+  /// When `key` is the queue of another layer of this process (and the fast path is on): posts
+  /// the message for its `channels` to that layer's thread (or drops it, counted, when that
+  /// thread is that far behind) and returns true; else false, and the caller writes to Redis.
+  bool post_to_sibling(std::string const& key, std::vector<std::string> const& channels, message const& msg);
+  /// On this layer's executor: a message a sibling posted for these local channels.
+  void deliver_from_sibling(std::vector<std::string> const& channels, message const& msg);
   std::size_t shard_for_group(std::string_view group) const;
   std::size_t shard_for_channel(std::string_view channel);
   std::string random_hex(std::size_t bytes) const;
@@ -201,6 +215,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::string non_local_;  // "specific.<client_prefix>!"
   std::string queue_key_;
   std::unordered_set<std::string> local_channels_;
+  std::shared_ptr<process_queues const> siblings_;  // share_process()
   group_memberships memberships_;  // local channels' groups, both ways
   message_handler on_message_;
   std::function<void()> on_reconnect_;
@@ -217,6 +232,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::uint64_t message_serial_ = 0;     // the last number given to a message (message_serial())
   std::uint64_t delivering_serial_ = 0;  // the number of the message in the handler now
   std::uint64_t release_visits_ = 0;     // release_visits()
+  std::size_t leaves_in_progress_ = 0;   // leave_all_groups' batches not answered yet (settle waits)
 };
 
 }  // namespace tandem::layer

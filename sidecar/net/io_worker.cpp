@@ -98,6 +98,7 @@ io_worker::publish_stats()
     auto const& stats = layer->stats();
     metrics.layer_received.store(stats.received, std::memory_order_relaxed);
     metrics.layer_sent.store(stats.sent, std::memory_order_relaxed);
+    metrics.layer_sibling_posts.store(stats.sibling_posts, std::memory_order_relaxed);
     metrics.redis_shards.store(layer->shard_count(), std::memory_order_relaxed);
     metrics.redis_shards_connected.store(layer->ready() ? layer->shard_count() : 0, std::memory_order_relaxed);
     metrics.layer_loop_restarts.store(stats.loop_restarts, std::memory_order_relaxed);

@@ -123,6 +123,9 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
          sum(threads, [](auto const& t) -> auto const& { return t.layer_received; }));
   simple("tandem_layer_sent_total", "counter", "Messages sent to the channel layer.",
          sum(threads, [](auto const& t) -> auto const& { return t.layer_sent; }));
+  simple("tandem_layer_sibling_posts_total", "counter",
+         "Messages for another I/O thread's channels, handed to it in-process instead of through Redis.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_sibling_posts; }));
   simple("tandem_redis_shards", "gauge", "Redis shard connections configured (shards times I/O threads).",
          sum(threads, [](auto const& t) -> auto const& { return t.redis_shards; }));
   simple("tandem_redis_shards_connected", "gauge", "Redis shard connections that are up.",

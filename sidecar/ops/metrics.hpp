@@ -48,6 +48,7 @@ struct thread_metrics {
   // itself, so the scrape (on any thread) reads only atomics.
   counter layer_received{0};
   counter layer_sent{0};
+  counter layer_sibling_posts{0};
   counter redis_shards{0};
   counter redis_shards_connected{0};
   counter postgres_breaker_state{0};  // 0 closed, 1 open, 2 half-open

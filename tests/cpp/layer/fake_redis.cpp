@@ -1,5 +1,6 @@
-// The fake's command handling: ECHO, PING, SET/GET on a map, AUTH/SELECT accepted, anything else
-// answered +OK. Commands are parsed with the sidecar's own RESP reader (a command is an array
+// The fake's command handling: ECHO, PING, SET/GET on a map, AUTH/SELECT accepted, the blocking
+// pops (BZMPOP, BZPOPMIN) never answered (an empty queue, with a long enough block), anything
+// else answered +OK. Commands are parsed with the sidecar's own RESP reader (a command is an array
 // of bulk strings, which is a RESP value like any reply).
 #include "layer/fake_redis.hpp"
 
@@ -26,6 +27,7 @@ answer(std::vector<std::string> const& command, fake_redis_options const& option
 {
   std::string name = command.empty() ? std::string{} : command[0];
   for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name == "BZMPOP" || name == "BZPOPMIN") return {};
   if (name == "PING") return "+PONG\r\n";
   if (name == "ECHO" && command.size() == 2) return bulk(command[1]);
   if (name == "AUTH" || name == "SELECT") return "+OK\r\n";
@@ -147,6 +149,11 @@ fake_redis::serve(std::shared_ptr<asio::ip::tcp::socket> socket)
         continue;
       }
       commands->push_back(command);
+      if (options->resets > 0 && !command.empty() && command[0] == options->reset_on) {
+        --options->resets;
+        socket->close(ec);
+        co_return;
+      }
       out += answer(command, *options, data);
     }
     if (reader.failed()) {

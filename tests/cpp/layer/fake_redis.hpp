@@ -29,6 +29,10 @@ struct fake_redis_options {
   bool close_on_accept = false;
   /// Answer every write command with -READONLY (a primary that became a replica).
   bool readonly = false;
+  /// Close the connection instead of answering the next `resets` commands named `reset_on`
+  /// (a reset with that command in flight: its outcome unknown to the client).
+  std::string reset_on{};
+  std::size_t resets = 0;
 };
 
 class fake_redis {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "layer/channel_layer.hpp"
+#include "layer/fake_redis.hpp"
 #include "layer/names.hpp"
 #include "layer/redis_server.hpp"
 #include "run_until.hpp"
@@ -16,6 +17,7 @@
 
 using namespace tandem;
 using namespace tandem::layer;
+using tandem::testing::fake_redis;
 using tandem::testing::redis_server;
 using tandem::testing::run_coroutine;
 using tandem::testing::run_until;
@@ -123,4 +125,35 @@ TEST_CASE("a group joined after leave_all_groups is still left when its socket c
   t.settle();
   CHECK(t.members("room").empty());
   CHECK(t.layer->release_visits() == 1u);
+}
+
+TEST_CASE("leave_all_groups sends a batch lost to a reset again once the shard is back", "[layer][release]")
+{
+  // The memberships are forgotten when the batch is sent: lost, they would stay in Redis for
+  // group_expiry (a day), every group message still written to this process's dead queue.
+  asio::io_context ctx;
+  fake_redis redis{ctx.get_executor()};
+  layer_config config;
+  config.hosts = {redis.url()};
+  config.receive_block = std::chrono::seconds{3600};  // the fake never answers a blocking pop
+  auto layer = channel_layer::create(ctx.get_executor(), std::move(config));
+  layer->start([](std::string const&, message const&) {});
+  REQUIRE(run_until(ctx, [&] { return layer->ready(); }));
+  auto const channel = layer->new_channel();
+  REQUIRE(run_coroutine(ctx, layer->group_add("room", channel)) == send_status::ok);
+
+  redis.options().reset_on = "ZREM";
+  redis.options().resets = 1;
+  layer->leave_all_groups();
+  run_coroutine(ctx, layer->settle(std::chrono::seconds{30}));
+
+  std::size_t zrems = 0;
+  for (auto const& command : redis.commands())
+    if (command.at(0) == "ZREM") {
+      ++zrems;
+      CHECK(command == std::vector<std::string>{"ZREM", group_key("asgi", "room"), channel});
+    }
+  CHECK(zrems == 2);  // the one the reset took, and the one sent again after the reconnect
+  layer->stop();
+  run_until(ctx, [] { return false; }, std::chrono::milliseconds{50});
 }
