@@ -269,13 +269,19 @@ channel_layer::discard_on_shard(std::size_t shard, std::vector<std::vector<std::
 {
   auto self = shared_from_this();
   ++leaves_in_progress_;
+  struct counted_out {
+    std::size_t& count;
+    ~counted_out() { --count; }
+  } const done{leaves_in_progress_};
   // The memberships are already forgotten here (the sockets' closes will not discard them), so
   // a batch lost to a reset (or refused: -READONLY in a failover) is sent again once the shard
-  // is back (ZREM is idempotent), until
-  // the layer stops at the drain's end; settle() waits for it like for a command in flight.
-  // Given up, the memberships would stay in Redis for group_expiry, each group message still
-  // written to this dead process's queue.
+  // is back (ZREM is idempotent), up to three times in about half a second (a drain's wind-down
+  // has 2 s for this and the presence release together); settle() waits for it like for a
+  // command in flight. Given up, the memberships stay in Redis for group_expiry, each group
+  // message still written to this dead process's queue, as channels_redis's do when a process dies.
   constexpr int attempts = 3;
+  constexpr std::chrono::milliseconds between{250};
+  asio::steady_timer pause{executor_};
   for (int attempt = 1;; ++attempt) {
     auto again = commands;
     auto const batch = co_await commands_[shard]->run(std::move(again));
@@ -283,11 +289,16 @@ channel_layer::discard_on_shard(std::size_t shard, std::vector<std::vector<std::
       if (failed(batch))
         spdlog::warn("event=group_leave_all_failed shard={} commands={} attempts={} error=\"{}\"", shard,
                      commands.size(), attempt, describe_failure(batch));
-      break;
+      co_return;
     }
-    co_await commands_[shard]->wait_connected(std::chrono::seconds{1});
+    // Back after a reset, or (an error reply on a live connection) a short pause, never a spin.
+    bool const back = co_await commands_[shard]->wait_connected(between);
+    if (back) {
+      pause.expires_after(between / 5);
+      error_code ec;
+      co_await pause.async_wait(as_value(ec));
+    }
   }
-  --leaves_in_progress_;
 }
 
 std::size_t
@@ -377,7 +388,12 @@ channel_layer::send(std::string channel, message msg)
       co_return send_status::ok;
     }
     std::vector<std::string> const named{channel};
-    if (post_to_sibling(channel_key(config_.prefix, channel), named, msg)) co_return send_status::ok;
+    auto const posted = post_to_sibling(channel_key(config_.prefix, channel), named, msg);
+    if (posted == sibling_post::posted) co_return send_status::ok;
+    if (posted == sibling_post::refused) {
+      ++stats_.send_full;
+      co_return send_status::channel_full;
+    }
     msg[std::string{asgi_channel_key}] = channel;
   }
   double const now = now_();
@@ -514,7 +530,16 @@ channel_layer::group_send(std::string group, message msg)
       for (auto const& channel : channels) deliver_local(channel, msg, serial);
       continue;
     }
-    if (post_to_sibling(key, channels, msg)) continue;
+    auto const posted = post_to_sibling(key, channels, msg);
+    if (posted == sibling_post::posted) continue;
+    if (posted == sibling_post::refused) {
+      // What the Redis path does with a full queue at pending_per_queue's limit.
+      ++result.over_capacity;
+      if (stats_.pending_dropped++ % 1000 == 0)
+        spdlog::warn("event=layer_pending_dropped reason=limit key={} limit={} dropped_total={}", key,
+                     capacities_.capacity_for(channels.front()) + config_.pending_per_queue, stats_.pending_dropped);
+      continue;
+    }
     message copy = msg;
     copy[std::string{asgi_channel_key}] = channels;
     std::string payload;

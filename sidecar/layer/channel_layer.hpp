@@ -61,6 +61,7 @@ struct layer_stats {
   std::uint64_t local_deliveries = 0;
   std::uint64_t sibling_posts = 0;     // messages handed to another I/O thread's layer, not to Redis
   std::uint64_t sibling_received = 0;  // messages another I/O thread's layer handed to this one
+  std::uint64_t sibling_failures = 0;  // of those, deliveries that threw (the message was lost)
   std::uint64_t dropped_undecodable = 0;
   std::uint64_t dropped_expired = 0;
   std::uint64_t dropped_unknown_channel = 0;
@@ -178,18 +179,23 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   awaitable<void> receive_loop(std::size_t shard);
   awaitable<void> refresh_loop();
   awaitable<void> readd_groups(std::size_t shard);
-  /// leave_all_groups' commands for one shard, sent again after a reset until the layer stops;
-  /// a failure given up is logged (the memberships then expire with group_expiry, as
+  /// leave_all_groups' commands for one shard, sent again after a reset (three attempts in
+  /// about half a second); a failure given up is logged (the memberships then expire with group_expiry, as
   /// channels_redis's do when a process dies).
   awaitable<void> discard_on_shard(std::size_t shard, std::vector<std::vector<std::string>> commands);
   void handle_member(std::string const& payload, double score);
   void deliver_local(std::string const& channel, message const& msg, std::uint64_t serial);
-  /// When `key` is the queue of another layer of this process (and the fast path is on): posts
-  /// the message for its `channels` to that layer's thread (or drops it, counted, when that
-  /// thread is that far behind) and returns true; else false, and the caller writes to Redis.
-  bool post_to_sibling(std::string const& key, std::vector<std::string> const& channels, message const& msg);
-  /// On this layer's executor: a message a sibling posted for these local channels.
-  void deliver_from_sibling(std::vector<std::string> const& channels, message const& msg);
+  enum class sibling_post : std::uint8_t {
+    not_a_sibling,  // another process's queue (or the fast path is off): write it to Redis
+    posted,
+    refused,  // that thread is as far behind as its Redis queue could be: the queue's "full"
+  };
+  /// When `key` is the queue of another layer of this process: posts the message for its
+  /// `channels` to that layer's thread, unless that thread is that far behind.
+  sibling_post post_to_sibling(std::string const& key, std::vector<std::string> const& channels, message const& msg);
+  /// On this layer's executor: a message a sibling posted at `sent_at` for these local
+  /// channels (dropped like a queued one when older than expiry, or when this layer stopped).
+  void deliver_from_sibling(std::vector<std::string> const& channels, message const& msg, double sent_at);
   std::size_t shard_for_group(std::string_view group) const;
   std::size_t shard_for_channel(std::string_view channel);
   std::string random_hex(std::size_t bytes) const;

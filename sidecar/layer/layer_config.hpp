@@ -30,7 +30,7 @@ struct layer_config {
   std::size_t receive_batch = 100;           // ZPOPMIN count when draining the process queue
   std::chrono::seconds receive_block{5};     // BZPOPMIN timeout (channels_redis's brpop_timeout)
   std::chrono::seconds group_refresh{0};     // re-add local memberships this often; 0 = group_expiry/2
-  bool local_fast_path = true;               // deliver group_send to own channels in-process
+  bool local_fast_path = true;               // this process's channels (any thread's): in-process, not Redis
   // group_send messages kept per full process queue until it has room (beyond: dropped, counted)
   std::size_t pending_per_queue = 10000;
   connection_options connection;

@@ -59,11 +59,11 @@ struct one_process {
   std::thread there_thread;
   bool there_running = false;
 
-  explicit one_process(layer_config config = {})
+  explicit one_process(layer_config config = {}, channel_layer::clock now = {})
   {
     config.hosts = {redis.url()};
-    here = channel_layer::create(here_ctx.get_executor(), config);
-    there = channel_layer::create(there_ctx.get_executor(), config);
+    here = channel_layer::create(here_ctx.get_executor(), config, now);
+    there = channel_layer::create(there_ctx.get_executor(), config, now);
     auto queues = std::make_shared<process_queues>();
     queues->add(here->queue_key(), here, here_ctx.get_executor());
     queues->add(there->queue_key(), there, there_ctx.get_executor());
@@ -170,7 +170,11 @@ TEST_CASE("a send to one of the other thread's channels is posted to that thread
   REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 1; }));
   CHECK(p.there_got.channels == std::vector<std::string>{theirs});
   CHECK(p.there_got.threads.at(0) == p.there_thread.get_id());
-  CHECK(p.queued(p.there->queue_key()) == 0);
+  CHECK(p.here->stats().sibling_posts == 1);
+  CHECK(p.here->stats().sent == 0);
+  p.stop_there();
+  CHECK(p.there->stats().sibling_received == 1);
+  CHECK(p.there->stats().received == 0);  // not popped from its Redis queue
 }
 
 TEST_CASE("messages for a stalled thread are bounded like the Redis queue they replace", "[layer][siblings]")
@@ -192,6 +196,9 @@ TEST_CASE("messages for a stalled thread are bounded like the Redis queue they r
   }
   CHECK(p.here->stats().sibling_posts == 5);
   CHECK(p.here->stats().pending_dropped == 2);
+  // A send() past the bound is refused as a full Redis queue would refuse it.
+  CHECK(run_coroutine(p.here_ctx, p.here->send(theirs, hello())) == send_status::channel_full);
+  CHECK(p.here->stats().send_full == 1);
   p.run_there();
   REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 5; }));
   // Once it caught up, there is room again.
@@ -213,4 +220,23 @@ TEST_CASE("a post reaching a layer that stopped meanwhile is dropped", "[layer][
   p.there->stop();
   p.there_ctx.poll();
   CHECK(p.there_got.size() == 0);
+}
+
+TEST_CASE("a post that waited longer than expiry for a stalled thread is dropped as an expired message",
+          "[layer][siblings]")
+{
+  double now = 1'000'000.0;
+  layer_config config;
+  config.expiry_s = 60;
+  one_process p{config, [&now] { return now; }};
+  std::string theirs;
+  asio::post(p.there_ctx, [&] { theirs = p.there->new_channel(); });
+  p.there_ctx.poll();
+  p.there_ctx.restart();
+  p.join("room", theirs);
+  CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
+  now += 61;  // the thread was stalled for longer than a queued message may wait
+  p.there_ctx.poll();
+  CHECK(p.there_got.size() == 0);
+  CHECK(p.there->stats().dropped_expired == 1);
 }
