@@ -113,6 +113,24 @@ struct one_process {
     return name;
   }
 
+  /// A channel of `there` while its thread does not run yet: made by running its loop once here.
+  std::string stalled_there_channel()
+  {
+    std::string name;
+    asio::post(there_ctx, [&] { name = there->new_channel(); });
+    there_ctx.poll();
+    there_ctx.restart();
+    REQUIRE(!name.empty());
+    return name;
+  }
+  /// After a message for `there` was handed over: it came once, by the hand-over, not from Redis.
+  void check_there_got_one_hand_over()
+  {
+    stop_there();
+    CHECK(there->stats().sibling_received == 1);
+    CHECK(there->stats().received == 0);  // nothing came through its Redis queue
+  }
+
   void join(std::string const& group, std::string const& channel)
   {
     REQUIRE(run_coroutine(here_ctx, here->group_add(group, channel)) == send_status::ok);
@@ -156,9 +174,7 @@ TEST_CASE("a group message reaches the other thread's members without their Redi
   CHECK(p.queued(channel_key("asgi", remote_member)) == 1);
   CHECK(p.queued(p.there->queue_key()) == 0);
   CHECK(p.here->stats().sibling_posts == 1);
-  p.stop_there();
-  CHECK(p.there->stats().sibling_received == 1);
-  CHECK(p.there->stats().received == 0);  // nothing came through its Redis queue
+  p.check_there_got_one_hand_over();
 }
 
 TEST_CASE("a send to one of the other thread's channels is posted to that thread", "[layer][siblings]")
@@ -172,9 +188,7 @@ TEST_CASE("a send to one of the other thread's channels is posted to that thread
   CHECK(p.there_got.threads.at(0) == p.there_thread.get_id());
   CHECK(p.here->stats().sibling_posts == 1);
   CHECK(p.here->stats().sent == 0);
-  p.stop_there();
-  CHECK(p.there->stats().sibling_received == 1);
-  CHECK(p.there->stats().received == 0);  // not popped from its Redis queue
+  p.check_there_got_one_hand_over();
 }
 
 TEST_CASE("messages for a stalled thread are bounded like the Redis queue they replace", "[layer][siblings]")
@@ -184,11 +198,7 @@ TEST_CASE("messages for a stalled thread are bounded like the Redis queue they r
   config.pending_per_queue = 3;
   one_process p{config};
   // The sibling's thread is not running yet: what is posted to it waits, up to 2 + 3.
-  std::string theirs;
-  asio::post(p.there_ctx, [&] { theirs = p.there->new_channel(); });
-  p.there_ctx.poll();
-  p.there_ctx.restart();
-  REQUIRE(!theirs.empty());
+  auto const theirs = p.stalled_there_channel();
   p.join("room", theirs);
   for (int i = 0; i < 7; ++i) {
     auto const result = run_coroutine(p.here_ctx, p.here->group_send("room", hello()));
@@ -210,10 +220,7 @@ TEST_CASE("messages for a stalled thread are bounded like the Redis queue they r
 TEST_CASE("a post reaching a layer that stopped meanwhile is dropped", "[layer][siblings]")
 {
   one_process p;
-  std::string theirs;
-  asio::post(p.there_ctx, [&] { theirs = p.there->new_channel(); });
-  p.there_ctx.poll();
-  p.there_ctx.restart();
+  auto const theirs = p.stalled_there_channel();
   p.join("room", theirs);
   CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
   // The sibling layer stops before its thread ran the post (a drain ending).
@@ -229,10 +236,7 @@ TEST_CASE("a post that waited longer than expiry for a stalled thread is dropped
   layer_config config;
   config.expiry_s = 60;
   one_process p{config, [&now] { return now; }};
-  std::string theirs;
-  asio::post(p.there_ctx, [&] { theirs = p.there->new_channel(); });
-  p.there_ctx.poll();
-  p.there_ctx.restart();
+  auto const theirs = p.stalled_there_channel();
   p.join("room", theirs);
   CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
   now += 61;  // the thread was stalled for longer than a queued message may wait

@@ -79,6 +79,15 @@ class SidecarProcess:
         except OSError:
             return 0, ""
 
+    def metric(self, name: str) -> float:
+        """The value of an unlabelled family on /metrics; fails when it is not exported."""
+        status, text = self.get("/metrics")
+        assert status == 200
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        raise AssertionError(f"{name} is not exported")
+
     def ws_url(self, path: str) -> str:
         return f"ws://127.0.0.1:{self.port}{path}"
 

@@ -15,19 +15,10 @@ from wsclient import greeting, open_socket
 TABS = 16  # the kernel spreads them over the I/O threads: all on one thread is 1 in 32,768
 
 
-def metric(sidecar: Any, name: str) -> float:
-    status, text = sidecar.get("/metrics")
-    assert status == 200
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} is not exported")
-
-
 def metric_after_publish(sidecar: Any, name: str, above: float) -> float:
     """Each thread publishes its counters once a second: wait (bounded) until `name` passes `above`."""
     deadline = time.monotonic() + 30
-    while (value := metric(sidecar, name)) <= above and time.monotonic() < deadline:
+    while (value := sidecar.metric(name)) <= above and time.monotonic() < deadline:
         time.sleep(0.2)
     return value
 
@@ -41,8 +32,8 @@ def test_a_message_reaches_tabs_on_every_thread_without_going_through_redis(worl
         for ws in [*tabs, ann]:
             greeting(ws)
         time.sleep(1.5)  # let every thread publish its counters once more after the greetings
-        posts_before = metric(sidecar, "tandem_layer_sibling_posts_total")
-        received_before = metric(sidecar, "tandem_layer_received_total")
+        posts_before = sidecar.metric("tandem_layer_sibling_posts_total")
+        received_before = sidecar.metric("tandem_layer_received_total")
 
         ack = send_message(ann, "across-threads", "hello every tab")
         assert ack["type"] == "ack"
@@ -52,4 +43,4 @@ def test_a_message_reaches_tabs_on_every_thread_without_going_through_redis(worl
 
         assert metric_after_publish(sidecar, "tandem_layer_sibling_posts_total", posts_before) > posts_before
         time.sleep(1.5)  # both threads' counters published after the deliveries
-        assert metric(sidecar, "tandem_layer_received_total") == received_before
+        assert sidecar.metric("tandem_layer_received_total") == received_before

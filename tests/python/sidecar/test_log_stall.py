@@ -18,15 +18,6 @@ from wsclient import frame_of_type, greeting, open_socket
 PIPE_BYTES = 64 * 1024  # Linux's default pipe capacity
 
 
-def metric(sidecar: SidecarProcess, name: str) -> float:
-    status, text = sidecar.get("/metrics")
-    assert status == 200
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} is not exported")
-
-
 def drain(reader: int) -> threading.Thread:
     """Reads the pipe to its end in the background, so the sidecar can write out and exit."""
 
@@ -76,7 +67,7 @@ def test_a_log_reader_that_stalls_does_not_stall_the_sidecar(
             ws.send(json.dumps({"type": "ping", "ref": "still-here"}))
             assert frame_of_type(ws, "pong") == {"type": "pong", "ref": "still-here"}
         assert sidecar.get("/healthz")[0] == 200
-        assert metric(sidecar, "tandem_log_lines_dropped_total") > 0
+        assert sidecar.metric("tandem_log_lines_dropped_total") > 0
     finally:
         draining = drain(reader)
         assert sidecar.stop() == 0
