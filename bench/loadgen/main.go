@@ -78,6 +78,7 @@ func main() {
 	settle := flag.Duration("settle", time.Second, "pause after opening the sockets, before the first step (connect work settles)")
 	settleMax := flag.Duration("settle-max", time.Minute, "longest pause after opening: it lasts until no presence frame arrived for -settle")
 	hold := flag.Duration("hold", 10*time.Minute, "idle: hold sockets at most this long (or until stdin closes)")
+	deliveredBatch := flag.Duration("delivered-batch", 0, "send `delivered` receipts for received messages, one per socket per this window, as the browser client does (0: none)")
 	nonce := flag.String("nonce", strconv.FormatInt(time.Now().UnixNano()%1e9, 36), "client_id prefix, unique per run")
 	flag.Parse()
 
@@ -103,7 +104,8 @@ func main() {
 	defer cancel()
 
 	shootout := *mode == "echo" || *mode == "broadcast"
-	p := &pool{plan: pl, sourceAddrs: *sources, openTimeout: *openTimeout, expectHello: !shootout}
+	p := &pool{plan: pl, sourceAddrs: *sources, openTimeout: *openTimeout, expectHello: !shootout,
+		deliveredBatch: *deliveredBatch}
 	cpuStart := cpuSeconds()
 	wallStart := time.Now()
 	opened := func(o, f int) { fmt.Fprintf(os.Stderr, "loadgen: opening: %d open, %d failed of %d\n", o, f, n) }
@@ -162,6 +164,7 @@ func main() {
 	}
 	result["closed_by_server"] = p.closedByServer()
 	result["presence"] = p.presence()
+	result["receipts"] = p.receipts()
 	p.closeAll(socks)
 	result["client_cpu_s"] = cpuSeconds() - cpuStart
 	result["wall_s"] = time.Since(wallStart).Seconds()

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +33,12 @@ type plan struct {
 type frame struct {
 	Type     string          `json:"type"`
 	ClientID string          `json:"client_id"`
+	Chat     int64           `json:"chat"`
+	Seq      int64           `json:"seq"`
+	Sender   int64           `json:"sender"`
+	UserID   int64           `json:"user_id"`
+	Status   string          `json:"status"`
+	Upto     int64           `json:"upto"`
 	Code     string          `json:"code"`
 	Ref      string          `json:"ref"`
 	Payload  json.RawMessage `json:"payload"`
@@ -41,9 +46,16 @@ type frame struct {
 
 type sock struct {
 	idx    int
+	user   int64 // from the hello (0 on the shootout endpoint)
 	conn   *websocket.Conn
 	out    chan []byte
 	closed atomic.Bool
+	// The delivered receipt waiting for its batch window (see noteDelivered). outMu also
+	// orders a receipt's send against closeAll closing `out`.
+	outMu        sync.Mutex
+	receiptChat  int64
+	receiptUpto  int64
+	receiptTimer bool
 }
 
 // frameHandler sees every frame after the greeting; it runs on the socket's reader goroutine.
@@ -51,6 +63,8 @@ type sock struct {
 var (
 	presencePrefix = []byte(`{"type":"presence"`)
 	presenceEntry  = []byte(`"user":`)
+	messageType    = []byte(`"type":"message"`)
+	statusType     = []byte(`"type":"status"`)
 )
 
 type frameHandler func(s *sock, f *frame, raw []byte, at time.Time)
@@ -66,6 +80,14 @@ type pool struct {
 	// on: what a group's members coming online cost (issue 14, W5: O(members), not O(members²)).
 	presenceFrames  atomic.Int64
 	presenceEntries atomic.Int64
+	// -delivered-batch: each socket acknowledges the messages it receives with one `delivered`
+	// receipt per window, for the highest seq, as the browser client does (deliveredBatchMs).
+	deliveredBatch  time.Duration
+	receiptsSent    atomic.Int64
+	receiptsDropped atomic.Int64 // the socket's writer was that far behind: not sent
+	statusFrames    atomic.Int64 // ticks moving, as the senders hear them
+	statusUpto      atomic.Int64 // the highest `delivered` tick a sender heard of
+	messageSeq      atomic.Int64 // the highest seq a socket received
 	wg              sync.WaitGroup
 }
 
@@ -112,6 +134,7 @@ func (p *pool) open(ctx context.Context, i int) (*sock, time.Duration, error) {
 		}
 		return nil, 0, &openError{"dial", err}
 	}
+	var user int64
 	if p.expectHello {
 		_ = conn.SetReadDeadline(time.Now().Add(p.openTimeout))
 		_, data, err := conn.ReadMessage()
@@ -122,13 +145,15 @@ func (p *pool) open(ctx context.Context, i int) (*sock, time.Duration, error) {
 			}
 			return nil, 0, &openError{"read", err}
 		}
-		if !strings.Contains(string(data), "hello") {
+		var hello frame
+		if json.Unmarshal(data, &hello) != nil || hello.Type != "hello" {
 			conn.Close()
 			return nil, 0, &openError{"no_hello", fmt.Errorf("first frame %.80s", data)}
 		}
 		_ = conn.SetReadDeadline(time.Time{})
+		user = hello.UserID
 	}
-	s := &sock{idx: i, conn: conn, out: make(chan []byte, 256)}
+	s := &sock{idx: i, user: user, conn: conn, out: make(chan []byte, 256)}
 	p.wg.Add(2)
 	go p.read(s)
 	go p.write(s)
@@ -160,15 +185,75 @@ func (p *pool) read(s *sock) {
 			p.presenceFrames.Add(1)
 			p.presenceEntries.Add(int64(bytes.Count(data, presenceEntry)))
 		}
+		status := bytes.Contains(data, statusType)
+		if status {
+			p.statusFrames.Add(1)
+		}
+		receipt := p.deliveredBatch > 0 && bytes.Contains(data, messageType)
 		h := p.handler.Load()
-		if h == nil {
+		if h == nil && !receipt && !status {
 			continue
 		}
 		var f frame
 		if json.Unmarshal(data, &f) != nil {
 			continue
 		}
-		(*h)(s, &f, data, at)
+		if status && f.Status == "delivered" {
+			raiseTo(&p.statusUpto, f.Upto)
+		}
+		if receipt && f.Type == "message" && f.Sender != s.user {
+			raiseTo(&p.messageSeq, f.Seq)
+			p.noteDelivered(s, f.Chat, f.Seq)
+		}
+		if h != nil {
+			(*h)(s, &f, data, at)
+		}
+	}
+}
+
+// noteDelivered: the message reached this socket; its `delivered` receipt leaves at the end of
+// the socket's batch window, covering every message received meanwhile.
+func (p *pool) noteDelivered(s *sock, chat, seq int64) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	if seq <= s.receiptUpto && chat == s.receiptChat {
+		return
+	}
+	s.receiptChat, s.receiptUpto = chat, seq
+	if !s.receiptTimer {
+		s.receiptTimer = true
+		time.AfterFunc(p.deliveredBatch, func() { p.sendDelivered(s) })
+	}
+}
+
+func (p *pool) sendDelivered(s *sock) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	s.receiptTimer = false
+	if s.closed.Load() {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"type": "delivered", "chat": s.receiptChat, "upto": s.receiptUpto})
+	select {
+	case s.out <- b:
+		p.receiptsSent.Add(1)
+	default:
+		p.receiptsDropped.Add(1)
+	}
+}
+
+func (p *pool) receipts() map[string]int64 {
+	return map[string]int64{"sent": p.receiptsSent.Load(), "dropped": p.receiptsDropped.Load(),
+		"status_frames": p.statusFrames.Load(), "delivered_tick_upto": p.statusUpto.Load(),
+		"message_seq": p.messageSeq.Load()}
+}
+
+func raiseTo(v *atomic.Int64, to int64) {
+	for {
+		old := v.Load()
+		if to <= old || v.CompareAndSwap(old, to) {
+			return
+		}
 	}
 }
 
@@ -265,8 +350,10 @@ func (p *pool) closeAll(socks []*sock) {
 		if s == nil {
 			continue
 		}
+		s.outMu.Lock()
 		s.closed.Store(true)
 		close(s.out)
+		s.outMu.Unlock()
 		_ = s.conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 		s.conn.Close()

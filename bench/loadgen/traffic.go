@@ -76,6 +76,14 @@ type stepResult struct {
 	Deliver      summary          `json:"deliver"`
 	Last         summary          `json:"last_recipient"`
 	ClientCPU    float64          `json:"client_cpu_s"`
+	// Tick news (`status` frames) and delivered receipts during the step and its grace period.
+	StatusFrames int64 `json:"status_frames"`
+	ReceiptsSent int64 `json:"receipts_sent"`
+	// With receipts: the highest seq received and the highest delivered tick heard at the end
+	// of the step, and how long after the last send the wait ended.
+	MessageSeq  int64   `json:"message_seq"`
+	TickUpto    int64   `json:"delivered_tick_upto"`
+	TicksAfterS float64 `json:"ticks_after_s"`
 }
 
 type step struct {
@@ -181,6 +189,7 @@ func runStep(ctx context.Context, p *pool, socks []*sock, sh *shape, rate float6
 	handler := frameHandler(st.onFrame)
 	p.handler.Store(&handler)
 	cpuBefore := cpuSeconds()
+	statusBefore, receiptsBefore := p.statusFrames.Load(), p.receiptsSent.Load()
 	stop := make(chan struct{})
 	go progress(st, rate, stop)
 	aborted := ""
@@ -212,15 +221,19 @@ func runStep(ctx context.Context, p *pool, socks []*sock, sh *shape, rate float6
 		st.sent.Add(1)
 	}
 	sentEnd := time.Now()
-	// Wait for what is in flight, up to the grace period.
+	// Wait for what is in flight, up to the grace period; with receipts, until the sender has
+	// heard that everything it sent was delivered (the receipts' cost belongs to the step).
 	want := st.sent.Load() * int64(sh.expect)
 	deadline := time.Now().Add(o.grace)
+	ticksCaughtUp := func() bool { return p.deliveredBatch == 0 || p.statusUpto.Load() >= p.messageSeq.Load() }
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if st.delivN.Load() >= want && (!sh.hasAck || st.ackN.Load()+st.errCount.Load() >= st.sent.Load()) {
+		if st.delivN.Load() >= want && (!sh.hasAck || st.ackN.Load()+st.errCount.Load() >= st.sent.Load()) &&
+			ticksCaughtUp() {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	ticksAt := time.Since(sentEnd)
 	close(stop)
 	p.handler.Store(nil)
 	var lost int64
@@ -235,7 +248,12 @@ func runStep(ctx context.Context, p *pool, socks []*sock, sh *shape, rate float6
 		Delivered: st.delivN.Load(), Complete: st.completeN.Load(), Lost: lost, Errors: st.errors,
 		Backlogged: st.backlog.Load(), Aborted: aborted,
 		Ack: st.ack.summary(), Deliver: st.deliver.summary(), Last: st.last.summary(),
-		ClientCPU: cpuSeconds() - cpuBefore,
+		ClientCPU:    cpuSeconds() - cpuBefore,
+		StatusFrames: p.statusFrames.Load() - statusBefore,
+		ReceiptsSent: p.receiptsSent.Load() - receiptsBefore,
+		MessageSeq:   p.messageSeq.Load(),
+		TickUpto:     p.statusUpto.Load(),
+		TicksAfterS:  ticksAt.Seconds(),
 	}
 	if elapsed > 0 {
 		res.AchievedRate = float64(st.sent.Load()) / elapsed

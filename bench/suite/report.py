@@ -59,6 +59,18 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, dict[str, Any], boo
     add("W3 socket deliveries per server CPU-second", False,
         lambda r: max(s["costs"]["deliveries_per_server_cpu_s"] for s in r["w3"]["steps"]))
     add("W6 Redis commands per group message", True, lambda r: r["w3"]["steps"][0]["costs"]["redis_cmds_per_msg"])
+    # W3 with the members' delivered receipts, as browsers send them: what a group message
+    # really costs, and whether the sender hears its tick move once per message, not per member.
+    add("W3r p99 to the last group member, members sending receipts, first rate (ms)", True,
+        lambda r: r["w3r"]["steps"][0]["last_recipient"]["p99_ms"])
+    add("W3r server CPU per group message with its receipts, first rate (ms)", True,
+        lambda r: r["w3r"]["steps"][0]["costs"]["server_cpu_ms_per_msg"])
+    add("W3r PostgreSQL CPU per group message with its receipts, first rate (ms)", True,
+        lambda r: r["w3r"]["steps"][0]["costs"]["pg_cpu_ms_per_msg"])
+    add("W3r receipts sent per group message", True,
+        lambda r: r["w3r"]["receipts"]["sent"] / sum(s["sent"] for s in r["w3r"]["steps"]))
+    add("W3r status frames (tick news) per group message", True,
+        lambda r: r["w3r"]["receipts"]["status_frames"] / sum(s["sent"] for s in r["w3r"]["steps"]))
     # The group's members connecting (W3 opens them all): presence frames per member, from each
     # socket's hello until the end of the run. O(members) frames means a constant here.
     add("W5 presence frames per member, the group's members connecting", True,
@@ -93,12 +105,12 @@ def markdown(run: dict[str, Any]) -> str:
               "", ("Ratios: how many times better the reference is (cost or latency of the other / the reference's; "
               "for rates and deliveries the reference's / the other's)."), ""]
     for name, r in results.items():
-        sizes = ", ".join(f"{w.upper()}: {r[w]['sockets']} sockets" for w in ("w2", "w3") if w in r)
+        sizes = ", ".join(f"{w.upper()}: {r[w]['sockets']} sockets" for w in ("w2", "w3", "w3r") if w in r)
         lines += [f"### {name} ({sizes})", ""]
         lines.append("| workload | offered/s | sent | p50 ms | p99 ms | p99.9 ms | max ms | ack p99 ms | missing | errors "
                      "| server CPU ms/msg | PG CPU ms/msg | Redis CPU ms/msg | client CPU s | Redis cmds/msg | PG commits/msg |")
         lines.append("|---" * 16 + "|")
-        for w in ("w2", "w3"):
+        for w in ("w2", "w3", "w3r"):
             for s in r.get(w, {}).get("steps", []):
                 c = s.get("costs", {})
                 d = s["last_recipient"]

@@ -30,13 +30,14 @@ from servers import ChannelsServer, Server, TandemServer
 
 QUICK: dict[str, Any] = {
     "users": 100, "pairs": 50, "group": 50, "idle": 500, "avalanche": 400, "avalanche_in_flight": 100,
-    "w2_rates": [50, 200], "w3_rates": [5, 20], "shootout_sockets": 100, "echo_rates": [500], "broadcast_rates": [10],
+    "w2_rates": [50, 200], "w3_rates": [5, 20], "w3r_rates": [5], "shootout_sockets": 100, "echo_rates": [500], "broadcast_rates": [10],
     "step_s": 3, "grace_s": 3, "max_run_s": 120, "open_in_flight": 50, "error_budget": 500, "stop_p99_ms": 5000,
     "settle_s": 2, "settle_max_s": 60, "probe_idle_s": 7, "drain_limit_s": 15,
 }
 FULL: dict[str, Any] = {
     "users": 10_000, "pairs": 5_000, "group": 1_000, "idle": 10_000, "avalanche": 10_000, "avalanche_in_flight": 500,
     "w2_rates": [50, 200, 500, 1000, 1500, 2000, 3000, 5000], "w3_rates": [2, 5, 10, 20, 50],
+    "w3r_rates": [2, 5, 10, 20],
     "shootout_sockets": 1000, "echo_rates": [1000, 5000], "broadcast_rates": [5, 20],
     "step_s": 10, "grace_s": 10, "max_run_s": 900, "open_in_flight": 200, "error_budget": 2000, "stop_p99_ms": 5000,
     "settle_s": 2, "settle_max_s": 180, "probe_idle_s": 7, "drain_limit_s": 60,
@@ -90,6 +91,8 @@ async def measure_server(server: Server, binary: Path, stack: Any, services: w.S
         # counted online through the disconnect grace, and nothing would be announced).
         if wanted("w3"):
             out["w3"] = await w.w3_group(binary, work, services, server, pop, cfg)
+        if wanted("w3r"):
+            out["w3r"] = await w.w3r_group_receipts(binary, work, services, server, pop, cfg)
         if wanted("w2"):
             out["w2"] = await w.w2_chat(binary, work, services, server, pop, cfg)
         if server.shootout and wanted("shootout"):
@@ -141,7 +144,7 @@ def main() -> None:
     parser.add_argument("--skip-probe", action="store_true", help="skip the Daphne default-settings probe")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="override one size of the chosen mode, e.g. --set group=1000 --set 'w3_rates=[5,10]'")
-    parser.add_argument("--only", nargs="+", choices=("w2", "w3", "shootout", "w5", "w1"),
+    parser.add_argument("--only", nargs="+", choices=("w2", "w3", "w3r", "shootout", "w5", "w1"),
                         help="run only these workloads (W6 rides on W2 and W3, W7 on W1)")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -123,6 +123,19 @@ async def w3_group(binary: Path, work: Path, services: Services, server: Server,
     return await traffic(binary, work, services, server, sockets, "group", cfg["w3_rates"], cfg)
 
 
+async def w3r_group_receipts(binary: Path, work: Path, services: Services, server: Server, pop: Population,
+                             cfg: dict[str, Any]) -> dict[str, Any]:
+    """W3 as the browser client's members answer it: each member acknowledges what it received
+    with one `delivered` receipt per 100 ms window (client.js deliveredBatchMs), so every group
+    message costs a receipt per member and the sender hears its ticks move."""
+    sockets = [
+        {"url": server.url(f"/ws/chat/{pop.group_chat}/", i), "cookie": pop.cookies[i], "chat": pop.group_chat}
+        for i in range(pop.group_size)
+    ]
+    return await traffic(binary, work, services, server, sockets, "group", cfg["w3r_rates"], cfg,
+                         ["-delivered-batch", "100ms"])
+
+
 async def shootout(binary: Path, work: Path, services: Services, server: Server, cfg: dict[str, Any]) -> dict[str, Any]:
     """The websocket-shootout protocol on the bench-only endpoint: echo round trips, then
     broadcasts to every connection of the endpoint."""
