@@ -133,17 +133,60 @@ MARKERS_SQL = (
 )
 
 
+# MARKERS_SQL for a receipt's news, behind the core's receipt_news_possible gate: while two
+# members other than the reader are still at or below its old mark, no sender's tick can move
+# and no member row is read (the gate is a one-time filter: two rows found by the (chat, user)
+# index). Most receipts of a large group end there. The sidecar's receipt_markers, row for row.
+RECEIPT_MARKERS_SQL = (
+    "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
+    "coalesce(s.read_receipts, true), "
+    "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = %(chat)s::bigint "
+    "AND x.seq > %(low)s::bigint AND x.seq <= %(high)s::bigint) "
+    "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
+    "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %(chat)s::bigint "
+    "AND NOT ((%(after_d)s::bigint <= %(before_d)s::bigint "
+    "OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b WHERE b.chat_id = %(chat)s::bigint "
+    "AND b.user_id <> %(reader)s::bigint AND b.delivered_upto <= %(before_d)s::bigint LIMIT 2) d) >= 2) "
+    "AND (%(after_r)s::bigint <= %(before_r)s::bigint "
+    "OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b WHERE b.chat_id = %(chat)s::bigint "
+    "AND b.user_id <> %(reader)s::bigint AND b.read_upto <= %(before_r)s::bigint LIMIT 2) r) >= 2))"
+)
+
+
+def _markers_of(rows: list[tuple[Any, ...]]) -> ChatMarkers:
+    members = [
+        (row[0], tandem_core.ReceiptMarker(delivered_upto=row[1], read_upto=row[2]), row[5]) for row in rows
+    ]
+    senders = [row[0] for row in rows if row[6]]
+    return ChatMarkers(members, rows[0][3] if rows else 0, rows[0][4] if rows else False, senders)
+
+
+def _receipt_markers(
+    chat_id: int, reader: int, before: tandem_core.ReceiptMarker, after: tandem_core.ReceiptMarker, using: str
+) -> ChatMarkers:
+    """The markers `reader`'s receipt's news needs; no members when no sender's tick can move."""
+    params = {
+        "chat": chat_id,
+        "reader": reader,
+        "low": min(before.delivered_upto, before.read_upto),
+        "high": max(after.delivered_upto, after.read_upto),
+        "before_d": before.delivered_upto,
+        "after_d": after.delivered_upto,
+        "before_r": before.read_upto,
+        "after_r": after.read_upto,
+    }
+    with connections[using].cursor() as cursor:
+        cursor.execute(RECEIPT_MARKERS_SQL, params)
+        return _markers_of(cursor.fetchall())
+
+
 def _markers(chat_id: int, after: int = 0, upto: int = 0, *, using: str | None = None) -> ChatMarkers:
     """Every member's markers and settings; with a seq range, also who sent messages in it."""
     using = database_for_tandem(using)
     with connections[using].cursor() as cursor:
         cursor.execute(MARKERS_SQL, [chat_id, after, upto, chat_id])
         rows = cursor.fetchall()
-    members = [
-        (row[0], tandem_core.ReceiptMarker(delivered_upto=row[1], read_upto=row[2]), row[5]) for row in rows
-    ]
-    senders = [row[0] for row in rows if row[6]]
-    return ChatMarkers(members, rows[0][3] if rows else 0, rows[0][4] if rows else False, senders)
+    return _markers_of(rows)
 
 
 def _member_view(chat_id: int, user_id: int, using: str) -> tuple[tandem_core.ReceiptMarker, int]:
@@ -258,9 +301,7 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome, using: str) -> None
     ):
         if now > was:
             _group_send(user_group(reader), events.chat_receipt_event(chat_id, reader, kind, now, result.at))
-    low = min(before.delivered_upto, before.read_upto)
-    high = max(after.delivered_upto, after.read_upto)
-    markers = _markers(chat_id, low, high, using=using)
+    markers = _receipt_markers(chat_id, reader, before, after, using)
     for news in tandem_core.receipt_news(
         markers.members, reader, before, markers.senders_in_range, markers.is_group
     ):

@@ -67,4 +67,12 @@ receipt_news(std::span<member_marker const> members_after, std::int64_t reader, 
   return news;
 }
 
+bool
+receipt_news_possible(receipt_marker before, receipt_marker after, others_behind behind) noexcept
+{
+  bool const delivered_stuck = after.delivered_upto <= before.delivered_upto || behind.delivered >= 2;
+  bool const read_stuck = after.read_upto <= before.read_upto || behind.read >= 2;
+  return !(delivered_stuck && read_stuck);
+}
+
 }  // namespace tandem::core

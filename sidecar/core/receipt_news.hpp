@@ -40,4 +40,23 @@ receipt_marker sender_view(std::span<member_marker const> members, std::int64_t 
 std::vector<status_news> receipt_news(std::span<member_marker const> members_after, std::int64_t reader,
                                       receipt_marker before, std::span<std::int64_t const> senders, bool is_group);
 
+/// How many members other than the reader had each marker at or below the reader's old one
+/// when the receipt was applied (counting stops at 2: more never matters).
+struct others_behind {
+  int delivered = 0;  // members (reader excluded) with delivered_upto <= before.delivered_upto
+  int read = 0;       // members (reader excluded) with read_upto <= before.read_upto
+};
+
+/// Whether receipt_news could find anything for the reader's marker going from `before` to
+/// `after`, knowing only `behind`: false means nobody's ticks moved, so the chat's markers need
+/// not be read at all. A sender's tick is the minimum over everyone but the sender, so it moves
+/// only if the reader was strictly below every other member but the sender; with two others
+/// at or below the reader's old mark, one of them is not the sender and holds the minimum down,
+/// whoever sent. In a 1,000-member group that skips the markers of all but the last receipts of
+/// a message (O(members) rows per message instead of O(members²)). Privacy only ever lowers a
+/// member's read mark (to 0), so counting the stored marks never says "no news" wrongly.
+/// The SQL of the receipt markers query (store/message_store.cpp, Django's
+/// messaging.RECEIPT_MARKERS_SQL) applies the same rule.
+bool receipt_news_possible(receipt_marker before, receipt_marker after, others_behind behind) noexcept;
+
 }  // namespace tandem::core

@@ -22,7 +22,8 @@ messaging::messaging(asio::any_io_executor executor, message_store& store, messa
       settings_{settings},
       metrics_{metrics},
       republisher_{executor, [this](protocol::message_record const& m) { return try_publish(m); }, clock,
-                   settings.republish_capacity, settings.republish_pause}
+                   settings.republish_capacity, settings.republish_pause},
+      told_ticks_{settings.receipt_news_memory}
 {
 }
 
@@ -127,9 +128,7 @@ messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& re
     co_await bus_.group_send(settings_.user_group_prefix + std::to_string(reader),
                                protocol::chat_receipt_event(request.chat, reader, kind, now, applied.at));
   }
-  auto const lowest = std::min(before.delivered_upto, before.read_upto);
-  auto const highest = std::max(after.delivered_upto, after.read_upto);
-  auto const markers = co_await store_.markers(request.chat, lowest, highest);
+  auto const markers = co_await store_.receipt_markers(request.chat, reader, before, after);
   if (markers.status != store::store_status::ok) {
     // The receipt is stored; senders see it on their next sync or history.
     spdlog::warn("event=receipt_news_skipped chat={} error=\"{}\"", request.chat, markers.error);
@@ -137,6 +136,7 @@ messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& re
   }
   for (auto const& news :
        core::receipt_news(markers.members, reader, before, markers.senders_in_range, markers.is_group)) {
+    if (!told_ticks_.first_to_tell(request.chat, news)) continue;  // a racing receipt told it already
     co_await bus_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
                                protocol::chat_status_event(request.chat, news.kind, news.upto, applied.at));
   }

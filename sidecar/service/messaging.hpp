@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "asio/asio.hpp"
+#include "core/told_ticks.hpp"
 #include "ops/metrics.hpp"
 #include "protocol/chat_requests.hpp"
 #include "service/messaging_settings.hpp"
@@ -75,6 +76,7 @@ class messaging {
   std::chrono::steady_clock::time_point publish_warned_at_{};
   std::uint64_t publish_failures_unlogged_ = 0;
   republisher republisher_;
+  core::told_ticks told_ticks_;  // see receipt_news_memory
 };
 
 }  // namespace tandem::service

@@ -53,6 +53,27 @@ ids_of(pg_outcome const& out)
   return list;
 }
 
+chat_markers
+markers_of(pg_outcome const& out)
+{
+  chat_markers markers;
+  if (!out.ok()) {
+    markers.status = failure_of(out);
+    markers.error = out.describe();
+    return markers;
+  }
+  markers.status = store_status::ok;
+  auto const& r = out.result;
+  for (int row = 0; row < r.rows(); ++row) {
+    markers.members.push_back(
+        {to_int64(r.value(row, 0)), {to_int64(r.value(row, 1)), to_int64(r.value(row, 2))}, r.value(row, 5) == "t"});
+    markers.last_seq = to_int64(r.value(row, 3));
+    markers.is_group = r.value(row, 4) == "t";
+    if (r.value(row, 6) == "t") markers.senders_in_range.push_back(markers.members.back().user_id);
+  }
+  return markers;
+}
+
 }  // namespace
 
 store_status
@@ -135,23 +156,40 @@ message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t upto)
       "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
       "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint"};
   pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto)};
-  auto const out = co_await pool_.query(sql, params);
-  chat_markers markers;
-  if (!out.ok()) {
-    markers.status = failure_of(out);
-    markers.error = out.describe();
-    co_return markers;
-  }
-  markers.status = store_status::ok;
-  auto const& r = out.result;
-  for (int row = 0; row < r.rows(); ++row) {
-    markers.members.push_back(
-        {to_int64(r.value(row, 0)), {to_int64(r.value(row, 1)), to_int64(r.value(row, 2))}, r.value(row, 5) == "t"});
-    markers.last_seq = to_int64(r.value(row, 3));
-    markers.is_group = r.value(row, 4) == "t";
-    if (r.value(row, 6) == "t") markers.senders_in_range.push_back(markers.members.back().user_id);
-  }
-  co_return markers;
+  co_return markers_of(co_await pool_.query(sql, params));
+}
+
+awaitable<chat_markers>
+message_store::receipt_markers(std::int64_t chat, std::int64_t reader, core::receipt_marker before,
+                               core::receipt_marker after)
+{
+  // markers() behind core::receipt_news_possible's gate: "two members other than the reader at
+  // or below its old mark" is two rows found by the (chat, user) index, so most receipts of a
+  // large group read two rows instead of every member's. The gate refers to no row of the outer
+  // query: PostgreSQL evaluates it once (a one-time filter) and reads no member when it fails.
+  // The same statement, one snapshot: the gate and the markers agree. Django's
+  // messaging.RECEIPT_MARKERS_SQL, row for row.
+  static pg_statement const sql{"tandem_receipt_markers",
+      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "
+      "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = $1::bigint "
+      "AND x.seq > $2::bigint AND x.seq <= $3::bigint) "
+      "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
+      "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint "
+      "AND NOT (($6::bigint <= $5::bigint OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b "
+      "WHERE b.chat_id = $1::bigint AND b.user_id <> $4::bigint AND b.delivered_upto <= $5::bigint LIMIT 2) d) >= 2) "
+      "AND ($8::bigint <= $7::bigint OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b "
+      "WHERE b.chat_id = $1::bigint AND b.user_id <> $4::bigint AND b.read_upto <= $7::bigint LIMIT 2) r) >= 2))"};
+  auto const lowest = std::min(before.delivered_upto, before.read_upto);
+  auto const highest = std::max(after.delivered_upto, after.read_upto);
+  pg_params const params{std::to_string(chat),
+                         std::to_string(lowest),
+                         std::to_string(highest),
+                         std::to_string(reader),
+                         std::to_string(before.delivered_upto),
+                         std::to_string(after.delivered_upto),
+                         std::to_string(before.read_upto),
+                         std::to_string(after.read_upto)};
+  co_return markers_of(co_await pool_.query(sql, params));
 }
 
 awaitable<message_page>

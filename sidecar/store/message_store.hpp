@@ -29,6 +29,11 @@ class message_store {
                                            core::seq_t upto);
   /// Members with after < seq <= upto among their messages fill senders_in_range.
   awaitable<chat_markers> markers(std::int64_t chat, core::seq_t after = 0, core::seq_t upto = 0);
+  /// markers() for the news of `reader`'s receipt (its marker went from `before` to `after`),
+  /// with senders_in_range over the advanced range; no members at all when no sender's tick
+  /// can have moved (core::receipt_news_possible, decided in the same statement).
+  awaitable<chat_markers> receipt_markers(std::int64_t chat, std::int64_t reader, core::receipt_marker before,
+                                          core::receipt_marker after);
   /// Messages with after < seq <= upto, oldest first, at most `limit`.
   awaitable<message_page> after(std::int64_t chat, core::seq_t after, core::seq_t upto, std::size_t limit);
   /// The newest `limit` messages with seq < before (all when none), oldest first.

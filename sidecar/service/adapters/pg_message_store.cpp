@@ -22,6 +22,13 @@ pg_message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t upto
   co_return co_await queries_.markers(chat, after, upto);
 }
 
+awaitable<store::chat_markers>
+pg_message_store::receipt_markers(std::int64_t chat, std::int64_t reader, core::receipt_marker before,
+                                  core::receipt_marker after)
+{
+  co_return co_await queries_.receipt_markers(chat, reader, before, after);
+}
+
 awaitable<store::message_page>
 pg_message_store::after(std::int64_t chat, core::seq_t after, core::seq_t upto, std::size_t limit)
 {

@@ -17,6 +17,8 @@ class pg_message_store final : public message_store {
   awaitable<store::applied_receipt> apply_receipt(std::int64_t chat, std::int64_t user, core::receipt_kind kind,
                                                   core::seq_t upto) override;
   awaitable<store::chat_markers> markers(std::int64_t chat, core::seq_t after, core::seq_t upto) override;
+  awaitable<store::chat_markers> receipt_markers(std::int64_t chat, std::int64_t reader, core::receipt_marker before,
+                                                 core::receipt_marker after) override;
   awaitable<store::message_page> after(std::int64_t chat, core::seq_t after, core::seq_t upto,
                                        std::size_t limit) override;
   awaitable<store::message_page> before(std::int64_t chat, std::optional<core::seq_t> before,

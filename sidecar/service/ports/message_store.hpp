@@ -22,6 +22,11 @@ class message_store {
                                                           core::seq_t upto) = 0;
   /// Members with after < seq <= upto among their messages fill senders_in_range (0, 0: none).
   virtual awaitable<store::chat_markers> markers(std::int64_t chat, core::seq_t after, core::seq_t upto) = 0;
+  /// The markers a receipt's news is computed from (`reader` went from `before` to `after`),
+  /// senders_in_range over the advanced range; no members when no sender's tick can have
+  /// moved (core::receipt_news_possible), so most receipts of a large group read no markers.
+  virtual awaitable<store::chat_markers> receipt_markers(std::int64_t chat, std::int64_t reader,
+                                                         core::receipt_marker before, core::receipt_marker after) = 0;
   /// Messages with after < seq <= upto, oldest first, at most `limit`.
   virtual awaitable<store::message_page> after(std::int64_t chat, core::seq_t after, core::seq_t upto,
                                                std::size_t limit) = 0;

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 using namespace tandem::core;
@@ -70,4 +72,69 @@ TEST_CASE("groups always send read receipts, whatever the settings", "[core][rec
 {
   std::vector<member_marker> const members{{ann, {5, 5}, false}, {bob, {5, 5}, false}, {cy, {5, 5}, false}};
   CHECK(sender_view(members, ann, 5, true) == receipt_marker{5, 5});
+}
+
+TEST_CASE("no news is possible while two other members are at or below the reader's old mark", "[core][receipts]")
+{
+  // Bob's delivered goes 4 -> 5 in a group where Cy and Dee are still at 4: whoever sent, one of
+  // them holds the sender's minimum at 4.
+  CHECK_FALSE(receipt_news_possible({4, 0}, {5, 0}, {2, 2}));
+  // Only one other behind (it may be the sender, who then sees the others' minimum move).
+  CHECK(receipt_news_possible({4, 0}, {5, 0}, {1, 2}));
+  // A read with two others behind on reads but not on delivery: the delivery moved too.
+  CHECK(receipt_news_possible({4, 3}, {5, 5}, {1, 2}));
+  CHECK_FALSE(receipt_news_possible({4, 3}, {5, 5}, {2, 2}));
+  // Nothing moved: nothing to tell, whatever the others.
+  CHECK_FALSE(receipt_news_possible({4, 3}, {4, 3}, {0, 0}));
+}
+
+TEST_CASE("receipt_news_possible never hides news receipt_news finds (random chats)", "[core][receipts][property]")
+{
+  // Small chats with random marks, privacy settings, readers and senders: every time
+  // receipt_news finds news, the gate computed from the stored marks must let it through.
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto next = [&state](int bound) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<int>(state % static_cast<std::uint64_t>(bound));
+  };
+  int news_seen = 0;
+  int skipped = 0;
+  for (int round = 0; round < 20000; ++round) {
+    int const size = 2 + next(5);
+    bool const is_group = size > 2 || next(2) == 0;
+    std::vector<member_marker> members;
+    for (int i = 0; i < size; ++i) {
+      seq_t const delivered = next(5);
+      seq_t const read = delivered == 0 ? 0 : next(static_cast<int>(delivered) + 1);
+      members.push_back({i + 1, {delivered, read}, next(3) != 0});
+    }
+    auto const reader_index = static_cast<std::size_t>(next(size));
+    auto const reader = members[reader_index].user_id;
+    auto const after = members[reader_index].marker;
+    receipt_marker before{after.delivered_upto == 0 ? 0 : next(static_cast<int>(after.delivered_upto) + 1), 0};
+    before.read_upto = std::min<seq_t>(after.read_upto, before.delivered_upto == 0 ? 0 : next(static_cast<int>(before.delivered_upto) + 1));
+    std::vector<std::int64_t> senders;
+    for (int i = 0; i < 1 + next(3); ++i) senders.push_back(1 + next(size));
+    others_behind behind;
+    for (auto const& m : members) {
+      if (m.user_id == reader) continue;
+      behind.delivered += m.marker.delivered_upto <= before.delivered_upto ? 1 : 0;
+      behind.read += m.marker.read_upto <= before.read_upto ? 1 : 0;
+    }
+    behind.delivered = std::min(behind.delivered, 2);
+    behind.read = std::min(behind.read, 2);
+    bool const possible = receipt_news_possible(before, after, behind);
+    auto const news = receipt_news(members, reader, before, senders, is_group);
+    if (!news.empty()) {
+      ++news_seen;
+      INFO("round " << round);
+      REQUIRE(possible);
+    }
+    if (!possible) ++skipped;
+  }
+  // The generator reaches both sides of the gate.
+  CHECK(news_seen > 1000);
+  CHECK(skipped > 1000);
 }

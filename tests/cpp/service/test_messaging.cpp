@@ -213,6 +213,32 @@ TEST_CASE("a read receipt tells the reader's other tabs and the sender, once", "
   CHECK(w.bus.sent.size() == sent_before);
 }
 
+TEST_CASE("the last members' receipts racing in tell a group's sender once", "[messaging][receipts]")
+{
+  // Both receipts are applied before either reads the markers (a slow store), so each finds
+  // the sender's minimum moved: the second one's news is the first one's, and is dropped.
+  constexpr std::int64_t cy = 3, group = 20;
+  messaging_world w;
+  w.store.add_chat(group, {ann, bo, cy}, true);
+  run_coroutine(w.ctx, w.chat.send(ann, protocol::send_request{group, "g-1", "hi all"}));
+  w.store.faults.delay = std::chrono::milliseconds{5};
+  int done = 0;
+  for (auto const reader : {bo, cy}) {
+    auto receipt = [&w, &done, reader]() -> awaitable<void> {
+      co_await w.chat.receipt(reader, {group, core::receipt_kind::delivered, 1, std::nullopt});
+      ++done;
+    };
+    asio::co_spawn(w.ctx, std::move(receipt), asio::detached);
+  }
+  REQUIRE(run_until(w.ctx, [&] { return done == 2; }));
+  CHECK(w.store.receipt_markers_read == 2);  // the race: both found news
+  auto const told = w.bus.sent_to("user_1");
+  auto const statuses = std::count_if(told.begin(), told.end(), [](json const& e) { return e["type"] == "chat.status"; });
+  CHECK(statuses == 1);
+  REQUIRE_FALSE(told.empty());
+  CHECK(told.back()["upto"] == 1);
+}
+
 TEST_CASE("a receipt the store cannot take is answered store_unavailable", "[messaging][receipts]")
 {
   messaging_world w;

@@ -144,6 +144,37 @@ def test_in_a_group_the_sender_sees_read_only_when_everyone_has_read(
         assert {(s["status"], s["upto"]) for s in statuses} == {("delivered", 1), ("read", 1)}
 
 
+def test_a_group_sender_hears_delivered_once_the_members_receipts_race_in(
+    world, sidecar, django_user_model
+) -> None:
+    """Every member acknowledges at once, on two I/O threads and several database connections:
+    the receipts that see two others still behind read no markers (the gated query), and the
+    last ones, however they interleave, still tell the sender, never of more than there is."""
+    from contextlib import ExitStack
+
+    from tandem.models import Chat
+
+    members = [django_user_model.objects.create_user(f"g{i}", password="pw") for i in range(11)]
+    group = Chat.create_with_members([world.ann, *members], title="race")
+    url = chat_url(sidecar, group)
+    with ExitStack() as stack:
+        ann = stack.enter_context(open_socket(url, world.cookie(world.ann)))
+        sockets = [stack.enter_context(open_socket(url, world.cookie(m))) for m in members]
+        for ws in (ann, *sockets):
+            next_frame(ws)
+        for round_ in range(1, 4):
+            ack = send_message(ann, f"race-{round_}", "all at once")
+            for ws in sockets:
+                wait_for(ws, of_type("message"))
+            for ws in sockets:
+                send_frame(ws, "delivered", upto=ack["seq"])
+            told = wait_for(ann, of_type("status", status="delivered", upto=ack["seq"]))
+            assert told["chat"] == group.pk
+            again = [f for f in frames_within(ann, 0.5) if f["type"] == "status"]
+            assert all(f["upto"] == ack["seq"] for f in again), again
+            assert 1 + len(again) <= sidecar.config["threads"], again
+
+
 def test_history_gives_the_newest_fifty_then_twenty_per_page(world, make_sidecar) -> None:
     sidecar = make_sidecar(rate_burst=1000)
     with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:

@@ -118,6 +118,29 @@ fake_message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t up
   co_return out;
 }
 
+awaitable<store::chat_markers>
+fake_message_store::receipt_markers(std::int64_t chat, std::int64_t reader, core::receipt_marker before,
+                                    core::receipt_marker after)
+{
+  auto out = co_await markers(chat, std::min(before.delivered_upto, before.read_upto),
+                              std::max(after.delivered_upto, after.read_upto));
+  if (out.status != store::store_status::ok) co_return out;
+  // The PostgreSQL statement's gate, over the marks the markers were read from (one snapshot).
+  core::others_behind behind;
+  for (auto const& m : out.members) {
+    if (m.user_id == reader) continue;
+    behind.delivered += m.marker.delivered_upto <= before.delivered_upto ? 1 : 0;
+    behind.read += m.marker.read_upto <= before.read_upto ? 1 : 0;
+  }
+  if (!core::receipt_news_possible(before, after, behind)) {
+    out.members.clear();
+    out.senders_in_range.clear();
+    co_return out;
+  }
+  ++receipt_markers_read;
+  co_return out;
+}
+
 awaitable<store::message_page>
 fake_message_store::after(std::int64_t chat, core::seq_t after, core::seq_t upto, std::size_t limit)
 {
