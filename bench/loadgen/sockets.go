@@ -63,8 +63,10 @@ type sock struct {
 var (
 	presencePrefix = []byte(`{"type":"presence"`)
 	presenceEntry  = []byte(`"user":`)
-	messageType    = []byte(`"type":"message"`)
-	statusType     = []byte(`"type":"status"`)
+	// Cheap filters before parsing: Tandem writes `"type":"message"`, the Channels consumers
+	// (Python's json) `"type": "message"`; the parsed type decides.
+	messageWord = []byte(`"message"`)
+	statusWord  = []byte(`"status"`)
 )
 
 type frameHandler func(s *sock, f *frame, raw []byte, at time.Time)
@@ -185,11 +187,8 @@ func (p *pool) read(s *sock) {
 			p.presenceFrames.Add(1)
 			p.presenceEntries.Add(int64(bytes.Count(data, presenceEntry)))
 		}
-		status := bytes.Contains(data, statusType)
-		if status {
-			p.statusFrames.Add(1)
-		}
-		receipt := p.deliveredBatch > 0 && bytes.Contains(data, messageType)
+		status := bytes.Contains(data, statusWord)
+		receipt := p.deliveredBatch > 0 && bytes.Contains(data, messageWord)
 		h := p.handler.Load()
 		if h == nil && !receipt && !status {
 			continue
@@ -198,8 +197,11 @@ func (p *pool) read(s *sock) {
 		if json.Unmarshal(data, &f) != nil {
 			continue
 		}
-		if status && f.Status == "delivered" {
-			raiseTo(&p.statusUpto, f.Upto)
+		if f.Type == "status" {
+			p.statusFrames.Add(1)
+			if f.Status == "delivered" {
+				raiseTo(&p.statusUpto, f.Upto)
+			}
 		}
 		if receipt && f.Type == "message" && f.Sender != s.user {
 			raiseTo(&p.messageSeq, f.Seq)
@@ -231,6 +233,7 @@ func (p *pool) sendDelivered(s *sock) {
 	defer s.outMu.Unlock()
 	s.receiptTimer = false
 	if s.closed.Load() {
+		p.receiptsDropped.Add(1)
 		return
 	}
 	b, _ := json.Marshal(map[string]any{"type": "delivered", "chat": s.receiptChat, "upto": s.receiptUpto})

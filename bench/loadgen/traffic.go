@@ -223,6 +223,7 @@ func runStep(ctx context.Context, p *pool, socks []*sock, sh *shape, rate float6
 	sentEnd := time.Now()
 	// Wait for what is in flight, up to the grace period; with receipts, until the sender has
 	// heard that everything it sent was delivered (the receipts' cost belongs to the step).
+	// The highest seq and tick over every socket: right for one chat (W3r), not for many.
 	want := st.sent.Load() * int64(sh.expect)
 	deadline := time.Now().Add(o.grace)
 	ticksCaughtUp := func() bool { return p.deliveredBatch == 0 || p.statusUpto.Load() >= p.messageSeq.Load() }

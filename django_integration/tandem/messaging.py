@@ -135,8 +135,9 @@ MARKERS_SQL = (
 
 # MARKERS_SQL for a receipt's news, behind the core's receipt_news_possible gate: while two
 # members other than the reader are still at or below its old mark, no sender's tick can move
-# and no member row is read (the gate is a one-time filter: two rows found by the (chat, user)
-# index). Most receipts of a large group end there. The sidecar's receipt_markers, row for row.
+# and no member's row is read (the gate is a one-time filter that walks the chat's members until
+# it finds two). Most receipts of a large group end there. The sidecar's receipt_markers (see
+# its comment for the cost), row for row.
 RECEIPT_MARKERS_SQL = (
     "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
     "coalesce(s.read_receipts, true), "

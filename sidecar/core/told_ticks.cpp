@@ -25,4 +25,11 @@ told_ticks::first_to_tell(std::int64_t chat, status_news const& news)
   return true;
 }
 
+void
+told_ticks::not_told(std::int64_t chat, status_news const& news)
+{
+  auto const found = told_.find({chat, news.sender_id, news.kind});
+  if (found != told_.end() && found->second == news.upto) told_.erase(found);
+}
+
 }  // namespace tandem::core

@@ -23,6 +23,9 @@ class told_ticks {
   /// True, and remembered, when `news` moves the sender's tick in `chat` beyond what this
   /// thread told before; false for a repeat or an older tick.
   bool first_to_tell(std::int64_t chat, status_news const& news);
+  /// The telling of `news` failed (the layer did not take it): forgotten, unless a later tick
+  /// was told meanwhile, so a racing receipt that finds the same news may still tell it.
+  void not_told(std::int64_t chat, status_news const& news);
 
   std::size_t size() const noexcept { return told_.size(); }
 

@@ -137,8 +137,9 @@ messaging::tell_senders(std::int64_t reader, protocol::receipt_request const& re
   for (auto const& news :
        core::receipt_news(markers.members, reader, before, markers.senders_in_range, markers.is_group)) {
     if (!told_ticks_.first_to_tell(request.chat, news)) continue;  // a racing receipt told it already
-    co_await bus_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
-                               protocol::chat_status_event(request.chat, news.kind, news.upto, applied.at));
+    auto const told = co_await bus_.group_send(settings_.user_group_prefix + std::to_string(news.sender_id),
+                                               protocol::chat_status_event(request.chat, news.kind, news.upto, applied.at));
+    if (told.status != bus_status::ok) told_ticks_.not_told(request.chat, news);
   }
 }
 

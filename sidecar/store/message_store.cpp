@@ -164,10 +164,15 @@ message_store::receipt_markers(std::int64_t chat, std::int64_t reader, core::rec
                                core::receipt_marker after)
 {
   // markers() behind core::receipt_news_possible's gate: "two members other than the reader at
-  // or below its old mark" is two rows found by the (chat, user) index, so most receipts of a
-  // large group read two rows instead of every member's. The gate refers to no row of the outer
-  // query: PostgreSQL evaluates it once (a one-time filter) and reads no member when it fails.
-  // The same statement, one snapshot: the gate and the markers agree. Django's
+  // or below its old mark" walks the chat's members (the (chat, user) index) until it has found
+  // two. While many are behind, that is a few rows; the last receipts of a message walk further
+  // (all members in the worst case, when the last ones behind have the highest user ids), so a
+  // group message costs about members x log(members) row visits when receipts come in random
+  // order, and members² visits (without the rows leaving PostgreSQL) at worst, instead of
+  // members² rows read and sent every time. An index on the marks would make it logarithmic
+  // but costs every receipt its HOT update. The gate refers to no row of the outer query:
+  // PostgreSQL evaluates it once (a one-time filter) and reads no member's row when it fails.
+  // One statement, one snapshot: the gate and the markers agree. Django's
   // messaging.RECEIPT_MARKERS_SQL, row for row.
   static pg_statement const sql{"tandem_receipt_markers",
       "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "

@@ -19,6 +19,18 @@ TEST_CASE("a tick is told once; a later one again; an older one never", "[core][
   CHECK(told.first_to_tell(2, delivered_5));
 }
 
+TEST_CASE("a tick whose telling failed can be told again, unless a later one was told", "[core][receipts]")
+{
+  told_ticks told{16};
+  status_news const delivered_5{7, receipt_kind::delivered, 5};
+  REQUIRE(told.first_to_tell(1, delivered_5));
+  told.not_told(1, delivered_5);
+  CHECK(told.first_to_tell(1, delivered_5));
+  CHECK(told.first_to_tell(1, {7, receipt_kind::delivered, 6}));
+  told.not_told(1, delivered_5);  // 6 went out meanwhile: 5 stays covered
+  CHECK_FALSE(told.first_to_tell(1, delivered_5));
+}
+
 TEST_CASE("told_ticks forgets everything when full, and stays bounded", "[core][receipts]")
 {
   told_ticks told{3};

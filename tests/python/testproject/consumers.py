@@ -4,6 +4,7 @@ Origin check by the router, join the user's group, say hello) and forwards notif
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -73,9 +74,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 if content["type"] == "read"
                 else tandem_core.ReceiptKind.DELIVERED
             )
-            await database_sync_to_async(messaging.apply_receipt)(
-                chat_id=self.chat_id, user_id=self.scope["user"].pk, kind=kind, upto=int(content["upto"])
-            )
+            # A bad receipt is dropped (the sidecar answers it with an error frame), never the socket.
+            with contextlib.suppress(messaging.MessagingError, KeyError, TypeError, ValueError):
+                await database_sync_to_async(messaging.apply_receipt)(
+                    chat_id=self.chat_id, user_id=self.scope["user"].pk, kind=kind, upto=int(content["upto"])
+                )
             return
         if content.get("type") != "send":
             return
