@@ -207,6 +207,8 @@ settings_of(sidecar_config& c)
       setting_for("pending_purge_interval", "seconds between purges of expired undelivered entries",
                   c.pending_purge_interval),
       setting_for("notifications_max_chats", "chat groups a /ws/notifications/ socket joins", c.notifications_max_chats),
+      setting_for("receipt_batch_max", "receipts one I/O thread applies in one statement and one commit",
+                  c.receipt_batch_max),
       setting_for("receipt_news_memory", "ticks per I/O thread remembered as told, so racing receipts tell a sender once",
                   c.receipt_news_memory),
       setting_for("group_prefix", "text in front of the user_<id> and chat_<id> group names", c.group_prefix),

@@ -84,6 +84,9 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
          sum(threads, [](auto const& t) -> auto const& { return t.chat_messages_stored; }));
   simple("tandem_chat_receipts_applied_total", "counter", "Delivered/read receipts that advanced a marker.",
          sum(threads, [](auto const& t) -> auto const& { return t.chat_receipts_applied; }));
+  simple("tandem_receipt_statements_total", "counter",
+         "Statements that applied receipts: receipts arriving together share one (receipt_batch_max).",
+         sum(threads, [](auto const& t) -> auto const& { return t.receipt_statements; }));
   simple("tandem_pending_purged_total", "counter", "Expired pending-delivery entries deleted.",
          sum(threads, [](auto const& t) -> auto const& { return t.pending_purged; }));
   simple("tandem_presence_changes_total", "counter", "Online/offline changes announced.",

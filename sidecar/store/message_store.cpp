@@ -84,7 +84,10 @@ failure_of(pg_outcome const& out) noexcept
   return out.unavailable || out.result.transient_error() ? store_status::unavailable : store_status::failed;
 }
 
-message_store::message_store(pg_pool& pool) : pool_{pool} {}
+message_store::message_store(pg_pool& pool, std::size_t receipt_batch_max)
+    : pool_{pool}, receipts_{pool, receipt_batch_max}
+{
+}
 
 awaitable<sent_message>
 message_store::send(std::int64_t chat, std::int64_t sender, std::string const& client_id, std::string const& body,
@@ -118,30 +121,7 @@ message_store::send(std::int64_t chat, std::int64_t sender, std::string const& c
 awaitable<applied_receipt>
 message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt_kind kind, core::seq_t upto)
 {
-  static pg_statement const sql{"tandem_apply_receipt",
-      "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, "
-      "floor(extract(epoch FROM receipt_at) * 1000)::bigint "
-      "FROM tandem_apply_receipt_v2($1::bigint, $2::bigint, $3::smallint, $4::bigint)"};
-  pg_params const params{std::to_string(chat), std::to_string(user), std::to_string(static_cast<int>(kind)),
-                         std::to_string(upto)};
-  auto const out = co_await pool_.query(sql, params);
-  applied_receipt applied;
-  if (!out.ok() || out.result.rows() != 1) {
-    applied.status = out.ok() ? store_status::failed : failure_of(out);
-    applied.error = out.ok() ? "tandem_apply_receipt_v2 returned no row" : out.describe();
-    co_return applied;
-  }
-  auto const& r = out.result;
-  if (r.value(0, 0) == "forbidden") {
-    applied.status = store_status::forbidden;
-    co_return applied;
-  }
-  applied.status = store_status::ok;
-  applied.changed = r.value(0, 1) == "t";
-  applied.before = {to_int64(r.value(0, 2)), to_int64(r.value(0, 3))};
-  applied.after = {to_int64(r.value(0, 4)), to_int64(r.value(0, 5))};
-  applied.at = to_int64(r.value(0, 6));
-  co_return applied;
+  co_return co_await receipts_.apply(chat, user, kind, upto);
 }
 
 awaitable<chat_markers>

@@ -12,6 +12,7 @@
 #include "core/receipt_news.hpp"
 #include "protocol/chat_frames.hpp"
 #include "store/pg_pool.hpp"
+#include "store/receipt_batcher.hpp"
 #include "store/store_results.hpp"
 
 namespace tandem::store {
@@ -21,7 +22,8 @@ store_status failure_of(pg_outcome const& out) noexcept;
 
 class message_store {
  public:
-  explicit message_store(pg_pool& pool);
+  /// Receipts are applied up to `receipt_batch_max` per statement (receipt_batcher).
+  explicit message_store(pg_pool& pool, std::size_t receipt_batch_max = 64);
 
   awaitable<sent_message> send(std::int64_t chat, std::int64_t sender, std::string const& client_id,
                                std::string const& body, double pending_ttl_s);
@@ -42,11 +44,14 @@ class message_store {
   awaitable<member_start> joined_seq(std::int64_t chat, std::int64_t user);
   /// The chats a user takes part in, at most `limit` (for /ws/notifications/).
   awaitable<id_list> chats_of(std::int64_t user, std::size_t limit);
+  /// Statements that applied receipts so far (fewer than receipts when they came together).
+  std::uint64_t receipt_statements() const noexcept { return receipts_.statements(); }
   /// Deletes pending-delivery entries past their expiry; the count, or nullopt on failure.
   awaitable<std::optional<std::int64_t>> purge_expired_pending();
 
  private:
   pg_pool& pool_;
+  receipt_batcher receipts_;
 };
 
 }  // namespace tandem::store

@@ -175,6 +175,49 @@ def test_a_group_sender_hears_delivered_once_the_members_receipts_race_in(
             assert 1 + len(again) <= sidecar.config["threads"], again
 
 
+def test_receipts_arriving_together_are_applied_in_shared_statements(
+    world, sidecar, django_user_model
+) -> None:
+    """Forty members acknowledge a message at once: every marker moves and every receipt is
+    logged once, as if each had been applied alone, in fewer statements than receipts
+    (receipt_batch_max); a member's receipt for a chat it is not in is still refused alone."""
+    import time
+    from contextlib import ExitStack
+
+    from tandem.models import Chat, ChatMember, ReceiptEvent
+
+    members = [django_user_model.objects.create_user(f"b{i}", password="pw") for i in range(40)]
+    group = Chat.create_with_members([world.ann, *members], title="batch")
+    url = chat_url(sidecar, group)
+    statements_before = sidecar.metric("tandem_receipt_statements_total")
+    with ExitStack() as stack:
+        ann = stack.enter_context(open_socket(url, world.cookie(world.ann)))
+        sockets = [stack.enter_context(open_socket(url, world.cookie(m))) for m in members]
+        for ws in (ann, *sockets):
+            next_frame(ws)
+        ack = send_message(ann, "batch-1", "everyone")
+        for ws in sockets:
+            wait_for(ws, of_type("message"))
+        for ws in sockets:
+            send_frame(ws, "delivered", upto=ack["seq"])
+        assert wait_for(ann, of_type("status", status="delivered"))["upto"] == ack["seq"]
+        # Not a member of the 1:1 chat: refused, whatever else is applied meanwhile.
+        send_frame(sockets[0], "delivered", chat=world.chat.pk, upto=1)
+        assert wait_for(sockets[0], of_type("error"))["code"] == "forbidden"
+    delivered = ChatMember.objects.filter(chat=group, user__in=members).values_list(
+        "delivered_upto", flat=True
+    )
+    assert sorted(set(delivered)) == [ack["seq"]]
+    assert ReceiptEvent.objects.filter(chat=group, kind=0).count() == len(members)
+    deadline = time.monotonic() + 30  # each thread publishes its counters once a second
+    while (statements := sidecar.metric("tandem_receipt_statements_total") - statements_before) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(1.5)
+    statements = sidecar.metric("tandem_receipt_statements_total") - statements_before
+    assert 2 <= statements < len(members), statements
+
+
 def test_history_gives_the_newest_fifty_then_twenty_per_page(world, make_sidecar) -> None:
     sidecar = make_sidecar(rate_burst=1000)
     with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
