@@ -69,8 +69,9 @@ receipt_batcher::apply(std::int64_t chat, std::int64_t user, core::receipt_kind 
   auto const me = std::make_shared<waiting>(executor, chat, user, kind, upto);
   queued_.push_back(me);
   if (!flushing_) {
-    flushing_ = true;
+    // co_spawn posts: the flush starts after this coroutine waits, and the flag is set first.
     spawn(executor, "receipt_batcher_flush", [this] { return flush(); });
+    flushing_ = true;
   }
   while (!me->finished) {
     error_code ec;
@@ -85,19 +86,29 @@ receipt_batcher::flush()
   // One flush at a time per thread: what arrives meanwhile waits for the next batch. (No
   // guard object resets the flag: a frame destroyed at shutdown must not touch the batcher.)
   while (!queued_.empty()) {
-    auto const take = std::min(queued_.size(), max_batch_);
-    batch some(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(take));
-    queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(take));
+    batch some;
     try {
+      auto const take = std::min(queued_.size(), max_batch_);
+      some.assign(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(take));
+      queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(take));
       if (some.size() == 1) {
         auto alone = co_await apply_alone(*some.front());
         some.front()->finish(std::move(alone));
       } else {
         co_await apply_together(some);
       }
-    } catch (std::exception const& e) {
+    } catch (...) {
+      // Whatever went wrong costs this batch only: its receipts are answered, the loop goes on
+      // (a flush that ended here would leave every later receipt of the thread waiting).
       applied_receipt failed;
-      failed.error = e.what();
+      failed.error = "receipt batch failed";
+      try {
+        throw;
+      } catch (std::exception const& e) {
+        failed.error = e.what();
+      } catch (...) {
+      }
+      spdlog::error("event=receipt_batch_failed receipts={} error=\"{}\"", some.size(), failed.error);
       for (auto const& one : some)
         if (!one->finished) one->finish(failed);
     }
@@ -165,8 +176,18 @@ receipt_batcher::apply_together(batch const& some)
   }
   auto const all_done = std::all_of(sorted.begin(), sorted.end(), [](auto const& one) { return one->finished; });
   if (all_done) co_return;
-  if (!out.ok() && failure_of(out) == store_status::unavailable) {
-    // The database is away (or the statement timed out): each receipt is answered so, once.
+  if (out.ok()) {
+    // Committed, but a receipt has no row of its own (the function answers one row per call,
+    // so this is a broken contract): never applied again, which would answer "unchanged".
+    applied_receipt broken;
+    broken.error = "tandem_apply_receipt_v2 returned no row for a receipt of the batch";
+    spdlog::error("event=receipt_batch_rows receipts={} rows={}", sorted.size(), out.result.rows());
+    for (auto const& one : sorted)
+      if (!one->finished) one->finish(broken);
+    co_return;
+  }
+  if (out.unavailable) {
+    // The database is away (no connection, the breaker open): each receipt is answered so, once.
     applied_receipt away;
     away.status = store_status::unavailable;
     away.error = out.describe();
@@ -174,9 +195,10 @@ receipt_batcher::apply_together(batch const& some)
       if (!one->finished) one->finish(away);
     co_return;
   }
-  // Refused as a whole (one receipt's error rolls the others back with it): each receipt
-  // alone, so only a bad one fails.
-  spdlog::warn("event=receipt_batch_refused receipts={} error=\"{}\"", sorted.size(), out.ok() ? "rows" : out.describe());
+  // The server refused the statement as a whole (one receipt's error, a lock or statement
+  // timeout, a deadlock with a site's own transaction): each receipt again alone, so only the
+  // receipt at fault fails.
+  spdlog::warn("event=receipt_batch_refused receipts={} error=\"{}\"", sorted.size(), out.describe());
   for (auto const& one : sorted) {
     if (one->finished) continue;
     auto alone = co_await apply_alone(*one);
