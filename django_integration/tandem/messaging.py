@@ -126,10 +126,10 @@ class ChatMarkers:
 MARKERS_SQL = (
     "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
     "coalesce(s.read_receipts, true), "
-    "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = %s AND x.seq > %s "
-    "AND x.seq <= %s) "
+    "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = %(chat)s "
+    "AND x.seq > %(low)s AND x.seq <= %(high)s) "
     "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
-    "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %s"
+    "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %(chat)s"
 )
 
 
@@ -138,14 +138,8 @@ MARKERS_SQL = (
 # and no member's row is read (the gate is a one-time filter that walks the chat's members until
 # it finds two). Most receipts of a large group end there. The sidecar's receipt_markers (see
 # its comment for the cost), row for row.
-RECEIPT_MARKERS_SQL = (
-    "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, "
-    "coalesce(s.read_receipts, true), "
-    "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = %(chat)s::bigint "
-    "AND x.seq > %(low)s::bigint AND x.seq <= %(high)s::bigint) "
-    "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
-    "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = %(chat)s::bigint "
-    "AND NOT ((%(after_d)s::bigint <= %(before_d)s::bigint "
+RECEIPT_MARKERS_SQL = MARKERS_SQL + (
+    " AND NOT ((%(after_d)s::bigint <= %(before_d)s::bigint "
     "OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b WHERE b.chat_id = %(chat)s::bigint "
     "AND b.user_id <> %(reader)s::bigint AND b.delivered_upto <= %(before_d)s::bigint LIMIT 2) d) >= 2) "
     "AND (%(after_r)s::bigint <= %(before_r)s::bigint "
@@ -185,7 +179,7 @@ def _markers(chat_id: int, after: int = 0, upto: int = 0, *, using: str | None =
     """Every member's markers and settings; with a seq range, also who sent messages in it."""
     using = database_for_tandem(using)
     with connections[using].cursor() as cursor:
-        cursor.execute(MARKERS_SQL, [chat_id, after, upto, chat_id])
+        cursor.execute(MARKERS_SQL, {"chat": chat_id, "low": after, "high": upto})
         rows = cursor.fetchall()
     return _markers_of(rows)
 

@@ -67,6 +67,20 @@ receipt_news(std::span<member_marker const> members_after, std::int64_t reader, 
   return news;
 }
 
+others_behind
+others_behind_of(std::span<member_marker const> members, std::int64_t reader, receipt_marker before) noexcept
+{
+  others_behind behind;
+  for (auto const& m : members) {
+    if (m.user_id == reader) continue;
+    behind.delivered += m.marker.delivered_upto <= before.delivered_upto ? 1 : 0;
+    behind.read += m.marker.read_upto <= before.read_upto ? 1 : 0;
+  }
+  behind.delivered = std::min(behind.delivered, 2);
+  behind.read = std::min(behind.read, 2);
+  return behind;
+}
+
 bool
 receipt_news_possible(receipt_marker before, receipt_marker after, others_behind behind) noexcept
 {

@@ -47,6 +47,10 @@ struct others_behind {
   int read = 0;       // members (reader excluded) with read_upto <= before.read_upto
 };
 
+/// behind, counted from the chat's marks (the reader's own row skipped), as the SQL gate does.
+others_behind others_behind_of(std::span<member_marker const> members, std::int64_t reader,
+                               receipt_marker before) noexcept;
+
 /// Whether receipt_news could find anything for the reader's marker going from `before` to
 /// `after`, knowing only `behind`: false means nobody's ticks moved, so the chat's markers need
 /// not be read at all. A sender's tick is the minimum over everyone but the sender, so it moves

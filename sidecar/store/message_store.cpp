@@ -13,6 +13,17 @@ namespace {
 
 using core::to_int64;
 
+// Every member's marks and settings in chat $1, and whether each sent a message with
+// $2 < seq <= $3. The senders in the range are one uncorrelated subquery over the (chat, seq)
+// index, read once and hashed: a receipt costs the range, not members x range. markers() and
+// receipt_markers() (which adds its gate) share it; Django's messaging.MARKERS_SQL.
+constexpr char const* markers_query =
+    "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "
+    "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = $1::bigint "
+    "AND x.seq > $2::bigint AND x.seq <= $3::bigint) "
+    "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
+    "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint";
+
 constexpr char const* message_columns =
     "id, chat_id, seq, sender_id, client_id, body, floor(extract(epoch FROM created_at) * 1000)::bigint";
 
@@ -127,14 +138,7 @@ message_store::apply_receipt(std::int64_t chat, std::int64_t user, core::receipt
 awaitable<chat_markers>
 message_store::markers(std::int64_t chat, core::seq_t after, core::seq_t upto)
 {
-  // The senders in the range are one uncorrelated subquery over the (chat, seq) index, read once
-  // and hashed: a receipt costs the range, not members x range. Django's messaging.MARKERS_SQL.
-  static pg_statement const sql{"tandem_chat_markers",
-      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "
-      "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = $1::bigint "
-      "AND x.seq > $2::bigint AND x.seq <= $3::bigint) "
-      "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
-      "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint"};
+  static pg_statement const sql{"tandem_chat_markers", markers_query};
   pg_params const params{std::to_string(chat), std::to_string(after), std::to_string(upto)};
   co_return markers_of(co_await pool_.query(sql, params));
 }
@@ -154,13 +158,8 @@ message_store::receipt_markers(std::int64_t chat, std::int64_t reader, core::rec
   // PostgreSQL evaluates it once (a one-time filter) and reads no member's row when it fails.
   // One statement, one snapshot: the gate and the markers agree. Django's
   // messaging.RECEIPT_MARKERS_SQL, row for row.
-  static pg_statement const sql{"tandem_receipt_markers",
-      "SELECT m.user_id, m.delivered_upto, m.read_upto, c.last_seq, c.is_group, coalesce(s.read_receipts, true), "
-      "m.user_id IN (SELECT x.sender_id FROM tandem_message x WHERE x.chat_id = $1::bigint "
-      "AND x.seq > $2::bigint AND x.seq <= $3::bigint) "
-      "FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id "
-      "LEFT JOIN tandem_usersettings s ON s.user_id = m.user_id WHERE m.chat_id = $1::bigint "
-      "AND NOT (($6::bigint <= $5::bigint OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b "
+  static pg_statement const sql{"tandem_receipt_markers", std::string{markers_query} +
+      " AND NOT (($6::bigint <= $5::bigint OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b "
       "WHERE b.chat_id = $1::bigint AND b.user_id <> $4::bigint AND b.delivered_upto <= $5::bigint LIMIT 2) d) >= 2) "
       "AND ($8::bigint <= $7::bigint OR (SELECT count(*) FROM (SELECT 1 FROM tandem_chatmember b "
       "WHERE b.chat_id = $1::bigint AND b.user_id <> $4::bigint AND b.read_upto <= $7::bigint LIMIT 2) r) >= 2))"};

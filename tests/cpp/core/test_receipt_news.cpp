@@ -121,15 +121,7 @@ TEST_CASE("receipt_news_possible never hides news receipt_news finds (random cha
     if (before == after) continue;
     std::vector<std::int64_t> senders;
     for (int i = 0; i < 1 + next(3); ++i) senders.push_back(1 + next(size));
-    others_behind behind;
-    for (auto const& m : members) {
-      if (m.user_id == reader) continue;
-      behind.delivered += m.marker.delivered_upto <= before.delivered_upto ? 1 : 0;
-      behind.read += m.marker.read_upto <= before.read_upto ? 1 : 0;
-    }
-    behind.delivered = std::min(behind.delivered, 2);
-    behind.read = std::min(behind.read, 2);
-    bool const possible = receipt_news_possible(before, after, behind);
+    bool const possible = receipt_news_possible(before, after, others_behind_of(members, reader, before));
     auto const news = receipt_news(members, reader, before, senders, is_group);
     if (!news.empty()) {
       ++news_seen;

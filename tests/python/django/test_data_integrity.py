@@ -144,7 +144,10 @@ def test_the_markers_query_reads_the_range_once_however_many_members(django_user
         send(chat, users[i % 6], f"c{i}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tandem_message")
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + messaging.MARKERS_SQL, [chat.pk, 0, 300, chat.pk])
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + messaging.MARKERS_SQL,
+            {"chat": chat.pk, "low": 0, "high": 300},
+        )
         plan = cursor.fetchone()[0][0]["Plan"]
 
     def message_scans(node: dict[str, Any]) -> list[dict[str, Any]]:

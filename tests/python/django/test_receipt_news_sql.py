@@ -58,7 +58,9 @@ def test_a_receipt_reads_no_members_markers_while_two_others_are_behind(django_u
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + messaging.RECEIPT_MARKERS_SQL, params)
         plan = cursor.fetchone()[0][0]["Plan"]
         # The markers query of every other purpose reads them all.
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + messaging.MARKERS_SQL, [chat.pk, 0, 1, chat.pk])
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + messaging.MARKERS_SQL, {"chat": chat.pk, "low": 0, "high": 1}
+        )
         everyone = cursor.fetchone()[0][0]["Plan"]
     assert plan["Actual Rows"] == 0
     assert member_rows_read(plan) <= 4, plan

@@ -88,6 +88,14 @@ class SidecarProcess:
                 return float(line.split()[1])
         raise AssertionError(f"{name} is not exported")
 
+    def metric_above(self, name: str, above: float, timeout: float = 30.0) -> float:
+        """metric(name) once it passes `above` (each I/O thread publishes its counters once a
+        second), or its value when `timeout` runs out."""
+        deadline = time.monotonic() + timeout
+        while (value := self.metric(name)) <= above and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return value
+
     def ws_url(self, path: str) -> str:
         return f"ws://127.0.0.1:{self.port}{path}"
 

@@ -15,14 +15,6 @@ from wsclient import greeting, open_socket
 TABS = 16  # the kernel spreads them over the I/O threads: all on one thread is 1 in 32,768
 
 
-def metric_after_publish(sidecar: Any, name: str, above: float) -> float:
-    """Each thread publishes its counters once a second: wait (bounded) until `name` passes `above`."""
-    deadline = time.monotonic() + 30
-    while (value := sidecar.metric(name)) <= above and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return value
-
-
 def test_a_message_reaches_tabs_on_every_thread_without_going_through_redis(world: Any, sidecar: Any) -> None:
     assert sidecar.config["threads"] >= 2
     url = sidecar.ws_url(f"/ws/chat/{world.chat.pk}/")
@@ -41,6 +33,6 @@ def test_a_message_reaches_tabs_on_every_thread_without_going_through_redis(worl
             message = wait_for(ws, of_type("message"))
             assert (message["body"], message["id"]) == ("hello every tab", ack["id"])
 
-        assert metric_after_publish(sidecar, "tandem_layer_sibling_posts_total", posts_before) > posts_before
+        assert sidecar.metric_above("tandem_layer_sibling_posts_total", posts_before) > posts_before
         time.sleep(1.5)  # both threads' counters published after the deliveries
         assert sidecar.metric("tandem_layer_received_total") == received_before

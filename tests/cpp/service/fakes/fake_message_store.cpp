@@ -126,13 +126,7 @@ fake_message_store::receipt_markers(std::int64_t chat, std::int64_t reader, core
                               std::max(after.delivered_upto, after.read_upto));
   if (out.status != store::store_status::ok) co_return out;
   // The PostgreSQL statement's gate, over the marks the markers were read from (one snapshot).
-  core::others_behind behind;
-  for (auto const& m : out.members) {
-    if (m.user_id == reader) continue;
-    behind.delivered += m.marker.delivered_upto <= before.delivered_upto ? 1 : 0;
-    behind.read += m.marker.read_upto <= before.read_upto ? 1 : 0;
-  }
-  if (!core::receipt_news_possible(before, after, behind)) {
+  if (!core::receipt_news_possible(before, after, core::others_behind_of(out.members, reader, before))) {
     out.members.clear();
     out.senders_in_range.clear();
     co_return out;
