@@ -39,10 +39,11 @@ server::server(sidecar_config config) : config_{std::move(config)}
     process_->metrics.push_back(&workers_.back()->metrics);
     listeners_.push_back(std::make_shared<net::listener>(*workers_.back(), endpoint, false));
   }
-  // Messages between the threads' layers go from thread to thread, not through Redis.
-  auto queues = std::make_shared<layer::process_queues>();
-  for (auto& w : workers_) queues->add(w->layer->queue_key(), w->layer, w->ioc.get_executor());
-  for (auto& w : workers_) w->layer->share_process(queues);
+  // The threads' layers share one Redis queue (read by the first) and hand each other messages
+  // from thread to thread, not through Redis.
+  auto queues = std::make_shared<layer::process_queues>(workers_.front()->layer->client_prefix());
+  for (auto& w : workers_) queues->add(w->layer, w->ioc.get_executor());
+  for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->layer->share_process(queues, i);
   if (!config_.admin_listen.empty())
     listeners_.push_back(std::make_shared<net::listener>(*workers_.front(), net::parse_endpoint(config_.admin_listen), true));
 }

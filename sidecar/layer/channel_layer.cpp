@@ -78,7 +78,8 @@ channel_layer::channel_layer(asio::any_io_executor executor, layer_config config
     commands_.push_back(resp_connection::create(executor_, *parsed.endpoint, config_.connection));
     receivers_.push_back(resp_connection::create(executor_, *parsed.endpoint, config_.connection));
   }
-  client_prefix_ = random_hex(16);
+  instance_id_ = random_hex(16);
+  client_prefix_ = instance_id_;  // until share_process gives it the process's
   non_local_ = new_channel_name(client_prefix_, "");
   queue_key_ = config_.prefix + non_local_;
 }
@@ -89,6 +90,8 @@ channel_layer::start(message_handler on_message)
   on_message_ = std::move(on_message);
   groups_in_place_.assign(commands_.size(), false);
   auto self = shared_from_this();
+  // Only the reader pops the process's queue: the other layers need no receiving connections.
+  if (!reads_queue()) receivers_.clear();
   for (std::size_t i = 0; i < commands_.size(); ++i) {
     // After a reconnect (Redis restart, flush), put this process's memberships back at once.
     commands_[i]->on_connect([weak = weak_from_this(), i] {
@@ -99,18 +102,22 @@ channel_layer::start(message_handler on_message)
         spawn(layer->executor_, "layer_readd_groups", [layer, i] { return layer->readd_groups(i); });
       }
     });
+    commands_[i]->on_disconnect([weak = weak_from_this()] {
+      if (auto layer = weak.lock()) layer->readiness_changed();
+    });
+    commands_[i]->start();
+  }
+  for (std::size_t i = 0; i < receivers_.size(); ++i) {
     receivers_[i]->on_connect([weak = weak_from_this(), i] {
       auto layer = weak.lock();
       if (!layer) return;
       layer->readiness_changed();
-      if (layer->receivers_[i]->connections_made() > 1) layer->resync_due_ = true;
+      if (layer->receivers_[i]->connections_made() > 1) layer->resync_due_ = layer->receiver_came_back_ = true;
       layer->resync_if_back();
     });
-    for (auto* connection : {commands_[i].get(), receivers_[i].get()})
-      connection->on_disconnect([weak = weak_from_this()] {
-        if (auto layer = weak.lock()) layer->readiness_changed();
-      });
-    commands_[i]->start();
+    receivers_[i]->on_disconnect([weak = weak_from_this()] {
+      if (auto layer = weak.lock()) layer->readiness_changed();
+    });
     receivers_[i]->start();
     supervise("layer_receive_loop", [self, i] { return self->receive_loop(i); });
   }
@@ -150,6 +157,7 @@ channel_layer::stop()
     spdlog::warn("event=layer_pending_abandoned count={} reason=stop", abandoned);
   for (auto& c : commands_) c->stop();
   for (auto& c : receivers_) c->stop();
+  readiness_changed();  // a reader that stopped tells the other threads they receive no more
 }
 
 void
@@ -166,13 +174,19 @@ channel_layer::resync_if_back()
   for (bool const in_place : groups_in_place_)
     if (!in_place) return;
   resync_due_ = false;
+  if (std::exchange(receiver_came_back_, false)) tell_siblings_to_resync();
   if (on_reconnect_) on_reconnect_();
 }
 
 void
 channel_layer::readiness_changed()
 {
-  if (readiness_mirror_) readiness_mirror_->store(ready() ? 1 : 0, std::memory_order_relaxed);
+  if (readiness_mirror_) readiness_mirror_->store(own_ready() ? 1 : 0, std::memory_order_relaxed);
+  if (siblings_ && reads_queue()) {
+    auto& reader = siblings_->reader();
+    reader.can_receive.store(!stopped_ && can_receive(), std::memory_order_relaxed);
+    reader.ready.store(!stopped_ && own_ready(), std::memory_order_relaxed);
+  }
 }
 
 awaitable<void>
@@ -194,16 +208,27 @@ bool
 channel_layer::can_receive() const noexcept
 {
   auto const own = shard_index(non_local_name(non_local_), commands_.size());
-  return loops_down_ == 0 && commands_[own]->connected() && receivers_[own]->connected();
+  if (loops_down_ > 0 || !commands_[own]->connected()) return false;
+  if (!reads_queue()) return siblings_->reader().can_receive.load(std::memory_order_relaxed);
+  return own < receivers_.size() && receivers_[own]->connected();
+}
+
+bool
+channel_layer::own_ready() const noexcept
+{
+  if (loops_down_ > 0) return false;
+  for (auto const& c : commands_)
+    if (!c->connected()) return false;
+  for (auto const& c : receivers_)
+    if (!c->connected()) return false;
+  return true;
 }
 
 bool
 channel_layer::ready() const noexcept
 {
-  if (loops_down_ > 0) return false;
-  for (std::size_t i = 0; i < commands_.size(); ++i)
-    if (!commands_[i]->connected() || !receivers_[i]->connected()) return false;
-  return true;
+  if (!own_ready()) return false;
+  return reads_queue() || siblings_->reader().ready.load(std::memory_order_relaxed);
 }
 
 std::uint64_t
@@ -226,7 +251,7 @@ channel_layer::random_hex(std::size_t bytes) const
 std::string
 channel_layer::new_channel()
 {
-  std::string name = new_channel_name(client_prefix_, random_hex(16));
+  std::string name = new_channel_name(client_prefix_, channel_tag_ + random_hex(16));
   local_channels_.insert(name);
   return name;
 }
@@ -384,15 +409,13 @@ channel_layer::send(std::string channel, message msg)
   if (!msg.is_object() || msg.contains(asgi_channel_key)) co_return send_status::invalid_message;
   if (is_specific(channel)) {
     if (config_.local_fast_path && non_local_name(channel) == non_local_) {
-      deliver_local(channel, msg, ++message_serial_);
+      // One of this process's channels: its thread has it at once, whichever thread that is.
+      std::vector<std::string> named{channel};
+      if (hand_out(std::move(named), msg, now_()) > 0) {
+        ++stats_.send_full;  // its thread is as far behind as a full queue
+        co_return send_status::channel_full;
+      }
       co_return send_status::ok;
-    }
-    std::vector<std::string> const named{channel};
-    auto const posted = post_to_sibling(channel_key(config_.prefix, channel), named, msg);
-    if (posted == sibling_post::posted) co_return send_status::ok;
-    if (posted == sibling_post::refused) {
-      ++stats_.send_full;
-      co_return send_status::channel_full;
     }
     msg[std::string{asgi_channel_key}] = channel;
   }
@@ -526,18 +549,15 @@ channel_layer::group_send(std::string group, message msg)
   for (auto const& key : keys) {
     auto const& channels = channels_by_key[key];
     if (config_.local_fast_path && key == queue_key_) {
-      auto const serial = ++message_serial_;
-      for (auto const& channel : channels) deliver_local(channel, msg, serial);
-      continue;
-    }
-    auto const posted = post_to_sibling(key, channels, msg);
-    if (posted == sibling_post::posted) continue;
-    if (posted == sibling_post::refused) {
-      // What the Redis path does with a full queue at pending_per_queue's limit.
-      ++result.over_capacity;
-      if (stats_.pending_dropped++ % 1000 == 0)
-        spdlog::warn("event=layer_pending_dropped reason=limit key={} limit={} dropped_total={}", key,
-                     capacities_.capacity_for(channels.front()) + config_.pending_per_queue, stats_.pending_dropped);
+      // This process's own members, on any of its threads: handed out, not written to Redis. A
+      // thread as far behind as a full queue at pending_per_queue's limit loses it, as there.
+      auto const limit = capacities_.capacity_for(channels.front()) + config_.pending_per_queue;
+      auto const refused = hand_out(channels, msg, now);
+      result.over_capacity += refused;
+      for (std::size_t i = 0; i < refused; ++i)
+        if (stats_.pending_dropped++ % 1000 == 0)
+          spdlog::warn("event=layer_pending_dropped reason=limit key={} limit={} dropped_total={}", key, limit,
+                       stats_.pending_dropped);
       continue;
     }
     message copy = msg;

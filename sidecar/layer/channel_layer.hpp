@@ -3,8 +3,9 @@
 //
 // The layer owns one "specific" queue (prefix + "specific.<client_prefix>!") and receives on
 // it from every shard, fanning each message out to the local channels it names. There is one
-// layer per I/O thread; messages between them are posted, not written (process_queues). All
-// members run on the executor given at creation; other threads post or co_spawn onto it.
+// layer per I/O thread; they share the process's queue, which the first of them reads for all,
+// and messages between them are posted, not written (process_queues). All members run on the
+// executor given at creation; other threads post or co_spawn onto it.
 #pragma once
 
 #include <atomic>
@@ -78,9 +79,11 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   static std::shared_ptr<channel_layer> create(asio::any_io_executor executor, layer_config config,
                                                clock now = {});
 
-  /// The layers of this process's other I/O threads (set once, before start): messages for
-  /// their channels are posted to their thread instead of going through Redis.
-  void share_process(std::shared_ptr<process_queues const> queues) { siblings_ = std::move(queues); }
+  /// The layers of this process's I/O threads, this one at `index` (set once, before start and
+  /// before any channel is made): every layer takes the process's client prefix, so they share
+  /// one Redis queue, read by the layer at index 0 only; messages for another thread's channels
+  /// are posted to that thread instead of going through Redis.
+  void share_process(std::shared_ptr<process_queues const> queues, std::size_t index);
   /// Connects every shard and starts the receive loops.
   void start(message_handler on_message);
   /// Called (on the executor) once a shard is back after a loss and its group memberships are
@@ -102,6 +105,9 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   void mirror_readiness(std::atomic<std::uint64_t>* flag);
   std::size_t shard_count() const noexcept { return commands_.size(); }
   std::string const& client_prefix() const noexcept { return client_prefix_; }
+  /// A random name of this layer alone, for what must be told apart per thread even when the
+  /// threads share the process's client prefix (a presence lease).
+  std::string const& instance_id() const noexcept { return instance_id_; }
   /// This process's queue key, e.g. "asgispecific.<client_prefix>!".
   std::string const& queue_key() const noexcept { return queue_key_; }
   layer_stats const& stats() const noexcept { return stats_; }
@@ -117,7 +123,8 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// Commands written to Redis by this layer so far (all shards, receive loops included).
   std::uint64_t commands_sent() const noexcept;
 
-  /// A new local channel "specific.<client_prefix>!<32 hex>", registered for delivery.
+  /// A new local channel "specific.<client_prefix>!<32 hex>" ("!<thread index>.<32 hex>" once
+  /// the layer shares its process's queue), registered for delivery.
   std::string new_channel();
   /// Forgets a local channel and discards it from every group it joined here.
   void release_channel(std::string const& channel);
@@ -174,6 +181,14 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// Starts a loop that must always run; a failure is logged, counted and the loop restarted.
   void supervise(std::string_view name, std::function<awaitable<void>()> loop);
   void readiness_changed();
+  /// ready() as far as this layer's own connections and loops go (what its mirror publishes:
+  /// the reader's part is published by the reader).
+  bool own_ready() const noexcept;
+  /// True when this layer pops the process's queue: it has no siblings, or it is the first.
+  bool reads_queue() const noexcept { return !siblings_ || thread_index_ == 0; }
+  /// The reader's receiver came back after a loss: every thread's sockets may have missed
+  /// messages, so each sibling resyncs as this layer does.
+  void tell_siblings_to_resync();
   /// Calls on_reconnect_ when a reconnect is pending and every shard is up with its groups.
   void resync_if_back();
   awaitable<void> receive_loop(std::size_t shard);
@@ -185,14 +200,22 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   awaitable<void> discard_on_shard(std::size_t shard, std::vector<std::vector<std::string>> commands);
   void handle_member(std::string const& payload, double score);
   void deliver_local(std::string const& channel, message const& msg, std::uint64_t serial);
+  /// The index of the thread whose layer made `channel`, a channel of this process; this
+  /// layer's own index when it has no siblings, and past the last index when the name carries
+  /// none (no thread has it: deliver_local drops and counts it).
+  std::size_t owner_of(std::string_view channel) const noexcept;
   enum class sibling_post : std::uint8_t {
-    not_a_sibling,  // another process's queue (or the fast path is off): write it to Redis
     posted,
     refused,  // that thread is as far behind as its Redis queue could be: the queue's "full"
   };
-  /// When `key` is the queue of another layer of this process: posts the message for its
-  /// `channels` to that layer's thread, unless that thread is that far behind.
-  sibling_post post_to_sibling(std::string const& key, std::vector<std::string> const& channels, message const& msg);
+  /// Posts the message for `channels` (all of the layer at `owner`) to that layer's thread,
+  /// unless that thread is that far behind. `sent_at`: when the message was sent (its expiry
+  /// counts from there).
+  sibling_post post_to_sibling(std::size_t owner, std::vector<std::string> channels, message const& msg,
+                               double sent_at);
+  /// Hands a message for `channels` (all of this process) out: this thread's at once, each
+  /// other thread's in one post. Returns how many posts were refused (their thread is behind).
+  std::size_t hand_out(std::vector<std::string> channels, message const& msg, double sent_at);
   /// On this layer's executor: a message a sibling posted at `sent_at` for these local
   /// channels (dropped like a queued one when older than expiry, or when this layer stopped).
   void deliver_from_sibling(std::vector<std::string> const& channels, message const& msg, double sent_at);
@@ -217,17 +240,21 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::vector<std::shared_ptr<resp_connection>> commands_;  // one per shard, pipelined commands
   std::vector<std::shared_ptr<resp_connection>> receivers_;  // one per shard, blocking pops
   script send_script_, group_send_script_, group_members_script_, flush_script_, send_in_order_script_;
+  std::string instance_id_;
   std::string client_prefix_;
+  std::string channel_tag_;  // "<thread index>." once the queue is shared, else empty
+  std::size_t thread_index_ = 0;
   std::string non_local_;  // "specific.<client_prefix>!"
   std::string queue_key_;
   std::unordered_set<std::string> local_channels_;
-  std::shared_ptr<process_queues const> siblings_;  // share_process()
+  std::shared_ptr<process_queues const> siblings_;  // share_process(); null when alone
   group_memberships memberships_;  // local channels' groups, both ways
   message_handler on_message_;
   std::function<void()> on_reconnect_;
   std::atomic<std::uint64_t>* readiness_mirror_ = nullptr;
   std::vector<bool> groups_in_place_;  // per shard: memberships re-added since its last reconnect
   bool resync_due_ = false;            // a connection came back after a loss
+  bool receiver_came_back_ = false;    // ... and it was a receiver: the siblings resync too
   asio::steady_timer refresh_timer_;
   std::size_t round_robin_ = 0;
   std::size_t loops_down_ = 0;  // supervised loops between a failure and their restart

@@ -1,6 +1,7 @@
 // The receiving half of channel_layer: one loop per shard pops this process's queue (in
-// batches; BZMPOP where the server has it), decodes each member and hands it to the local
-// channels it names.
+// batches; BZMPOP where the server has it), decodes each member and hands it to the channels
+// it names, on whichever of the process's threads they live (only the first thread's layer
+// reads the queue).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -123,17 +124,24 @@ channel_layer::handle_member(std::string const& payload, double score)
     ++stats_.dropped_unknown_channel;  // a member of our queue must name its channel(s)
     return;
   }
-  message const channels = std::move(*target);
-  msg.erase(std::string{asgi_channel_key});
-  auto const serial = ++message_serial_;
-  if (channels.is_string()) {
-    deliver_local(channels.get<std::string>(), msg, serial);
-  } else if (channels.is_array()) {
-    for (auto const& channel : channels)
-      if (channel.is_string()) deliver_local(channel.get<std::string>(), msg, serial);
+  std::vector<std::string> channels;
+  if (target->is_string()) {
+    channels.push_back(target->get<std::string>());
+  } else if (target->is_array()) {
+    for (auto const& channel : *target)
+      if (channel.is_string()) channels.push_back(channel.get<std::string>());
   } else {
     ++stats_.dropped_unknown_channel;
+    return;
   }
+  msg.erase(std::string{asgi_channel_key});
+  // This layer reads the queue for every thread of the process: the others' channels are posted
+  // to them, counting the wait from when the message was queued.
+  auto const refused = hand_out(std::move(channels), msg, score);
+  for (std::size_t i = 0; i < refused; ++i)
+    if (stats_.pending_dropped++ % 1000 == 0)
+      spdlog::warn("event=layer_pending_dropped reason=thread_behind queue={} dropped_total={}", queue_key_,
+                   stats_.pending_dropped);
 }
 
 void

@@ -1,28 +1,74 @@
-// Messages between the layers of one process (one per I/O thread): posted from thread to
-// thread instead of written to the other layer's Redis queue and popped back (process_queues).
+// The layers of one process (one per I/O thread) share its Redis queue (process_queues): the
+// first reads it for all, and messages between them are posted from thread to thread instead
+// of written to Redis and popped back.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <exception>
 
 #include "layer/channel_layer.hpp"
+#include "layer/names.hpp"
 
 namespace tandem::layer {
 
-channel_layer::sibling_post
-channel_layer::post_to_sibling(std::string const& key, std::vector<std::string> const& channels, message const& msg)
+void
+channel_layer::share_process(std::shared_ptr<process_queues const> queues, std::size_t index)
 {
-  if (!config_.local_fast_path || !siblings_ || channels.empty()) return sibling_post::not_a_sibling;
-  auto* sibling = siblings_->find(key);
-  if (!sibling) return sibling_post::not_a_sibling;
+  siblings_ = std::move(queues);
+  thread_index_ = index;
+  client_prefix_ = siblings_->client_prefix();
+  channel_tag_ = std::to_string(index) + ".";
+  non_local_ = new_channel_name(client_prefix_, "");
+  queue_key_ = config_.prefix + non_local_;
+}
+
+std::size_t
+channel_layer::owner_of(std::string_view channel) const noexcept
+{
+  if (!siblings_) return thread_index_;
+  auto const local = channel.substr(non_local_name(channel).size());
+  std::size_t index = 0;
+  auto const [end, ec] = std::from_chars(local.data(), local.data() + local.size(), index);
+  if (ec != std::errc{} || end == local.data() + local.size() || *end != '.') return siblings_->size();
+  return index;
+}
+
+std::size_t
+channel_layer::hand_out(std::vector<std::string> channels, message const& msg, double sent_at)
+{
+  auto const serial = ++message_serial_;
+  auto const others = siblings_ ? siblings_->size() : 0;
+  // One post per thread naming its channels (a group spread over the threads): sorted by
+  // thread into these lists, this thread's own delivered on the way.
+  std::vector<std::vector<std::string>> by_thread(others);
+  for (auto& channel : channels) {
+    auto const owner = owner_of(channel);
+    if (owner == thread_index_ || owner >= others)
+      deliver_local(channel, msg, serial);  // an unknown thread's: dropped and counted there
+    else
+      by_thread[owner].push_back(std::move(channel));
+  }
+  std::size_t refused = 0;
+  for (std::size_t owner = 0; owner < by_thread.size(); ++owner) {
+    if (by_thread[owner].empty()) continue;
+    if (post_to_sibling(owner, std::move(by_thread[owner]), msg, sent_at) == sibling_post::refused) ++refused;
+  }
+  return refused;
+}
+
+channel_layer::sibling_post
+channel_layer::post_to_sibling(std::size_t owner, std::vector<std::string> channels, message const& msg, double sent_at)
+{
+  auto* sibling = siblings_->at(owner);
   // What the Redis queue would hold at most (its capacity, then what the layer holds back for a
   // full queue): beyond that the message is refused, as it would be there.
   auto const limit = capacities_.capacity_for(channels.front()) + config_.pending_per_queue;
   if (sibling->in_flight.load(std::memory_order_relaxed) >= limit) return sibling_post::refused;
   sibling->in_flight.fetch_add(1, std::memory_order_relaxed);
   ++stats_.sibling_posts;
-  // The map is captured so the entry outlives the post; the layer only weakly: a post still
+  // The list is captured so the entry outlives the post; the layer only weakly: a post still
   // queued when its thread's loop is torn down must not keep that layer alive.
-  asio::post(sibling->executor, [queues = siblings_, sibling, channels, msg, sent_at = now_()] {
+  asio::post(sibling->executor, [queues = siblings_, sibling, channels = std::move(channels), msg, sent_at] {
     sibling->in_flight.fetch_sub(1, std::memory_order_relaxed);
     auto const layer = sibling->layer.lock();
     if (!layer) return;
@@ -52,6 +98,22 @@ channel_layer::deliver_from_sibling(std::vector<std::string> const& channels, me
   ++stats_.sibling_received;
   auto const serial = ++message_serial_;
   for (auto const& channel : channels) deliver_local(channel, msg, serial);
+}
+
+void
+channel_layer::tell_siblings_to_resync()
+{
+  if (!siblings_) return;
+  for (std::size_t i = 0; i < siblings_->size(); ++i) {
+    if (i == thread_index_) continue;
+    auto* sibling = siblings_->at(i);
+    asio::post(sibling->executor, [queues = siblings_, sibling] {
+      auto const layer = sibling->layer.lock();
+      if (!layer || layer->stopped_) return;
+      layer->resync_due_ = true;
+      layer->resync_if_back();
+    });
+  }
 }
 
 }  // namespace tandem::layer

@@ -3,19 +3,18 @@
 namespace tandem::layer {
 
 void
-process_queues::add(std::string queue_key, std::weak_ptr<channel_layer> layer, asio::any_io_executor executor)
+process_queues::add(std::weak_ptr<channel_layer> layer, asio::any_io_executor executor)
 {
   auto entry = std::make_unique<sibling>();
   entry->layer = std::move(layer);
   entry->executor = std::move(executor);
-  by_key_.insert_or_assign(std::move(queue_key), std::move(entry));
+  layers_.push_back(std::move(entry));
 }
 
 process_queues::sibling*
-process_queues::find(std::string const& queue_key) const
+process_queues::at(std::size_t index) const
 {
-  auto const found = by_key_.find(queue_key);
-  return found == by_key_.end() ? nullptr : found->second.get();
+  return index < layers_.size() ? layers_[index].get() : nullptr;
 }
 
 }  // namespace tandem::layer

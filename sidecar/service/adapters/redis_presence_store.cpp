@@ -39,7 +39,7 @@ user_keys(std::string const& prefix, std::int64_t user)
 
 redis_presence_store::redis_presence_store(layer::channel_layer& layer)
     : layer_{layer},
-      lease_{layer.client_prefix()},
+      lease_{layer.instance_id()},
       connect_{scripts::connect},
       disconnect_{scripts::disconnect},
       settle_{scripts::settle},

@@ -2,7 +2,8 @@
 // every change is one of the Lua scripts of presence_scripts.hpp on the keys of one hash tag
 // (presence_keys.hpp), so each step is atomic across sidecar processes and runs under Redis
 // Cluster's slot rules. Steps that span users (sweep, restore, release) pipeline one script per
-// user on each shard. This worker's lease is its channel layer's client prefix.
+// user on each shard. This worker's lease is its channel layer's instance id (its own, although
+// the threads of a process share one client prefix).
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,9 @@
-// One process has one layer per I/O thread. A message one thread's layer has for another
-// thread's channels goes from thread to thread (process_queues), not through that layer's Redis
-// queue and back; other processes' queues are written as before. Against a real redis-server,
-// with the sibling layer on its own thread: what must hold is who receives what, on which
-// thread, and what Redis holds afterwards.
+// One process has one layer per I/O thread. They share the process's Redis queue, which the
+// first layer reads for all: a message from another process is one Redis delivery however many
+// threads have its members. A message one thread's layer has for another thread's channels goes
+// from thread to thread (process_queues), never through Redis and back; other processes' queues
+// are written as before. Against a real redis-server, with the sibling layer on its own thread:
+// what must hold is who receives what, on which thread, in which order, and what Redis holds.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -34,12 +35,14 @@ struct inbox {
   std::mutex mutex;
   std::vector<std::string> channels;
   std::vector<std::thread::id> threads;
+  std::vector<std::int64_t> numbers;  // each message's "n", -1 when it has none
 
-  void add(std::string const& channel)
+  void add(std::string const& channel, message const& msg)
   {
     std::lock_guard lock{mutex};
     channels.push_back(channel);
     threads.push_back(std::this_thread::get_id());
+    numbers.push_back(msg.value("n", std::int64_t{-1}));
   }
   std::size_t size()
   {
@@ -56,6 +59,7 @@ struct one_process {
   std::shared_ptr<channel_layer> here, there;
   inbox here_got, there_got;
   std::atomic<std::uint64_t> there_ready{0};
+  std::atomic<int> there_resyncs{0};
   std::thread there_thread;
   bool there_running = false;
 
@@ -64,13 +68,14 @@ struct one_process {
     config.hosts = {redis.url()};
     here = channel_layer::create(here_ctx.get_executor(), config, now);
     there = channel_layer::create(there_ctx.get_executor(), config, now);
-    auto queues = std::make_shared<process_queues>();
-    queues->add(here->queue_key(), here, here_ctx.get_executor());
-    queues->add(there->queue_key(), there, there_ctx.get_executor());
-    here->share_process(queues);
-    there->share_process(queues);
-    here->start([this](std::string const& channel, message const&) { here_got.add(channel); });
-    there->start([this](std::string const& channel, message const&) { there_got.add(channel); });
+    auto queues = std::make_shared<process_queues>(here->client_prefix());
+    queues->add(here, here_ctx.get_executor());
+    queues->add(there, there_ctx.get_executor());
+    here->share_process(queues, 0);
+    there->share_process(queues, 1);
+    there->on_reconnect([this] { ++there_resyncs; });
+    here->start([this](std::string const& channel, message const& msg) { here_got.add(channel, msg); });
+    there->start([this](std::string const& channel, message const& msg) { there_got.add(channel, msg); });
     there->mirror_readiness(&there_ready);
     REQUIRE(run_until(here_ctx, [&] { return here->ready(); }));
   }
@@ -135,6 +140,24 @@ struct one_process {
   {
     REQUIRE(run_coroutine(here_ctx, here->group_add(group, channel)) == send_status::ok);
   }
+  /// A layer of another process (or Django's), driven by the test's thread.
+  std::shared_ptr<channel_layer> elsewhere()
+  {
+    layer_config config;
+    config.hosts = {redis.url()};
+    auto layer = channel_layer::create(here_ctx.get_executor(), config);
+    layer->start([](std::string const&, message const&) {});
+    REQUIRE(run_until(here_ctx, [&] { return layer->ready(); }));
+    return layer;
+  }
+  /// Redis's answer to one command, on `here`'s connection.
+  resp_value ask(std::vector<std::string> command)
+  {
+    std::vector<std::vector<std::string>> commands{std::move(command)};
+    auto const batch = run_coroutine(here_ctx, here->run_commands("any", std::move(commands)));
+    REQUIRE(!batch.ec);
+    return batch.replies.at(0);
+  }
   std::int64_t queued(std::string const& queue_key)
   {
     std::vector<std::vector<std::string>> commands{{"ZCARD", queue_key}};
@@ -145,9 +168,9 @@ struct one_process {
 };
 
 message
-hello()
+hello(std::int64_t n = 0)
 {
-  return message{{"type", "chat.hello"}};
+  return message{{"type", "chat.hello"}, {"n", n}};
 }
 
 }  // namespace
@@ -243,4 +266,98 @@ TEST_CASE("a post that waited longer than expiry for a stalled thread is dropped
   p.there_ctx.poll();
   CHECK(p.there_got.size() == 0);
   CHECK(p.there->stats().dropped_expired == 1);
+}
+
+TEST_CASE("the threads of a process share one queue, so a group message from elsewhere is one Redis delivery",
+          "[layer][siblings]")
+{
+  one_process p;
+  p.run_there();
+  auto const mine = p.here->new_channel();
+  auto const theirs = p.there_channel();
+  CHECK(channel_key("asgi", mine) == channel_key("asgi", theirs));
+  CHECK(p.here->queue_key() == p.there->queue_key());
+  p.join("room", mine);
+  p.join("room", theirs);
+  auto const django = p.elsewhere();
+
+  auto const result = run_coroutine(p.here_ctx, django->group_send("room", hello()));
+  CHECK(result.status == send_status::ok);
+  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 1 && p.here_got.size() == 1; }));
+  CHECK(p.here_got.channels == std::vector<std::string>{mine});
+  CHECK(p.there_got.channels == std::vector<std::string>{theirs});
+  CHECK(p.there_got.threads.at(0) == p.there_thread.get_id());
+  // One message went through Redis, popped by the first layer, which handed the other thread its part.
+  CHECK(p.here->stats().received == 1);
+  CHECK(p.here->stats().sibling_posts == 1);
+  django->stop();
+  p.check_there_got_one_hand_over();
+}
+
+TEST_CASE("messages from elsewhere for another thread's channel keep their order", "[layer][siblings]")
+{
+  one_process p;
+  p.run_there();
+  auto const theirs = p.there_channel();
+  auto const django = p.elsewhere();
+  constexpr int count = 200;
+  for (int i = 0; i < count; ++i) REQUIRE(run_coroutine(p.here_ctx, django->send(theirs, hello(i))) == send_status::ok);
+  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == count; }));
+  std::vector<std::int64_t> expected;
+  for (int i = 0; i < count; ++i) expected.push_back(i);
+  p.stop_there();
+  CHECK(p.there_got.numbers == expected);
+  CHECK(p.there->stats().received == 0);
+  django->stop();
+}
+
+TEST_CASE("a channel of this process that names no thread is dropped and counted", "[layer][siblings]")
+{
+  one_process p;
+  auto const django = p.elsewhere();
+  auto const nobody = new_channel_name(p.here->client_prefix(), "nothread");
+  auto const bad_index = new_channel_name(p.here->client_prefix(), "7.0123");
+  for (auto const& channel : {nobody, bad_index})
+    REQUIRE(run_coroutine(p.here_ctx, django->send(channel, hello())) == send_status::ok);
+  REQUIRE(run_until(p.here_ctx, [&] { return p.here->stats().dropped_unknown_channel == 2; }));
+  CHECK(p.here_got.size() == 0);
+  CHECK(p.here->stats().sibling_posts == 0);
+  django->stop();
+}
+
+TEST_CASE("only the first layer reads the queue: the others are ready only while it is", "[layer][siblings]")
+{
+  one_process p;
+  // The other thread is not running: its loop is driven here, one after the other.
+  REQUIRE(run_until(p.there_ctx, [&] { return p.there->ready(); }));
+  CHECK(p.there->can_receive());
+  auto const receiving = [&] {
+    auto const clients = p.ask({"CLIENT", "LIST"}).str;
+    std::size_t count = 0;
+    for (std::size_t at = 0; (at = clients.find("cmd=bz", at)) != std::string::npos; ++at) ++count;
+    return count;
+  };
+  CHECK(receiving() == 1);  // one blocking pop for the process, not one per thread
+  p.here->stop();
+  CHECK_FALSE(p.there->ready());
+  CHECK_FALSE(p.there->can_receive());
+  CHECK(p.there_ready.load() == 1);  // its own connections are fine: its mirror says so
+  p.there->stop();
+  p.there_ctx.poll();
+}
+
+TEST_CASE("when the reader's connection comes back, every thread resyncs", "[layer][siblings]")
+{
+  one_process p;
+  p.run_there();
+  // Kill the one blocking pop's connection: messages queued meanwhile may have been missed by
+  // any thread's sockets, not only the reader's.
+  auto const clients = p.ask({"CLIENT", "LIST"}).str;
+  auto const pop = clients.find("cmd=bz");
+  REQUIRE(pop != std::string::npos);
+  auto const line_start = clients.rfind('\n', pop) == std::string::npos ? 0 : clients.rfind('\n', pop) + 1;
+  auto const id_at = clients.find("id=", line_start) + 3;
+  auto const id = clients.substr(id_at, clients.find(' ', id_at) - id_at);
+  CHECK(p.ask({"CLIENT", "KILL", "ID", id}).integer == 1);
+  REQUIRE(run_until(p.here_ctx, [&] { return p.there_resyncs.load() == 1; }, std::chrono::seconds{20}));
 }
