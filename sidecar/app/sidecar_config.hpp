@@ -88,6 +88,7 @@ struct sidecar_config {
   double pending_purge_interval = 3600;
   std::int64_t notifications_max_chats = 1000;
   std::int64_t receipt_batch_max = 64;       // receipts applied in one statement, per I/O thread
+  std::int64_t send_batch_max = 32;          // sends stored in one statement, per I/O thread
   std::int64_t receipt_news_memory = 4096;  // (chat, sender, kind) ticks told, per I/O thread
   std::string group_prefix;  // put in front of the user_<id> and chat_<id> group names
 

@@ -16,7 +16,7 @@ io_worker::io_worker(process_state& shared, layer::layer_config layer_config, st
       layer{layer::channel_layer::create(ioc.get_executor(), std::move(layer_config))},
       pool{ioc.get_executor(), std::move(pool_config)},
       tables{pool, table_names},
-      messages{pool, shared.messaging.receipt_batch_max},
+      messages{pool, shared.messaging.receipt_batch_max, shared.messaging.send_batch_max},
       people{pool},
       verifier{shared.sessions, tables},
       chat{ioc.get_executor(), message_port, bus, clock, shared.messaging, metrics},
@@ -100,6 +100,7 @@ io_worker::publish_stats()
     metrics.layer_sent.store(stats.sent, std::memory_order_relaxed);
     metrics.layer_sibling_posts.store(stats.sibling_posts, std::memory_order_relaxed);
     metrics.receipt_statements.store(messages.receipt_statements(), std::memory_order_relaxed);
+    metrics.send_statements.store(messages.send_statements(), std::memory_order_relaxed);
     metrics.redis_shards.store(layer->shard_count(), std::memory_order_relaxed);
     metrics.redis_shards_connected.store(layer->ready() ? layer->shard_count() : 0, std::memory_order_relaxed);
     metrics.layer_loop_restarts.store(stats.loop_restarts, std::memory_order_relaxed);

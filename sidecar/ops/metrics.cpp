@@ -87,6 +87,9 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
   simple("tandem_receipt_statements_total", "counter",
          "Statements that applied receipts: receipts arriving together share one (receipt_batch_max).",
          sum(threads, [](auto const& t) -> auto const& { return t.receipt_statements; }));
+  simple("tandem_send_statements_total", "counter",
+         "Statements that stored sends: sends arriving together share one (send_batch_max).",
+         sum(threads, [](auto const& t) -> auto const& { return t.send_statements; }));
   simple("tandem_pending_purged_total", "counter", "Expired pending-delivery entries deleted.",
          sum(threads, [](auto const& t) -> auto const& { return t.pending_purged; }));
   simple("tandem_presence_changes_total", "counter", "Online/offline changes announced.",

@@ -36,6 +36,7 @@ struct thread_metrics {
   counter chat_messages_stored{0};   // new messages persisted (resends not counted)
   counter chat_receipts_applied{0};  // receipts that advanced a marker
   counter receipt_statements{0};     // statements that applied receipts (one per batch)
+  counter send_statements{0};        // statements that stored sends (one per batch)
   counter pending_purged{0};         // expired pending-delivery entries deleted
   counter presence_changes{0};       // online/offline announcements made by this thread
   counter typing_forwards{0};        // typing start/stop events published by this thread

@@ -20,6 +20,7 @@ struct messaging_settings {
   bool history_from_join = false;      // history and sync start at the seq a member joined at
   std::size_t notifications_max_chats = 1000;  // chat groups a /ws/notifications/ socket joins
   std::size_t receipt_batch_max = 64;          // receipts applied in one statement (store::receipt_batcher)
+  std::size_t send_batch_max = 32;             // sends stored in one statement (store::send_batcher)
   std::size_t receipt_news_memory = 4096;      // ticks told per thread (core::told_ticks), so racing receipts tell once
   std::size_t republish_capacity = 10000;         // stored messages waiting for the layer; beyond, the oldest is given up
   std::chrono::milliseconds republish_pause{1000};  // after a failed publish: one attempt per pause, not a spin

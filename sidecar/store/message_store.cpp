@@ -95,8 +95,8 @@ failure_of(pg_outcome const& out) noexcept
   return out.unavailable || out.result.transient_error() ? store_status::unavailable : store_status::failed;
 }
 
-message_store::message_store(pg_pool& pool, std::size_t receipt_batch_max)
-    : pool_{pool}, receipts_{pool, receipt_batch_max}
+message_store::message_store(pg_pool& pool, std::size_t receipt_batch_max, std::size_t send_batch_max)
+    : pool_{pool}, receipts_{pool, receipt_batch_max}, sends_{pool, send_batch_max}
 {
 }
 
@@ -104,29 +104,7 @@ awaitable<sent_message>
 message_store::send(std::int64_t chat, std::int64_t sender, std::string const& client_id, std::string const& body,
                     double /*pending_ttl_s: version 1 of the SQL only; version 2 keeps no pending rows*/)
 {
-  static pg_statement const sql{"tandem_send_message",
-      "SELECT outcome, message_id, message_chat, message_seq, "
-      "floor(extract(epoch FROM message_created_at) * 1000)::bigint, message_body "
-      "FROM tandem_send_message_v2($1::bigint, $2::bigint, $3::text, $4::text)"};
-  pg_params const params{std::to_string(chat), std::to_string(sender), client_id, body};
-  auto const out = co_await pool_.query(sql, params);
-  sent_message sent;
-  if (!out.ok() || out.result.rows() != 1) {
-    sent.status = out.ok() ? store_status::failed : failure_of(out);
-    sent.error = out.ok() ? "tandem_send_message_v2 returned no row" : out.describe();
-    co_return sent;
-  }
-  auto const& r = out.result;
-  auto const outcome = r.value(0, 0);
-  if (outcome == "forbidden") {
-    sent.status = store_status::forbidden;
-    co_return sent;
-  }
-  sent.status = store_status::ok;
-  sent.duplicate = outcome == "duplicate";
-  sent.message = {to_int64(r.value(0, 1)), to_int64(r.value(0, 2)), to_int64(r.value(0, 3)), sender,
-                  client_id,             std::string{r.value(0, 5)}, to_int64(r.value(0, 4))};
-  co_return sent;
+  co_return co_await sends_.send(chat, sender, client_id, body);
 }
 
 awaitable<applied_receipt>

@@ -13,6 +13,7 @@
 #include "protocol/chat_frames.hpp"
 #include "store/pg_pool.hpp"
 #include "store/receipt_batcher.hpp"
+#include "store/send_batcher.hpp"
 #include "store/store_results.hpp"
 
 namespace tandem::store {
@@ -22,8 +23,9 @@ store_status failure_of(pg_outcome const& out) noexcept;
 
 class message_store {
  public:
-  /// Receipts are applied up to `receipt_batch_max` per statement (receipt_batcher).
-  explicit message_store(pg_pool& pool, std::size_t receipt_batch_max = 64);
+  /// Receipts are applied up to `receipt_batch_max` per statement (receipt_batcher), sends
+  /// stored up to `send_batch_max` per statement (send_batcher).
+  explicit message_store(pg_pool& pool, std::size_t receipt_batch_max = 64, std::size_t send_batch_max = 32);
 
   awaitable<sent_message> send(std::int64_t chat, std::int64_t sender, std::string const& client_id,
                                std::string const& body, double pending_ttl_s);
@@ -46,12 +48,15 @@ class message_store {
   awaitable<id_list> chats_of(std::int64_t user, std::size_t limit);
   /// Statements that applied receipts so far (fewer than receipts when they came together).
   std::uint64_t receipt_statements() const noexcept { return receipts_.statements(); }
+  /// Statements that stored sends so far (fewer than sends when they came together).
+  std::uint64_t send_statements() const noexcept { return sends_.statements(); }
   /// Deletes pending-delivery entries past their expiry; the count, or nullopt on failure.
   awaitable<std::optional<std::int64_t>> purge_expired_pending();
 
  private:
   pg_pool& pool_;
   receipt_batcher receipts_;
+  send_batcher sends_;
 };
 
 }  // namespace tandem::store

@@ -36,88 +36,32 @@ applied_at(pg_result const& r, int row, int first)
 
 }  // namespace
 
-struct receipt_batcher::waiting {
-  std::int64_t chat = 0;
-  std::int64_t user = 0;
-  core::receipt_kind kind = core::receipt_kind::delivered;
-  core::seq_t upto = 0;
-  applied_receipt result;
-  bool finished = false;
-  asio::steady_timer done;  // cancelled when `result` is set: the waiter's wake-up
-
-  waiting(asio::any_io_executor executor, std::int64_t c, std::int64_t u, core::receipt_kind k, core::seq_t s)
-      : chat{c}, user{u}, kind{k}, upto{s}, done{std::move(executor), asio::steady_timer::time_point::max()}
-  {
-  }
-  void finish(applied_receipt r)
-  {
-    result = std::move(r);
-    finished = true;
-    done.cancel();
-  }
-};
-
 receipt_batcher::receipt_batcher(pg_pool& pool, std::size_t max_batch)
-    : pool_{pool}, max_batch_{std::max<std::size_t>(max_batch, 1)}
+    : pool_{pool}, batches_{max_batch, "receipt_batcher_flush", [this](batches::batch const& some) { return apply_batch(some); }}
 {
 }
 
 awaitable<applied_receipt>
 receipt_batcher::apply(std::int64_t chat, std::int64_t user, core::receipt_kind kind, core::seq_t upto)
 {
-  auto const executor = co_await asio::this_coro::executor;
-  auto const me = std::make_shared<waiting>(executor, chat, user, kind, upto);
-  queued_.push_back(me);
-  if (!flushing_) {
-    // co_spawn posts: the flush starts after this coroutine waits, and the flag is set first.
-    spawn(executor, "receipt_batcher_flush", [this] { return flush(); });
-    flushing_ = true;
-  }
-  while (!me->finished) {
-    error_code ec;
-    co_await me->done.async_wait(as_value(ec));
-  }
-  co_return me->result;
+  // (Named first: GCC 12 mishandles an aggregate built inside a co_await expression.)
+  receipt one{chat, user, kind, upto};
+  co_return co_await batches_.submit(std::move(one));
 }
 
 awaitable<void>
-receipt_batcher::flush()
+receipt_batcher::apply_batch(batches::batch const& some)
 {
-  // One flush at a time per thread: what arrives meanwhile waits for the next batch. (No
-  // guard object resets the flag: a frame destroyed at shutdown must not touch the batcher.)
-  while (!queued_.empty()) {
-    batch some;
-    try {
-      auto const take = std::min(queued_.size(), max_batch_);
-      some.assign(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(take));
-      queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(take));
-      if (some.size() == 1) {
-        auto alone = co_await apply_alone(*some.front());
-        some.front()->finish(std::move(alone));
-      } else {
-        co_await apply_together(some);
-      }
-    } catch (...) {
-      // Whatever went wrong costs this batch only: its receipts are answered, the loop goes on
-      // (a flush that ended here would leave every later receipt of the thread waiting).
-      applied_receipt failed;
-      failed.error = "receipt batch failed";
-      try {
-        throw;
-      } catch (std::exception const& e) {
-        failed.error = e.what();
-      } catch (...) {
-      }
-      spdlog::error("event=receipt_batch_failed receipts={} error=\"{}\"", some.size(), failed.error);
-      for (auto const& one : some)
-        if (!one->finished) one->finish(failed);
-    }
+  if (some.size() > 1) {
+    co_await apply_together(some);
+    co_return;
   }
-  flushing_ = false;
+  auto alone = co_await apply_alone(some.front()->request);
+  some.front()->finish(std::move(alone));
 }
 
 awaitable<applied_receipt>
-receipt_batcher::apply_alone(waiting const& one)
+receipt_batcher::apply_alone(receipt const& one)
 {
   static pg_statement const sql{"tandem_apply_receipt",
       "SELECT outcome, changed, old_delivered, old_read, new_delivered, new_read, "
@@ -137,22 +81,23 @@ receipt_batcher::apply_alone(waiting const& one)
 }
 
 awaitable<void>
-receipt_batcher::apply_together(batch const& some)
+receipt_batcher::apply_together(batches::batch const& some)
 {
   // The member rows are locked in (chat, user) order by every batch, so two batches (two
   // threads, two processes) never wait for each other in a cycle; receipts of one member keep
   // their order (a stable sort), each seeing the one before it.
-  batch sorted = some;
+  batches::batch sorted = some;
   std::stable_sort(sorted.begin(), sorted.end(), [](auto const& a, auto const& b) {
-    return std::pair{a->chat, a->user} < std::pair{b->chat, b->user};
+    return std::pair{a->request.chat, a->request.user} < std::pair{b->request.chat, b->request.user};
   });
   std::string chats{"{"}, users{"{"}, kinds{"{"}, uptos{"{"};
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     auto const comma = i == 0 ? "" : ",";
-    chats += comma + std::to_string(sorted[i]->chat);
-    users += comma + std::to_string(sorted[i]->user);
-    kinds += comma + std::to_string(static_cast<int>(sorted[i]->kind));
-    uptos += comma + std::to_string(sorted[i]->upto);
+    auto const& r = sorted[i]->request;
+    chats += comma + std::to_string(r.chat);
+    users += comma + std::to_string(r.user);
+    kinds += comma + std::to_string(static_cast<int>(r.kind));
+    uptos += comma + std::to_string(r.upto);
   }
   for (auto* text : {&chats, &users, &kinds, &uptos}) *text += "}";
   // The function is called once per row, in the order of the arrays (the lateral side of a
@@ -201,7 +146,7 @@ receipt_batcher::apply_together(batch const& some)
   spdlog::warn("event=receipt_batch_refused receipts={} error=\"{}\"", sorted.size(), out.describe());
   for (auto const& one : sorted) {
     if (one->finished) continue;
-    auto alone = co_await apply_alone(*one);
+    auto alone = co_await apply_alone(one->request);
     one->finish(std::move(alone));
   }
 }

@@ -13,6 +13,7 @@
 #include "asio/asio.hpp"
 #include "core/receipt_marker.hpp"
 #include "store/pg_pool.hpp"
+#include "store/statement_batches.hpp"
 #include "store/store_results.hpp"
 
 namespace tandem::store {
@@ -31,17 +32,19 @@ class receipt_batcher {
   std::uint64_t statements() const noexcept { return statements_; }
 
  private:
-  struct waiting;
-  using batch = std::vector<std::shared_ptr<waiting>>;
-  /// Applies what is queued, batch after batch, until nothing is.
-  awaitable<void> flush();
-  awaitable<void> apply_together(batch const& some);
-  awaitable<applied_receipt> apply_alone(waiting const& one);
+  struct receipt {
+    std::int64_t chat = 0;
+    std::int64_t user = 0;
+    core::receipt_kind kind = core::receipt_kind::delivered;
+    core::seq_t upto = 0;
+  };
+  using batches = statement_batches<receipt, applied_receipt>;
+  awaitable<void> apply_batch(batches::batch const& some);
+  awaitable<void> apply_together(batches::batch const& some);
+  awaitable<applied_receipt> apply_alone(receipt const& one);
 
   pg_pool& pool_;
-  std::size_t max_batch_;
-  batch queued_;
-  bool flushing_ = false;
+  batches batches_;
   std::uint64_t statements_ = 0;
 };
 

@@ -76,6 +76,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "pending_purge_interval",
     "notifications_max_chats",
     "receipt_batch_max",
+    "send_batch_max",
     "receipt_news_memory",
     "group_prefix",
     # typing and presence

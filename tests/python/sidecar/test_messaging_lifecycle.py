@@ -215,6 +215,66 @@ def test_receipts_arriving_together_are_applied_in_shared_statements(
     assert 2 <= statements < len(members), statements
 
 
+def test_sends_arriving_together_are_stored_in_shared_statements(
+    world, make_sidecar, django_user_model
+) -> None:
+    """Thirty members of a group send at once, four messages each without waiting for the acks:
+    every send is answered once with its own seq, each member's messages keep the order it sent
+    them in, bodies that need quoting in a PostgreSQL array are stored as they were sent, and the
+    sends share statements (send_batch_max); a member whose row was deleted meanwhile is answered
+    forbidden, send by send, while the others' sends of the same batches are stored."""
+    import time
+    from contextlib import ExitStack
+
+    from tandem.models import Chat, ChatMember, Message
+
+    sidecar = make_sidecar(rate_burst=100)
+    members = [django_user_model.objects.create_user(f"s{i}", password="pw") for i in range(30)]
+    group = Chat.create_with_members([world.ann, *members], title="sends")
+    url = chat_url(sidecar, group)
+    bodies = [
+        'a "quoted", {braced} body',
+        'back\\slash \\" and',
+        "NULL",
+        "emoji \U0001f389 and \u00fcn\u00efcode",
+    ]
+    statements_before = sidecar.metric("tandem_send_statements_total")
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(open_socket(url, world.cookie(m))) for m in members]
+        for ws in sockets:
+            next_frame(ws)
+        ChatMember.objects.filter(chat=group, user=members[0]).delete()  # the socket does not know yet
+        for round_ in range(len(bodies)):
+            for i, ws in enumerate(sockets):
+                send_frame(ws, "send", client_id=f"m{i}-{round_}", body=f"{bodies[round_]} #{i}")
+        answers = {}
+        for i, ws in enumerate(sockets):
+            for round_ in range(len(bodies)):
+                client_id = f"m{i}-{round_}"
+                answers[client_id] = wait_for(
+                    ws,
+                    lambda f, c=client_id: (
+                        f["type"] in ("ack", "error") and c in (f.get("client_id"), f.get("ref"))
+                    ),
+                )
+    for round_ in range(len(bodies)):
+        assert answers[f"m0-{round_}"]["type"] == "error"
+        assert answers[f"m0-{round_}"]["code"] == "forbidden"
+    acks = {c: a for c, a in answers.items() if not c.startswith("m0-")}
+    assert all(a["type"] == "ack" and not a["duplicate"] for a in acks.values()), acks
+    seqs = sorted(a["seq"] for a in acks.values())
+    assert seqs == list(range(1, len(acks) + 1))  # one seq each, no gap
+    for i in range(1, len(members)):
+        mine = [acks[f"m{i}-{r}"]["seq"] for r in range(len(bodies))]
+        assert mine == sorted(mine), (i, mine)  # in the order the member sent them
+    stored = dict(Message.objects.filter(chat=group).values_list("client_id", "body"))
+    assert stored == {c: f"{bodies[int(c.split('-')[1])]} #{c[1:].split('-')[0]}" for c in acks}
+    sidecar.metric_above("tandem_send_statements_total", statements_before + 1)
+    time.sleep(1.5)  # both threads' counters published
+    statements = sidecar.metric("tandem_send_statements_total") - statements_before
+    assert 2 <= statements < len(answers), statements
+
+
 def test_history_gives_the_newest_fifty_then_twenty_per_page(world, make_sidecar) -> None:
     sidecar = make_sidecar(rate_burst=1000)
     with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
