@@ -170,7 +170,9 @@ channel_layer::mirror_readiness(std::atomic<std::uint64_t>* flag)
 void
 channel_layer::resync_if_back()
 {
-  if (!resync_due_ || !ready()) return;
+  // Its own connections only: when the reader's receiver was the one away, the reader tells
+  // every thread once it is back (tell_siblings_to_resync).
+  if (!resync_due_ || !own_ready()) return;
   for (bool const in_place : groups_in_place_)
     if (!in_place) return;
   resync_due_ = false;
@@ -184,7 +186,9 @@ channel_layer::readiness_changed()
   if (readiness_mirror_) readiness_mirror_->store(own_ready() ? 1 : 0, std::memory_order_relaxed);
   if (siblings_ && reads_queue()) {
     auto& reader = siblings_->reader();
-    reader.can_receive.store(!stopped_ && can_receive(), std::memory_order_relaxed);
+    auto const own = shard_index(non_local_name(non_local_), commands_.size());
+    reader.can_receive.store(!stopped_ && own < receivers_.size() && receivers_[own]->connected(),
+                             std::memory_order_relaxed);
     reader.ready.store(!stopped_ && own_ready(), std::memory_order_relaxed);
   }
 }
@@ -220,6 +224,14 @@ channel_layer::own_ready() const noexcept
   for (auto const& c : commands_)
     if (!c->connected()) return false;
   for (auto const& c : receivers_)
+    if (!c->connected()) return false;
+  return true;
+}
+
+bool
+channel_layer::can_write() const noexcept
+{
+  for (auto const& c : commands_)
     if (!c->connected()) return false;
   return true;
 }

@@ -63,6 +63,7 @@ struct layer_stats {
   std::uint64_t sibling_posts = 0;     // messages handed to another I/O thread's layer, not to Redis
   std::uint64_t sibling_received = 0;  // messages another I/O thread's layer handed to this one
   std::uint64_t sibling_failures = 0;  // of those, deliveries that threw (the message was lost)
+  std::uint64_t delivery_failures = 0;  // deliveries on this thread that threw (lost for that socket)
   std::uint64_t dropped_undecodable = 0;
   std::uint64_t dropped_expired = 0;
   std::uint64_t dropped_unknown_channel = 0;
@@ -96,6 +97,9 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
 
   /// True when every shard is connected and every receive loop is running.
   bool ready() const noexcept;
+  /// True when every shard's command connection is up: what this thread's own writes (group
+  /// changes, presence) need, whatever the state of the reader of the process's queue.
+  bool can_write() const noexcept;
   /// True when this process can receive: the shard holding its own queue (where every send to
   /// its channels lands) is connected both ways. A new socket needs this; whether its groups'
   /// shards answer is found out by joining them.

@@ -124,15 +124,20 @@ channel_layer::handle_member(std::string const& payload, double score)
     ++stats_.dropped_unknown_channel;  // a member of our queue must name its channel(s)
     return;
   }
+  // Anyone who can write to Redis can write a member here: only names of this process's
+  // channels are kept, before any of them is looked at further.
   std::vector<std::string> channels;
-  if (target->is_string()) {
-    channels.push_back(target->get<std::string>());
-  } else if (target->is_array()) {
-    for (auto const& channel : *target)
-      if (channel.is_string()) channels.push_back(channel.get<std::string>());
+  auto const keep = [&](message const& name) {
+    auto const* text = name.get_ptr<std::string const*>();
+    if (text && valid_channel_name(*text) && non_local_name(*text) == non_local_)
+      channels.push_back(*text);
+    else
+      ++stats_.dropped_unknown_channel;
+  };
+  if (target->is_array()) {
+    for (auto const& channel : *target) keep(channel);
   } else {
-    ++stats_.dropped_unknown_channel;
-    return;
+    keep(*target);
   }
   msg.erase(std::string{asgi_channel_key});
   // This layer reads the queue for every thread of the process: the others' channels are posted

@@ -38,20 +38,30 @@ channel_layer::hand_out(std::vector<std::string> channels, message const& msg, d
 {
   auto const serial = ++message_serial_;
   auto const others = siblings_ ? siblings_->size() : 0;
-  // One post per thread naming its channels (a group spread over the threads): sorted by
-  // thread into these lists, this thread's own delivered on the way.
+  // One post per thread naming its channels (a group spread over the threads), sorted by
+  // thread into these lists; this thread's own (and an unknown thread's, which deliver_local
+  // drops and counts) in `mine`.
   std::vector<std::vector<std::string>> by_thread(others);
+  std::vector<std::string> mine;
   for (auto& channel : channels) {
     auto const owner = owner_of(channel);
-    if (owner == thread_index_ || owner >= others)
-      deliver_local(channel, msg, serial);  // an unknown thread's: dropped and counted there
-    else
-      by_thread[owner].push_back(std::move(channel));
+    (owner == thread_index_ || owner >= others ? mine : by_thread[owner]).push_back(std::move(channel));
   }
+  // The other threads first: they need not wait for this thread's deliveries.
   std::size_t refused = 0;
   for (std::size_t owner = 0; owner < by_thread.size(); ++owner) {
     if (by_thread[owner].empty()) continue;
     if (post_to_sibling(owner, std::move(by_thread[owner]), msg, sent_at) == sibling_post::refused) ++refused;
+  }
+  // A delivery that throws (bad_alloc in a socket's queue) costs that socket this message,
+  // never the rest of the message or the receive loop the process's threads all depend on.
+  for (auto const& channel : mine) {
+    try {
+      deliver_local(channel, msg, serial);
+    } catch (std::exception const& e) {
+      ++stats_.delivery_failures;
+      spdlog::error("event=layer_delivery_failed error=\"{}\"", e.what());
+    }
   }
   return refused;
 }

@@ -121,7 +121,7 @@ io_worker::close_all(std::uint16_t code)
   presence.leaving();
   // All in one go while Redis is there; otherwise each socket's close discards its own groups
   // (after a reconnect has put them back), as before a drain.
-  if (layer->ready()) layer->leave_all_groups();
+  if (layer->can_write()) layer->leave_all_groups();
   for (auto const& session : hub.all()) session->close_soon(code, "service restart");
 }
 
@@ -155,7 +155,9 @@ io_worker::wind_down(std::chrono::milliseconds limit)
   auto const published = std::chrono::steady_clock::now();
   co_await layer->settle(left());
   auto const discarded = std::chrono::steady_clock::now();
-  if (layer->ready()) co_await presence.release();
+  // The thread's own connections decide, not the reader's: the first thread's layer may stop
+  // (its wind-down ended) while this one still releases.
+  if (layer->can_write()) co_await presence.release();
   auto const released = std::chrono::steady_clock::now();
   co_await layer->settle(left());
   // Where a slow drain spent its time, step by step.
