@@ -209,7 +209,7 @@ settings_of(sidecar_config& c)
       setting_for("notifications_max_chats", "chat groups a /ws/notifications/ socket joins", c.notifications_max_chats),
       setting_for("receipt_batch_max", "receipts one I/O thread applies in one statement and one commit",
                   c.receipt_batch_max),
-      setting_for("send_batch_max", "sends one I/O thread stores in one statement and one commit (1 to 64)",
+      setting_for("send_batch_max", "sends one I/O thread stores in one statement and one commit (1 to 48)",
                   c.send_batch_max),
       setting_for("receipt_news_memory", "ticks per I/O thread remembered as told, so racing receipts tell a sender once",
                   c.receipt_news_memory),
@@ -357,8 +357,9 @@ validate(sidecar_config const& c)
   if (c.session_cache_seconds < 0) return "session_cache_seconds must not be negative";
   if (c.presence_frame_interval < 0) return "presence_frame_interval must not be negative";
   // Each send of a batch runs its own subtransaction: past 64 in one transaction PostgreSQL's
-  // per-backend cache overflows and every snapshot on the server gets slower.
-  if (c.send_batch_max < 1 || c.send_batch_max > 64) return "send_batch_max must be between 1 and 64";
+  // per-backend cache overflows and every snapshot on the server gets slower (48 leaves room
+  // for a site trigger's own).
+  if (c.send_batch_max < 1 || c.send_batch_max > 48) return "send_batch_max must be between 1 and 48";
   if (c.presence_announce_concurrency < 1) return "presence_announce_concurrency must be at least 1";
   if (c.presence_release_batch < 1) return "presence_release_batch must be at least 1";
   if (c.presence_release_concurrency < 1) return "presence_release_concurrency must be at least 1";

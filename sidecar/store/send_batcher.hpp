@@ -24,7 +24,8 @@ class send_batcher {
 
   /// What tandem_send_message_v2 answers for this send, stored alone or with others. The chat
   /// rows are locked in chat order by every batch, so two batches cannot deadlock, and a batch
-  /// the database refuses as a whole (one bad send) is stored again one send at a time.
+  /// that fails because of one send, or because it waited for a lock, is stored again send by
+  /// send, all at once; an outage answers every send of the batch once.
   awaitable<sent_message> send(std::int64_t chat, std::int64_t sender, std::string client_id, std::string body);
 
   std::uint64_t statements() const noexcept { return statements_; }
@@ -40,6 +41,11 @@ class send_batcher {
   awaitable<void> store_batch(batches::batch const& some);
   awaitable<void> store_together(batches::batch const& some);
   awaitable<sent_message> store_alone(request const& one);
+  /// Stores each unfinished send of `some` alone, all at once (a send waiting on a locked chat
+  /// must not hold up the others), and returns when every one has its answer.
+  awaitable<void> store_each_alone(batches::batch const& some);
+  struct alone_count;
+  awaitable<void> store_one_alone(std::shared_ptr<batches::waiting> one, std::shared_ptr<alone_count> count);
 
   pg_pool& pool_;
   batches batches_;

@@ -59,9 +59,10 @@ class statement_batches {
     auto const me = std::make_shared<waiting>(executor, std::move(request));
     queued_.push_back(me);
     if (!flushing_) {
-      // co_spawn posts: the flush starts after this coroutine waits, and the flag is set first.
-      spawn(executor, name_, [this] { return flush(); });
+      // Set first: a co_spawn that runs the flush inline (newer Boost dispatches) and finds the
+      // database away without waiting would finish before this line, and must leave it unset.
       flushing_ = true;
+      spawn(executor, name_, [this] { return flush(); });
     }
     while (!me->finished) {
       error_code ec;
