@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <thread>
 #include <utility>
@@ -205,9 +206,12 @@ pg_connection::connect(std::chrono::milliseconds timeout)
 awaitable<std::string>
 pg_connection::apply_session_limits(std::chrono::milliseconds timeout)
 {
-  // The server gives up on a statement (or a lock wait) when we do, so a query we abandoned
-  // cannot keep running and holding locks behind our back.
-  auto const ms = std::to_string(timeout.count());
+  // The server gives up on a statement (or a lock wait) just before we do, so a query we
+  // abandoned cannot keep running and holding locks behind our back, and a statement that ran
+  // out of time is usually reported rolled back by the server (55P03, 57014) instead of left
+  // unknown by our deadline: a batch that met a locked row can then be applied again safely.
+  auto const margin = std::min(timeout / 10, std::chrono::milliseconds{500});
+  auto const ms = std::to_string(std::max<std::int64_t>(1, (timeout - margin).count()));
   pg_params const params{ms};
   auto out = co_await query(
       "SELECT set_config('statement_timeout', $1, false), set_config('lock_timeout', $1, false)", params, timeout);
@@ -340,6 +344,7 @@ pg_connection::finish_sent(bool sent, std::chrono::milliseconds timeout)
   auto fail = [&] {
     bool const expired = timed_out();
     out.error = expired ? "query timed out" : PQerrorMessage(conn_);
+    out.timed_out = expired;
     disarm_deadline();
     if (expired) cancel_on_server();
     reset();

@@ -35,6 +35,7 @@ struct pg_outcome {
   pg_result result;
   std::string error;  // empty when the query ran (the result may still be an SQL error)
   bool unavailable = false;  // the database could not be asked (down, timeout, breaker open)
+  bool timed_out = false;    // no answer in time: whether the statement committed is unknown
   bool ok() const noexcept { return error.empty() && result.ok(); }
   std::string describe() const { return error.empty() ? result.error_message() : error; }
 };

@@ -9,6 +9,7 @@
 
 #include "asio/supervised_spawn.hpp"
 #include "core/decimal.hpp"
+#include "store/batch_failure.hpp"
 #include "store/message_store.hpp"
 
 namespace tandem::store {
@@ -131,24 +132,23 @@ receipt_batcher::apply_together(batches::batch const& some)
       if (!one->finished) one->finish(broken);
     co_return;
   }
-  if (out.unavailable) {
-    // The database is away (no connection, the breaker open): each receipt is answered so, once.
+  // A refused batch committed nothing: unless the database is away, each receipt goes again
+  // alone, all at once, so only a receipt at fault fails and a locked member row holds up its
+  // own receipt only. Not when the outcome is unknown: a batch that committed unseen would be
+  // answered "unchanged" the second time, and its ticks never told. An outage, or an unknown
+  // outcome, is every receipt's answer, once.
+  auto const failure = classify_batch_failure(out);
+  if (failure == batch_failure::outage || failure == batch_failure::outcome_unknown) {
     applied_receipt away;
-    away.status = store_status::unavailable;
+    away.status = failure_of(out);
     away.error = out.describe();
     for (auto const& one : sorted)
       if (!one->finished) one->finish(away);
     co_return;
   }
-  // The server refused the statement as a whole (one receipt's error, a lock or statement
-  // timeout, a deadlock with a site's own transaction): each receipt again alone, so only the
-  // receipt at fault fails.
   spdlog::warn("event=receipt_batch_refused receipts={} error=\"{}\"", sorted.size(), out.describe());
-  for (auto const& one : sorted) {
-    if (one->finished) continue;
-    auto alone = co_await apply_alone(one->request);
-    one->finish(std::move(alone));
-  }
+  batches::alone_fn const alone = [this](receipt const& one) { return apply_alone(one); };
+  co_await batches::each_alone(sorted, alone);
 }
 
 }  // namespace tandem::store

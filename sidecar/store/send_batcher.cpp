@@ -3,12 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <exception>
-#include <memory>
 #include <utility>
 
-#include "asio/supervised_spawn.hpp"
 #include "core/decimal.hpp"
+#include "store/batch_failure.hpp"
 #include "store/message_store.hpp"
 
 namespace tandem::store {
@@ -150,18 +148,11 @@ send_batcher::store_together(batches::batch const& some)
       if (!one->finished) one->finish(broken);
     co_return;
   }
-  // Whose fault is it? A send's own (an SQL error in its row), or waiting (a lock or statement
-  // timeout, a deadlock, a serialization failure, no answer in time, most likely one chat's row
-  // held by another transaction): each send again alone, all at once, so only the send at fault
-  // fails and a locked chat holds up its own sends only. Nothing of the batch was committed, and
-  // a send whose outcome was unknown is found again by its client_id. Anything else (no
-  // connection, the breaker open, read-only, shutting down, out of resources) is every send's
-  // answer, once: N more statements would each meet it again.
-  auto const state = out.result.sqlstate();
-  bool const waited = out.error == "query timed out" || state == "55P03" || state == "57014" || state == "40P01" ||
-                      state == "40001";
-  bool const one_sends_fault = out.error.empty() && !out.result.transient_error();
-  if (!waited && !one_sends_fault) {
+  // Nothing of a refused batch was committed, and a send whose outcome is unknown is found again
+  // by its client_id: unless the database is away, each send goes again alone, all at once, so
+  // only a send at fault fails and a locked chat holds up its own sends only. An outage is every
+  // send's answer, once: N more statements would each meet it again.
+  if (classify_batch_failure(out) == batch_failure::outage) {
     sent_message away;
     away.status = failure_of(out);
     away.error = out.describe();
@@ -170,46 +161,8 @@ send_batcher::store_together(batches::batch const& some)
     co_return;
   }
   spdlog::warn("event=send_batch_refused sends={} error=\"{}\"", sorted.size(), out.describe());
-  co_await store_each_alone(sorted);
-}
-
-struct send_batcher::alone_count {
-  std::size_t left = 0;
-  asio::steady_timer all_done;
-  explicit alone_count(asio::any_io_executor executor) : all_done{std::move(executor), asio::steady_timer::time_point::max()} {}
-};
-
-awaitable<void>
-send_batcher::store_each_alone(batches::batch const& some)
-{
-  auto const executor = co_await asio::this_coro::executor;
-  auto const count = std::make_shared<alone_count>(executor);
-  for (auto const& one : some) {
-    if (one->finished) continue;
-    ++count->left;
-    spawn(executor, "send_alone", [this, one, count] { return store_one_alone(one, count); });
-  }
-  while (count->left > 0) {
-    error_code ec;
-    co_await count->all_done.async_wait(as_value(ec));
-  }
-}
-
-awaitable<void>
-send_batcher::store_one_alone(std::shared_ptr<batches::waiting> one, std::shared_ptr<alone_count> count)
-{
-  sent_message answer;
-  try {
-    answer = co_await store_alone(one->request);
-  } catch (std::exception const& e) {
-    answer = sent_message{};  // failed: whatever threw costs this send only
-    answer.error = e.what();
-  } catch (...) {
-    answer = sent_message{};
-    answer.error = "storing the send alone failed";
-  }
-  one->finish(std::move(answer));
-  if (--count->left == 0) count->all_done.cancel();
+  batches::alone_fn const alone = [this](request const& one) { return store_alone(one); };
+  co_await batches::each_alone(sorted, alone);
 }
 
 }  // namespace tandem::store

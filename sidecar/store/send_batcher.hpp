@@ -41,11 +41,6 @@ class send_batcher {
   awaitable<void> store_batch(batches::batch const& some);
   awaitable<void> store_together(batches::batch const& some);
   awaitable<sent_message> store_alone(request const& one);
-  /// Stores each unfinished send of `some` alone, all at once (a send waiting on a locked chat
-  /// must not hold up the others), and returns when every one has its answer.
-  awaitable<void> store_each_alone(batches::batch const& some);
-  struct alone_count;
-  awaitable<void> store_one_alone(std::shared_ptr<batches::waiting> one, std::shared_ptr<alone_count> count);
 
   pg_pool& pool_;
   batches batches_;

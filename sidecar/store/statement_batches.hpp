@@ -53,6 +53,24 @@ class statement_batches {
   {
   }
 
+  /// Answers each unfinished request of `some` by `alone`, all at once (one waiting on a locked
+  /// row must not hold up the others), and returns when every one has its answer.
+  using alone_fn = std::function<awaitable<Result>(Request const&)>;
+  static awaitable<void> each_alone(batch const& some, alone_fn alone)
+  {
+    auto const executor = co_await asio::this_coro::executor;
+    auto const count = std::make_shared<alone_count>(executor);
+    for (auto const& one : some) {
+      if (one->finished) continue;
+      ++count->left;
+      spawn(executor, "statement_alone", [one, count, alone] { return answer_alone(one, count, alone); });
+    }
+    while (count->left > 0) {
+      error_code ec;
+      co_await count->all_done.async_wait(as_value(ec));
+    }
+  }
+
   awaitable<Result> submit(Request request)
   {
     auto const executor = co_await asio::this_coro::executor;
@@ -72,6 +90,30 @@ class statement_batches {
   }
 
  private:
+  struct alone_count {
+    std::size_t left = 0;
+    asio::steady_timer all_done;
+    explicit alone_count(asio::any_io_executor executor)
+        : all_done{std::move(executor), asio::steady_timer::time_point::max()}
+    {
+    }
+  };
+  static awaitable<void> answer_alone(std::shared_ptr<waiting> one, std::shared_ptr<alone_count> count, alone_fn alone)
+  {
+    Result answer{};
+    try {
+      answer = co_await alone(one->request);
+    } catch (std::exception const& e) {
+      answer = Result{};  // failed: whatever threw costs this request only
+      answer.error = e.what();
+    } catch (...) {
+      answer = Result{};
+      answer.error = "applying the request alone failed";
+    }
+    one->finish(std::move(answer));
+    if (--count->left == 0) count->all_done.cancel();
+  }
+
   /// Applies what is queued, batch after batch, until nothing is.
   awaitable<void> flush()
   {

@@ -275,61 +275,6 @@ def test_sends_arriving_together_are_stored_in_shared_statements(
     assert 2 <= statements < len(answers), statements
 
 
-def test_a_send_that_fails_fails_alone_and_the_rest_of_its_batch_is_stored(
-    world, make_sidecar, django_user_model
-) -> None:
-    """A site trigger refuses one body: every batch holding such a send is refused as a whole
-    by PostgreSQL, then stored again send by send, so only the refused sends fail and every
-    other send of those batches is stored and acknowledged once."""
-    from contextlib import ExitStack
-
-    from django.db import connection
-    from tandem.models import Chat, Message
-
-    sidecar = make_sidecar(rate_burst=100)
-    members = [django_user_model.objects.create_user(f"p{i}", password="pw") for i in range(20)]
-    group = Chat.create_with_members([world.ann, *members], title="poison")
-    url = chat_url(sidecar, group)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE FUNCTION test_refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.body LIKE 'poison%' THEN RAISE EXCEPTION 'refused by the site'; END IF; "
-            "RETURN NEW; END $$"
-        )
-        cursor.execute(
-            "CREATE TRIGGER test_refuse_poison BEFORE INSERT ON tandem_message "
-            "FOR EACH ROW EXECUTE FUNCTION test_refuse_poison()"
-        )
-    try:
-        with ExitStack() as stack:
-            sockets = [stack.enter_context(open_socket(url, world.cookie(m))) for m in members]
-            for ws in sockets:
-                next_frame(ws)
-            for kind in ("fine", "poison", "after"):
-                for i, ws in enumerate(sockets):
-                    send_frame(ws, "send", client_id=f"{kind}-{i}", body=f"{kind} {i}")
-            answers = {}
-            for i, ws in enumerate(sockets):
-                for kind in ("fine", "poison", "after"):
-                    client_id = f"{kind}-{i}"
-                    answers[client_id] = wait_for(
-                        ws,
-                        lambda f, c=client_id: (
-                            f["type"] in ("ack", "error") and c in (f.get("client_id"), f.get("ref"))
-                        ),
-                    )
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER test_refuse_poison ON tandem_message")
-            cursor.execute("DROP FUNCTION test_refuse_poison()")
-    refused = {c for c, a in answers.items() if a["type"] == "error"}
-    assert refused == {f"poison-{i}" for i in range(len(members))}, answers
-    stored = sorted(Message.objects.filter(chat=group).values_list("client_id", flat=True))
-    assert stored == sorted(c for c in answers if c not in refused)
-    assert sorted(a["seq"] for c, a in answers.items() if c not in refused) == list(range(1, len(stored) + 1))
-    assert "event=send_batch_refused" in sidecar.log()  # some went together, and were stored again alone
-
-
 def test_history_gives_the_newest_fifty_then_twenty_per_page(world, make_sidecar) -> None:
     sidecar = make_sidecar(rate_burst=1000)
     with open_socket(chat_url(sidecar, world.chat), world.cookie(world.ann)) as ann:
