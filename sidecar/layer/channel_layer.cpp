@@ -80,8 +80,15 @@ channel_layer::channel_layer(asio::any_io_executor executor, layer_config config
   }
   instance_id_ = random_hex(16);
   client_prefix_ = instance_id_;  // until share_process gives it the process's
+  name_own_queue();
+}
+
+void
+channel_layer::name_own_queue()
+{
   non_local_ = new_channel_name(client_prefix_, "");
   queue_key_ = config_.prefix + non_local_;
+  queue_shard_ = shard_index(non_local_name(non_local_), commands_.size());
 }
 
 void
@@ -186,7 +193,7 @@ channel_layer::readiness_changed()
   if (readiness_mirror_) readiness_mirror_->store(own_ready() ? 1 : 0, std::memory_order_relaxed);
   if (siblings_ && reads_queue()) {
     auto& reader = siblings_->reader();
-    auto const own = shard_index(non_local_name(non_local_), commands_.size());
+    auto const own = queue_shard_;
     reader.can_receive.store(!stopped_ && own < receivers_.size() && receivers_[own]->connected(),
                              std::memory_order_relaxed);
     reader.ready.store(!stopped_ && own_ready(), std::memory_order_relaxed);
@@ -211,7 +218,7 @@ channel_layer::settle(std::chrono::milliseconds limit)
 bool
 channel_layer::can_receive() const noexcept
 {
-  auto const own = shard_index(non_local_name(non_local_), commands_.size());
+  auto const own = queue_shard_;
   if (loops_down_ > 0 || !commands_[own]->connected()) return false;
   if (!reads_queue()) return siblings_->reader().can_receive.load(std::memory_order_relaxed);
   return own < receivers_.size() && receivers_[own]->connected();

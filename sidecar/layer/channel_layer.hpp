@@ -204,6 +204,10 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   awaitable<void> discard_on_shard(std::size_t shard, std::vector<std::vector<std::string>> commands);
   void handle_member(std::string const& payload, double score);
   void deliver_local(std::string const& channel, message const& msg, std::uint64_t serial);
+  /// deliver_local for each of `channels`; one that throws costs only its socket the message.
+  void deliver_here(std::vector<std::string> const& channels, message const& msg, std::uint64_t serial);
+  /// The queue this layer's channels are named after (client_prefix_): its name, key and shard.
+  void name_own_queue();
   /// The index of the thread whose layer made `channel`, a channel of this process; this
   /// layer's own index when it has no siblings, and past the last index when the name carries
   /// none (no thread has it: deliver_local drops and counts it).
@@ -250,6 +254,7 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   std::size_t thread_index_ = 0;
   std::string non_local_;  // "specific.<client_prefix>!"
   std::string queue_key_;
+  std::size_t queue_shard_ = 0;  // the shard holding queue_key_: its receiver reads it
   std::unordered_set<std::string> local_channels_;
   std::shared_ptr<process_queues const> siblings_;  // share_process(); null when alone
   group_memberships memberships_;  // local channels' groups, both ways

@@ -3,7 +3,9 @@
 // of written to Redis and popped back.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <exception>
 
 #include "layer/channel_layer.hpp"
@@ -18,8 +20,7 @@ channel_layer::share_process(std::shared_ptr<process_queues const> queues, std::
   thread_index_ = index;
   client_prefix_ = siblings_->client_prefix();
   channel_tag_ = std::to_string(index) + ".";
-  non_local_ = new_channel_name(client_prefix_, "");
-  queue_key_ = config_.prefix + non_local_;
+  name_own_queue();
 }
 
 std::size_t
@@ -38,6 +39,16 @@ channel_layer::hand_out(std::vector<std::string> channels, message const& msg, d
 {
   auto const serial = ++message_serial_;
   auto const others = siblings_ ? siblings_->size() : 0;
+  auto const delivered_here = [&](std::string const& channel) {
+    auto const owner = owner_of(channel);
+    return owner == thread_index_ || owner >= others;
+  };
+  // Most messages name channels of this thread only (a 1:1 message, a group's members here):
+  // delivered from the list as it came, with no lists per thread to build.
+  if (std::all_of(channels.begin(), channels.end(), delivered_here)) {
+    deliver_here(channels, msg, serial);
+    return 0;
+  }
   // One post per thread naming its channels (a group spread over the threads), sorted by
   // thread into these lists; this thread's own (and an unknown thread's, which deliver_local
   // drops and counts) in `mine`.
@@ -53,9 +64,16 @@ channel_layer::hand_out(std::vector<std::string> channels, message const& msg, d
     if (by_thread[owner].empty()) continue;
     if (post_to_sibling(owner, std::move(by_thread[owner]), msg, sent_at) == sibling_post::refused) ++refused;
   }
+  deliver_here(mine, msg, serial);
+  return refused;
+}
+
+void
+channel_layer::deliver_here(std::vector<std::string> const& channels, message const& msg, std::uint64_t serial)
+{
   // A delivery that throws (bad_alloc in a socket's queue) costs that socket this message,
   // never the rest of the message or the receive loop the process's threads all depend on.
-  for (auto const& channel : mine) {
+  for (auto const& channel : channels) {
     try {
       deliver_local(channel, msg, serial);
     } catch (std::exception const& e) {
@@ -63,7 +81,6 @@ channel_layer::hand_out(std::vector<std::string> channels, message const& msg, d
       spdlog::error("event=layer_delivery_failed error=\"{}\"", e.what());
     }
   }
-  return refused;
 }
 
 channel_layer::sibling_post

@@ -12,4 +12,12 @@ classify_batch_failure(pg_outcome const& out)
   return batch_failure::outage;
 }
 
+store_status
+failure_of(pg_outcome const& out) noexcept
+{
+  // Transient server states (read-only during a failover, shutting down, lock or statement
+  // timeout) are outages to retry, not errors in the request.
+  return out.unavailable || out.result.transient_error() ? store_status::unavailable : store_status::failed;
+}
+
 }  // namespace tandem::store

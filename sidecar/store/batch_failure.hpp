@@ -1,10 +1,11 @@
-// Why a statement applying a batch (sends, receipts) did not succeed, which decides what becomes
-// of its requests: each again alone, or every one answered with the failure once.
+// Why a statement did not succeed. For a batch (sends, receipts) it decides what becomes of its
+// requests: each again alone, or every one answered with the failure once.
 #pragma once
 
 #include <cstdint>
 
 #include "store/pg_connection.hpp"
+#include "store/store_results.hpp"
 
 namespace tandem::store {
 
@@ -18,5 +19,8 @@ enum class batch_failure : std::uint8_t {
 };
 
 batch_failure classify_batch_failure(pg_outcome const& out);
+
+/// How a query that did not succeed counts: unavailable (retryable) or failed.
+store_status failure_of(pg_outcome const& out) noexcept;
 
 }  // namespace tandem::store

@@ -87,14 +87,6 @@ markers_of(pg_outcome const& out)
 
 }  // namespace
 
-store_status
-failure_of(pg_outcome const& out) noexcept
-{
-  // Transient server states (read-only during a failover, shutting down, lock or statement
-  // timeout) are outages to retry, not errors in the request.
-  return out.unavailable || out.result.transient_error() ? store_status::unavailable : store_status::failed;
-}
-
 message_store::message_store(pg_pool& pool, std::size_t receipt_batch_max, std::size_t send_batch_max)
     : pool_{pool}, receipts_{pool, receipt_batch_max}, sends_{pool, send_batch_max}
 {

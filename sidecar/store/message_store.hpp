@@ -11,15 +11,13 @@
 #include "asio/asio.hpp"
 #include "core/receipt_news.hpp"
 #include "protocol/chat_frames.hpp"
+#include "store/batch_failure.hpp"  // failure_of
 #include "store/pg_pool.hpp"
 #include "store/receipt_batcher.hpp"
 #include "store/send_batcher.hpp"
 #include "store/store_results.hpp"
 
 namespace tandem::store {
-
-/// How a query that did not succeed counts: unavailable (retryable) or failed.
-store_status failure_of(pg_outcome const& out) noexcept;
 
 class message_store {
  public:

@@ -1,16 +1,11 @@
 #include "store/receipt_batcher.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <chrono>
 #include <string>
 #include <utility>
+#include <vector>
 
-#include "asio/supervised_spawn.hpp"
 #include "core/decimal.hpp"
 #include "store/batch_failure.hpp"
-#include "store/message_store.hpp"
 
 namespace tandem::store {
 
@@ -38,7 +33,7 @@ applied_at(pg_result const& r, int row, int first)
 }  // namespace
 
 receipt_batcher::receipt_batcher(pg_pool& pool, std::size_t max_batch)
-    : pool_{pool}, batches_{max_batch, "receipt_batcher_flush", [this](batches::batch const& some) { return apply_batch(some); }}
+    : pool_{pool}, batches_{max_batch, "receipt_batcher_flush", statement()}
 {
 }
 
@@ -50,15 +45,21 @@ receipt_batcher::apply(std::int64_t chat, std::int64_t user, core::receipt_kind 
   co_return co_await batches_.submit(std::move(one));
 }
 
-awaitable<void>
-receipt_batcher::apply_batch(batches::batch const& some)
+receipt_batcher::batches::statement
+receipt_batcher::statement()
 {
-  if (some.size() > 1) {
-    co_await apply_together(some);
-    co_return;
-  }
-  auto alone = co_await apply_alone(some.front()->request);
-  some.front()->finish(std::move(alone));
+  batches::statement rules;
+  rules.what = "receipt";
+  // Member rows in (chat, user) order; a member's receipts in the order they came, each seeing
+  // the one before it.
+  rules.lock_order = [](receipt const& a, receipt const& b) { return std::pair{a.chat, a.user} < std::pair{b.chat, b.user}; };
+  rules.alone = [this](receipt const& one) { return apply_alone(one); };
+  rules.together = [this](std::vector<receipt const*> const& sorted) { return apply_together(sorted); };
+  rules.answer = [](pg_result const& r, int row, int first, receipt const&) { return applied_at(r, row, first); };
+  // A receipt batch that committed unseen would answer "unchanged" the second time, and its
+  // ticks would never be told.
+  rules.again_when_outcome_unknown = false;
+  return rules;
 }
 
 awaitable<applied_receipt>
@@ -81,20 +82,13 @@ receipt_batcher::apply_alone(receipt const& one)
   co_return applied_at(out.result, 0, 0);
 }
 
-awaitable<void>
-receipt_batcher::apply_together(batches::batch const& some)
+awaitable<pg_outcome>
+receipt_batcher::apply_together(std::vector<receipt const*> const& sorted)
 {
-  // The member rows are locked in (chat, user) order by every batch, so two batches (two
-  // threads, two processes) never wait for each other in a cycle; receipts of one member keep
-  // their order (a stable sort), each seeing the one before it.
-  batches::batch sorted = some;
-  std::stable_sort(sorted.begin(), sorted.end(), [](auto const& a, auto const& b) {
-    return std::pair{a->request.chat, a->request.user} < std::pair{b->request.chat, b->request.user};
-  });
   std::string chats{"{"}, users{"{"}, kinds{"{"}, uptos{"{"};
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     auto const comma = i == 0 ? "" : ",";
-    auto const& r = sorted[i]->request;
+    auto const& r = *sorted[i];
     chats += comma + std::to_string(r.chat);
     users += comma + std::to_string(r.user);
     kinds += comma + std::to_string(static_cast<int>(r.kind));
@@ -111,44 +105,7 @@ receipt_batcher::apply_together(batches::batch const& some)
       "CROSS JOIN LATERAL tandem_apply_receipt_v2(b.chat, b.member, b.kind, b.upto) AS r"};
   pg_params const params{chats, users, kinds, uptos};
   ++statements_;
-  auto const out = co_await pool_.query(sql, params);
-  if (out.ok() && out.result.rows() == static_cast<int>(sorted.size())) {
-    auto const& r = out.result;
-    for (int row = 0; row < r.rows(); ++row) {
-      auto const index = to_int64(r.value(row, 0)) - 1;
-      if (index < 0 || index >= static_cast<std::int64_t>(sorted.size())) continue;
-      sorted[static_cast<std::size_t>(index)]->finish(applied_at(r, row, 1));
-    }
-  }
-  auto const all_done = std::all_of(sorted.begin(), sorted.end(), [](auto const& one) { return one->finished; });
-  if (all_done) co_return;
-  if (out.ok()) {
-    // Committed, but a receipt has no row of its own (the function answers one row per call,
-    // so this is a broken contract): never applied again, which would answer "unchanged".
-    applied_receipt broken;
-    broken.error = "tandem_apply_receipt_v2 returned no row for a receipt of the batch";
-    spdlog::error("event=receipt_batch_rows receipts={} rows={}", sorted.size(), out.result.rows());
-    for (auto const& one : sorted)
-      if (!one->finished) one->finish(broken);
-    co_return;
-  }
-  // A refused batch committed nothing: unless the database is away, each receipt goes again
-  // alone, all at once, so only a receipt at fault fails and a locked member row holds up its
-  // own receipt only. Not when the outcome is unknown: a batch that committed unseen would be
-  // answered "unchanged" the second time, and its ticks never told. An outage, or an unknown
-  // outcome, is every receipt's answer, once.
-  auto const failure = classify_batch_failure(out);
-  if (failure == batch_failure::outage || failure == batch_failure::outcome_unknown) {
-    applied_receipt away;
-    away.status = failure_of(out);
-    away.error = out.describe();
-    for (auto const& one : sorted)
-      if (!one->finished) one->finish(away);
-    co_return;
-  }
-  spdlog::warn("event=receipt_batch_refused receipts={} error=\"{}\"", sorted.size(), out.describe());
-  batches::alone_fn const alone = [this](receipt const& one) { return apply_alone(one); };
-  co_await batches::each_alone(sorted, alone);
+  co_return co_await pool_.query(sql, params);
 }
 
 }  // namespace tandem::store

@@ -39,9 +39,9 @@ class receipt_batcher {
     core::seq_t upto = 0;
   };
   using batches = statement_batches<receipt, applied_receipt>;
-  awaitable<void> apply_batch(batches::batch const& some);
-  awaitable<void> apply_together(batches::batch const& some);
+  batches::statement statement();
   awaitable<applied_receipt> apply_alone(receipt const& one);
+  awaitable<pg_outcome> apply_together(std::vector<receipt const*> const& sorted);
 
   pg_pool& pool_;
   batches batches_;

@@ -1,13 +1,10 @@
 #include "store/send_batcher.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "core/decimal.hpp"
 #include "store/batch_failure.hpp"
-#include "store/message_store.hpp"
 
 namespace tandem::store {
 
@@ -50,7 +47,7 @@ append_array_element(std::string& literal, std::string const& text)
 }  // namespace
 
 send_batcher::send_batcher(pg_pool& pool, std::size_t max_batch)
-    : pool_{pool}, batches_{max_batch, "send_batcher_flush", [this](batches::batch const& some) { return store_batch(some); }}
+    : pool_{pool}, batches_{max_batch, "send_batcher_flush", statement()}
 {
 }
 
@@ -62,15 +59,21 @@ send_batcher::send(std::int64_t chat, std::int64_t sender, std::string client_id
   co_return co_await batches_.submit(std::move(one));
 }
 
-awaitable<void>
-send_batcher::store_batch(batches::batch const& some)
+send_batcher::batches::statement
+send_batcher::statement()
 {
-  if (some.size() > 1) {
-    co_await store_together(some);
-    co_return;
-  }
-  auto alone = co_await store_alone(some.front()->request);
-  some.front()->finish(std::move(alone));
+  batches::statement rules;
+  rules.what = "send";
+  // Chat rows in chat order; a chat's sends in the order they came, so their seqs follow it.
+  rules.lock_order = [](request const& a, request const& b) { return a.chat < b.chat; };
+  rules.alone = [this](request const& one) { return store_alone(one); };
+  rules.together = [this](std::vector<request const*> const& sorted) { return store_together(sorted); };
+  rules.answer = [](pg_result const& r, int row, int first, request const& one) {
+    return sent_at(r, row, first, one.sender, one.client_id);
+  };
+  // A send whose outcome is unknown is found again by its client_id ("duplicate", the original).
+  rules.again_when_outcome_unknown = true;
+  return rules;
 }
 
 awaitable<sent_message>
@@ -92,18 +95,12 @@ send_batcher::store_alone(request const& one)
   co_return sent_at(out.result, 0, 0, one.sender, one.client_id);
 }
 
-awaitable<void>
-send_batcher::store_together(batches::batch const& some)
+awaitable<pg_outcome>
+send_batcher::store_together(std::vector<request const*> const& sorted)
 {
-  // Every batch locks its chat rows in chat order, so two batches (two threads, two processes)
-  // never wait for each other in a cycle; a chat's sends keep their order (a stable sort), so
-  // their seqs follow the order they came in.
-  batches::batch sorted = some;
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](auto const& a, auto const& b) { return a->request.chat < b->request.chat; });
   std::string chats{"{"}, senders{"{"}, client_ids{"{"}, bodies{"{"};
   for (std::size_t i = 0; i < sorted.size(); ++i) {
-    auto const& r = sorted[i]->request;
+    auto const& r = *sorted[i];
     auto const comma = i == 0 ? "" : ",";
     chats += comma + std::to_string(r.chat);
     senders += comma + std::to_string(r.sender);
@@ -126,43 +123,7 @@ send_batcher::store_together(batches::batch const& some)
       "CROSS JOIN LATERAL tandem_send_message_v2(b.chat, b.sender, b.client_id, b.body) AS s"};
   pg_params const params{chats, senders, client_ids, bodies};
   ++statements_;
-  auto const out = co_await pool_.query(sql, params);
-  if (out.ok() && out.result.rows() == static_cast<int>(sorted.size())) {
-    auto const& r = out.result;
-    for (int row = 0; row < r.rows(); ++row) {
-      auto const index = to_int64(r.value(row, 0)) - 1;
-      if (index < 0 || index >= static_cast<std::int64_t>(sorted.size())) continue;
-      auto const& one = sorted[static_cast<std::size_t>(index)];
-      one->finish(sent_at(r, row, 1, one->request.sender, one->request.client_id));
-    }
-  }
-  auto const all_done = std::all_of(sorted.begin(), sorted.end(), [](auto const& one) { return one->finished; });
-  if (all_done) co_return;
-  if (out.ok()) {
-    // Committed, but a send has no row of its own (the function answers one row per call, so
-    // this is a broken contract): never stored again, which would answer "duplicate".
-    sent_message broken;
-    broken.error = "tandem_send_message_v2 returned no row for a send of the batch";
-    spdlog::error("event=send_batch_rows sends={} rows={}", sorted.size(), out.result.rows());
-    for (auto const& one : sorted)
-      if (!one->finished) one->finish(broken);
-    co_return;
-  }
-  // Nothing of a refused batch was committed, and a send whose outcome is unknown is found again
-  // by its client_id: unless the database is away, each send goes again alone, all at once, so
-  // only a send at fault fails and a locked chat holds up its own sends only. An outage is every
-  // send's answer, once: N more statements would each meet it again.
-  if (classify_batch_failure(out) == batch_failure::outage) {
-    sent_message away;
-    away.status = failure_of(out);
-    away.error = out.describe();
-    for (auto const& one : sorted)
-      if (!one->finished) one->finish(away);
-    co_return;
-  }
-  spdlog::warn("event=send_batch_refused sends={} error=\"{}\"", sorted.size(), out.describe());
-  batches::alone_fn const alone = [this](request const& one) { return store_alone(one); };
-  co_await batches::each_alone(sorted, alone);
+  co_return co_await pool_.query(sql, params);
 }
 
 }  // namespace tandem::store

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "asio/asio.hpp"
 #include "store/pg_pool.hpp"
@@ -38,9 +39,9 @@ class send_batcher {
     std::string body;
   };
   using batches = statement_batches<request, sent_message>;
-  awaitable<void> store_batch(batches::batch const& some);
-  awaitable<void> store_together(batches::batch const& some);
+  batches::statement statement();
   awaitable<sent_message> store_alone(request const& one);
+  awaitable<pg_outcome> store_together(std::vector<request const*> const& sorted);
 
   pg_pool& pool_;
   batches batches_;
