@@ -99,6 +99,17 @@ io_worker::publish_stats()
     metrics.layer_received.store(stats.received, std::memory_order_relaxed);
     metrics.layer_sent.store(stats.sent, std::memory_order_relaxed);
     metrics.layer_sibling_posts.store(stats.sibling_posts, std::memory_order_relaxed);
+    metrics.layer_sibling_received.store(stats.sibling_received, std::memory_order_relaxed);
+    metrics.layer_group_sends.store(stats.group_sends, std::memory_order_relaxed);
+    metrics.layer_send_full.store(stats.send_full, std::memory_order_relaxed);
+    metrics.layer_local_deliveries.store(stats.local_deliveries, std::memory_order_relaxed);
+    metrics.layer_redis_commands.store(layer->commands_sent(), std::memory_order_relaxed);
+    // In ops::layer_drop_reasons order.
+    std::array<std::uint64_t, ops::layer_drop_reasons.size()> const dropped{
+        stats.dropped_expired, stats.dropped_undecodable, stats.dropped_unknown_channel,
+        stats.delivery_failures + stats.sibling_failures};
+    for (std::size_t i = 0; i < dropped.size(); ++i)
+      metrics.layer_received_dropped[i].store(dropped[i], std::memory_order_relaxed);
     metrics.receipt_statements.store(messages.receipt_statements(), std::memory_order_relaxed);
     metrics.send_statements.store(messages.send_statements(), std::memory_order_relaxed);
     metrics.redis_shards.store(layer->shard_count(), std::memory_order_relaxed);

@@ -132,6 +132,24 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
   simple("tandem_layer_sibling_posts_total", "counter",
          "Messages for another I/O thread's channels, handed to it in-process instead of through Redis.",
          sum(threads, [](auto const& t) -> auto const& { return t.layer_sibling_posts; }));
+  simple("tandem_layer_sibling_received_total", "counter",
+         "Messages another I/O thread of this process handed to this one's sockets.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_sibling_received; }));
+  simple("tandem_layer_group_sends_total", "counter", "group_send calls made to the channel layer.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_group_sends; }));
+  simple("tandem_layer_send_full_total", "counter",
+         "send() calls answered ChannelFull: the channel's queue (or its thread, behind) was full.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_send_full; }));
+  simple("tandem_layer_local_deliveries_total", "counter", "Channel-layer messages handed to a socket of this process.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_local_deliveries; }));
+  simple("tandem_redis_commands_total", "counter",
+         "Redis commands the channel layer sent (sends, group sends, blocking pops, scripts, health checks).",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_redis_commands; }));
+  header(out, "tandem_layer_received_dropped_total", "counter",
+         "Channel-layer messages (from Redis or another I/O thread) that reached no socket, by reason.");
+  for (std::size_t i = 0; i < layer_drop_reasons.size(); ++i)
+    out << "tandem_layer_received_dropped_total{reason=\"" << layer_drop_reasons[i] << "\"} "
+        << sum(threads, [i](auto const& t) -> auto const& { return t.layer_received_dropped[i]; }) << '\n';
   simple("tandem_redis_shards", "gauge", "Redis shard connections configured (shards times I/O threads).",
          sum(threads, [](auto const& t) -> auto const& { return t.redis_shards; }));
   simple("tandem_redis_shards_connected", "gauge", "Redis shard connections that are up.",

@@ -19,6 +19,9 @@ inline constexpr std::array<double, 10> latency_buckets{0.0005, 0.001, 0.0025, 0
 inline constexpr std::array<int, 7> refusal_statuses{400, 401, 403, 404, 429, 503, 500};
 /// Why connections were answered 503 and closed right after accept (net::shed_reason order).
 inline constexpr std::array<char const*, 3> shed_reasons{"per_address", "total", "descriptors"};
+/// Why a channel-layer message reached no socket (tandem_layer_received_dropped_total).
+inline constexpr std::array<char const*, 4> layer_drop_reasons{"expired", "undecodable", "unknown_channel",
+                                                                "delivery_failed"};
 using counter = std::atomic<std::uint64_t>;
 
 struct thread_metrics {
@@ -51,6 +54,12 @@ struct thread_metrics {
   counter layer_received{0};
   counter layer_sent{0};
   counter layer_sibling_posts{0};
+  counter layer_sibling_received{0};
+  counter layer_group_sends{0};
+  counter layer_send_full{0};
+  counter layer_local_deliveries{0};
+  counter layer_redis_commands{0};
+  std::array<counter, layer_drop_reasons.size()> layer_received_dropped{};  // layer_drop_reasons order
   counter redis_shards{0};
   counter redis_shards_connected{0};
   counter postgres_breaker_state{0};  // 0 closed, 1 open, 2 half-open
