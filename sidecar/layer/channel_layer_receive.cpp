@@ -156,9 +156,11 @@ channel_layer::deliver_local(std::string const& channel, message const& msg, std
     ++stats_.dropped_unknown_channel;  // closed since the sender looked it up; Python would buffer it
     return;
   }
-  ++stats_.local_deliveries;
   delivering_serial_ = serial;
   if (on_message_) on_message_(channel, msg);
+  // Counted once handed over: a delivery that threw is counted by the caller as failed, not
+  // also as delivered.
+  ++stats_.local_deliveries;
 }
 
 }  // namespace tandem::layer

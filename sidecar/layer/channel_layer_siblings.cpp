@@ -123,8 +123,9 @@ channel_layer::deliver_from_sibling(std::vector<std::string> const& channels, me
     return;
   }
   ++stats_.sibling_received;
-  auto const serial = ++message_serial_;
-  for (auto const& channel : channels) deliver_local(channel, msg, serial);
+  // Socket by socket, as a message read here: one socket whose queue throws loses only its own
+  // copy, not the copies of this thread's other sockets after it.
+  deliver_here(channels, msg, ++message_serial_);
 }
 
 void

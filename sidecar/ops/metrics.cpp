@@ -143,7 +143,7 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
   simple("tandem_layer_local_deliveries_total", "counter", "Channel-layer messages handed to a socket of this process.",
          sum(threads, [](auto const& t) -> auto const& { return t.layer_local_deliveries; }));
   simple("tandem_redis_commands_total", "counter",
-         "Redis commands the channel layer sent (sends, group sends, blocking pops, scripts, health checks).",
+         "Redis commands the channel layer sent (sends, group sends, blocking pops, scripts, and each connection's handshake).",
          sum(threads, [](auto const& t) -> auto const& { return t.layer_redis_commands; }));
   header(out, "tandem_layer_received_dropped_total", "counter",
          "Channel-layer messages (from Redis or another I/O thread) that reached no socket, by reason.");

@@ -10,8 +10,10 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "layer/channel_layer.hpp"
@@ -36,10 +38,12 @@ struct inbox {
   std::vector<std::string> channels;
   std::vector<std::thread::id> threads;
   std::vector<std::int64_t> numbers;  // each message's "n", -1 when it has none
+  bool first_throws = false;          // the first delivery throws, as a socket's full queue can
 
   void add(std::string const& channel, message const& msg)
   {
     std::lock_guard lock{mutex};
+    if (std::exchange(first_throws, false)) throw std::runtime_error{"a socket's queue threw"};
     channels.push_back(channel);
     threads.push_back(std::this_thread::get_id());
     numbers.push_back(msg.value("n", std::int64_t{-1}));
@@ -198,6 +202,28 @@ TEST_CASE("a group message reaches the other thread's members without their Redi
   CHECK(p.queued(p.there->queue_key()) == 0);
   CHECK(p.here->stats().sibling_posts == 1);
   p.check_there_got_one_hand_over();
+}
+
+TEST_CASE("a socket whose delivery throws on the other thread loses only its own copy", "[layer][siblings]")
+{
+  one_process p;
+  p.run_there();
+  auto const first = p.there_channel();
+  auto const second = p.there_channel();
+  p.join("room", first);
+  p.join("room", second);
+  {
+    std::lock_guard lock{p.there_got.mutex};
+    p.there_got.first_throws = true;
+  }
+
+  CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
+  // One of the two sockets threw; the other still has the message.
+  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 1; }));
+  p.stop_there();
+  CHECK(p.there->stats().delivery_failures == 1);
+  CHECK(p.there->stats().local_deliveries == 1);  // the one that threw is not counted delivered
+  CHECK(p.there->stats().sibling_failures == 0);
 }
 
 TEST_CASE("a send to one of the other thread's channels is posted to that thread", "[layer][siblings]")
