@@ -62,7 +62,7 @@ struct layer_stats {
   std::uint64_t local_deliveries = 0;
   std::uint64_t sibling_posts = 0;     // messages handed to another I/O thread's layer, not to Redis
   std::uint64_t sibling_received = 0;  // messages another I/O thread's layer handed to this one
-  std::uint64_t sibling_failures = 0;  // of those, deliveries that threw (the message was lost)
+  std::uint64_t sibling_failures = 0;  // of those, hand-overs that threw outside any socket's delivery
   std::uint64_t delivery_failures = 0;  // deliveries on this thread that threw (lost for that socket)
   std::uint64_t dropped_undecodable = 0;
   std::uint64_t dropped_expired = 0;

@@ -99,8 +99,9 @@ channel_layer::post_to_sibling(std::size_t owner, std::vector<std::string> chann
     sibling->in_flight.fetch_sub(1, std::memory_order_relaxed);
     auto const layer = sibling->layer.lock();
     if (!layer) return;
-    // A plain handler, not a supervised coroutine: what the delivery throws (bad_alloc in a
-    // socket's queue) costs this message, never the thread's loop.
+    // A plain handler, not a supervised coroutine: a socket's delivery that throws is caught per
+    // socket (deliver_here); anything else the hand-over throws costs this message, never the
+    // thread's loop.
     try {
       layer->deliver_from_sibling(channels, msg, sent_at);
     } catch (std::exception const& e) {
