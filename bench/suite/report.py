@@ -82,7 +82,9 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, dict[str, Any], boo
     add("W5 failed connects", True, lambda r: sum(r["w5"]["open_failures"].values()))
     add("W5 server CPU per connect (ms)", True, lambda r: r["w5"]["costs"]["server_cpu_ms_per_msg"])
     add("W5 PostgreSQL commits per connect", True, lambda r: r["w5"]["costs"]["pg_commits_per_msg"])
-    add("W1 RSS per idle socket (KiB)", True, lambda r: r["w1"]["rss_per_socket_kib"])
+    add("W1 RSS per idle socket, settled (KiB)", True, lambda r: r["w1"]["rss_per_socket_kib"])
+    add("W1 RSS per idle socket 2 s after the last open (KiB)", True, lambda r: r["w1"]["rss_per_socket_kib_2s"])
+    add("W1 seconds until RSS settled", True, lambda r: r["w1"]["rss_settle_s"])
     add("W7 SIGTERM→exit with idle sockets open (ms)", True,
         lambda r: r["w1"]["drain_ms"] if None not in r["w1"]["exit_codes"] else f"killed after {r['w1']['drain_ms']:,.0f}")
     add("W7 start→ready (ms)", True, lambda r: r["ready_ms"])

@@ -43,6 +43,7 @@ transport_settings_of(server_settings const& settings)
   out.queue_bytes = settings.outbound_queue_bytes;
   out.ping_interval = settings.ping_interval;
   out.handshake_timeout = settings.handshake_timeout;
+  out.compressed = settings.permessage_deflate;
   return out;
 }
 
@@ -51,7 +52,7 @@ transport_settings_of(server_settings const& settings)
 websocket_session::websocket_session(io_worker& worker, beast::tcp_stream stream, socket_identity identity)
     : worker_{worker},
       identity_{std::move(identity)},
-      transport_{std::move(stream), transport_settings_of(worker.process.settings), worker.metrics,
+      transport_{stream.release_socket(), transport_settings_of(worker.process.settings), worker.metrics,
                  identity_.connection_id, [this] { finished(); }},
       inbound_room_{transport_.get_executor()},
       recheck_timer_{transport_.get_executor()},
@@ -87,7 +88,6 @@ websocket_session::run(std::shared_ptr<websocket_session> self, http::request<ht
   decltype(transport_)::finish_guard const guard{transport_, &worker_.tearing_down};
   auto const& settings = worker_.process.settings;
   apply_message_limits(transport_.stream(), settings);
-  beast::get_lowest_layer(transport_.stream()).expires_never();
   bool const accepted = co_await transport_.accept(request);
   // The upgrade request (its Cookie header among it) would otherwise live in this frame for
   // the socket's life.

@@ -142,7 +142,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   io_worker& worker_;
   socket_identity identity_;
-  ws_transport<boost::beast::tcp_stream> transport_;
+  /// Over the bare TCP socket, not the HTTP phase's beast::tcp_stream: its deadlines are not
+  /// used once the socket is upgraded (the transport's pings and close deadline are), and its
+  /// three timers and the layer it adds to every read and write cost each socket (goal W1).
+  ws_transport<asio::ip::tcp::socket> transport_;
   std::string channel_;  // set once accepted (and in the hub)
   struct inbound_frame {
     std::string text;

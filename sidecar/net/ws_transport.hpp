@@ -8,10 +8,9 @@
 // (websocket_session) decides what goes into the queue and what inbound frames mean.
 //
 // A template over the stream under the WebSocket layer so the tests can put a stream that
-// delays, splits and fails writes under it (tests/cpp/net); production uses beast::tcp_stream.
+// delays, splits and fails writes under it (tests/cpp/net); production uses the bare TCP socket.
 #pragma once
 
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/message.hpp>
@@ -20,6 +19,7 @@
 #include <boost/container/deque.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -43,10 +43,13 @@ struct transport_settings {
   std::chrono::milliseconds close_grace{3000};
   /// Pings in a row without a pong (or any other frame) after which the peer is gone (1001).
   int missed_pongs_allowed = 2;
-  /// Read buffer capacity kept between frames; a larger frame's buffer is released after it,
-  /// so one big frame does not pin its size for the socket's life (idle sockets stay small).
-  std::size_t read_buffer_keep = 4096;
+  /// permessage-deflate may be negotiated: read() then reads each message whole (see there).
+  bool compressed = false;
 };
+
+/// Bytes of a client message read into the transport's own array (ws_transport::read): the
+/// frames browsers send most (receipts, typing, a short message) fit whole.
+inline constexpr std::size_t first_bytes_size = 256;
 
 /// One frame read from the peer, or the end of reading.
 struct inbound_message {
@@ -81,7 +84,8 @@ class ws_transport {
   bool finished() const noexcept { return finished_; }
   std::size_t queued_frames() const noexcept { return queue_.size(); }
   std::size_t queued_bytes() const noexcept { return queued_bytes_; }
-  /// Heap the transport itself holds between frames (the memory-per-socket tests watch it).
+  /// Heap the transport's reads hold (the memory-per-socket tests watch it): none between
+  /// messages, nor while waiting for one.
   std::size_t read_buffer_capacity() const noexcept { return read_buffer_.capacity(); }
 
   /// Completes the upgrade. Beast's own timer covers the handshake and the close; pings are
@@ -115,10 +119,24 @@ class ws_transport {
   {
     namespace websocket = boost::beast::websocket;
     for (;;) {
-      release_large_read_buffer();
       error_code ec;
-      co_await ws_.async_read(read_buffer_, as_value(ec));
+      // A message's first bytes land in first_bytes_, the transport's own: Beast's async_read
+      // prepares its whole read size (1.5 KB) in the buffer before any byte arrives, and every
+      // idle socket waits here. Most client frames (receipts, typing, short sends) fit whole;
+      // a longer one's rest is read into read_buffer_, which is released once it is handed over.
+      //
+      // Not with permessage-deflate: Boost 1.74's Beast fails a compressed message when the
+      // caller's buffer fills just as the inflater has taken the message's last input
+      // (partial_deflate_block, boostorg/beast#3028, fixed in later releases), and a small first
+      // buffer would bring that to messages of 257 bytes. A whole-message read meets it only past
+      // 1,536 bytes (docs/configuration.md, permessage_deflate).
+      std::size_t first = 0;
+      if (!settings_.compressed) first = co_await ws_.async_read_some(asio::buffer(first_bytes_), as_value(ec));
+      if (!ec && (settings_.compressed || !ws_.is_message_done())) {
+        co_await ws_.async_read(read_buffer_, as_value(ec));
+      }
       if (ec) {
+        release_read_buffer();
         if (ec == websocket::error::message_too_big) {
           metrics_.count_error(core::error_code::frame_too_large);
           spdlog::info("event=ws_message_too_big conn={}", conn_);
@@ -129,9 +147,16 @@ class ws_transport {
       }
       missed_pongs_ = 0;  // any frame shows the peer is there
       metrics_.messages_in.fetch_add(1, std::memory_order_relaxed);
-      if (close_code_) continue;
-      inbound_message message{boost::beast::buffers_to_string(read_buffer_.data()), ws_.got_text()};
-      release_large_read_buffer();
+      if (close_code_) {
+        release_read_buffer();
+        continue;
+      }
+      auto const rest = read_buffer_.data();
+      inbound_message message{std::string{}, ws_.got_text()};
+      message.text.reserve(first + rest.size());
+      message.text.append(first_bytes_.data(), first);
+      message.text.append(static_cast<char const*>(rest.data()), rest.size());
+      release_read_buffer();
       co_return message;
     }
   }
@@ -312,13 +337,14 @@ class ws_transport {
     }
     writer_ = writer_state::ended;
   }
-  void release_large_read_buffer()
+  /// Only a message longer than first_bytes_ uses read_buffer_: no socket keeps its storage.
+  void release_read_buffer()
   {
     read_buffer_.clear();
-    if (read_buffer_.capacity() > settings_.read_buffer_keep) read_buffer_.shrink_to_fit();
+    read_buffer_.shrink_to_fit();
   }
-  /// Closes the connection under the WebSocket layer at once (Beast's close_socket: the TCP
-  /// socket of a tcp_stream; the tests' streams provide their own beast_close_socket).
+  /// Closes the connection under the WebSocket layer at once (Beast's close_socket on the
+  /// TCP socket; the tests' streams provide their own beast_close_socket).
   void cut() { boost::beast::close_socket(boost::beast::get_lowest_layer(ws_)); }
 
   stream_type ws_;
@@ -326,6 +352,9 @@ class ws_transport {
   ops::thread_metrics& metrics_;
   std::string conn_;
   std::function<void()> finished_hook_;
+  /// A message's first bytes (its whole text for most client frames): see read().
+  std::array<char, first_bytes_size> first_bytes_{};
+  /// The rest of a message longer than first_bytes_; empty between messages.
   boost::beast::flat_buffer read_buffer_;
   /// Boost's deque: an empty one holds no heap (libstdc++'s allocates 576 bytes up front).
   boost::container::deque<std::shared_ptr<std::string const>> queue_;
