@@ -165,14 +165,18 @@ async def w5_avalanche(binary: Path, work: Path, services: Services, server: Ser
     return result
 
 
+def server_rss_kib(server: Server) -> int:
+    return sum(rss_kib(pid) for pid in server.pids())
+
+
 async def settled_rss_kib(server: Server, limit_s: float) -> tuple[int, float]:
     """The server's RSS once it has stopped moving (within 256 KiB over 3 s: presence
     announcements done, freed pages handed back), and how long that took; at most `limit_s`."""
     started = time.monotonic()
-    readings = [sum(rss_kib(pid) for pid in server.pids())]
+    readings = [server_rss_kib(server)]
     while time.monotonic() - started < limit_s:
         await asyncio.sleep(1)
-        readings.append(sum(rss_kib(pid) for pid in server.pids()))
+        readings.append(server_rss_kib(server))
         last = readings[-4:]
         if len(last) == 4 and max(last) - min(last) < 256:
             break
@@ -184,7 +188,7 @@ async def w1_idle_then_w7_drain(binary: Path, work: Path, services: Services, se
     """RSS per idle authenticated socket, then SIGTERM with all of them open: time to exit.
     Stops the server."""
     plan = write_plan(work / "plan-idle.json", notification_sockets(server, pop, cfg["idle"]))
-    base = sum(rss_kib(pid) for pid in server.pids())
+    base = server_rss_kib(server)
     measured: dict[str, Any] = {"rss_before_kib": base}
 
     async def on_event(event: Event, process: asyncio.subprocess.Process) -> None:
@@ -192,7 +196,7 @@ async def w1_idle_then_w7_drain(binary: Path, work: Path, services: Services, se
             return
         count = max(event["open"], 1)
         await asyncio.sleep(cfg["settle_s"])
-        loaded = sum(rss_kib(pid) for pid in server.pids())
+        loaded = server_rss_kib(server)
         settled, settle_s = await settled_rss_kib(server, cfg["settle_max_s"])
         # Per socket once the opening is over: the sockets' own memory. 2 s after the last open,
         # the group's presence storm may still be under way and the allocator may not have

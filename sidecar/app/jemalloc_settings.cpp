@@ -1,6 +1,6 @@
 // jemalloc's settings for this executable, read by jemalloc before the first allocation (the
 // `malloc_conf` symbol it looks up at start; an operator's MALLOC_CONF is applied after these, so
-// any of them can be changed without a rebuild: docs/operations.md). Built only when the sidecar
+// any of them can be changed without a rebuild: docs/deployment.md, Sizing). Built only when the sidecar
 // links jemalloc.
 //
 // background_thread: freed pages go back to the system on jemalloc's own thread, within its

@@ -131,9 +131,11 @@ class ws_transport {
       // buffer would bring that to messages of 257 bytes. A whole-message read meets it only past
       // 1,536 bytes (docs/configuration.md, permessage_deflate).
       std::size_t first = 0;
-      if (!settings_.compressed) first = co_await ws_.async_read_some(asio::buffer(first_bytes_), as_value(ec));
-      if (!ec && (settings_.compressed || !ws_.is_message_done())) {
+      if (settings_.compressed) {
         co_await ws_.async_read(read_buffer_, as_value(ec));
+      } else {
+        first = co_await ws_.async_read_some(asio::buffer(first_bytes_), as_value(ec));
+        if (!ec && !ws_.is_message_done()) co_await ws_.async_read(read_buffer_, as_value(ec));
       }
       if (ec) {
         release_read_buffer();
