@@ -33,11 +33,13 @@ server::server(sidecar_config config) : config_{std::move(config)}
   auto const threads =
       config_.threads > 0 ? static_cast<std::size_t>(config_.threads) : std::max(1u, std::thread::hardware_concurrency());
   auto const endpoint = net::parse_endpoint(config_.listen);
+  // One held descriptor per listener: each can shed its backlog at once when all run out.
+  descriptors_ = std::make_unique<net::descriptor_reserve>(threads + (config_.admin_listen.empty() ? 0 : 1));
   for (std::size_t i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<net::io_worker>(*process_, to_layer_config(config_), to_pool_config(config_),
                                                         to_table_names(config_)));
     process_->metrics.push_back(&workers_.back()->metrics);
-    listeners_.push_back(std::make_shared<net::listener>(*workers_.back(), endpoint, false));
+    listeners_.push_back(std::make_shared<net::listener>(*workers_.back(), endpoint, false, *descriptors_));
   }
   // The threads' layers share one Redis queue (read by the first) and hand each other messages
   // from thread to thread, not through Redis.
@@ -45,7 +47,8 @@ server::server(sidecar_config config) : config_{std::move(config)}
   for (auto& w : workers_) queues->add(w->layer, w->ioc.get_executor());
   for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->layer->share_process(queues, i);
   if (!config_.admin_listen.empty())
-    listeners_.push_back(std::make_shared<net::listener>(*workers_.front(), net::parse_endpoint(config_.admin_listen), true));
+    listeners_.push_back(std::make_shared<net::listener>(*workers_.front(), net::parse_endpoint(config_.admin_listen), true,
+                                                         *descriptors_));
 }
 
 server::~server() = default;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/sidecar_config.hpp"
+#include "net/descriptor_reserve.hpp"
 #include "net/io_worker.hpp"
 #include "net/listener.hpp"
 #include "net/process_state.hpp"
@@ -29,6 +30,7 @@ class server {
 
   sidecar_config config_;
   std::unique_ptr<net::process_state> process_;
+  std::unique_ptr<net::descriptor_reserve> descriptors_;  // the listeners' reserve for EMFILE
   std::vector<std::unique_ptr<net::io_worker>> workers_;
   std::vector<std::shared_ptr<net::listener>> listeners_;
   std::vector<std::thread> threads_;

@@ -1,19 +1,18 @@
 // Accept loop: connections not yet upgraded are capped per address and in total (503 and
-// closed at once beyond); a failed accept (EMFILE) sheds the waiting connection with a spare
-// descriptor, then backs off exponentially instead of spinning, logging once per episode.
+// closed at once beyond); a failed accept (EMFILE) sheds the waiting connections with a
+// descriptor lent by the process's reserve, then backs off exponentially instead of spinning,
+// logging once per episode.
 #include "net/listener.hpp"
 
 #include <boost/asio/socket_base.hpp>
 #include <spdlog/spdlog.h>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
 #include "asio/supervised_spawn.hpp"
+#include "net/backlog_shedding.hpp"
 #include "net/http_session.hpp"
 #include "net/io_worker.hpp"
 
@@ -25,25 +24,6 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 
 constexpr std::chrono::milliseconds first_backoff{10};
 constexpr std::chrono::milliseconds max_backoff{1000};
-
-int
-open_spare() noexcept
-{
-  return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
-/// A best-effort 503 on a fresh socket (its send buffer is empty, so this cannot block), then close.
-void
-answer_503_and_close(asio::ip::tcp::socket& socket) noexcept
-{
-  static constexpr std::string_view response =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
-  error_code ignored;
-  socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(response.data(), response.size()), ignored);
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
-}
 
 }  // namespace
 
@@ -65,40 +45,22 @@ parse_endpoint(std::string const& host_port)
   return {address, static_cast<unsigned short>(port)};
 }
 
-listener::listener(io_worker& worker, asio::ip::tcp::endpoint endpoint, bool admin_only)
-    : worker_{worker}, acceptor_{worker.ioc}, admin_only_{admin_only}
+listener::listener(io_worker& worker, asio::ip::tcp::endpoint endpoint, bool admin_only, descriptor_reserve& reserve)
+    : worker_{worker}, acceptor_{worker.ioc}, admin_only_{admin_only}, reserve_{reserve}
 {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.set_option(reuse_port(true));
   acceptor_.bind(endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
-  spare_fd_ = open_spare();
-}
-
-listener::~listener()
-{
-  if (spare_fd_ >= 0) ::close(spare_fd_);
 }
 
 void
 listener::shed_waiting()
 {
-  if (spare_fd_ < 0) return;
-  ::close(spare_fd_);
-  error_code ec;
-  acceptor_.non_blocking(true, ec);  // synchronous accepts below stop at an empty backlog
-  // Each shed connection gives its descriptor back, so the next accept can use it; bounded
-  // so one call cannot hold the thread for long under a flood.
-  for (int i = 0; i < 1024; ++i) {
-    asio::ip::tcp::socket socket{acceptor_.get_executor()};
-    acceptor_.accept(socket, ec);
-    if (ec) break;
-    answer_503_and_close(socket);
-    worker_.metrics.connections_shed[static_cast<std::size_t>(shed_reason::descriptors)].fetch_add(
-        1, std::memory_order_relaxed);
-  }
-  spare_fd_ = open_spare();
+  auto const answered = shed_backlog(acceptor_, reserve_);
+  worker_.metrics.connections_shed[static_cast<std::size_t>(shed_reason::descriptors)].fetch_add(
+      answered, std::memory_order_relaxed);
 }
 
 void
@@ -116,9 +78,20 @@ listener::stop()
   if (!acceptor_.is_open()) return;
   error_code ec;
   acceptor_.non_blocking(true, ec);
+  // Without it, Asio's synchronous accept waits for the next connection after one that was
+  // aborted in the backlog, and the drain of this thread with it.
+  if (!ec) acceptor_.set_option(asio::socket_base::enable_connection_aborted(true), ec);
   while (!ec) {
     asio::ip::tcp::socket socket{acceptor_.get_executor()};
     acceptor_.accept(socket, ec);  // non-blocking: would_block once the backlog is empty
+    if (ec == asio::error::connection_aborted || ec.value() == EPROTO) {
+      ec = {};
+      continue;  // that one is gone; the next may still wait
+    }
+    if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+      shed_waiting();  // the rest are told 503 as the drain would, not reset with the socket
+      break;
+    }
     if (ec) break;
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
     // Uncounted: these are answered at once (503 while draining) and closed.
@@ -152,6 +125,7 @@ listener::accept_loop()
     }
     if (failures > 0) spdlog::info("event=accept_recovered failures={}", failures);
     failures = 0;
+    if (reserve_.is_short()) reserve_.top_up();  // descriptors are free again: hold some back
     backoff = first_backoff;
     unauthenticated_slot slot;
     if (!admin_only_) {  // the admin listener is never capped: health checks must get through
