@@ -24,6 +24,7 @@ def make_population(users: int, group_size: int, prefix: str = "bench") -> Popul
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
+    from django.db import connection
     from django.utils import timezone
     from tandem.models import Chat
 
@@ -53,4 +54,8 @@ def make_population(users: int, group_size: int, prefix: str = "bench") -> Popul
     ]
     group_size = min(group_size, len(people))
     group = Chat.create_with_members(people[:group_size], title="bench group", is_group=True).pk
+    # A site's tables have statistics (autovacuum analyzes them); tables filled in bulk a moment
+    # ago have none, and the planner then reads whole tables where an index would do.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return Population([p.pk for p in people], cookies, pair_chats, group, group_size)
