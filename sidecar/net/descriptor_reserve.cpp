@@ -22,20 +22,26 @@ open_null() noexcept
 
 descriptor_reserve::descriptor_reserve(std::size_t size) : size_{size}, source_{open_null()}
 {
-  if (source_ < 0) throw std::system_error{errno, std::generic_category(), "descriptor reserve: open /dev/null"};
-  top_up();
-  if (is_short()) {
+  if (source_ >= 0) top_up();
+  if (source_ < 0 || is_short()) {
     auto const error = errno;
-    for (int fd : held_) ::close(fd);
-    ::close(source_);
+    close_all();
     throw std::system_error{error, std::generic_category(), "descriptor reserve: open /dev/null"};
   }
 }
 
 descriptor_reserve::~descriptor_reserve()
 {
+  close_all();
+}
+
+void
+descriptor_reserve::close_all() noexcept
+{
   for (int fd : held_) ::close(fd);
-  ::close(source_);
+  held_.clear();
+  if (source_ >= 0) ::close(source_);
+  source_ = -1;
 }
 
 std::size_t
@@ -78,6 +84,7 @@ descriptor_reserve::give_back(int fd)
 void
 descriptor_reserve::top_up()
 {
+  if (!is_short()) return;  // the common case, on every accept: no lock
   std::lock_guard lock{mutex_};
   top_up_locked();
 }

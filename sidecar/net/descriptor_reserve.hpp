@@ -31,7 +31,7 @@ class descriptor_reserve {
   /// the reserve is whole without it, it is closed. With -1, the lent slot is reopened if free.
   void give_back(int fd);
   /// Reopens the descriptors the reserve is short of (not counting those lent), as far as the
-  /// process has free ones.
+  /// process has free ones. Takes no lock when the reserve is whole.
   void top_up();
   /// Short of descriptors that are neither held nor lent: some were taken elsewhere.
   bool is_short() const noexcept { return accounted_.load(std::memory_order_relaxed) < size_; }
@@ -39,6 +39,7 @@ class descriptor_reserve {
 
  private:
   void top_up_locked();
+  void close_all() noexcept;
 
   std::size_t const size_;
   int source_;  // /dev/null, never lent: what a descriptor given back is made a duplicate of

@@ -25,6 +25,13 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 constexpr std::chrono::milliseconds first_backoff{10};
 constexpr std::chrono::milliseconds max_backoff{1000};
 
+/// An accept that failed because the process (EMFILE) or the system (ENFILE) has no descriptor.
+bool
+out_of_descriptors(error_code const& ec) noexcept
+{
+  return ec == asio::error::no_descriptors || ec.value() == ENFILE;
+}
+
 }  // namespace
 
 asio::ip::tcp::endpoint
@@ -88,7 +95,7 @@ listener::stop()
       ec = {};
       continue;  // that one is gone; the next may still wait
     }
-    if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+    if (out_of_descriptors(ec)) {
       shed_waiting();  // the rest are told 503 as the drain would, not reset with the socket
       break;
     }
@@ -117,7 +124,7 @@ listener::accept_loop()
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
       if (failures++ == 0) spdlog::warn("event=accept_failed error=\"{}\" backoff_ms={}", ec.message(), backoff.count());
-      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) shed_waiting();
+      if (out_of_descriptors(ec)) shed_waiting();
       pause.expires_after(backoff);
       co_await pause.async_wait(as_value(ec));
       backoff = std::min(backoff * 2, max_backoff);
@@ -125,7 +132,7 @@ listener::accept_loop()
     }
     if (failures > 0) spdlog::info("event=accept_recovered failures={}", failures);
     failures = 0;
-    if (reserve_.is_short()) reserve_.top_up();  // descriptors are free again: hold some back
+    reserve_.top_up();  // if it is short, descriptors are free again: hold some back
     backoff = first_backoff;
     unauthenticated_slot slot;
     if (!admin_only_) {  // the admin listener is never capped: health checks must get through
