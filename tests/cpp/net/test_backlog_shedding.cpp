@@ -39,8 +39,10 @@ open_null()
   return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/// Lowers the soft open-files limit to just above the highest descriptor open now and fills
-/// every free one under it but `left_free`, so opens or accepts past those fail with EMFILE.
+/// Lowers the soft open-files limit to just above the highest descriptor open now (plus
+/// `left_free`) and fills every free one under it but `left_free`, so opens or accepts past those
+/// fail with EMFILE. The room for `left_free` is made above the highest descriptor: a process
+/// started with only 0, 1 and 2 open (as ctest may start it) has no gaps below it to leave free.
 /// Undone when destroyed.
 class out_of_descriptors {
  public:
@@ -50,7 +52,7 @@ class out_of_descriptors {
     int highest = 0;
     for (auto const& entry : std::filesystem::directory_iterator{"/proc/self/fd"})
       highest = std::max(highest, std::stoi(entry.path().filename().string()));
-    rlimit lowered{static_cast<rlim_t>(highest) + 1, saved_.rlim_max};
+    rlimit lowered{static_cast<rlim_t>(highest) + 1 + left_free, saved_.rlim_max};
     if (::setrlimit(RLIMIT_NOFILE, &lowered) != 0) return;
     for (int fd = open_null(); fd >= 0; fd = open_null()) fillers_.push_back(fd);
     reached_ = errno == EMFILE && fillers_.size() >= left_free;
