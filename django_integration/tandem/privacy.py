@@ -72,10 +72,20 @@ def _presence_event(user_id: int, row: UserStatus | None, visible: bool) -> dict
 
 
 def tell_visibility_changed(user_id: int, before: int, after: int, *, using: str | None = None) -> None:
-    """Sends each person who shares a chat with `user_id` the presence they may now see, or
-    hide, of that user; and the user the presence of each person they may now see or not
-    (the setting is reciprocal: choosing nobody also hides everyone else's)."""
+    """Tells the user's own sockets their new setting (`tandem.privacy`); sends each person who
+    shares a chat with `user_id` the presence they may now see, or hide, of that user; and the
+    user the presence of each person they may now see or not (the setting is reciprocal:
+    choosing nobody also hides everyone else's)."""
     using = database_for_tandem(using)
+    # The user's own sockets first: a change sent to a whole group chat (presence.members) is
+    # shown by each socket according to its own user's setting.
+    _group_send(
+        user_group(user_id),
+        {
+            "type": "tandem.privacy",
+            "presence_visibility": tandem_core.visibility_name(tandem_core.Visibility(after)),
+        },
+    )
     others = set(
         ChatMember.objects.using(using)
         .filter(chat__members__user_id=user_id)

@@ -117,6 +117,7 @@ to_presence_settings(sidecar_config const& c)
   out.grace = ms(std::max(c.presence_grace, 0.0));
   out.frame_interval = ms(c.presence_frame_interval);
   out.announce_concurrency = static_cast<std::size_t>(c.presence_announce_concurrency);
+  out.through_groups = c.presence_through_groups;
   out.release_batch = static_cast<std::size_t>(c.presence_release_batch);
   out.release_concurrency = static_cast<std::size_t>(c.presence_release_concurrency);
   return out;

@@ -101,6 +101,7 @@ struct sidecar_config {
   double presence_grace = 3;
   double presence_frame_interval = 0.5;
   std::int64_t presence_announce_concurrency = 32;
+  bool presence_through_groups = true;
   std::int64_t presence_release_batch = 500;
   std::int64_t presence_release_concurrency = 4;
 

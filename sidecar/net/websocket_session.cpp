@@ -289,6 +289,7 @@ websocket_session::deliver(layer::message const& event, decoded_event const& dec
     case protocol::event_action::kind::typing: typing_event(event); break;
     case protocol::event_action::kind::presence: presence_event(event); break;
     case protocol::event_action::kind::membership: membership_changed(action.chat, action.member); break;
+    case protocol::event_action::kind::privacy: privacy_changed(action.visibility); break;
     case protocol::event_action::kind::close: close_soon(action.close_code, "closed by the server application"); break;
     case protocol::event_action::kind::drop:
       worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);

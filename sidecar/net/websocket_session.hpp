@@ -109,6 +109,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   awaitable<void> handle_typing(protocol::typing_request const& request);
   void typing_event(layer::message const& event);
   void presence_event(layer::message const& event);
+  /// tandem.privacy: the user changed their presence setting.
+  void privacy_changed(core::visibility now) { own_visibility_ = now; }
   void typing_changed(std::int64_t chat);
   /// Sends the presence changes waiting for their frame, as one frame.
   void flush_presence();
@@ -173,6 +175,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// Presence changes waiting for the socket's next presence frame, one (the latest) per user.
   presence_batch presence_batch_;
   bool presence_counted_ = false;
+  /// The socket's user's own presence setting: what it may show of a change sent to a whole
+  /// group chat (presence.members). Read with the snapshot's contacts, then changed by
+  /// tandem.privacy; unknown until then (nothing of a group shown).
+  std::optional<core::visibility> own_visibility_;
   /// Events from the socket's groups that arrive before hello went out (the groups are joined
   /// first): held, then sent right after hello, so hello is always the first frame.
   bool greeted_ = false;

@@ -34,6 +34,8 @@ websocket_session::announce_and_snapshot()
   // Counted only once Redis said so: a failed script must not make this socket's close take
   // down another tab's count.
   presence_counted_ = outcome.counted;
+  // A tandem.privacy that arrived meanwhile is newer than what the contacts query read.
+  if (!own_visibility_) own_visibility_ = outcome.own_visibility;
   if (finishing()) {
     // Closed while it was being counted: finish() could not uncount it, so do it here.
     if (presence_counted_) worker_.presence.disconnected(identity_.user_id);
@@ -74,6 +76,9 @@ websocket_session::typing_event(layer::message const& event)
 void
 websocket_session::presence_event(layer::message const& event)
 {
+  // A chat group's announcement reaches every member's sockets: those whose user may not see
+  // it (their own setting is nobody), and the user's own, drop it here.
+  if (!protocol::presence_event_shown_to(event, identity_.user_id, own_visibility_)) return;
   auto const entry = protocol::presence_entry_from_event(event);
   if (!entry) return;
   presence_batch_.add(*entry);

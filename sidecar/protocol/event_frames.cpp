@@ -77,7 +77,7 @@ event_to_action(json const& event)
     return action;
   }
   if (type == "chat.typing") return {event_action::kind::typing, {}, 0};
-  if (type == "presence.update") return {event_action::kind::presence, {}, 0};
+  if (type == "presence.update" || type == "presence.members") return {event_action::kind::presence, {}, 0};
   if (type == "chat.status") return renamed(event, "status");
   if (type == "chat.receipt") return renamed(event, "receipt");
   if (type == "notification") return renamed(event, "notification");
@@ -89,6 +89,16 @@ event_to_action(json const& event)
     event_action action{event_action::kind::membership, {}, 0};
     action.chat = chat->get<std::int64_t>();
     action.member = member->get<bool>();
+    return action;
+  }
+  if (type == "tandem.privacy") {
+    auto const setting = event.find("presence_visibility");
+    auto const parsed = setting != event.end() && setting->is_string()
+                            ? core::visibility_from_name(setting->get<std::string>())
+                            : std::nullopt;
+    if (!parsed) return drop("tandem.privacy needs presence_visibility: everyone, contacts or nobody");
+    event_action action{event_action::kind::privacy, {}, 0};
+    action.visibility = *parsed;
     return action;
   }
   if (type == "tandem.disconnect") {

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/privacy.hpp"
+
 namespace tandem::protocol {
 
 struct event_action {
@@ -14,12 +16,14 @@ struct event_action {
   // sync gate and typing view need); typing and presence: per-socket state the session turns
   // into frames itself (batched typing, presence worded for the socket's time zone).
   // membership: the socket's user joined (member) or left a chat (tandem.membership).
-  enum class kind : std::uint8_t { send_text, chat_message, typing, presence, membership, close, drop };
+  // privacy: the socket's user changed their presence setting (tandem.privacy).
+  enum class kind : std::uint8_t { send_text, chat_message, typing, presence, membership, privacy, close, drop };
   kind what = kind::drop;
   std::string text;       // send_text, chat_message: the frame; drop: why
   std::uint16_t close_code = 0;
   std::int64_t chat = 0;  // chat_message, membership
   bool member = false;    // membership
+  core::visibility visibility = core::visibility::everyone;  // privacy
   std::int64_t seq = 0;
   std::int64_t sender = 0;
 };

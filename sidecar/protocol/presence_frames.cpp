@@ -2,6 +2,7 @@
 #include "protocol/presence_frames.hpp"
 
 #include "core/last_seen_text.hpp"
+#include "core/presence_audience.hpp"
 
 namespace tandem::protocol {
 
@@ -16,6 +17,24 @@ presence_event(presence_entry const& entry)
                         {"last_seen", entry.last_seen ? ordered_json(*entry.last_seen) : ordered_json(nullptr)}};
   if (entry.hidden) event["hidden"] = true;
   return event;
+}
+
+ordered_json
+presence_members_event(presence_entry const& entry)
+{
+  auto event = presence_event(entry);
+  event["type"] = "presence.members";
+  return event;
+}
+
+bool
+presence_event_shown_to(ordered_json const& event, std::int64_t viewer, std::optional<core::visibility> viewer_sees)
+{
+  auto const type = event.find("type");
+  if (type == event.end() || *type != "presence.members") return true;
+  auto const user = event.find("user");
+  if (user != event.end() && user->is_number_integer() && user->get<std::int64_t>() == viewer) return false;
+  return viewer_sees && core::may_see_group_presence(*viewer_sees);
 }
 
 std::optional<presence_entry>

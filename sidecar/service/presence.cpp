@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <exception>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 
 #include "asio/bounded_for_each.hpp"
 #include "asio/supervised_spawn.hpp"
+#include "core/presence_audience.hpp"
 #include "core/privacy.hpp"
 #include "protocol/presence_frames.hpp"
 
@@ -393,6 +395,7 @@ presence::connected(std::int64_t user, std::optional<std::int64_t> chat, int utc
     if (!reply.fresh) spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, contacts.error);
     co_return out;
   }
+  out.own_visibility = contacts.own_visibility;
   out.frame = co_await snapshot(contacts, chat, utc_offset_minutes);
   co_return out;
 }
@@ -535,11 +538,24 @@ presence::announce(std::int64_t user, announce_turn turn, bool online, std::opti
   } else {
     metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
     protocol::presence_entry const entry{user, online, last_seen, false};
-    std::vector<std::string> groups;
-    for (auto const& viewer : audience.contacts)
-      if (core::may_see_presence(audience.own_visibility, viewer.visibility, viewer.direct, false))
-        groups.push_back(groups_.user_group_prefix + std::to_string(viewer.user_id));
-    co_await send_to_groups(std::move(groups), protocol::presence_event(entry));
+    std::vector<core::presence_viewer> viewers;
+    viewers.reserve(audience.contacts.size());
+    for (auto const& c : audience.contacts) viewers.push_back({c.user_id, c.direct, c.grouped, c.visibility});
+    std::span<std::int64_t const> const group_chats =
+        settings_.through_groups ? std::span<std::int64_t const>{audience.group_chats} : std::span<std::int64_t const>{};
+    auto const plan = core::plan_presence_audience(audience.own_visibility, viewers, group_chats);
+    std::vector<addressee> users;
+    users.reserve(plan.users.size());
+    for (auto const viewer : plan.users)
+      users.push_back({groups_.user_group_prefix + std::to_string(viewer), std::nullopt});
+    co_await send_to_groups(std::move(users), protocol::presence_event(entry));
+    // Each chat's copy names its chat, so a socket that left the chat drops one still on its
+    // way (as it drops the chat's messages).
+    std::vector<addressee> chats;
+    chats.reserve(plan.group_chats.size());
+    for (auto const chat : plan.group_chats) chats.push_back({groups_.chat_group_prefix + std::to_string(chat), chat});
+    auto members_event = protocol::presence_members_event(entry);
+    co_await send_to_groups(std::move(chats), std::move(members_event));
     spdlog::info("event=presence_changed user={} online={}", user, online);
   }
   turn.leave();  // (as the turn's destructor would: also when a send above throws)
@@ -556,31 +572,36 @@ struct announcement_sends {
 };
 
 awaitable<void>
-send_one(message_bus& bus, std::string group, std::shared_ptr<announcement_sends> sends)
+send_one(message_bus& bus, std::string group, std::optional<std::int64_t> chat,
+         std::shared_ptr<announcement_sends> sends)
 {
-  // A failed send loses this viewer's update only (as before: presence is not retried; the
-  // viewer's next snapshot is right); the others still go.
-  try {
-    auto const sent = co_await bus.group_send(std::move(group), sends->event);
-    if (sent.status != bus_status::ok) {
-      ++sends->failed;
+  // A failed send to a user group loses that viewer's update only (presence is not retried;
+  // the viewer's next snapshot is right); the others still go. A chat's group carries the
+  // update of every member at once, so its send is tried a second time.
+  int const attempts = chat ? 2 : 1;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    try {
+      auto event = sends->event;  // (the bus takes its own copy anyway)
+      if (chat) event["chat"] = *chat;
+      auto const sent = co_await bus.group_send(group, std::move(event));
+      if (sent.status == bus_status::ok) co_return;
       sends->last_failure = sent.reason;
+    } catch (std::exception const& e) {
+      sends->last_failure = e.what();
     }
-  } catch (std::exception const& e) {
-    ++sends->failed;
-    sends->last_failure = e.what();
   }
+  ++sends->failed;
 }
 
 }  // namespace
 
 awaitable<void>
-presence::send_to_groups(std::vector<std::string> groups, bus_event event)
+presence::send_to_groups(std::vector<addressee> groups, bus_event event)
 {
   if (groups.empty()) co_return;
   auto const total = groups.size();
   auto sends = std::make_shared<announcement_sends>(std::move(event));
-  auto const send = [this, sends](std::string const& group) { return send_one(bus_, group, sends); };
+  auto const send = [this, sends](addressee const& to) { return send_one(bus_, to.group, to.chat, sends); };
   co_await for_each_bounded(executor_, "presence_send", std::move(groups), settings_.announce_concurrency, send);
   // One line per announcement, not one per viewer: with the bus down that would be thousands.
   if (sends->failed > 0)

@@ -1,7 +1,8 @@
 // Online / last seen across sidecar processes: each worker holds a lease in Redis (renewed by
 // heartbeat); a user is online while any live lease holds one of their sockets. Changes are
-// announced once (the Redis scripts decide which process announces) to the user groups of
-// everyone allowed to see them, and written to the user status row for Django's views.
+// announced once (the Redis scripts decide which process announces) to everyone allowed to see
+// them (through their user groups, or once per group chat for its members), and written to the
+// user status row for Django's views.
 // Depends only on the ports (presence store, presence records, message bus, clock).
 #pragma once
 
@@ -36,6 +37,8 @@ struct connect_outcome {
   bool counted = false;
   /// The socket's presence snapshot; nullopt when the stores cannot say.
   std::optional<std::string> frame;
+  /// The user's own presence setting, read with the snapshot's contacts; nullopt when unknown.
+  std::optional<core::visibility> own_visibility;
 };
 
 class presence {
@@ -107,12 +110,19 @@ class presence {
   // co_await, so the order of the changes is the order they were decided in: an offline decided
   // after an online goes out after it, even when the online one was started in the background.
   /// Waits for `turn`, tells `audience` (the user's contacts) of the change, those the privacy
-  /// rules allow, and hands the turn on. The audience by value: the caller may not wait.
+  /// rules allow (through their user groups, or their group chats' groups when that takes fewer
+  /// sends: core::plan_presence_audience), and hands the turn on. The audience by value: the
+  /// caller may not wait.
   awaitable<void> announce(std::int64_t user, announce_turn turn, bool online, std::optional<core::unix_ms> last_seen,
                            store::contact_list audience);
+  /// A group an announcement goes to; a chat's group gets the event with its "chat".
+  struct addressee {
+    std::string group;
+    std::optional<std::int64_t> chat;
+  };
   /// One group send per group, up to settings_.announce_concurrency in flight at once (they
   /// pipeline on the bus's connection); completes when all have answered.
-  awaitable<void> send_to_groups(std::vector<std::string> groups, bus_event event);
+  awaitable<void> send_to_groups(std::vector<addressee> groups, bus_event event);
   /// Writes the rows in unwritten_rows_ again, from the live count the store holds now.
   awaitable<void> rewrite_failed_rows();
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket

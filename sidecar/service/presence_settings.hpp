@@ -20,6 +20,11 @@ struct presence_settings {
   // (one round trip for a batch instead of one per viewer), and the bound keeps one large
   // audience from filling the connection's queue ahead of everything else.
   std::size_t announce_concurrency = 32;
+  // A change of a user who shows presence to everyone goes to their group chats' groups (one
+  // send for all of a chat's members) when that takes fewer sends than telling each member in
+  // person (core::plan_presence_audience). Off: everyone in person, the only way older
+  // sidecars understand (they drop presence.members): off while a rolling upgrade runs.
+  bool through_groups = true;
   // Users a draining process settles per store round trip: their settles, offline status rows,
   // live counts and contacts go as one call each per batch (not one per user), so a drain of
   // 10,000 sockets takes tens of round trips. The bound keeps each query's rows in proportion.

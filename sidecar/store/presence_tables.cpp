@@ -22,6 +22,22 @@ visibility_of(std::string_view text)
   return v == 1 ? core::visibility::contacts : v == 2 ? core::visibility::nobody : core::visibility::everyone;
 }
 
+/// The numbers of a PostgreSQL bigint[] in its text form ("{1,2,3}"; "{}" when empty).
+std::vector<std::int64_t>
+ids_of_array(std::string_view text)
+{
+  std::vector<std::int64_t> ids;
+  if (text.size() < 2) return ids;
+  text = text.substr(1, text.size() - 2);
+  while (!text.empty()) {
+    auto const comma = text.find(',');
+    ids.push_back(to_int64(text.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return ids;
+}
+
 /// A PostgreSQL array literal of `items` (numbers, booleans, NULL: nothing that needs quoting).
 template <typename Items, typename Text>
 std::string
@@ -45,17 +61,21 @@ presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
 {
   static pg_statement const sql{"tandem_contacts_of",
       "WITH others AS ("
-      " SELECT m2.user_id, bool_or(NOT c.is_group) AS direct, bool_or(m1.chat_id = $2::bigint) AS in_chat"
+      " SELECT m2.user_id, bool_or(NOT c.is_group) AS direct, bool_or(m1.chat_id = $2::bigint) AS in_chat,"
+      " bool_or(c.is_group) AS grouped"
       " FROM tandem_chatmember m1 JOIN tandem_chat c ON c.id = m1.chat_id"
       " JOIN tandem_chatmember m2 ON m2.chat_id = m1.chat_id AND m2.user_id <> $1::bigint"
-      " WHERE m1.user_id = $1::bigint GROUP BY m2.user_id)"
+      " WHERE m1.user_id = $1::bigint GROUP BY m2.user_id),"
+      " own AS (SELECT coalesce((SELECT presence_visibility FROM tandem_usersettings"
+      " WHERE user_id = $1::bigint), 0) AS visibility)"
       " SELECT o.user_id, o.direct, o.in_chat, coalesce(s.presence_visibility, 0),"
-      " floor(extract(epoch FROM st.last_seen) * 1000)::bigint,"
-      " coalesce((SELECT presence_visibility FROM tandem_usersettings WHERE user_id = $1::bigint), 0)"
-      " FROM others o LEFT JOIN tandem_usersettings s ON s.user_id = o.user_id"
+      " floor(extract(epoch FROM st.last_seen) * 1000)::bigint, own.visibility, o.grouped, NULL::bigint[]"
+      " FROM others o CROSS JOIN own LEFT JOIN tandem_usersettings s ON s.user_id = o.user_id"
       " LEFT JOIN tandem_userstatus st ON st.user_id = o.user_id"
-      " UNION ALL SELECT 0, false, false, 0, NULL,"  // one row even with no contacts: own visibility
-      " coalesce((SELECT presence_visibility FROM tandem_usersettings WHERE user_id = $1::bigint), 0)"};
+      // One row even with no contacts: own visibility and own group chats.
+      " UNION ALL SELECT 0, false, false, 0, NULL, own.visibility, false,"
+      " ARRAY(SELECT m.chat_id FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id"
+      " WHERE m.user_id = $1::bigint AND c.is_group ORDER BY m.chat_id)::bigint[] FROM own"};
   pg_params const params{std::to_string(user), std::to_string(chat)};
   auto const out = co_await pool_.query(sql, params);
   contact_list list;
@@ -69,8 +89,12 @@ presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
   for (int row = 0; row < r.rows(); ++row) {
     list.own_visibility = visibility_of(r.value(row, 5));
     auto const id = to_int64(r.value(row, 0));
-    if (id == 0) continue;
-    contact c{id, r.value(row, 1) == "t", r.value(row, 2) == "t", visibility_of(r.value(row, 3)), std::nullopt};
+    if (id == 0) {
+      list.group_chats = ids_of_array(r.value(row, 7));
+      continue;
+    }
+    contact c{id, r.value(row, 1) == "t", r.value(row, 2) == "t", r.value(row, 6) == "t",
+              visibility_of(r.value(row, 3)), std::nullopt};
     if (!r.is_null(row, 4)) c.last_seen = to_int64(r.value(row, 4));
     list.contacts.push_back(c);
   }
@@ -132,17 +156,19 @@ presence_tables::contacts_of_many(std::vector<std::int64_t> users, std::optional
   static pg_statement const sql{"tandem_contacts_of_many",
       "WITH asked AS (SELECT DISTINCT unnest($1::bigint[]) AS user_id),"
       " others AS ("
-      " SELECT m1.user_id AS asker, m2.user_id, bool_or(NOT c.is_group) AS direct"
+      " SELECT m1.user_id AS asker, m2.user_id, bool_or(NOT c.is_group) AS direct, bool_or(c.is_group) AS grouped"
       " FROM asked a JOIN tandem_chatmember m1 ON m1.user_id = a.user_id"
       " JOIN tandem_chat c ON c.id = m1.chat_id"
       " JOIN tandem_chatmember m2 ON m2.chat_id = m1.chat_id AND m2.user_id <> m1.user_id"
       " AND ($2::bigint[] IS NULL OR m2.user_id = ANY($2::bigint[]))"
       " GROUP BY m1.user_id, m2.user_id)"
       " SELECT o.asker, o.user_id, o.direct, coalesce(s.presence_visibility, 0),"
-      " floor(extract(epoch FROM st.last_seen) * 1000)::bigint"
+      " floor(extract(epoch FROM st.last_seen) * 1000)::bigint, o.grouped, NULL::bigint[]"
       " FROM others o LEFT JOIN tandem_usersettings s ON s.user_id = o.user_id"
       " LEFT JOIN tandem_userstatus st ON st.user_id = o.user_id"
-      " UNION ALL SELECT a.user_id, 0, false, coalesce(s.presence_visibility, 0), NULL"
+      " UNION ALL SELECT a.user_id, 0, false, coalesce(s.presence_visibility, 0), NULL, false,"
+      " ARRAY(SELECT m.chat_id FROM tandem_chatmember m JOIN tandem_chat c ON c.id = m.chat_id"
+      " WHERE m.user_id = a.user_id AND c.is_group ORDER BY m.chat_id)::bigint[]"
       " FROM asked a LEFT JOIN tandem_usersettings s ON s.user_id = a.user_id"};
   auto const number = [](std::int64_t u) { return std::to_string(u); };
   pg_params const params{array_literal(users, number),
@@ -164,9 +190,10 @@ presence_tables::contacts_of_many(std::vector<std::int64_t> users, std::optional
     auto const id = to_int64(r.value(row, 1));
     if (id == 0) {
       asker->second.own_visibility = visibility_of(r.value(row, 3));
+      asker->second.group_chats = ids_of_array(r.value(row, 6));
       continue;
     }
-    contact c{id, r.value(row, 2) == "t", false, visibility_of(r.value(row, 3)), std::nullopt};
+    contact c{id, r.value(row, 2) == "t", false, r.value(row, 5) == "t", visibility_of(r.value(row, 3)), std::nullopt};
     if (!r.is_null(row, 4)) c.last_seen = to_int64(r.value(row, 4));
     asker->second.contacts.push_back(c);
   }

@@ -20,7 +20,8 @@ class presence_tables {
  public:
   explicit presence_tables(pg_pool& pool);
 
-  /// Everyone who shares a chat with `user`; `in_chat` marks members of `chat` (0: none).
+  /// Everyone who shares a chat with `user`; `in_chat` marks members of `chat` (0: none); with
+  /// the user's own setting and group chats.
   awaitable<contact_list> contacts_of(std::int64_t user, std::int64_t chat);
   /// Upserts the user status row; last_seen is kept when not given.
   awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,

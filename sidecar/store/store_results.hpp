@@ -72,6 +72,7 @@ struct contact {
   std::int64_t user_id = 0;
   bool direct = false;   // shares a 1:1 chat with the user: a contact
   bool in_chat = false;  // a member of the chat asked about
+  bool grouped = false;  // shares a group chat with the user
   core::visibility visibility = core::visibility::everyone;
   std::optional<core::unix_ms> last_seen;
 };
@@ -80,6 +81,8 @@ struct contact_list {
   store_status status = store_status::failed;
   core::visibility own_visibility = core::visibility::everyone;
   std::vector<contact> contacts;
+  /// The user's group chats (ascending): presence reaches their members through them.
+  std::vector<std::int64_t> group_chats;
   std::string error;
 };
 

@@ -88,6 +88,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "presence_grace",
     "presence_frame_interval",
     "presence_announce_concurrency",
+    "presence_through_groups",
     "presence_release_batch",
     "presence_release_concurrency",
     # testing only

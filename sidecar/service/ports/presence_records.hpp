@@ -16,7 +16,8 @@ namespace tandem::service {
 class presence_records {
  public:
   virtual ~presence_records() = default;
-  /// Everyone who shares a chat with `user`; `in_chat` marks members of `chat` (0: none).
+  /// Everyone who shares a chat with `user`; `in_chat` marks members of `chat` (0: none); with
+  /// the user's own setting and group chats.
   virtual awaitable<store::contact_list> contacts_of(std::int64_t user, std::int64_t chat) = 0;
   /// Upserts the user status row; last_seen is kept when not given.
   virtual awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,

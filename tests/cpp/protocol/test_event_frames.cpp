@@ -43,6 +43,20 @@ TEST_CASE("tandem.disconnect closes with an application code, 4401 by default", 
   CHECK(event_to_action(json{{"type", "tandem.disconnect"}, {"code", 1006}}).close_code == 4401);
 }
 
+TEST_CASE("tandem.privacy carries the user's new presence setting; anything else in it is dropped",
+          "[protocol][events]")
+{
+  auto const nobody = event_to_action(json{{"type", "tandem.privacy"}, {"presence_visibility", "nobody"}});
+  CHECK(nobody.what == event_action::kind::privacy);
+  CHECK(nobody.visibility == tandem::core::visibility::nobody);
+  CHECK(event_to_action(json{{"type", "tandem.privacy"}, {"presence_visibility", "contacts"}}).visibility ==
+        tandem::core::visibility::contacts);
+  CHECK(event_to_action(json{{"type", "tandem.privacy"}}).what == event_action::kind::drop);
+  CHECK(event_to_action(json{{"type", "tandem.privacy"}, {"presence_visibility", 2}}).what == event_action::kind::drop);
+  CHECK(event_to_action(json{{"type", "tandem.privacy"}, {"presence_visibility", "friends"}}).what ==
+        event_action::kind::drop);
+}
+
 TEST_CASE("unknown, untyped and byte-carrying events are dropped with a reason", "[protocol][events]")
 {
   CHECK(event_to_action(json{{"type", "chat.unknown"}}).what == event_action::kind::drop);

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/event_frames.hpp"
+
 using namespace tandem::protocol;
 using json = nlohmann::json;
 
@@ -35,4 +37,24 @@ TEST_CASE("a presence.update with a hidden that is not a boolean is malformed", 
 {
   CHECK_FALSE(presence_entry_from_event({{"user", 5}, {"online", false}, {"hidden", "yes"}}));
   CHECK_FALSE(presence_event({5, false, std::nullopt, false}).contains("hidden"));
+}
+
+TEST_CASE("a group's presence.members is shown to members who may see it, not to its own user",
+          "[protocol][presence]")
+{
+  using tandem::core::visibility;
+  auto const event = presence_members_event({5, true, std::nullopt, false});
+  CHECK(event["type"] == "presence.members");
+  CHECK(event_to_action(event).what == event_action::kind::presence);
+  CHECK(presence_event_shown_to(event, 6, visibility::everyone));
+  CHECK(presence_event_shown_to(event, 6, visibility::contacts));
+  CHECK_FALSE(presence_event_shown_to(event, 6, visibility::nobody));  // reciprocal: sees no one's
+  CHECK_FALSE(presence_event_shown_to(event, 6, std::nullopt));        // not known yet
+  CHECK_FALSE(presence_event_shown_to(event, 5, visibility::everyone));
+  auto const entry = presence_entry_from_event(event);
+  REQUIRE(entry);
+  CHECK(entry->user == 5);
+  CHECK(entry->online);
+  // A presence.update was decided for the viewer alone: always shown.
+  CHECK(presence_event_shown_to(presence_event({5, true, std::nullopt, false}), 6, std::nullopt));
 }

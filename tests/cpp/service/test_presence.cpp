@@ -3,6 +3,7 @@
 // counts.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include "fakes/fake_presence_store.hpp"
 #include "fakes/manual_clock.hpp"
 #include "run_coroutine.hpp"
+#include "protocol/presence_frames.hpp"
 #include "service/presence.hpp"
 
 using namespace tandem;
@@ -63,12 +65,21 @@ struct presence_world {
     REQUIRE(run_until(ctx, [this] { return presence.announcements_under_way() == 0; }));
     return out;
   }
-  /// The presence.update events sent to `viewer`'s user group about `user`.
+  /// The presence events about `user` that a /ws/notifications/ socket of `viewer` shows: sent
+  /// to the viewer's user group, or to the group of a chat of theirs if the viewer's own setting
+  /// allows it (the socket's own check, protocol::presence_event_shown_to).
   std::vector<json> updates(std::int64_t viewer, std::int64_t user) const
   {
     std::vector<json> out;
+    auto const about_user = [&](service::bus_event const& event) {
+      return (event["type"] == "presence.update" || event["type"] == "presence.members") && event["user"] == user &&
+             protocol::presence_event_shown_to(event, viewer, records.visibility_of(viewer));
+    };
     for (auto const& event : bus.sent_to("user_" + std::to_string(viewer)))
-      if (event["type"] == "presence.update" && event["user"] == user) out.push_back(event);
+      if (about_user(event)) out.push_back(event);
+    for (auto const chat : records.chats_of(viewer))
+      for (auto const& event : bus.sent_to("chat_" + std::to_string(chat)))
+        if (about_user(event)) out.push_back(event);
     return out;
   }
 };
@@ -490,16 +501,37 @@ TEST_CASE("a swept lease's row write that lands after a newer count is put right
 
 namespace {
 
-/// `count` users who share only the group chat with ann (so they see her presence), from 100.
+/// `count` contacts of ann's (each shares a 1:1 chat with her, so each is told in person), from 100.
+std::vector<std::int64_t>
+contacts_of_ann(presence_world& w, std::int64_t count)
+{
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = 0; i < count; ++i) {
+    w.records.share_chat(ann, 100 + i, 6000 + i, true);
+    out.push_back(100 + i);
+  }
+  return out;
+}
+
+/// `count` more members of ann's group chat (who share nothing else with her), from 1000.
 std::vector<std::int64_t>
 group_members_of_ann(presence_world& w, std::int64_t count)
 {
   std::vector<std::int64_t> out;
   for (std::int64_t i = 0; i < count; ++i) {
-    w.records.share_chat(ann, 100 + i, group_chat, false);
-    out.push_back(100 + i);
+    w.records.share_chat(ann, 1000 + i, group_chat, false);
+    out.push_back(1000 + i);
   }
   return out;
+}
+
+/// The group sends that carried presence events.
+std::size_t
+presence_sends(presence_world const& w)
+{
+  return static_cast<std::size_t>(std::count_if(w.bus.sent.begin(), w.bus.sent.end(), [](auto const& d) {
+    return d.event["type"] == "presence.update" || d.event["type"] == "presence.members";
+  }));
 }
 
 }  // namespace
@@ -521,7 +553,7 @@ TEST_CASE("the group sends of one announcement are in flight together, at most a
 {
   presence_world w;
   w.settings.announce_concurrency = 8;
-  auto const viewers = group_members_of_ann(w, 40);
+  auto const viewers = contacts_of_ann(w, 40);
   w.bus.faults.delay = std::chrono::milliseconds{20};
   w.connect(ann);
   for (auto const viewer : viewers) CHECK(w.updates(viewer, ann).size() == 1);
@@ -533,7 +565,7 @@ TEST_CASE("an offline decided while the online is still being sent reaches every
 {
   presence_world w;
   w.settings.announce_concurrency = 4;
-  auto const viewers = group_members_of_ann(w, 16);
+  auto const viewers = contacts_of_ann(w, 16);
   // The online's first sends (4 of 16 at once) are slow; everything after them is fast. The
   // offline is decided after the grace period, while those first sends still wait, and would
   // reach their viewers before the online if it did not wait its turn.
@@ -878,4 +910,87 @@ TEST_CASE("a drain whose users' viewers all left with it reads no contacts and s
     REQUIRE(w.records.row(user));
     CHECK_FALSE(w.records.row(user)->online);
   }
+}
+
+TEST_CASE("a group's members hear an arrival through one send to the group, not one each", "[presence][issue14]")
+{
+  // 1,000 members arriving cost 999 sends each (a million Redis scripts), most of an
+  // avalanche's work: the group's own group reaches every member at once.
+  presence_world w;
+  auto const members = group_members_of_ann(w, 200);
+  w.connect(ann);
+  CHECK(w.bus.sent_to("chat_" + std::to_string(group_chat)).size() == 1);
+  CHECK(presence_sends(w) == 2);  // the group, and bo (a contact) in person
+  for (auto const member : members) REQUIRE(w.updates(member, ann).size() == 1);
+  CHECK(w.updates(cy, ann).size() == 1);
+  CHECK(w.updates(bo, ann).size() == 1);
+  CHECK(w.updates(ann, ann).empty());  // ann's own sockets are in the group too: they drop it
+
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(members.back(), ann).size() == 2; }));
+  CHECK(presence_sends(w) == 4);
+  for (auto const member : members) {
+    auto const got = w.updates(member, ann);
+    REQUIRE(got.size() == 2);
+    CHECK(got[1]["online"] == false);
+  }
+}
+
+TEST_CASE("a group member who shows presence to nobody does not see a change sent to the group",
+          "[presence][issue14]")
+{
+  presence_world w;
+  auto const members = group_members_of_ann(w, 50);
+  w.records.set_visibility(members[7], core::visibility::nobody);
+  w.records.set_visibility(cy, core::visibility::nobody);
+  w.connect(ann);
+  auto const sent = w.bus.sent_to("chat_" + std::to_string(group_chat));
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0]["type"] == "presence.members");
+  CHECK(sent[0]["chat"] == group_chat);
+  CHECK(w.updates(members[7], ann).empty());
+  CHECK(w.updates(cy, ann).empty());
+  CHECK(w.updates(members[8], ann).size() == 1);
+}
+
+TEST_CASE("with presence_through_groups off, each group member is told in person", "[presence][issue14]")
+{
+  presence_world w;
+  w.settings.through_groups = false;
+  auto const members = group_members_of_ann(w, 20);
+  w.records.set_visibility(members[0], core::visibility::nobody);
+  w.connect(ann);
+  CHECK(w.bus.sent_to("chat_" + std::to_string(group_chat)).empty());
+  CHECK(presence_sends(w) == 1 + 1 + 19);  // bo, cy and the members who may see it
+  CHECK(w.updates(members[0], ann).empty());
+  for (std::size_t i = 1; i < members.size(); ++i) CHECK(w.updates(members[i], ann).size() == 1);
+}
+
+TEST_CASE("a failed send to a group is tried again: it carries every member's update", "[presence][issue14]")
+{
+  presence_world w;
+  auto const members = group_members_of_ann(w, 20);
+  w.bus.faults.fail_next(fault::none);         // bo's, in person
+  w.bus.faults.fail_next(fault::unavailable);  // the group's, the first time
+  w.connect(ann);
+  CHECK(w.bus.sent_to("chat_" + std::to_string(group_chat)).size() == 1);
+  for (auto const member : members) CHECK(w.updates(member, ann).size() == 1);
+}
+
+TEST_CASE("a drain's offline reaches a group's members online elsewhere through the group", "[presence][issue14]")
+{
+  presence_world w;
+  w.settings.grace = std::chrono::minutes{10};
+  auto const members = group_members_of_ann(w, 30);
+  for (int i = 0; i < 3; ++i)  // viewers online elsewhere: more than the one group send
+    w.counts.other_process("B", fakes::manual_clock::start + 60'000, members[i], 1);
+  w.connect(ann);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.count_on_self(ann) == 0; }));
+  auto const before = w.bus.sent_to("chat_" + std::to_string(group_chat)).size();
+  run_coroutine(w.ctx, w.presence.release());
+  auto const sent = w.bus.sent_to("chat_" + std::to_string(group_chat));
+  REQUIRE(sent.size() == before + 1);
+  CHECK(sent.back()["online"] == false);
+  for (int i = 0; i < 3; ++i) CHECK(w.updates(members[i], ann).back()["online"] == false);
 }

@@ -76,8 +76,9 @@ def test_a_visibility_change_tells_exactly_the_people_it_concerns_after_commit(
     people, client, django_capture_on_commit_callbacks
 ) -> None:
     """ann → contacts: cy (a group acquaintance) may no longer see ann; bob, a contact, is told
-    nothing, and neither is ann (only `nobody` is reciprocal). Sent only once committed; then
-    ann → nobody: she no longer sees anyone's (reciprocity), and bob no longer sees hers."""
+    nothing, and ann's own sockets only learn her new setting (only `nobody` is reciprocal).
+    Sent only once committed; then ann → nobody: she no longer sees anyone's (reciprocity), and
+    bob no longer sees hers."""
     from tandem.testing import capture_layer_events
 
     client.force_login(people["ann"])
@@ -91,15 +92,18 @@ def test_a_visibility_change_tells_exactly_the_people_it_concerns_after_commit(
             callback()
     hidden = {"type": "presence.update", "online": False, "last_seen": None, "hidden": True}
     assert captured.to(f"user_{cy}") == [{**hidden, "user": ann}]
-    assert captured.to(f"user_{ann}") == []
+    own_setting = {"type": "tandem.privacy", "presence_visibility": "contacts"}
+    assert captured.to(f"user_{ann}") == [own_setting]  # her sockets show group changes by it
     assert captured.to(f"user_{bob}") == []
 
     with capture_layer_events() as captured, django_capture_on_commit_callbacks(execute=True):
         client.post(url, json.dumps({"presence_visibility": "nobody"}), content_type="application/json")
     assert captured.to(f"user_{bob}") == [{**hidden, "user": ann}]
     assert captured.to(f"user_{cy}") == []  # already hidden from cy
-    assert sorted(e["user"] for e in captured.to(f"user_{ann}")) == [bob, cy]
-    assert all(e["hidden"] for e in captured.to(f"user_{ann}"))
+    to_ann = captured.to(f"user_{ann}")
+    assert to_ann[0] == {"type": "tandem.privacy", "presence_visibility": "nobody"}
+    assert sorted(e["user"] for e in to_ann[1:]) == [bob, cy]
+    assert all(e["hidden"] for e in to_ann[1:])
 
     with capture_layer_events() as captured, django_capture_on_commit_callbacks(execute=True):
         client.post(url, json.dumps({"presence_visibility": "everyone"}), content_type="application/json")

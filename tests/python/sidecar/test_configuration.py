@@ -81,3 +81,9 @@ def test_a_bad_number_is_named_with_its_source() -> None:
     result = run_sidecar(env={"TANDEM_RATE_BURST": "lots"})
     assert result.returncode == 2
     assert "TANDEM_RATE_BURST: not a number: lots" in result.stderr
+
+
+def test_presence_through_groups_is_on_by_default_and_can_be_turned_off() -> None:
+    assert effective()["presence_through_groups"] is True
+    assert effective(env={"TANDEM_PRESENCE_THROUGH_GROUPS": "false"})["presence_through_groups"] is False
+

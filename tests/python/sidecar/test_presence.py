@@ -10,6 +10,7 @@ import time
 from contextlib import ExitStack
 
 from chatclient import frames_within, wait_for
+from harness.python_layer import python_layer, receive, run
 from test_messaging_scale_out import own_session
 from wsclient import greeting, open_socket
 
@@ -30,6 +31,22 @@ def presence_of(user, online: bool | None = None) -> callable:
 
 def entry(frame: dict, user) -> dict:
     return next(u for u in frame["users"] if u["user"] == user.pk)
+
+
+async def join_probes(layer, probes: dict[str, str]) -> None:
+    """Adds each probe channel to its group, as a Django consumer's group_add would."""
+    for group, channel in probes.items():
+        await layer.group_add(group, channel)
+
+
+async def drain_probe(layer, channel: str) -> list[dict]:
+    """Every event waiting on `channel` (a second without one ends it)."""
+    events = []
+    while True:
+        try:
+            events.append(await receive(layer, channel, timeout=1))
+        except TimeoutError:
+            return events
 
 
 def inbox(sidecar, user):
@@ -133,3 +150,62 @@ def test_presence_follows_the_privacy_settings_reciprocally(world, make_sidecar)
             wait_for(bob, presence_of(world.ann, online=True))
     with inbox(sidecar, world.eve) as eve, inbox(sidecar, world.ann):
         assert [f for f in frames_within(eve, 1.0) if presence_of(world.ann)(f)] == []  # shares no chat
+
+
+def test_a_group_hears_an_arrival_through_its_group_and_hidden_members_do_not(
+    world, make_sidecar, django_user_model, channel_layer_redis
+) -> None:
+    """A change reaches group members through one send to the group's channel-layer group (not
+    one per member; docs/protocol.md, "Presence"), on every process and on a socket opened on
+    the group's page; a member who shows presence to nobody sees nothing of it, and a member who
+    changes their setting sees by the new one at once; the user's own sockets are in the group
+    too and show nothing of their own."""
+    from tandem.models import Chat, PresenceVisibility, UserSettings
+    from tandem.privacy import change_privacy
+
+    carl = django_user_model.objects.create_user("carl", password="pw-carl")
+    dora = django_user_model.objects.create_user("dora", password="pw-dora")
+    group = Chat.create_with_members([world.ann, world.bob, world.eve, carl, dora], title="Group")
+    UserSettings.objects.create(user=carl, presence_visibility=PresenceVisibility.NOBODY)
+    one, two = make_sidecar(**FAST), make_sidecar(**FAST)
+    # Django code listening where channels_redis delivers: the group's group, and Eve's own.
+    probes = {f"chat_{group.pk}": "probe-group", f"user_{world.eve.pk}": "probe-eve"}
+    run(join_probes(python_layer([channel_layer_redis]), probes))
+
+    def arrival_and_departure(seen_by, unseen_by) -> None:
+        with inbox(one, world.ann) as ann:
+            greeting(ann)
+            for socket in seen_by:
+                wait_for(socket, presence_of(world.ann, online=True), timeout=10)
+            # Her own socket is in the group too: it shows nothing of her.
+            assert [f for f in frames_within(ann, 1.0) if presence_of(world.ann)(f)] == []
+        for socket in seen_by:
+            wait_for(socket, presence_of(world.ann, online=False), timeout=10)
+        for socket in unseen_by:
+            assert [f for f in frames_within(socket, 0.5) if presence_of(world.ann)(f)] == []
+
+    with ExitStack() as stack:
+        eve = stack.enter_context(inbox(one, world.eve))
+        eve_page = stack.enter_context(
+            open_socket(one.ws_url(f"/ws/chat/{group.pk}/"), own_session(world.eve))
+        )
+        dora_there = stack.enter_context(inbox(two, dora))
+        carl_socket = stack.enter_context(inbox(one, carl))
+        for socket in (eve, eve_page, dora_there, carl_socket):
+            greeting(socket)
+        arrival_and_departure(seen_by=(eve, eve_page, dora_there), unseen_by=(carl_socket,))
+
+        # Carl shows his again and Dora hides hers: their open sockets follow at once (each is
+        # told its own setting, then the presence it may now see or not, in that order).
+        change_privacy(carl.pk, presence_visibility=int(PresenceVisibility.EVERYONE))
+        wait_for(carl_socket, presence_of(world.eve, online=True), timeout=10)
+        change_privacy(dora.pk, presence_visibility=int(PresenceVisibility.NOBODY))
+        wait_for(dora_there, lambda f: f["type"] == "presence" and any(u.get("hidden") for u in f["users"]))
+        arrival_and_departure(seen_by=(eve, carl_socket), unseen_by=(dora_there,))
+
+    # One send to the group per change; none to Eve in person (she shares only the group).
+    to_group = run(drain_probe(python_layer([channel_layer_redis]), "probe-group"))
+    about_ann = [(e["type"], e["online"], e["chat"]) for e in to_group if e.get("user") == world.ann.pk]
+    assert about_ann == [("presence.members", online, group.pk) for online in (True, False, True, False)]
+    to_eve = run(drain_probe(python_layer([channel_layer_redis]), "probe-eve"))
+    assert [e for e in to_eve if e.get("user") == world.ann.pk] == []

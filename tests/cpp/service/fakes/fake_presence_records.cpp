@@ -1,4 +1,5 @@
-// A contact appears once however many chats are shared; direct if any of them is 1:1.
+// A contact appears once however many chats are shared; direct if any of them is 1:1, grouped
+// if any is a group.
 #include "fakes/fake_presence_records.hpp"
 
 #include <set>
@@ -10,6 +11,15 @@ fake_presence_records::share_chat(std::int64_t a, std::int64_t b, std::int64_t c
 {
   links_[a].push_back({b, chat, direct});
   links_[b].push_back({a, chat, direct});
+}
+
+std::set<std::int64_t>
+fake_presence_records::chats_of(std::int64_t user) const
+{
+  std::set<std::int64_t> chats;
+  if (auto const it = links_.find(user); it != links_.end())
+    for (auto const& l : it->second) chats.insert(l.chat);
+  return chats;
 }
 
 awaitable<store::contact_list>
@@ -73,15 +83,19 @@ fake_presence_records::contacts_now(std::int64_t user, std::int64_t chat)
   };
   out.own_visibility = visibility_of(user);
   std::map<std::int64_t, store::contact> by_user;
+  std::set<std::int64_t> group_chats;
   for (auto const& l : links_[user]) {
+    if (!l.direct) group_chats.insert(l.chat);
     auto& c = by_user[l.other];
     c.user_id = l.other;
     c.direct = c.direct || l.direct;
+    c.grouped = c.grouped || !l.direct;
     c.in_chat = c.in_chat || (chat != 0 && l.chat == chat);
     c.visibility = visibility_of(l.other);
     if (auto const seen = row(l.other)) c.last_seen = seen->last_seen;
   }
   for (auto const& [id, c] : by_user) out.contacts.push_back(c);
+  out.group_chats.assign(group_chats.begin(), group_chats.end());
   return out;
 }
 

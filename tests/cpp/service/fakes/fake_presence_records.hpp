@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "fakes/fault_plan.hpp"
@@ -36,6 +37,13 @@ class fake_presence_records final : public service::presence_records {
   /// chat they share for contacts_of(user, chat).
   void share_chat(std::int64_t a, std::int64_t b, std::int64_t chat, bool direct);
   void set_visibility(std::int64_t user, core::visibility v) { visibility_[user] = v; }
+  core::visibility visibility_of(std::int64_t user) const
+  {
+    auto const it = visibility_.find(user);
+    return it == visibility_.end() ? core::visibility::everyone : it->second;
+  }
+  /// Every chat `user` shares with someone (the groups of a socket on /ws/notifications/).
+  std::set<std::int64_t> chats_of(std::int64_t user) const;
   /// The newest status row written for `user`.
   std::optional<status_row> row(std::int64_t user) const;
 
