@@ -14,13 +14,15 @@ main(int argc, char** argv)
 {
   auto loaded = tandem::app::load_config(argc, argv);
   if (loaded.exit_now) return loaded.exit_code;
-  if (loaded.print_config) {
-    std::cout << tandem::app::render_config(loaded.config);
-    return 0;
-  }
+  // A value that cannot be read is an error for --print-config too (it printed the defaults in
+  // its place and exited 0); only the checks of a complete configuration are left to a start.
   if (!loaded.error.empty()) {
     std::cerr << "tandem-sidecar: configuration error: " << loaded.error << '\n';
     return 2;
+  }
+  if (loaded.print_config) {
+    std::cout << tandem::app::render_config(loaded.config);
+    return 0;
   }
   // Made before anything that logs and shut down after everything that logs has ended.
   tandem::ops::log_service logs;

@@ -1,7 +1,7 @@
 """Every TANDEM_* variable the deployment files set is a setting the real sidecar reads, with a
 value it accepts: the built binary's `--print-config` must show each one as given. (The binary
-ignores unknown TANDEM_* names, and `--print-config` shows the default for a value it could not
-parse, so both a misspelt name and a bad value fail here.)"""
+ignores unknown TANDEM_* names, and `--print-config` refuses a value it cannot read, so both a
+misspelt name and a bad value fail here.)"""
 
 from __future__ import annotations
 
@@ -117,5 +117,4 @@ def test_a_misspelt_name_is_caught() -> None:
 
 
 def test_a_bad_value_is_caught() -> None:
-    # Today --print-config shows the default for it; a refusal would be reported too.
     assert misread({"TANDEM_THREADS": "two"}) != []

@@ -87,3 +87,10 @@ def test_presence_through_groups_is_on_by_default_and_can_be_turned_off() -> Non
     assert effective()["presence_through_groups"] is True
     assert effective(env={"TANDEM_PRESENCE_THROUGH_GROUPS": "false"})["presence_through_groups"] is False
 
+
+def test_print_config_refuses_a_value_it_cannot_read() -> None:
+    # It printed the default in its place and exited 0, hiding the mistake it was run to find.
+    for env in ({"TANDEM_PRESENCE_THROUGH_GROUPS": "maybe"}, {"TANDEM_RATE_BURST": "lots"}):
+        result = run_sidecar("--print-config", env=env)
+        assert result.returncode == 2
+        assert f"{next(iter(env))}: not a" in result.stderr
