@@ -267,6 +267,12 @@ void
 websocket_session::deliver(layer::message const& event, decoded_event const& decoded)
 {
   if (!transport_.open()) return;
+  // A whole group's presence that this socket may not show yet (its user's setting is read
+  // with the snapshot, which comes after): dropped, not held, so a storm of arrivals before
+  // hello cannot crowd out the messages and closes held for after it.
+  if (decoded.action.what == protocol::event_action::kind::presence &&
+      !protocol::presence_event_shown_to(event, identity_.user_id, own_visibility_))
+    return;
   if (!greeted_) {
     if (early_events_.size() < worker_.process.settings.outbound_queue_frames) early_events_.push_back(event);
     else worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -358,6 +364,8 @@ websocket_session::recheck([[maybe_unused]] std::shared_ptr<websocket_session> s
     }
   }
   if (!identity_.chat_id && verdict.allowed()) co_await recheck_notification_chats();
+  if (finishing() || closing()) co_return;
+  co_await read_own_visibility(self);
   if (finishing() || closing()) co_return;
   schedule_recheck();
 }

@@ -110,7 +110,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void typing_event(layer::message const& event);
   void presence_event(layer::message const& event);
   /// tandem.privacy: the user changed their presence setting.
-  void privacy_changed(core::visibility now) { own_visibility_ = now; }
+  /// tandem.privacy: the user changed their presence setting. Taken at once, then read from
+  /// the database (the events of two quick changes may arrive in either order).
+  void privacy_changed(core::visibility now);
+  /// Reads the user's own setting; the newest read started wins (recheck() reads it too, so a
+  /// lost event or a plain UPDATE of the row is caught within auth_recheck_interval).
+  awaitable<void> read_own_visibility(std::shared_ptr<websocket_session> self);
   void typing_changed(std::int64_t chat);
   /// Sends the presence changes waiting for their frame, as one frame.
   void flush_presence();
@@ -179,6 +184,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// group chat (presence.members). Read with the snapshot's contacts, then changed by
   /// tandem.privacy; unknown until then (nothing of a group shown).
   std::optional<core::visibility> own_visibility_;
+  std::uint32_t own_visibility_reads_ = 0;  // reads started: only the newest one's answer is kept
   /// Events from the socket's groups that arrive before hello went out (the groups are joined
   /// first): held, then sent right after hello, so hello is always the first frame.
   bool greeted_ = false;

@@ -4,6 +4,7 @@
 // others' presence changes as batched frames (at most one per presence_frame_interval: a
 // thousand members arriving at once cost each socket a few frames, not one per arrival).
 #include <algorithm>
+#include <exception>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -34,8 +35,8 @@ websocket_session::announce_and_snapshot()
   // Counted only once Redis said so: a failed script must not make this socket's close take
   // down another tab's count.
   presence_counted_ = outcome.counted;
-  // A tandem.privacy that arrived meanwhile is newer than what the contacts query read.
-  if (!own_visibility_) own_visibility_ = outcome.own_visibility;
+  // A tandem.privacy (or a recheck's read) that came meanwhile is newer than the contacts query.
+  if (!own_visibility_ && own_visibility_reads_ == 0) own_visibility_ = outcome.own_visibility;
   if (finishing()) {
     // Closed while it was being counted: finish() could not uncount it, so do it here.
     if (presence_counted_) worker_.presence.disconnected(identity_.user_id);
@@ -84,6 +85,28 @@ websocket_session::presence_event(layer::message const& event)
   presence_batch_.add(*entry);
   if (worker_.process.presence.frame_interval.count() <= 0) flush_presence();
   else pace_soon();  // pace_typing_and_presence decides when the frame may go
+}
+
+void
+websocket_session::privacy_changed(core::visibility now)
+{
+  own_visibility_ = now;
+  spawn_part("ws_privacy_read", read_own_visibility(shared_from_this()));
+}
+
+awaitable<void>
+websocket_session::read_own_visibility([[maybe_unused]] std::shared_ptr<websocket_session> self)
+{
+  auto const mine = ++own_visibility_reads_;
+  // A failed read keeps what the socket had (the next recheck reads again): it must not end
+  // the socket, as a part that throws would.
+  std::optional<core::visibility> stored;
+  try {
+    stored = co_await worker_.presence.own_visibility(identity_.user_id);
+  } catch (std::exception const& e) {
+    spdlog::warn("event=ws_privacy_read_failed conn={} error=\"{}\"", identity_.connection_id, e.what());
+  }
+  if (stored && mine == own_visibility_reads_) own_visibility_ = stored;
 }
 
 void

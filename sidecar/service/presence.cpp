@@ -577,7 +577,8 @@ send_one(message_bus& bus, std::string group, std::optional<std::int64_t> chat,
 {
   // A failed send to a user group loses that viewer's update only (presence is not retried;
   // the viewer's next snapshot is right); the others still go. A chat's group carries the
-  // update of every member at once, so its send is tried a second time.
+  // update of every member at once, so its send is tried a second time when the bus did not
+  // answer (members it reached on another shard may hear it twice; a socket shows the latest).
   int const attempts = chat ? 2 : 1;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     try {
@@ -586,6 +587,7 @@ send_one(message_bus& bus, std::string group, std::optional<std::int64_t> chat,
       auto const sent = co_await bus.group_send(group, std::move(event));
       if (sent.status == bus_status::ok) co_return;
       sends->last_failure = sent.reason;
+      if (sent.status == bus_status::refused) break;  // it never could carry it
     } catch (std::exception const& e) {
       sends->last_failure = e.what();
     }

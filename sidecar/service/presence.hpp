@@ -65,6 +65,9 @@ class presence {
   /// socket's presence frame: the members of `chat` (or, with none, every contact) that the
   /// user may see, possibly none. One contacts query serves the announcement and the snapshot.
   awaitable<connect_outcome> connected(std::int64_t user, std::optional<std::int64_t> chat, int utc_offset_minutes);
+  /// The user's own presence setting as stored now (a socket shows presence.members by it);
+  /// nullopt when the store cannot say.
+  awaitable<std::optional<core::visibility>> own_visibility(std::int64_t user) { return records_.own_visibility(user); }
   /// A counted socket of `user` closed; "offline" follows after the grace period if no other
   /// remains.
   void disconnected(std::int64_t user);

@@ -101,6 +101,17 @@ presence_tables::contacts_of(std::int64_t user, std::int64_t chat)
   co_return list;
 }
 
+awaitable<std::optional<core::visibility>>
+presence_tables::own_visibility(std::int64_t user)
+{
+  static pg_statement const sql{"tandem_own_visibility",
+      "SELECT coalesce((SELECT presence_visibility FROM tandem_usersettings WHERE user_id = $1::bigint), 0)"};
+  pg_params const params{std::to_string(user)};
+  auto const out = co_await pool_.query(sql, params);
+  if (!out.ok() || out.result.rows() != 1) co_return std::nullopt;
+  co_return visibility_of(out.result.value(0, 0));
+}
+
 awaitable<bool>
 presence_tables::write_status(std::int64_t user, bool online, std::int64_t connections,
                               std::optional<core::unix_ms> last_seen)

@@ -23,6 +23,8 @@ class presence_tables {
   /// Everyone who shares a chat with `user`; `in_chat` marks members of `chat` (0: none); with
   /// the user's own setting and group chats.
   awaitable<contact_list> contacts_of(std::int64_t user, std::int64_t chat);
+  /// The user's own presence setting (everyone without a settings row); nullopt on a failure.
+  awaitable<std::optional<core::visibility>> own_visibility(std::int64_t user);
   /// Upserts the user status row; last_seen is kept when not given.
   awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
                                std::optional<core::unix_ms> last_seen);

@@ -17,6 +17,10 @@ class pg_presence_records final : public presence_records {
   {
     co_return co_await tables_.contacts_of(user, chat);
   }
+  awaitable<std::optional<core::visibility>> own_visibility(std::int64_t user) override
+  {
+    co_return co_await tables_.own_visibility(user);
+  }
   awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
                                std::optional<core::unix_ms> last_seen) override
   {

@@ -19,6 +19,8 @@ class presence_records {
   /// Everyone who shares a chat with `user`; `in_chat` marks members of `chat` (0: none); with
   /// the user's own setting and group chats.
   virtual awaitable<store::contact_list> contacts_of(std::int64_t user, std::int64_t chat) = 0;
+  /// The user's own presence setting as stored now; nullopt when the store cannot say.
+  virtual awaitable<std::optional<core::visibility>> own_visibility(std::int64_t user) = 0;
   /// Upserts the user status row; last_seen is kept when not given.
   virtual awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
                                        std::optional<core::unix_ms> last_seen) = 0;

@@ -64,6 +64,14 @@ TEST_CASE("more groups than members they would spare a send: each is told in per
   auto const of_contacts = plan_presence_audience(visibility::everyone, contacts, one);
   CHECK(of_contacts.group_chats.empty());
   CHECK(of_contacts.users == std::vector<std::int64_t>{5, 6});
+  // Members who show theirs to nobody spare no send: two who may see it, one group of five.
+  std::vector<presence_viewer> const mostly_hidden{{5, false, true, visibility::nobody},
+                                                   {6, false, true, visibility::nobody},
+                                                   {7, false, true, visibility::nobody},
+                                                   {8, false, true, visibility::everyone}};
+  auto const hidden = plan_presence_audience(visibility::everyone, mostly_hidden, one);
+  CHECK(hidden.group_chats.empty());
+  CHECK(hidden.users == std::vector<std::int64_t>{8});
   // No group chats to send through (presence_through_groups off): everyone in person.
   auto const none = plan_presence_audience(visibility::everyone, two, {});
   CHECK(none.users == std::vector<std::int64_t>{5, 6});

@@ -209,3 +209,39 @@ def test_a_group_hears_an_arrival_through_its_group_and_hidden_members_do_not(
     assert about_ann == [("presence.members", online, group.pk) for online in (True, False, True, False)]
     to_eve = run(drain_probe(python_layer([channel_layer_redis]), "probe-eve"))
     assert [e for e in to_eve if e.get("user") == world.ann.pk] == []
+
+
+def test_a_socket_shows_a_group_s_presence_by_its_user_s_stored_setting_not_by_a_stale_event(
+    world, make_sidecar, django_user_model, channel_layer_redis
+) -> None:
+    """The setting a socket shows presence.members by is read from the database: a tandem.privacy
+    event is a hint to read it (two changes' events may arrive in either order), and a row
+    changed by a plain UPDATE is read at the next recheck (`auth_recheck_interval`)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+    from tandem.models import Chat, PresenceVisibility, UserSettings
+
+    carl = django_user_model.objects.create_user("carl", password="pw-carl")
+    dora = django_user_model.objects.create_user("dora", password="pw-dora")
+    Chat.create_with_members([world.ann, world.bob, world.eve, carl, dora], title="Group")
+    UserSettings.objects.create(user=carl, presence_visibility=PresenceVisibility.NOBODY)
+    sidecar = make_sidecar(auth_recheck_interval=0.5, **FAST)
+    with (
+        inbox(sidecar, carl) as carl_socket,
+        inbox(sidecar, dora) as dora_socket,
+        inbox(sidecar, world.eve) as eve,
+    ):
+        for socket in (carl_socket, dora_socket, eve):
+            greeting(socket)
+        # A stale event says Carl shows his to everyone; his row says nobody.
+        async_to_sync(get_channel_layer().group_send)(
+            f"user_{carl.pk}", {"type": "tandem.privacy", "presence_visibility": "everyone"}
+        )
+        # Dora hides hers behind the sidecar's back.
+        UserSettings.objects.create(user=dora, presence_visibility=PresenceVisibility.NOBODY)
+        time.sleep(2.0)  # a few rechecks
+        with inbox(sidecar, world.ann) as ann:
+            greeting(ann)
+            wait_for(eve, presence_of(world.ann, online=True), timeout=10)
+            for socket in (carl_socket, dora_socket):
+                assert [f for f in frames_within(socket, 1.0) if presence_of(world.ann)(f)] == []

@@ -36,6 +36,14 @@ fake_presence_records::contacts_of(std::int64_t user, std::int64_t chat)
   co_return contacts_now(user, chat);
 }
 
+awaitable<std::optional<core::visibility>>
+fake_presence_records::own_visibility(std::int64_t user)
+{
+  co_await wait_for(faults.delay);
+  if (faults.take() != fault::none) co_return std::nullopt;
+  co_return visibility_of(user);
+}
+
 awaitable<std::vector<store::contact_list>>
 fake_presence_records::contacts_of_many(std::vector<std::int64_t> users,
                                         std::optional<std::vector<std::int64_t>> among)

@@ -24,6 +24,8 @@ struct status_row {
 class fake_presence_records final : public service::presence_records {
  public:
   awaitable<store::contact_list> contacts_of(std::int64_t user, std::int64_t chat) override;
+  /// Fails as `faults` says (as contacts_of).
+  awaitable<std::optional<core::visibility>> own_visibility(std::int64_t user) override;
   awaitable<bool> write_status(std::int64_t user, bool online, std::int64_t connections,
                                std::optional<core::unix_ms> last_seen) override;
   /// One call each (one fault taken for the whole batch), as one statement.
