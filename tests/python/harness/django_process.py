@@ -22,6 +22,12 @@ def database_url() -> str:
     return f"postgresql://{credentials}{db['HOST']}:{db['PORT']}/{quote(db['NAME'], safe='')}"
 
 
+def _first_redis_url() -> str:
+    """The first channel-layer host's URL (a host may be given as {"address": ...})."""
+    host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+    return str(host["address"]) if isinstance(host, dict) else str(host)
+
+
 def django_env(**extra: str) -> dict[str, str]:
     """This process's environment plus what a child needs to see the same project and services."""
     path = [str(TESTS), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
@@ -29,7 +35,7 @@ def django_env(**extra: str) -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(path),
         "DJANGO_SETTINGS_MODULE": "testproject.settings",
-        "TANDEM_TEST_REDIS_URL": settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0],
+        "TANDEM_TEST_REDIS_URL": _first_redis_url(),
         "TANDEM_TEST_DATABASE_URL": database_url(),
     }
     env.update(extra)

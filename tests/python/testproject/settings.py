@@ -79,9 +79,20 @@ DATABASES = {
 DATABASES["chats"] = {**DATABASES["default"], "NAME": DATABASES["default"]["NAME"] + "_chats"}
 
 ASGI_APPLICATION = "testproject.asgi.application"
+# A socket_timeout above channels_redis's 5 s BZPOPMIN timeout: with redis-py 8.1 the default
+# equals it, and a runworker's receive that waited about 5 s could lose the message Redis popped
+# for it as the client gave up (the bridge's several-workers test lost a frame that way under
+# load; docs/protocol.md, "The bridge").
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")]},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                    "socket_timeout": 30,
+                }
+            ]
+        },
     }
 }
