@@ -267,9 +267,10 @@ void
 websocket_session::deliver(layer::message const& event, decoded_event const& decoded)
 {
   if (!transport_.open()) return;
-  // A whole group's presence that this socket may not show yet (its user's setting is read
-  // with the snapshot, which comes after): dropped, not held, so a storm of arrivals before
-  // hello cannot crowd out the messages and closes held for after it.
+  // A chat group's announcement reaches every member's sockets: one this socket may not show
+  // (its user shows theirs to nobody, it is about its own user, or its user's setting is not
+  // read yet, before the snapshot) is dropped here, once, and before hello not even held, so a
+  // storm of arrivals cannot crowd out the messages and closes held for after it.
   if (decoded.action.what == protocol::event_action::kind::presence &&
       !protocol::presence_event_shown_to(event, identity_.user_id, own_visibility_))
     return;

@@ -109,7 +109,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   awaitable<void> handle_typing(protocol::typing_request const& request);
   void typing_event(layer::message const& event);
   void presence_event(layer::message const& event);
-  /// tandem.privacy: the user changed their presence setting.
   /// tandem.privacy: the user changed their presence setting. Taken at once, then read from
   /// the database (the events of two quick changes may arrive in either order).
   void privacy_changed(core::visibility now);

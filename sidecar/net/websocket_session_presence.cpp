@@ -77,9 +77,7 @@ websocket_session::typing_event(layer::message const& event)
 void
 websocket_session::presence_event(layer::message const& event)
 {
-  // A chat group's announcement reaches every member's sockets: those whose user may not see
-  // it (their own setting is nobody), and the user's own, drop it here.
-  if (!protocol::presence_event_shown_to(event, identity_.user_id, own_visibility_)) return;
+  // (A chat group's announcement this socket may not show was dropped by deliver() already.)
   auto const entry = protocol::presence_entry_from_event(event);
   if (!entry) return;
   presence_batch_.add(*entry);
