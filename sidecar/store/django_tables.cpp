@@ -29,11 +29,14 @@ django_tables::django_tables(pg_pool& pool, table_names const& names)
 
 namespace {
 
+/// Any failure leaves the question unanswered: an SQL error (a statement timeout, a server
+/// shutting down, a read-only standby, a permission or schema mistake) is an outage to the
+/// caller, never a "no": a "no" logs users out (401, 4401) or ends their membership (403, 4403).
 template <typename T>
 lookup<T>
 failed(pg_outcome const& out)
 {
-  return {std::nullopt, out.unavailable, out.describe()};
+  return {std::nullopt, true, out.describe()};
 }
 
 }  // namespace

@@ -113,6 +113,13 @@ pg_pool::run(pg_statement const* statement, std::string const* sql, pg_params co
     spdlog::warn("event=postgres_query_failed error=\"{}\"", out.error.substr(0, out.error.find('\n')));
   } else {
     breaker_.record_success();
+    // The server answered with an error: callers turn it into a status, most without its text,
+    // so it is logged here, once (nothing this sidecar runs fails by design).
+    if (!out.result.ok()) {
+      auto const message = out.result.error_message();
+      spdlog::warn("event=postgres_statement_failed sqlstate={} error=\"{}\"", out.result.sqlstate(),
+                   message.substr(0, message.find('\n')));
+    }
   }
   co_return out;
 }

@@ -245,3 +245,45 @@ def test_a_socket_shows_a_group_s_presence_by_its_user_s_stored_setting_not_by_a
             wait_for(eve, presence_of(world.ann, online=True), timeout=10)
             for socket in (carl_socket, dora_socket):
                 assert [f for f in frames_within(socket, 1.0) if presence_of(world.ann)(f)] == []
+
+
+def test_a_failed_read_of_a_socket_s_own_setting_keeps_the_socket_and_the_next_recheck_reads_again(
+    world, make_sidecar, django_user_model, channel_layer_redis
+) -> None:
+    """A socket whose read of its user's own setting fails (on a tandem.privacy event, or at a
+    recheck) stays open; the failure is logged and the next recheck reads the setting again."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+    from django.db import connection
+    from tandem.models import Chat
+
+    carl = django_user_model.objects.create_user("carl", password="pw-carl")
+    Chat.create_with_members([world.ann, world.eve, carl], title="Group")
+    sidecar = make_sidecar(auth_recheck_interval=0.5, **FAST)
+
+    def rename(old: str, new: str) -> None:
+        # The sidecar's prepared statements are planned again after the change and then fail.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE tandem_usersettings RENAME COLUMN {old} TO {new}")
+
+    with inbox(sidecar, carl) as carl_socket:
+        greeting(carl_socket)
+        rename("presence_visibility", "presence_visibility_gone")
+        try:
+            # An event says Carl hides his presence; his socket cannot read his row.
+            async_to_sync(get_channel_layer().group_send)(
+                f"user_{carl.pk}", {"type": "tandem.privacy", "presence_visibility": "nobody"}
+            )
+            deadline = time.monotonic() + 20
+            while "sqlstate=42703" not in sidecar.log() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert "event=postgres_statement_failed sqlstate=42703" in sidecar.log()
+            time.sleep(1.0)  # rechecks meet the error too
+        finally:
+            rename("presence_visibility_gone", "presence_visibility")
+        # His row never said nobody (no row: everyone): a recheck reads it, and Ann's arrival
+        # reaches his socket, which lived through the failures.
+        time.sleep(1.5)
+        with inbox(sidecar, world.ann) as ann:
+            greeting(ann)
+            wait_for(carl_socket, presence_of(world.ann, online=True), timeout=10)

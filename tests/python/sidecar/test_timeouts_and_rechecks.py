@@ -124,3 +124,44 @@ def test_without_the_database_upgrades_get_503_and_readyz_says_why(world, make_s
     status, body = sidecar.get("/readyz")
     assert status == 503
     assert '"postgres":false' in body
+
+
+def test_a_database_error_while_checking_a_session_or_a_membership_keeps_sockets_and_refuses_with_503(
+    world, make_sidecar
+) -> None:
+    """The database answering with an error (here a column gone; in life a statement timeout, a
+    server shutting down, too many connections, a read-only standby) is an outage, not a "no":
+    open sockets stay through their rechecks (not closed with 4401 or 4403 as if the session had
+    ended or the member had left) and new upgrades get 503, not 401 (docs/protocol.md, "Close
+    codes")."""
+    from django.db import connection
+    from test_messaging_scale_out import own_session
+
+    sidecar = make_sidecar(auth_recheck_interval=0.3)
+    # Sessions of their own, made before the session table breaks.
+    ann_cookie, bob_cookie, eve_cookie = (own_session(u) for u in (world.ann, world.bob, world.eve))
+
+    def rename(table: str, old: str, new: str) -> None:
+        # The sidecar's prepared statements are planned again after the change and then fail.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+
+    with (
+        open_socket(sidecar.ws_url("/ws/notifications/"), ann_cookie) as inbox,
+        open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), bob_cookie) as page,
+    ):
+        for ws in (inbox, page):
+            greeting(ws)
+        rename("django_session", "session_data", "session_data_gone")
+        rename("tandem_chatmember", "user_id", "user_id_gone")
+        try:
+            assert refused_status(sidecar.ws_url("/ws/notifications/"), eve_cookie) == 503
+            time.sleep(2.0)  # several rechecks meet the error
+            assert "sqlstate=42703" in sidecar.log()
+        finally:
+            rename("tandem_chatmember", "user_id_gone", "user_id")
+            rename("django_session", "session_data_gone", "session_data")
+        for ws in (inbox, page):
+            ws.ping().wait(timeout=5)  # still open
+        with open_socket(sidecar.ws_url("/ws/notifications/"), eve_cookie) as eve:
+            greeting(eve)
