@@ -98,6 +98,7 @@ presence::heartbeat_loop()
       }
     }
     co_await rewrite_failed_rows();
+    co_await settle_failed_again();
     // Any worker may find a dead lease; the store hands each to exactly one of them.
     sweep_reply swept;
     if (clock_.steady_now() >= sweeps_held_until_)
@@ -207,15 +208,26 @@ presence::release()
   // a group of 1,000 that is a million group sends saved).
   std::vector<going_offline> gone;
   // Users in their grace period: settled now, this process will not be there to do it.
+  // With them, users whose settle failed and waits for a heartbeat that will not come.
   std::vector<std::int64_t> settling(settling_.begin(), settling_.end());
+  for (auto const& entry : unsettled_)
+    if (!settling_.contains(entry.first)) settling.push_back(entry.first);
   settling_.clear();
+  unsettled_.clear();
   auto const batch = settings_.release_batch;
   auto const settling_batches = in_batches(std::move(settling), batch);  // named: it lives across co_awaits
   for (auto const& some : settling_batches) {
     auto const settled = co_await counts_.settle_many(some, now);
     // Offline is decided here: each turn is taken before anything else is awaited.
-    for (std::size_t i = 0; i < some.size() && i < settled.size(); ++i)
-      if (settled[i].ok && settled[i].went_offline) gone.push_back({some[i], turns_.take(some[i])});
+    for (std::size_t i = 0; i < some.size(); ++i) {
+      if (i >= settled.size() || !settled[i].ok) {
+        // Past help: no socket of this worker holds them; their online mark stays until they
+        // next connect and leave.
+        spdlog::warn("event=presence_release_settle_failed user={}", some[i]);
+        continue;
+      }
+      if (settled[i].went_offline) gone.push_back({some[i], turns_.take(some[i])});
+    }
   }
   auto released = co_await counts_.release(now);
   if (!released.ok) {
@@ -365,22 +377,18 @@ presence::connected(std::int64_t user, std::optional<std::int64_t> chat, int utc
   // count that already includes this socket (Redis runs the two in the order they were sent).
   ++local_counts_[user];
   settling_.erase(user);
+  unsettled_.erase(user);  // a settle to try again would find them online anyway
   auto const reply = co_await counts_.connect(user, clock_.wall_ms(), settings_.lease_ttl);
-  if (reply.outcome == count_outcome::unknown) {
-    // Unknown whether the store counted it (a timeout, a reset): count the socket, and let
-    // the next heartbeat write this worker's true counts back.
-    out.counted = true;
+  out.counted = true;
+  if (reply.outcome != count_outcome::done) {
+    // Unknown whether the store counted it (a timeout, a reset), or refused (-OOM, -READONLY,
+    // -LOADING in a failover: passing): the socket counts all the same, and the next heartbeat
+    // writes this worker's true counts back (and announces the user if they were not online).
+    // Left uncounted, the socket would show its user offline for its whole life.
     restore_needed_ = true;
     spdlog::warn("event=presence_connect_failed user={} error=\"{}\" action=restore", user, reply.error);
     co_return out;
   }
-  if (reply.outcome == count_outcome::refused) {
-    // Refused (-OOM, -NOPERM): not counted, so this socket's close takes no one's count down.
-    forget_one(user);
-    spdlog::warn("event=presence_connect_failed user={} error=\"{}\"", user, reply.error);
-    co_return out;
-  }
-  out.counted = true;
   // The turn is taken where online is decided, before the round trips below: an offline decided
   // while they wait (the socket closed, its grace ran out) still goes out after this online.
   std::optional<announce_turn> turn;
@@ -422,7 +430,13 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount)
 {
   if (uncount) {
     auto const left = co_await counts_.disconnect(user, closed_at);
-    if (left.outcome == count_outcome::unknown) restore_needed_ = true;  // unknown whether it ran: write the true counts back
+    // Unknown whether it ran, or refused: the store may still count this socket, and nothing
+    // else would take it down. The next heartbeat writes the true counts back (and settles
+    // users this worker no longer holds).
+    if (left.outcome != count_outcome::done) {
+      restore_needed_ = true;
+      spdlog::warn("event=presence_disconnect_failed user={} error=\"{}\" action=restore", user, left.error);
+    }
     if (left.outcome == count_outcome::done && left.remaining > 0) {
       co_await write_live(user, left.remaining);
       co_return;
@@ -436,7 +450,35 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount)
   co_await grace.async_wait(as_value(ec));
   if (!settling_.erase(user) || stopped_) co_return;  // reconnected meanwhile, or release() settled it
   auto const settled = co_await counts_.settle(user, clock_.wall_ms());
-  if (settled.ok && settled.went_offline) co_await went_offline(user, closed_at);
+  if (!settled.ok) {
+    // The user's online mark stays in the store with no socket to take it down: the heartbeat
+    // settles them again (else they would be shown online for good).
+    unsettled_.try_emplace(user, closed_at);
+    spdlog::warn("event=presence_settle_failed user={} action=retry", user);
+    co_return;
+  }
+  if (settled.went_offline) co_await went_offline(user, closed_at);
+}
+
+awaitable<void>
+presence::settle_failed_again()
+{
+  if (unsettled_.empty()) co_return;
+  auto due = std::exchange(unsettled_, {});
+  std::vector<std::int64_t> users;
+  users.reserve(due.size());
+  for (auto const& entry : due) users.push_back(entry.first);
+  auto const settled = co_await counts_.settle_many(users, clock_.wall_ms());
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto const user = users[i];
+    // Back meanwhile: their sockets count them (connected() dropped them from the retries).
+    if (local_counts_.contains(user) || settling_.contains(user)) continue;
+    if (i >= settled.size() || !settled[i].ok) {
+      unsettled_.try_emplace(user, due[user]);  // next time
+      continue;
+    }
+    if (settled[i].went_offline) co_await went_offline(user, due[user]);
+  }
 }
 
 awaitable<std::optional<std::vector<std::int64_t>>>

@@ -32,8 +32,9 @@ namespace tandem::service {
 
 /// What a new socket's presence step achieved.
 struct connect_outcome {
-  /// The socket is counted in Redis: its close must be reported with disconnected(). False
-  /// when Redis could not be told (the socket then does not take anyone's count down).
+  /// The socket counts for its user: its close must be reported with disconnected(). True even
+  /// when Redis could not be told (the next heartbeat writes the counts back); false only for a
+  /// socket opening while its worker drains.
   bool counted = false;
   /// The socket's presence snapshot; nullopt when the stores cannot say.
   std::optional<std::string> frame;
@@ -128,6 +129,9 @@ class presence {
   awaitable<void> send_to_groups(std::vector<addressee> groups, bus_event event);
   /// Writes the rows in unwritten_rows_ again, from the live count the store holds now.
   awaitable<void> rewrite_failed_rows();
+  /// Settles the users in unsettled_ again (one pipelined call), announcing who went offline
+  /// with their close's time as last seen.
+  awaitable<void> settle_failed_again();
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
   /// of the user opened meanwhile (then the row gets the live count and nothing is announced).
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
@@ -181,6 +185,9 @@ class presence {
   announce_lines turns_;  // per user, the announcements waiting or under way, in order
   /// Status rows whose write failed, with the last_seen of an offline write (nullopt: online).
   std::unordered_map<std::int64_t, std::optional<core::unix_ms>> unwritten_rows_;
+  /// Users whose settle after the grace period failed, with their close's time: the heartbeat
+  /// settles them again.
+  std::unordered_map<std::int64_t, core::unix_ms> unsettled_;
   bool stopped_ = false;
   bool leaving_ = false;  // see leaving()
   bool restoring_ = false;

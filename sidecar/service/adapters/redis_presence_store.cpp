@@ -263,10 +263,9 @@ redis_presence_store::connect(std::int64_t user, core::unix_ms now, std::chrono:
 {
   connect_reply out;
   ++local_[user];
-  auto refuse = [&](std::string error) {
-    if (--local_[user] <= 0) local_.erase(user);
-    out.error = std::move(error);
-  };
+  // A refused step leaves local_ counting the socket: the service counts it all the same and
+  // has the counts restored (presence::connected), and its close is reported.
+  auto refuse = [&](std::string error) { out.error = std::move(error); };
   // The lease is in the registry, and the user in the lease's set, before the count: a process
   // killed after counting is always found by a sweep.
   if (!registered_) {

@@ -114,26 +114,90 @@ TEST_CASE("a user's first socket is announced online to those who may see it, a 
   CHECK(w.records.row(ann)->connections == 2);
 }
 
-TEST_CASE("a socket the presence store refused is not counted, so its close takes nobody's count down",
+TEST_CASE("a socket the presence store refused is counted at the next heartbeat, and its close takes its own count only",
           "[presence][defect4]")
 {
+  // Left uncounted, the socket showed its user offline to everyone for its whole life (a refusal
+  // is -OOM, -READONLY or -LOADING during a failover: passing, not final).
   presence_world w;
   // ann has a tab on another process.
   w.counts.other_process("B", fakes::manual_clock::start + 60'000, ann, 1);
   w.counts.faults.fail_next(fault::refused);  // -OOM on this socket's connect script
   auto const refused = w.connect(ann);
-  CHECK_FALSE(refused.counted);
+  CHECK(refused.counted);
   CHECK_FALSE(refused.frame);
-  CHECK(w.presence.local_counts().empty());
-  CHECK(w.counts.live(ann, w.clock.wall_ms()) == 1);
-  // The session does not report an uncounted socket's close; a counted one's close leaves the
-  // other tab's count, and nobody is told ann went offline.
-  w.connect(ann);
+  CHECK(w.presence.local_counts().at(ann) == 1);
+  CHECK(w.counts.count_on_self(ann) == 0);
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.count_on_self(ann) == 1; }));
+  CHECK(w.counts.live(ann, w.clock.wall_ms()) == 2);
+  // Its close takes its own count down and leaves the other tab's: nobody is told ann went
+  // offline.
   w.presence.disconnected(ann);
   REQUIRE(run_until(w.ctx, [&] { return w.records.row(ann) && w.records.row(ann)->connections == 1; }));
   testing::run_for(w.ctx, 3 * w.settings.grace);
   CHECK(w.counts.is_online(ann));
+  CHECK(w.counts.count_on_self(ann) == 0);
   for (auto const& update : w.updates(bo, ann)) CHECK(update["online"] == true);
+}
+
+TEST_CASE("a close the presence store refused is put right at the next heartbeat: the user goes offline",
+          "[presence][faults]")
+{
+  // The refused disconnect left the socket counted in the store: its user was shown online for
+  // good (no later close, sweep or restore would take the count down).
+  presence_world w;
+  w.connect(ann);
+  auto const calls = w.counts.faults.calls();
+  w.counts.faults.fail_next(fault::refused);  // -OOM on the close's disconnect script
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.faults.calls() > calls; }));
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }));
+  CHECK(w.updates(bo, ann)[1]["online"] == false);
+  CHECK_FALSE(w.counts.is_online(ann));
+  CHECK(w.counts.count_on_self(ann) == 0);
+  CHECK_FALSE(w.records.row(ann)->online);
+}
+
+TEST_CASE("a settle that failed after the grace period is tried again at the next heartbeat", "[presence][faults]")
+{
+  // The failed settle left the user's online mark in the store with no socket anywhere, and
+  // nothing tried again: the user was shown online for good.
+  presence_world w;
+  w.connect(ann);
+  w.clock.advance(std::chrono::minutes{5});
+  auto const closed_at = w.clock.wall_ms();
+  auto const calls = w.counts.faults.calls();
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.faults.calls() == calls + 1; }));  // the disconnect
+  w.counts.faults.fail_next(fault::unavailable);  // the settle, after the grace period
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.faults.calls() == calls + 2; }));
+  testing::run_for(w.ctx, 3 * w.settings.grace);
+  CHECK(w.counts.is_online(ann));
+  w.clock.advance(std::chrono::minutes{1});
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }));
+  CHECK(w.updates(bo, ann)[1]["online"] == false);
+  CHECK(w.updates(bo, ann)[1]["last_seen"] == closed_at);  // the close's time, not the retry's
+  CHECK_FALSE(w.counts.is_online(ann));
+  CHECK(w.records.row(ann)->last_seen == closed_at);
+}
+
+TEST_CASE("a settle that failed is not tried again for a user who came back meanwhile", "[presence][faults]")
+{
+  presence_world w;
+  w.connect(ann);
+  auto const calls = w.counts.faults.calls();
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.faults.calls() == calls + 1; }));
+  w.counts.faults.fail_next(fault::unavailable);
+  REQUIRE(run_until(w.ctx, [&] { return w.counts.faults.calls() == calls + 2; }));
+  w.connect(ann);  // back before any heartbeat
+  w.presence.start();
+  testing::run_for(w.ctx, 6 * w.settings.heartbeat);
+  CHECK(w.counts.is_online(ann));
+  CHECK(w.updates(bo, ann).size() == 1);  // the first arrival only
 }
 
 TEST_CASE("a socket whose count is unknown (timeout) is counted, and the next heartbeat writes the counts back",
