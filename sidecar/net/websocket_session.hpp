@@ -69,6 +69,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void close_soon(std::uint16_t code, std::string reason);
   /// Tells the client that live delivery may have missed messages (a `resync` frame).
   void resync_hint(std::string_view reason);
+  /// The chat's group could not be joined after tandem.membership said the user joined it:
+  /// the next recheck joins again.
+  void group_join_failed(std::int64_t chat);
 
  private:
   /// `upgrading` counts this socket for a drain until it is open (or its upgrade failed).

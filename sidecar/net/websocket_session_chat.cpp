@@ -27,15 +27,17 @@ typing_refusal(io_worker& worker, std::int64_t user, std::optional<std::int64_t>
 }
 
 /// Joins or leaves one chat group for one channel; parameters by value (the session may be gone
-/// by the time this runs, and the layer outlives every session).
+/// by the time this runs, and the layer outlives every session). A join that failed is handed
+/// back to the session, if it still lives, so its next recheck joins again.
 awaitable<void>
 change_group(std::shared_ptr<layer::channel_layer> layer, std::string group, std::string channel, bool join,
-             std::string conn)
+             std::string conn, std::int64_t chat, std::weak_ptr<websocket_session> session)
 {
   auto const status = join ? co_await layer->group_add(group, channel) : co_await layer->group_discard(group, channel);
-  if (status != layer::send_status::ok)
-    spdlog::warn("event=membership_group_change_failed conn={} group={} join={} status={}", conn, group, join,
-                 layer::send_status_name(status));
+  if (status == layer::send_status::ok) co_return;
+  spdlog::warn("event=membership_group_change_failed conn={} group={} join={} status={}", conn, group, join,
+               layer::send_status_name(status));
+  if (auto self = session.lock(); self && join) self->group_join_failed(chat);
 }
 
 /// Publishes a socket may have running at once; a sender beyond it waits for one to finish.
@@ -147,7 +149,18 @@ websocket_session::membership_changed(std::int64_t chat, bool member)
     if (identity_.chat_id == chat) close_soon(4403, "no longer a member of the chat");
   }
   auto const conn = identity_.connection_id;
-  spawn(transport_.get_executor(), "ws_membership_group_change", change_group(worker_.layer, group, channel_, member, conn));
+  spawn(transport_.get_executor(), "ws_membership_group_change",
+        change_group(worker_.layer, group, channel_, member, conn, chat, weak_from_this()));
+}
+
+void
+websocket_session::group_join_failed(std::int64_t chat)
+{
+  // Not in the group after all: the next recheck of the user's chats finds the chat missing
+  // and joins again (left as joined, the socket heard nothing of it until the group refresh,
+  // group_expiry / 2 later: 12 hours by default). A leave or a later join meanwhile decides.
+  if (joined_chats_.erase(chat) > 0)
+    spdlog::info("event=ws_membership_join_retry conn={} chat={} at=next_recheck", identity_.connection_id, chat);
 }
 
 bool

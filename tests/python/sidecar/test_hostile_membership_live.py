@@ -6,6 +6,7 @@ code is caught by the periodic re-check."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -51,7 +52,9 @@ def test_a_removed_member_hears_nothing_after_the_removal_commits(world, make_si
         for ws in (bob_list, bob_list_one):
             heard = [f for f in frames_within(ws, 1.5) if f.get("chat") == world.chat.pk]
             assert heard == [], heard
-        async_to_sync(get_channel_layer().group_send)(f"user_{world.bob.pk}", {"type": "notification", "text": "x"})
+        async_to_sync(get_channel_layer().group_send)(
+            f"user_{world.bob.pk}", {"type": "notification", "text": "x"}
+        )
         assert wait_for(bob_list, of_type("notification"))["text"] == "x"  # the socket itself stays
 
         assert add_member(world.chat, world.bob)
@@ -110,4 +113,45 @@ def test_the_recheck_also_settles_notifications_sockets(world, make_sidecar) -> 
                 break
         else:
             raise AssertionError("the notifications socket never heard a chat its user joined")
+    honest_exchange(sidecar, world)
+
+
+def test_a_chat_group_a_socket_could_not_join_is_joined_again_at_the_next_recheck(
+    world, make_sidecar, channel_layer_redis
+) -> None:
+    """add_member tells the user's notifications socket to join the chat's group; when Redis
+    refuses that join (here by ACL; in life -OOM or a failover's -READONLY), the socket's next
+    re-check joins again, so it hears the chat within an interval, not at the next group
+    refresh half a day later."""
+    from tandem.membership import add_member, remove_member
+
+    sidecar = make_sidecar(auth_recheck_interval=0.5)
+    redis = channel_layer_redis.client()
+    with (
+        open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), own_session(world.ann)) as ann,
+        open_socket(sidecar.ws_url("/ws/notifications/"), own_session(world.bob)) as bob_list,
+    ):
+        greeting(ann)
+        greeting(bob_list)
+        assert remove_member(world.chat, world.bob)
+        time.sleep(1.0)
+        # ZADD only on process channels' queues (asgi + specific.<process>!: channels_redis's
+        # group_send script) and Tandem's own keys: joining a group (ZADD on asgi:group:...)
+        # is refused.
+        redis.execute_command("ACL", "SETUSER", "default", "-zadd", "(+zadd ~asgispecific.* ~asgitandem*)")
+        try:
+            assert add_member(world.chat, world.bob)
+            deadline = time.monotonic() + 20
+            while "membership_group_change_failed" not in sidecar.log() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert "membership_group_change_failed" in sidecar.log()
+        finally:
+            redis.execute_command("ACL", "SETUSER", "default", "+@all", "clearselectors")
+        for attempt in range(20):
+            probe = f"back-{attempt}-{uuid.uuid4().hex[:6]}"
+            assert send_message(ann, probe, "the group is joined")["type"] == "ack"
+            if [f for f in frames_within(bob_list, 1.5) if f.get("client_id") == probe]:
+                break
+        else:
+            raise AssertionError("the notifications socket never joined the chat's group")
     honest_exchange(sidecar, world)
