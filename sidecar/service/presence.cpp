@@ -99,6 +99,7 @@ presence::heartbeat_loop()
     }
     co_await rewrite_failed_rows();
     co_await settle_failed_again();
+    co_await announce_failed_again();
     // Any worker may find a dead lease; the store hands each to exactly one of them.
     sweep_reply swept;
     if (clock_.steady_now() >= sweeps_held_until_)
@@ -461,6 +462,39 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount)
 }
 
 awaitable<void>
+presence::announce_failed_again()
+{
+  if (unannounced_.empty()) co_return;
+  auto due = std::exchange(unannounced_, {});
+  std::vector<std::int64_t> users;
+  std::vector<announce_turn> turns;
+  users.reserve(due.size());
+  turns.reserve(due.size());
+  // Turns first: a change of the user's decided from here on goes out after this one, and one
+  // decided before shows in the store's state read below.
+  for (auto const& entry : due) {
+    users.push_back(entry.first);
+    turns.push_back(turns_.take(entry.first));
+  }
+  auto const online = co_await counts_.online(users);
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto const user = users[i];
+    auto const& change = due[user];
+    if (!online || online->size() != users.size()) {
+      unannounced_.try_emplace(user, change);  // the store cannot say now: next time
+      turns[i].leave();
+      continue;
+    }
+    if ((*online)[i] != change.online) {
+      turns[i].leave();  // changed since: that change is announced (or waits here) on its own
+      continue;
+    }
+    auto audience = co_await records_.contacts_of(user, 0);
+    co_await announce(user, std::move(turns[i]), change.online, change.last_seen, std::move(audience));
+  }
+}
+
+awaitable<void>
 presence::settle_failed_again()
 {
   if (unsettled_.empty()) co_return;
@@ -576,8 +610,12 @@ presence::announce(std::int64_t user, announce_turn turn, bool online, std::opti
 {
   co_await turn.wait();
   if (audience.status != store::store_status::ok) {
-    spdlog::warn("event=presence_audience_failed user={} error=\"{}\"", user, audience.error);
+    // Nobody is told now (rather than a guessed audience): the heartbeat tries again, unless a
+    // newer change of the user's is announced first.
+    unannounced_[user] = {online, last_seen};
+    spdlog::warn("event=presence_audience_failed user={} error=\"{}\" action=retry", user, audience.error);
   } else {
+    unannounced_.erase(user);  // this change is newer than any that failed
     metrics_.presence_changes.fetch_add(1, std::memory_order_relaxed);
     protocol::presence_entry const entry{user, online, last_seen, false};
     std::vector<core::presence_viewer> viewers;

@@ -132,6 +132,9 @@ class presence {
   /// Settles the users in unsettled_ again (one pipelined call), announcing who went offline
   /// with their close's time as last seen.
   awaitable<void> settle_failed_again();
+  /// Announces the changes in unannounced_ again, each if the store still holds it (a newer one
+  /// is announced on its own).
+  awaitable<void> announce_failed_again();
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
   /// of the user opened meanwhile (then the row gets the live count and nothing is announced).
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
@@ -188,6 +191,12 @@ class presence {
   /// Users whose settle after the grace period failed, with their close's time: the heartbeat
   /// settles them again.
   std::unordered_map<std::int64_t, core::unix_ms> unsettled_;
+  /// Per user, the latest change whose audience could not be read: announced at a heartbeat.
+  struct unannounced_change {
+    bool online = false;
+    std::optional<core::unix_ms> last_seen;
+  };
+  std::unordered_map<std::int64_t, unannounced_change> unannounced_;
   bool stopped_ = false;
   bool leaving_ = false;  // see leaving()
   bool restoring_ = false;

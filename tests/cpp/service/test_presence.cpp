@@ -200,6 +200,52 @@ TEST_CASE("a settle that failed is not tried again for a user who came back mean
   CHECK(w.updates(bo, ann).size() == 1);  // the first arrival only
 }
 
+TEST_CASE("an arrival whose contacts could not be read is announced at the next heartbeat", "[presence][faults]")
+{
+  // The announcement was dropped: ann's contacts showed her offline until her next change.
+  presence_world w;
+  w.records.faults.fail_next(fault::unavailable);
+  w.connect(ann);
+  CHECK(w.updates(bo, ann).empty());
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 1; }));
+  CHECK(w.updates(bo, ann)[0]["online"] == true);
+}
+
+TEST_CASE("an offline whose contacts could not be read is announced at the next heartbeat with its last seen",
+          "[presence][faults]")
+{
+  presence_world w;
+  w.connect(ann);
+  w.clock.advance(std::chrono::minutes{5});
+  auto const closed_at = w.clock.wall_ms();
+  w.records.faults.fail_always(fault::unavailable);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return !w.counts.is_online(ann) && w.presence.announcements_under_way() == 0; }));
+  CHECK(w.updates(bo, ann).size() == 1);  // the arrival only
+  w.records.faults.heal();
+  w.presence.start();
+  REQUIRE(run_until(w.ctx, [&] { return w.updates(bo, ann).size() == 2; }));
+  CHECK(w.updates(bo, ann)[1]["online"] == false);
+  CHECK(w.updates(bo, ann)[1]["last_seen"] == closed_at);
+}
+
+TEST_CASE("a change whose announcement failed is not announced late once a newer change was", "[presence][faults]")
+{
+  presence_world w;
+  w.connect(ann);
+  w.records.faults.fail_always(fault::unavailable);
+  w.presence.disconnected(ann);
+  REQUIRE(run_until(w.ctx, [&] { return !w.counts.is_online(ann) && w.presence.announcements_under_way() == 0; }));
+  w.records.faults.heal();
+  w.connect(ann);  // back: announced online, the lost offline is out of date
+  REQUIRE(w.updates(bo, ann).size() == 2);
+  w.presence.start();
+  testing::run_for(w.ctx, 6 * w.settings.heartbeat);
+  REQUIRE(w.updates(bo, ann).size() == 2);
+  CHECK(w.updates(bo, ann)[1]["online"] == true);
+}
+
 TEST_CASE("a socket whose count is unknown (timeout) is counted, and the next heartbeat writes the counts back",
           "[presence]")
 {
