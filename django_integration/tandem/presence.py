@@ -47,8 +47,9 @@ def presence_for(
     if not same and not shares_a_chat(viewer_id, owner_id, using=using):
         return None
     allowed = tandem_core.may_see_presence(
-        tandem_core.Visibility(settings_of(owner_id, using=using).presence_visibility),
-        tandem_core.Visibility(settings_of(viewer_id, using=using).presence_visibility),
+        # A stored value this build does not know hides the user (as the sidecar reads it).
+        tandem_core.visibility_from_number(settings_of(owner_id, using=using).presence_visibility),
+        tandem_core.visibility_from_number(settings_of(viewer_id, using=using).presence_visibility),
         are_contacts(viewer_id, owner_id, using=using),
         same,
     )

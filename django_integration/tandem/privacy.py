@@ -48,7 +48,10 @@ def change_privacy(
 def _may_see(owner: int, viewer: int, direct: bool) -> bool:
     return bool(
         tandem_core.may_see_presence(
-            tandem_core.Visibility(owner), tandem_core.Visibility(viewer), direct, False
+            tandem_core.visibility_from_number(owner),
+            tandem_core.visibility_from_number(viewer),
+            direct,
+            False,
         )
     )
 

@@ -191,7 +191,7 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {
             "presence_visibility": tandem_core.visibility_name(
-                tandem_core.Visibility(current.presence_visibility)
+                tandem_core.visibility_from_number(current.presence_visibility)
             ),
             "read_receipts": current.read_receipts,
         }

@@ -21,6 +21,8 @@ tandem::bindings::register_privacy(py::module_& m)
   m.def(
       "visibility_from_name", [](std::string_view name) { return visibility_from_name(name); }, py::arg("name"),
       "Parses visibility_name() output; None for anything else.");
+  m.def("visibility_from_number", &visibility_from_number, py::arg("value"),
+        "The stored value (PresenceVisibility); one this build does not know hides the user (NOBODY).");
   m.def("may_see_presence", &may_see_presence, py::arg("owner"), py::arg("viewer"), py::arg("are_contacts"),
         py::arg("same_user"),
         "May the viewer see the owner's online status and last seen? Reciprocal: a viewer who shows theirs to "

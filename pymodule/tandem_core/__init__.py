@@ -55,6 +55,7 @@ from tandem_core._core import (
     validate_client_id,
     validate_send,
     visibility_from_name,
+    visibility_from_number,
     visibility_name,
 )
 
@@ -106,5 +107,6 @@ __all__ = [
     "validate_client_id",
     "validate_send",
     "visibility_from_name",
+    "visibility_from_number",
     "visibility_name",
 ]

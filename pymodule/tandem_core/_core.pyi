@@ -165,6 +165,9 @@ def visibility_name(visibility: Visibility) -> str:
 def visibility_from_name(name: str) -> Visibility | None:
     """Parses visibility_name() output; None for anything else."""
 
+def visibility_from_number(value: int) -> Visibility:
+    """The stored value (PresenceVisibility); one this build does not know hides the user (NOBODY)."""
+
 def may_see_presence(owner: Visibility, viewer: Visibility, are_contacts: bool, same_user: bool) -> bool:
     """May the viewer see the owner's online status and last seen? Reciprocal."""
 

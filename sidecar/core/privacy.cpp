@@ -23,6 +23,16 @@ visibility_from_name(std::string_view name) noexcept
   return std::nullopt;
 }
 
+visibility
+visibility_from_number(std::int64_t value) noexcept
+{
+  switch (value) {
+    case 0: return visibility::everyone;
+    case 1: return visibility::contacts;
+    default: return visibility::nobody;
+  }
+}
+
 bool
 may_see_presence(visibility owner, visibility viewer, bool are_contacts, bool same_user) noexcept
 {

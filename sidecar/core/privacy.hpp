@@ -14,6 +14,10 @@ enum class visibility : std::uint8_t { everyone = 0, contacts = 1, nobody = 2 };
 
 std::string_view visibility_name(visibility v) noexcept;
 std::optional<visibility> visibility_from_name(std::string_view name) noexcept;
+/// The stored value (tandem_usersettings.presence_visibility, Django's PresenceVisibility): a
+/// value this build does not know (a newer app's, or one written by hand) hides the user, as
+/// "nobody" does, rather than showing them to everyone.
+visibility visibility_from_number(std::int64_t value) noexcept;
 
 /// May `viewer` see `owner`'s online status and last seen? `are_contacts`: they share a 1:1
 /// chat (Tandem's notion of a contact). A user always sees their own.

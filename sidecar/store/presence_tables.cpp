@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/decimal.hpp"
+#include "core/privacy.hpp"
 
 namespace tandem::store {
 
@@ -18,8 +19,10 @@ using core::to_int64;
 core::visibility
 visibility_of(std::string_view text)
 {
-  auto const v = to_int64(text);
-  return v == 1 ? core::visibility::contacts : v == 2 ? core::visibility::nobody : core::visibility::everyone;
+  // Every query gives 0 for a user without a settings row (coalesce): anything else unknown,
+  // even text that is not a number, hides the user (core::visibility_from_number).
+  if (text.empty() || text.find_first_not_of("0123456789-") != std::string_view::npos) return core::visibility::nobody;
+  return core::visibility_from_number(to_int64(text));
 }
 
 /// The numbers of a PostgreSQL bigint[] in its text form ("{1,2,3}"; "{}" when empty).

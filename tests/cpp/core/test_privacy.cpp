@@ -38,3 +38,12 @@ TEST_CASE("visibility names round-trip", "[core][privacy]")
     CHECK(visibility_from_name(visibility_name(v)) == v);
   CHECK_FALSE(visibility_from_name("friends"));
 }
+
+TEST_CASE("a stored visibility this build does not know hides the user", "[core][privacy]")
+{
+  CHECK(visibility_from_number(0) == visibility::everyone);
+  CHECK(visibility_from_number(1) == visibility::contacts);
+  CHECK(visibility_from_number(2) == visibility::nobody);
+  CHECK(visibility_from_number(3) == visibility::nobody);   // a newer app's value
+  CHECK(visibility_from_number(-1) == visibility::nobody);  // written by hand
+}

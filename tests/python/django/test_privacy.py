@@ -113,3 +113,15 @@ def test_a_visibility_change_tells_exactly_the_people_it_concerns_after_commit(
     with capture_layer_events() as captured, django_capture_on_commit_callbacks(execute=True):
         client.post(url, json.dumps({"read_receipts": False}), content_type="application/json")
     assert captured.sent == []  # no visibility change: nothing to tell
+
+
+def test_a_stored_setting_this_build_does_not_know_hides_the_user(people, client) -> None:
+    """A presence_visibility value outside PresenceVisibility (a newer app's, or written by
+    hand) reads as "nobody", as the sidecar reads it: never "everyone", never a server error."""
+    UserSettings.objects.create(user=people["ann"], presence_visibility=7)
+    assert presence_for(people["bob"].pk, people["ann"].pk, timezone.now()) is None
+    assert presence_for(people["ann"].pk, people["bob"].pk, timezone.now()) is None
+    client.force_login(people["ann"])
+    shown = client.get("/tandem/api/settings/privacy/")
+    assert shown.status_code == 200
+    assert shown.json()["presence_visibility"] == "nobody"

@@ -287,3 +287,22 @@ def test_a_failed_read_of_a_socket_s_own_setting_keeps_the_socket_and_the_next_r
         with inbox(sidecar, world.ann) as ann:
             greeting(ann)
             wait_for(carl_socket, presence_of(world.ann, online=True), timeout=10)
+
+
+def test_a_presence_setting_the_sidecar_does_not_know_hides_the_user(world, make_sidecar) -> None:
+    """A value of tandem_usersettings.presence_visibility this sidecar does not know (written by
+    a newer Django app, or by hand) is read as "nobody", never as "everyone"."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tandem_usersettings (user_id, presence_visibility, read_receipts) VALUES (%s, 7, true)",
+            [world.bob.pk],
+        )
+    sidecar = make_sidecar(**FAST)
+    with inbox(sidecar, world.ann) as ann:
+        greeting(ann)
+        with inbox(sidecar, world.bob) as bob:
+            greeting(bob)
+            shown = [f for f in frames_within(ann, 1.5) if presence_of(world.bob)(f)]
+            assert all(not entry(f, world.bob)["online"] for f in shown), shown
