@@ -69,6 +69,10 @@ session_verifier::look_up(std::string_view cookie)
   if (settings_.engine == session_engine::signed_cookies) {
     claims = auth::claims_from_signed_cookie(cookie, settings_.keys, settings_.cookie_age_s, unix_now());
   } else {
+    // Django's keys are letters and digits; anything else (bytes a forged cookie decodes to)
+    // cannot be one, and PostgreSQL would refuse it as text with an error, not a "no".
+    auto const printable = [](unsigned char c) { return c > 0x20 && c < 0x7f; };
+    if (!std::all_of(cookie.begin(), cookie.end(), printable)) co_return refuse(401, "not a session key");
     std::string const session_key{cookie};
     auto const row = co_await tables_.session_data(session_key);
     if (row.unavailable) co_return refuse(503, "database unavailable: " + row.error);

@@ -137,6 +137,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// The re-check's membership backstop for /ws/notifications/
   /// (websocket_session_membership_recheck.cpp).
   awaitable<void> recheck_notification_chats();
+  /// Joins again the groups of rejoin_chats_ still in joined_chats_ (at a recheck, after it
+  /// applied the removals it found).
+  void rejoin_failed_groups();
   /// True for an event about a chat this socket's user has left since it opened.
   bool about_a_left_chat(layer::message const& event) const;
   void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,
@@ -174,6 +177,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::set<std::int64_t> typing_in_;     // chats this socket's user is typing in (stopped on close)
   std::set<std::int64_t> left_chats_;    // left since the socket opened: their events are dropped
   std::set<std::int64_t> joined_chats_;  // /ws/notifications/: the chat groups it is in
+  std::set<std::int64_t> rejoin_chats_;  // of those, the ones whose group join failed: joined again at a recheck
   std::uint64_t membership_events_ = 0;  // membership changes seen (the re-check skips a round)
   // Monotonic ms (clock::steady_ms) of the last typing frame; "long ago" at first (its epoch is arbitrary).
   core::unix_ms typing_flushed_at_ = std::numeric_limits<core::unix_ms>::min() / 2;

@@ -156,11 +156,25 @@ websocket_session::membership_changed(std::int64_t chat, bool member)
 void
 websocket_session::group_join_failed(std::int64_t chat)
 {
-  // Not in the group after all: the next recheck of the user's chats finds the chat missing
-  // and joins again (left as joined, the socket heard nothing of it until the group refresh,
-  // group_expiry / 2 later: 12 hours by default). A leave or a later join meanwhile decides.
-  if (joined_chats_.erase(chat) > 0)
+  // Perhaps not in the group: the next recheck joins again if the user is still a member
+  // (left as it was, the socket heard nothing of the chat until the group refresh, group_expiry
+  // / 2 later: 12 hours by default). The chat stays in joined_chats_, so a removal the recheck
+  // finds still leaves the group and drops the chat's events.
+  if (joined_chats_.contains(chat)) {
+    rejoin_chats_.insert(chat);
     spdlog::info("event=ws_membership_join_retry conn={} chat={} at=next_recheck", identity_.connection_id, chat);
+  }
+}
+
+void
+websocket_session::rejoin_failed_groups()
+{
+  for (auto const chat : std::exchange(rejoin_chats_, {})) {
+    if (!joined_chats_.contains(chat)) continue;  // left meanwhile
+    auto const group = worker_.process.messaging.chat_group_prefix + std::to_string(chat);
+    spawn(transport_.get_executor(), "ws_membership_group_change",
+          change_group(worker_.layer, group, channel_, true, identity_.connection_id, chat, weak_from_this()));
+  }
 }
 
 bool

@@ -47,6 +47,8 @@ websocket_session::recheck_notification_chats()
     spdlog::info("event=ws_membership_recheck conn={} chat={} member=true", identity_.connection_id, chat);
     membership_changed(chat, true);
   }
+  // The user is still a member of every chat left in joined_chats_ (removals were just applied).
+  rejoin_failed_groups();
 }
 
 }  // namespace tandem::net

@@ -98,8 +98,7 @@ presence::heartbeat_loop()
       }
     }
     co_await rewrite_failed_rows();
-    co_await settle_failed_again();
-    co_await announce_failed_again();
+    retry_failed_soon();
     // Any worker may find a dead lease; the store hands each to exactly one of them.
     sweep_reply swept;
     if (clock_.steady_now() >= sweeps_held_until_)
@@ -461,37 +460,55 @@ presence::settle_later(std::int64_t user, core::unix_ms closed_at, bool uncount)
   if (settled.went_offline) co_await went_offline(user, closed_at);
 }
 
+void
+presence::retry_failed_soon()
+{
+  if (retrying_ || stopped_ || (unsettled_.empty() && unannounced_.empty())) return;
+  retrying_ = true;
+  // Beside the heartbeat, not in it: a PostgreSQL outage can leave many users to retry, and the
+  // lease must be renewed meanwhile.
+  spawn(executor_, "presence_retry", retry_failed(), [this] { retrying_ = false; });
+}
+
+awaitable<void>
+presence::retry_failed()
+{
+  // (No guard object resetting the flag: a frame destroyed with its io_context, after this
+  // object, must not write to it.)
+  co_await settle_failed_again();
+  if (!stopped_) co_await announce_failed_again();
+  retrying_ = false;
+}
+
 awaitable<void>
 presence::announce_failed_again()
 {
-  if (unannounced_.empty()) co_return;
   auto due = std::exchange(unannounced_, {});
   std::vector<std::int64_t> users;
-  std::vector<announce_turn> turns;
   users.reserve(due.size());
-  turns.reserve(due.size());
-  // Turns first: a change of the user's decided from here on goes out after this one, and one
-  // decided before shows in the store's state read below.
-  for (auto const& entry : due) {
-    users.push_back(entry.first);
-    turns.push_back(turns_.take(entry.first));
-  }
-  auto const online = co_await counts_.online(users);
-  for (std::size_t i = 0; i < users.size(); ++i) {
-    auto const user = users[i];
-    auto const& change = due[user];
-    if (!online || online->size() != users.size()) {
-      unannounced_.try_emplace(user, change);  // the store cannot say now: next time
-      turns[i].leave();
-      continue;
-    }
-    if ((*online)[i] != change.online) {
-      turns[i].leave();  // changed since: that change is announced (or waits here) on its own
-      continue;
-    }
+  for (auto const& entry : due) users.push_back(entry.first);
+  std::size_t next = 0;
+  for (; next < users.size() && !stopped_; ++next) {
+    auto const user = users[next];
+    auto const change = due[user];
+    // The turn first: a change of the user's decided from here on goes out after this one, and
+    // one decided before shows in the store's state read next.
+    auto turn = turns_.take(user);
+    std::vector<std::int64_t> const asked{user};  // named: no braced temporary in a co_await
+    auto const online = co_await counts_.online(asked);
+    if (!online || online->size() != 1) break;
+    if ((*online)[0] != change.online) continue;  // changed since: that change speaks for itself
     auto audience = co_await records_.contacts_of(user, 0);
-    co_await announce(user, std::move(turns[i]), change.online, change.last_seen, std::move(audience));
+    if (audience.status != store::store_status::ok) {
+      spdlog::warn("event=presence_audience_failed users={} error=\"{}\" action=retry", users.size() - next,
+                   audience.error);
+      break;
+    }
+    co_await announce(user, std::move(turn), change.online, change.last_seen, std::move(audience));
   }
+  // The rest waits for the next heartbeat (the stores did not answer: one try, one line, not
+  // one per user). A newer failed change of the same user, queued meanwhile, wins.
+  for (; next < users.size(); ++next) unannounced_.try_emplace(users[next], due[users[next]]);
 }
 
 awaitable<void>
@@ -507,7 +524,7 @@ presence::settle_failed_again()
     auto const user = users[i];
     // Back meanwhile: their sockets count them (connected() dropped them from the retries).
     if (local_counts_.contains(user) || settling_.contains(user)) continue;
-    if (i >= settled.size() || !settled[i].ok) {
+    if (i >= settled.size() || !settled[i].ok || stopped_) {
       unsettled_.try_emplace(user, due[user]);  // next time
       continue;
     }

@@ -133,8 +133,12 @@ class presence {
   /// with their close's time as last seen.
   awaitable<void> settle_failed_again();
   /// Announces the changes in unannounced_ again, each if the store still holds it (a newer one
-  /// is announced on its own).
+  /// is announced on its own), one user at a time; at the first store that cannot answer the
+  /// rest wait for the next heartbeat.
   awaitable<void> announce_failed_again();
+  /// Starts retry_failed() beside the heartbeat unless it runs already or has nothing to do.
+  void retry_failed_soon();
+  awaitable<void> retry_failed();
   /// Records last_seen and announces offline to the user's contacts (read now), unless a socket
   /// of the user opened meanwhile (then the row gets the live count and nothing is announced).
   awaitable<void> went_offline(std::int64_t user, core::unix_ms last_seen);
@@ -200,6 +204,7 @@ class presence {
   bool stopped_ = false;
   bool leaving_ = false;  // see leaving()
   bool restoring_ = false;
+  bool retrying_ = false;  // retry_failed() is under way
   bool restore_needed_ = false;  // a count change's outcome is unknown (timeout): restore soon
 };
 

@@ -29,14 +29,18 @@ django_tables::django_tables(pg_pool& pool, table_names const& names)
 
 namespace {
 
-/// Any failure leaves the question unanswered: an SQL error (a statement timeout, a server
+/// A failure leaves the question unanswered: an SQL error (a statement timeout, a server
 /// shutting down, a read-only standby, a permission or schema mistake) is an outage to the
 /// caller, never a "no": a "no" logs users out (401, 4401) or ends their membership (403, 4403).
+/// Except a data exception (SQLSTATE class 22): the value asked about cannot be in the table
+/// (bytes that are not text), so the answer is "no" (and a forged cookie is refused, and
+/// remembered as refused, like any unknown one).
 template <typename T>
 lookup<T>
 failed(pg_outcome const& out)
 {
-  return {std::nullopt, true, out.describe()};
+  bool const no_such_value = out.error.empty() && out.result.sqlstate().starts_with("22");
+  return {std::nullopt, !no_such_value, out.describe()};
 }
 
 }  // namespace

@@ -114,14 +114,25 @@ pg_pool::run(pg_statement const* statement, std::string const* sql, pg_params co
   } else {
     breaker_.record_success();
     // The server answered with an error: callers turn it into a status, most without its text,
-    // so it is logged here, once (nothing this sidecar runs fails by design).
-    if (!out.result.ok()) {
-      auto const message = out.result.error_message();
-      spdlog::warn("event=postgres_statement_failed sqlstate={} error=\"{}\"", out.result.sqlstate(),
-                   message.substr(0, message.find('\n')));
-    }
+    // so it is logged here (nothing this sidecar runs fails by design).
+    if (!out.result.ok()) log_statement_error(out.result);
   }
   co_return out;
+}
+
+void
+pg_pool::log_statement_error(pg_result const& result)
+{
+  auto const now = now_ms();
+  if (statement_error_logged_ms_ != 0 && now - statement_error_logged_ms_ < 1000) {
+    ++statement_errors_unlogged_;
+    return;
+  }
+  auto const message = result.error_message();
+  spdlog::warn("event=postgres_statement_failed sqlstate={} error=\"{}\" unlogged_since_last={}", result.sqlstate(),
+               message.substr(0, message.find('\n')), statement_errors_unlogged_);
+  statement_error_logged_ms_ = now;
+  statement_errors_unlogged_ = 0;
 }
 
 }  // namespace tandem::store

@@ -56,12 +56,17 @@ class pg_pool {
   awaitable<pg_outcome> run(pg_statement const* statement, std::string const* sql, pg_params const& params);
   /// Hands the connection to the first waiter, or marks it free when nobody waits.
   void release(slot& s);
+  /// Logs a statement the server answered with an error: at most one line a second, counting
+  /// the ones left out (a failover to a read-only standby fails every write at traffic rate).
+  void log_statement_error(pg_result const& result);
 
   asio::any_io_executor executor_;
   pg_pool_config config_;
   std::vector<slot> slots_;
   handoff_queue<slot*> waiters_;  // first come, first served, each on its own timer
   core::circuit_breaker breaker_;
+  std::int64_t statement_error_logged_ms_ = 0;
+  std::size_t statement_errors_unlogged_ = 0;
 };
 
 }  // namespace tandem::store

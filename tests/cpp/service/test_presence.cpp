@@ -1104,3 +1104,28 @@ TEST_CASE("a drain's offline reaches a group's members online elsewhere through 
   CHECK(sent.back()["online"] == false);
   for (int i = 0; i < 3; ++i) CHECK(w.updates(members[i], ann).back()["online"] == false);
 }
+
+TEST_CASE("announcements waiting for PostgreSQL cost one contacts query per heartbeat while it is down",
+          "[presence][faults]")
+{
+  // Each waiting user was asked for again at every heartbeat, with a warning each: fifty users
+  // made fifty queries and log lines per heartbeat, inside the lease's renewal.
+  presence_world w;
+  w.records.faults.fail_always(fault::unavailable);
+  for (std::int64_t user = 100; user < 150; ++user) {
+    w.records.share_chat(user, bo, 1000 + user, true);
+    w.connect(user);
+  }
+  auto const before = w.records.faults.calls();
+  w.presence.start();
+  testing::run_for(w.ctx, 5 * w.settings.heartbeat);
+  auto const asked = w.records.faults.calls() - before;
+  CHECK(asked >= 2);
+  CHECK(asked <= 15);  // about one per heartbeat (every heartbeat / 2), not 50 each time
+  w.records.faults.heal();
+  REQUIRE(run_until(w.ctx, [&] {
+    for (std::int64_t user = 100; user < 150; ++user)
+      if (w.updates(bo, user).size() != 1) return false;
+    return true;
+  }));
+}

@@ -165,3 +165,22 @@ def test_a_database_error_while_checking_a_session_or_a_membership_keeps_sockets
             ws.ping().wait(timeout=5)  # still open
         with open_socket(sidecar.ws_url("/ws/notifications/"), eve_cookie) as eve:
             greeting(eve)
+
+
+def test_a_session_cookie_of_bytes_that_are_not_text_is_refused_with_401(world, make_sidecar) -> None:
+    """A cookie no session key can be (bytes PostgreSQL would refuse as text) is a plain "no":
+    401, never a 503 that sends the browser back to retry, and no database error logged."""
+    sidecar = make_sidecar()
+    for _ in range(2):
+        with socket.create_connection(("127.0.0.1", sidecar.port), timeout=10) as sock:
+            key = base64.b64encode(os.urandom(16))
+            sock.sendall(
+                b"GET /ws/notifications/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n"
+                b"Origin: " + ORIGIN.encode() + b"\r\nCookie: sessionid=ab\xff\xfecd\r\n\r\n"
+            )
+            head = b""
+            while b"\r\n" not in head:
+                head += sock.recv(4096)
+            assert head.startswith(b"HTTP/1.1 401"), head
+    assert "postgres_statement_failed" not in sidecar.log()
