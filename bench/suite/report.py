@@ -135,7 +135,7 @@ def markdown(run: dict[str, Any]) -> str:
         lines.append("")
     probe = run.get("default_settings_probe")
     if probe:
-        lines.append(f"Daphne with the test project's default channel layer settings, two users of a chat idle for "
+        lines.append(f"Daphne with channels_redis's default layer settings (hosts as URLs), two users of a chat idle for "
                      f"{probe['idle_s']} s, then one message: acked {probe['acked']}, delivered {probe['delivered']}, "
                      f"socket closed with {probe['closed_with']}; Daphne logged: {probe['server_error']}.")
     return "\n".join(lines) + "\n"

@@ -215,8 +215,8 @@ async def w1_idle_then_w7_drain(binary: Path, work: Path, services: Services, se
 
 
 async def default_settings_probe(work: Path, pop: Population, pg_url: str, redis_url: str, idle_s: float) -> dict[str, Any]:
-    """Daphne with the test project's default channel layer settings: two users of a chat, idle
-    for longer than BZPOPMIN's 5 s, then one message. Issue 14 says the receive loop dies and the
+    """Daphne with channels_redis's default layer settings (default_layer_settings.py): two users
+    of a chat, idle for longer than BZPOPMIN's 5 s, then one message. Issue 14 says the receive loop dies and the
     acked message is never delivered; this reports what happens here."""
     import json
 
@@ -224,7 +224,7 @@ async def default_settings_probe(work: Path, pop: Population, pg_url: str, redis
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
-    server = ChannelsServer("Daphne, default settings", "daphne", work, pg_url, redis_url, "testproject.settings")
+    server = ChannelsServer("Daphne, default settings", "daphne", work, pg_url, redis_url, "default_layer_settings")
     await asyncio.to_thread(server.start)
     chat = pop.pair_chats[0]
     url = server.url(f"/ws/chat/{chat}/")
