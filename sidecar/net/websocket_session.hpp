@@ -140,6 +140,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   /// Joins again the groups of rejoin_chats_ still in joined_chats_ (at a recheck, after it
   /// applied the removals it found).
   void rejoin_failed_groups();
+  /// Joins or leaves `chat`'s group in the background; a failed join comes back through
+  /// group_join_failed().
+  void change_chat_group(std::int64_t chat, bool join);
   /// True for an event about a chat this socket's user has left since it opened.
   bool about_a_left_chat(layer::message const& event) const;
   void send_error(core::error_code code, std::string_view detail, std::optional<std::string> const& ref,

@@ -135,7 +135,6 @@ websocket_session::handle_sync(protocol::sync_request const& request)
 void
 websocket_session::membership_changed(std::int64_t chat, bool member)
 {
-  auto const group = worker_.process.messaging.chat_group_prefix + std::to_string(chat);
   spdlog::info("event=ws_membership_changed conn={} chat={} member={}", identity_.connection_id, chat, member);
   ++membership_events_;
   if (member) {
@@ -148,9 +147,15 @@ websocket_session::membership_changed(std::int64_t chat, bool member)
     typing_in_.erase(chat);
     if (identity_.chat_id == chat) close_soon(4403, "no longer a member of the chat");
   }
-  auto const conn = identity_.connection_id;
+  change_chat_group(chat, member);
+}
+
+void
+websocket_session::change_chat_group(std::int64_t chat, bool join)
+{
+  auto const group = worker_.process.messaging.chat_group_prefix + std::to_string(chat);
   spawn(transport_.get_executor(), "ws_membership_group_change",
-        change_group(worker_.layer, group, channel_, member, conn, chat, weak_from_this()));
+        change_group(worker_.layer, group, channel_, join, identity_.connection_id, chat, weak_from_this()));
 }
 
 void
@@ -169,12 +174,8 @@ websocket_session::group_join_failed(std::int64_t chat)
 void
 websocket_session::rejoin_failed_groups()
 {
-  for (auto const chat : std::exchange(rejoin_chats_, {})) {
-    if (!joined_chats_.contains(chat)) continue;  // left meanwhile
-    auto const group = worker_.process.messaging.chat_group_prefix + std::to_string(chat);
-    spawn(transport_.get_executor(), "ws_membership_group_change",
-          change_group(worker_.layer, group, channel_, true, identity_.connection_id, chat, weak_from_this()));
-  }
+  for (auto const chat : std::exchange(rejoin_chats_, {}))
+    if (joined_chats_.contains(chat)) change_chat_group(chat, true);  // (else left meanwhile)
 }
 
 bool

@@ -21,8 +21,8 @@ visibility_of(std::string_view text)
 {
   // Every query gives 0 for a user without a settings row (coalesce): anything else unknown,
   // even text that is not a number, hides the user (core::visibility_from_number).
-  if (text.empty() || text.find_first_not_of("0123456789-") != std::string_view::npos) return core::visibility::nobody;
-  return core::visibility_from_number(to_int64(text));
+  auto const value = core::parse_int64(text);
+  return value ? core::visibility_from_number(*value) : core::visibility::nobody;
 }
 
 /// The numbers of a PostgreSQL bigint[] in its text form ("{1,2,3}"; "{}" when empty).
