@@ -100,6 +100,7 @@ to_messaging_settings(sidecar_config const& c)
   out.pending_ttl_s = c.pending_expiry;
   out.pending_purge_interval = ms(std::max(c.pending_purge_interval, 0.01));
   out.notifications_max_chats = count(c.notifications_max_chats);
+  out.republish_capacity = count(c.republish_capacity);
   out.receipt_batch_max = count(c.receipt_batch_max);
   out.send_batch_max = count(c.send_batch_max);
   out.receipt_news_memory = count(c.receipt_news_memory);

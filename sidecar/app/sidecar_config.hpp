@@ -87,6 +87,7 @@ struct sidecar_config {
   double pending_expiry = 7 * 86400;
   double pending_purge_interval = 3600;
   std::int64_t notifications_max_chats = 1000;
+  std::int64_t republish_capacity = 10000;  // stored messages per I/O thread waiting for the layer
   std::int64_t receipt_batch_max = 64;       // receipts applied in one statement, per I/O thread
   std::int64_t send_batch_max = 32;          // sends stored in one statement, per I/O thread
   std::int64_t receipt_news_memory = 4096;  // (chat, sender, kind) ticks told, per I/O thread

@@ -166,9 +166,14 @@ io_worker::wind_down(std::chrono::milliseconds limit)
   auto const published = std::chrono::steady_clock::now();
   co_await layer->settle(left());
   auto const discarded = std::chrono::steady_clock::now();
+  // Acknowledged messages still unpublished (or losses untold) at the deadline: the worker
+  // leaves as one that died, its lease left to run out, so the other processes' sockets get
+  // `peer_lost` and sync (docs/protocol.md, `resync`); a release would hide the loss.
+  bool const unpublished = chat.unpublished();
+  if (unpublished) spdlog::warn("event=exit_with_unpublished_messages action=presence_lease_left_to_expire");
   // The thread's own connections decide, not the reader's: the first thread's layer may stop
   // (its wind-down ended) while this one still releases.
-  if (layer->can_write()) co_await presence.release();
+  if (layer->can_write() && !unpublished) co_await presence.release();
   auto const released = std::chrono::steady_clock::now();
   co_await layer->settle(left());
   // Where a slow drain spent its time, step by step.

@@ -306,10 +306,10 @@ websocket_session::deliver(layer::message const& event, decoded_event const& dec
 }
 
 void
-websocket_session::resync_hint(std::string_view reason)
+websocket_session::resync_hint(std::string_view reason, std::optional<std::int64_t> chat)
 {
   if (!transport_.open() || !greeted_) return;  // before hello: the client syncs after it anyway
-  enqueue(protocol::resync_frame(reason));
+  enqueue(protocol::resync_frame(reason, chat));
 }
 
 void

@@ -67,11 +67,14 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void deliver(layer::message const& event, decoded_event const& decoded);
   /// Flush what is queued, then close with `code` (drain: 1012).
   void close_soon(std::uint16_t code, std::string reason);
-  /// Tells the client that live delivery may have missed messages (a `resync` frame).
-  void resync_hint(std::string_view reason);
+  /// Tells the client that live delivery may have missed messages (a `resync` frame), of
+  /// `chat` alone when given.
+  void resync_hint(std::string_view reason, std::optional<std::int64_t> chat = std::nullopt);
   /// The chat's group could not be joined after tandem.membership said the user joined it:
   /// the next recheck joins again.
   void group_join_failed(std::int64_t chat);
+  /// The chat's group was joined after the user became a member: tells the client to sync it.
+  void group_joined(std::int64_t chat);
 
  private:
   /// `upgrading` counts this socket for a drain until it is open (or its upgrade failed).

@@ -27,14 +27,18 @@ typing_refusal(io_worker& worker, std::int64_t user, std::optional<std::int64_t>
 }
 
 /// Joins or leaves one chat group for one channel; parameters by value (the session may be gone
-/// by the time this runs, and the layer outlives every session). A join that failed is handed
-/// back to the session, if it still lives, so its next recheck joins again.
+/// by the time this runs, and the layer outlives every session). A join's outcome is handed
+/// back to the session, if it still lives: a failed one is made again at its next recheck, a
+/// made one tells the client to sync the chat.
 awaitable<void>
 change_group(std::shared_ptr<layer::channel_layer> layer, std::string group, std::string channel, bool join,
              std::string conn, std::int64_t chat, std::weak_ptr<websocket_session> session)
 {
   auto const status = join ? co_await layer->group_add(group, channel) : co_await layer->group_discard(group, channel);
-  if (status == layer::send_status::ok) co_return;
+  if (status == layer::send_status::ok) {
+    if (auto self = session.lock(); self && join) self->group_joined(chat);
+    co_return;
+  }
   spdlog::warn("event=membership_group_change_failed conn={} group={} join={} status={}", conn, group, join,
                layer::send_status_name(status));
   if (auto self = session.lock(); self && join) self->group_join_failed(chat);
@@ -169,6 +173,16 @@ websocket_session::group_join_failed(std::int64_t chat)
     rejoin_chats_.insert(chat);
     spdlog::info("event=ws_membership_join_retry conn={} chat={} at=next_recheck", identity_.connection_id, chat);
   }
+}
+
+void
+websocket_session::group_joined(std::int64_t chat)
+{
+  // A message committed after the user became a member but published before this join landed
+  // reached the group without this socket (the join waits its turn behind the tandem.membership
+  // event, or for the next recheck), and nothing else would ever bring it: the client syncs the
+  // chat from what it holds (from the member's joined_seq for a chat new to it).
+  if (joined_chats_.contains(chat)) resync_hint("chat_joined", chat);
 }
 
 void

@@ -65,6 +65,14 @@ chat_message_event(message_record const& m)
 }
 
 ordered_json
+chat_publish_lost_event(std::int64_t chat)
+{
+  return {{"type", "tandem.frame"},
+          {"chat", chat},
+          {"frame", {{"type", "resync"}, {"reason", "publish_lost"}, {"chat", chat}}}};
+}
+
+ordered_json
 chat_status_event(std::int64_t chat, core::receipt_kind kind, core::seq_t upto, core::unix_ms at)
 {
   return {{"type", "chat.status"}, {"chat", chat}, {"status", receipt_kind_name(kind)}, {"upto", upto}, {"at", at}};

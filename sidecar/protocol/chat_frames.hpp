@@ -39,6 +39,11 @@ std::string ack_frame(message_record const& m, bool duplicate);
 /// Channel-layer event to the chat's group; reaches sockets as a "message" frame.
 ordered_json chat_message_event(message_record const& m);
 
+/// Channel-layer event to the chat's group when one of its stored messages will never be
+/// published: every socket of the chat gets {"type":"resync","reason":"publish_lost","chat":C}
+/// and syncs the chat. (`chat` at the top too: a socket whose user left the chat drops it.)
+ordered_json chat_publish_lost_event(std::int64_t chat);
+
 /// To a sender's user group: "your messages in `chat` are `kind` up to `upto`" ("status").
 ordered_json chat_status_event(std::int64_t chat, core::receipt_kind kind, core::seq_t upto, core::unix_ms at);
 

@@ -103,9 +103,11 @@ pong_frame(std::optional<std::string> const& ref)
 }
 
 std::string
-resync_frame(std::string_view reason)
+resync_frame(std::string_view reason, std::optional<std::int64_t> chat)
 {
-  return dump(json{{"type", "resync"}, {"reason", reason}});
+  json frame = {{"type", "resync"}, {"reason", reason}};
+  if (chat) frame["chat"] = *chat;
+  return dump(frame);
 }
 
 }  // namespace tandem::protocol

@@ -53,8 +53,9 @@ std::string hello_frame(hello_fields const& hello);
 
 std::string pong_frame(std::optional<std::string> const& ref);
 
-/// {"type":"resync","reason":...}: live delivery to this socket may have missed messages (the
-/// channel layer was unreachable for a while); the client answers with a `sync` per open chat.
-std::string resync_frame(std::string_view reason);
+/// {"type":"resync","reason":...[,"chat":C]}: live delivery to this socket may have missed
+/// messages (the channel layer was unreachable for a while, or the socket joined chat C's group
+/// only now); the client answers with a `sync` per open chat, or of chat C alone.
+std::string resync_frame(std::string_view reason, std::optional<std::int64_t> chat = std::nullopt);
 
 }  // namespace tandem::protocol

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "asio/poll_until.hpp"
 #include "core/receipt_news.hpp"
 #include "protocol/chat_frames.hpp"
 #include "protocol/client_frames.hpp"
@@ -21,8 +22,10 @@ messaging::messaging(asio::any_io_executor executor, message_store& store, messa
       clock_{clock},
       settings_{settings},
       metrics_{metrics},
+      lost_chats_{executor, [this](std::int64_t chat) { return tell_lost_chat(chat); }, settings.republish_pause},
       republisher_{executor, [this](protocol::message_record const& m) { return try_publish(m); }, clock,
-                   settings.republish_capacity, settings.republish_pause},
+                   settings.republish_capacity, settings.republish_pause,
+                   [this](protocol::message_record const& m) { lost_chats_.add(m.chat); }},
       told_ticks_{settings.receipt_news_memory}
 {
 }
@@ -83,8 +86,10 @@ messaging::try_publish(protocol::message_record const& message)
   metrics_.observe_layer_latency(std::chrono::duration<double>(clock_.steady_now() - started).count());
   if (result.status == bus_status::ok) co_return true;
   if (result.status == bus_status::refused) {
-    // A message the layer can never carry: retrying would not help; recipients sync it.
+    // A message the layer can never carry: retrying would not help; its chat's sockets are
+    // told to sync it.
     spdlog::error("event=publish_refused chat={} seq={} status={}", message.chat, message.seq, result.reason);
+    lost_chats_.add(message.chat);
     co_return true;
   }
   {
@@ -100,6 +105,24 @@ messaging::try_publish(protocol::message_record const& message)
     }
   }
   co_return false;
+}
+
+awaitable<void>
+messaging::drain_publishes(std::chrono::milliseconds limit)
+{
+  // The backlog, and the hints for what was given up or refused, both go out before the exit.
+  auto const all_out = [this] { return !unpublished(); };
+  co_await poll_until(all_out, limit, std::chrono::milliseconds{10});
+}
+
+awaitable<bool>
+messaging::tell_lost_chat(std::int64_t chat)
+{
+  auto const group = settings_.chat_group_prefix + std::to_string(chat);
+  auto const told = co_await bus_.group_send(group, protocol::chat_publish_lost_event(chat));
+  if (told.status == bus_status::unavailable) co_return false;
+  spdlog::warn("event=publish_lost_hint chat={} status={}", chat, told.status == bus_status::ok ? "sent" : told.reason);
+  co_return true;
 }
 
 awaitable<std::optional<std::string>>

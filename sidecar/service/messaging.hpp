@@ -16,6 +16,7 @@
 #include "core/told_ticks.hpp"
 #include "ops/metrics.hpp"
 #include "protocol/chat_requests.hpp"
+#include "service/lost_chat_hints.hpp"
 #include "service/messaging_settings.hpp"
 #include "service/ports/clock.hpp"
 #include "service/ports/message_bus.hpp"
@@ -47,9 +48,20 @@ class messaging {
   /// Queues the message behind those waiting to be published, without waiting.
   void publish_later(protocol::message_record message) { republisher_.add(std::move(message)); }
   /// Starts and stops the retries of failed publishes; drains them (bounded) at exit.
-  void start() { republisher_.start(); }
-  void stop() { republisher_.stop(); }
-  awaitable<void> drain_publishes(std::chrono::milliseconds limit) { co_await republisher_.drain(limit); }
+  void start()
+  {
+    lost_chats_.start();
+    republisher_.start();
+  }
+  void stop()
+  {
+    republisher_.stop();
+    lost_chats_.stop();
+  }
+  /// Acknowledged messages not published yet, or losses not told yet (at exit: see
+  /// io_worker::wind_down).
+  bool unpublished() const noexcept { return !republisher_.empty() || !lost_chats_.empty(); }
+  awaitable<void> drain_publishes(std::chrono::milliseconds limit);
   /// An error frame, or nothing (the receipt needs no answer).
   awaitable<std::optional<std::string>> receipt(std::int64_t user, protocol::receipt_request const& request);
   awaitable<sync_outcome> sync(std::int64_t user, protocol::sync_request const& request);
@@ -61,8 +73,10 @@ class messaging {
   /// Where the user's view of the chat starts: the seq they joined at with history_from_join,
   /// else 0 (everything).
   awaitable<store::member_start> history_start(std::int64_t chat, std::int64_t user);
-  /// One group_send of a stored message; true when the layer took it.
+  /// One group_send of a stored message; true when the layer took it (or refused it for good).
   awaitable<bool> try_publish(protocol::message_record const& message);
+  /// Tells one chat's group that a message of it was lost (lost_chats_'s tell_fn).
+  awaitable<bool> tell_lost_chat(std::int64_t chat);
   awaitable<void> tell_senders(std::int64_t reader, protocol::receipt_request const& request,
                                store::applied_receipt const& applied);
 
@@ -75,6 +89,7 @@ class messaging {
   /// outage would otherwise write hundreds of lines.
   std::chrono::steady_clock::time_point publish_warned_at_{};
   std::uint64_t publish_failures_unlogged_ = 0;
+  lost_chat_hints lost_chats_;  // before republisher_, which reports its losses to it
   republisher republisher_;
   core::told_ticks told_ticks_;  // see receipt_news_memory
 };

@@ -4,14 +4,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "asio/supervised_spawn.hpp"
 
 namespace tandem::service {
 
 republisher::republisher(asio::any_io_executor executor, publish_fn publish, clock const& clock, std::size_t capacity,
-                         std::chrono::milliseconds pause)
+                         std::chrono::milliseconds pause, given_up_fn given_up)
     : executor_{executor},
       publish_{std::move(publish)},
+      given_up_{std::move(given_up)},
       clock_{clock},
       capacity_{std::max<std::size_t>(capacity, 1)},
       pause_{pause},
@@ -40,7 +43,13 @@ republisher::add(protocol::message_record message)
   if (backlog_.size() >= capacity_) {
     auto const& oldest = backlog_.front();
     spdlog::error("event=republish_given_up chat={} seq={} backlog={}", oldest.chat, oldest.seq, backlog_.size());
+    // A message whose publish is on its way may still get through: reported when it does not.
+    if (publishing_front_)
+      front_dropped_ = true;
+    else if (given_up_)
+      given_up_(oldest);
     backlog_.pop_front();
+    publishing_front_ = false;
   }
   backlog_.push_back(std::move(message));
   wakeup_.cancel();
@@ -69,7 +78,12 @@ republisher::loop()
       continue;
     }
     auto const message = backlog_.front();
+    publishing_front_ = true;
+    front_dropped_ = false;
     bool const taken = co_await publish_(message);  // (not inside the condition: GCC 12)
+    publishing_front_ = false;
+    // Dropped by add() meanwhile (no longer in the backlog): lost only if this publish failed.
+    if (std::exchange(front_dropped_, false) && !taken && given_up_) given_up_(message);
     if (taken) {
       if (!backlog_.empty() && backlog_.front().chat == message.chat && backlog_.front().seq == message.seq)
         backlog_.pop_front();

@@ -217,13 +217,19 @@ test("after a reconnect, open chats sync from their cursor", async () => {
   assert.deepEqual(syncs.map((s) => s.after), [3]);
 });
 
-test("a resync hint makes every open chat sync from its cursor, with no gap in sight", async () => {
+/** A connected client showing chat 10 (seqs 1-3 held) and chat 11 (seq 1 held). */
+async function withTwoOpenChats() {
   const h = await connected();
   h.client.openChat(10);
   h.client.openChat(11);
   h.socket.deliver(page(10, [1, 2, 3]));
   h.socket.deliver(page(11, [1]));
   await settle();
+  return h;
+}
+
+test("a resync hint makes every open chat sync from its cursor, with no gap in sight", async () => {
+  const h = await withTwoOpenChats();
   assert.equal(h.server.sentOfType("sync").length, 0);
   h.socket.deliver({ type: "resync", reason: "peer_lost" });
   await settle();
@@ -234,6 +240,16 @@ test("a resync hint makes every open chat sync from its cursor, with no gap in s
       [10, 3],
       [11, 1],
     ],
+  );
+});
+
+test("a resync hint naming a chat (the socket joined its group only now) syncs that chat alone", async () => {
+  const h = await withTwoOpenChats();
+  h.socket.deliver({ type: "resync", reason: "chat_joined", chat: 11 });
+  await settle();
+  assert.deepEqual(
+    h.server.sentOfType("sync").map((s) => [s.chat, s.after]),
+    [[11, 1]],
   );
 });
 

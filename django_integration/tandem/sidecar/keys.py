@@ -75,6 +75,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "pending_expiry",
     "pending_purge_interval",
     "notifications_max_chats",
+    "republish_capacity",
     "receipt_batch_max",
     "send_batch_max",
     "receipt_news_memory",

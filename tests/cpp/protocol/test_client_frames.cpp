@@ -72,3 +72,10 @@ TEST_CASE("a frame nesting deeper than the limit is a bad frame", "[protocol][cl
   CHECK(refused.detail == "the frame nests deeper than 32 levels");
   CHECK(parse_client_frame(deep, 41).frame);
 }
+
+TEST_CASE("a resync hint names its chat only when it is about one chat", "[protocol][client]")
+{
+  CHECK(json::parse(resync_frame("peer_lost")) == json{{"type", "resync"}, {"reason", "peer_lost"}});
+  CHECK(json::parse(resync_frame("chat_joined", 42)) ==
+        json{{"type", "resync"}, {"reason", "chat_joined"}, {"chat", 42}});
+}

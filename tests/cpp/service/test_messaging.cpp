@@ -51,8 +51,17 @@ struct messaging_world {
   std::vector<core::seq_t> published_seqs() const
   {
     std::vector<core::seq_t> seqs;
-    for (auto const& event : bus.sent_to("chat_10")) seqs.push_back(event["seq"].get<core::seq_t>());
+    for (auto const& event : bus.sent_to("chat_10"))
+      if (event["type"] == "chat.message") seqs.push_back(event["seq"].get<core::seq_t>());
     return seqs;
+  }
+  /// The `resync` hints sent to the chat's group, as the frames sockets get.
+  std::vector<json> lost_hints() const
+  {
+    std::vector<json> hints;
+    for (auto const& event : bus.sent_to("chat_10"))
+      if (event["type"] == "tandem.frame") hints.push_back(json::parse(event["frame"].dump()));
+    return hints;
   }
 };
 
@@ -151,7 +160,7 @@ TEST_CASE("publishes the bus could not take are retried by the republisher in th
   CHECK(w.metrics.errors[static_cast<std::size_t>(slot - codes.begin())] >= 1);
 }
 
-TEST_CASE("a publish the bus refuses for good is not retried", "[messaging][republisher]")
+TEST_CASE("a publish the bus refuses for good is not retried, and the chat's sockets are told to sync", "[messaging][republisher]")
 {
   messaging_world w;
   w.chat.start();
@@ -159,8 +168,33 @@ TEST_CASE("a publish the bus refuses for good is not retried", "[messaging][repu
   auto const out = w.send(ann, "c-1");
   run_coroutine(w.ctx, w.chat.publish(*out.publish));
   testing::run_for(w.ctx, std::chrono::milliseconds{100});  // several retry pauses
-  CHECK(w.bus.faults.calls() == 1);
-  CHECK(w.bus.sent.empty());
+  CHECK(w.bus.faults.calls() == 2);  // the message once, then the hint
+  CHECK(w.published_seqs().empty());
+  CHECK(w.lost_hints() == std::vector<json>{{{"type", "resync"}, {"reason", "publish_lost"}, {"chat", chat_id}}});
+  CHECK(w.bus.sent_to("chat_10").front()["chat"] == chat_id);  // a socket whose user left drops it
+}
+
+TEST_CASE("messages given up beyond the republisher's capacity make their chat sync once the layer answers",
+          "[messaging][republisher]")
+{
+  messaging_world w;
+  w.settings.republish_capacity = 2;
+  service::messaging chat{w.ctx.get_executor(), w.store, w.bus, w.clock, w.settings, w.metrics};
+  w.bus.faults.fail_always(fault::unavailable);
+  chat.start();
+  for (auto const* id : {"c-1", "c-2", "c-3", "c-4"}) {
+    auto const out = w.send(ann, id);
+    run_coroutine(w.ctx, chat.publish(*out.publish));
+  }
+  testing::run_for(w.ctx, std::chrono::milliseconds{50});
+  CHECK(w.lost_hints().empty());  // nothing can be told while the layer is down
+  w.bus.faults.heal();
+  REQUIRE(run_until(w.ctx, [&] { return w.published_seqs().size() == 2 && !w.lost_hints().empty(); }));
+  testing::run_for(w.ctx, std::chrono::milliseconds{50});
+  chat.stop();
+  CHECK(w.published_seqs() == std::vector<core::seq_t>{3, 4});
+  // Two messages lost, one hint: the client's sync brings both.
+  CHECK(w.lost_hints() == std::vector<json>{{{"type", "resync"}, {"reason", "publish_lost"}, {"chat", chat_id}}});
 }
 
 TEST_CASE("publish_later queues behind earlier failures without waiting", "[messaging][republisher]")

@@ -104,3 +104,35 @@ TEST_CASE("a drain gives up at its limit, measured on the clock it was given", "
   CHECK(r.size() == 1);
   r.stop();
 }
+
+TEST_CASE("a message dropped while its publish is on its way is reported given up only if that publish fails",
+          "[republisher]")
+{
+  asio::io_context ctx;
+  fakes::manual_clock clock;
+  std::deque<bool> answers{true, false};
+  std::vector<core::seq_t> given_up;
+  std::size_t in_flight = 0;
+  asio::steady_timer slow{ctx};
+  auto publish = [&](protocol::message_record const&) -> awaitable<bool> {
+    ++in_flight;
+    slow.expires_after(std::chrono::milliseconds{20});
+    error_code ec;
+    co_await slow.async_wait(as_value(ec));
+    --in_flight;
+    bool const ok = answers.empty() || answers.front();
+    if (!answers.empty()) answers.pop_front();
+    co_return ok;
+  };
+  service::republisher r{ctx.get_executor(), publish, clock, 1, std::chrono::milliseconds{5},
+                         [&](protocol::message_record const& m) { given_up.push_back(m.seq); }};
+  r.add(message(1));
+  r.start();
+  REQUIRE(run_until(ctx, [&] { return in_flight == 1; }));
+  r.add(message(2));  // drops 1, whose publish then gets through: nothing lost
+  REQUIRE(run_until(ctx, [&] { return in_flight == 1; }));  // 2's turn
+  r.add(message(3));  // drops 2, whose publish then fails: lost
+  REQUIRE(run_until(ctx, [&] { return r.empty(); }));
+  r.stop();
+  CHECK(given_up == std::vector<core::seq_t>{2});
+}

@@ -69,12 +69,17 @@ def test_each_frame_is_answered_once_by_one_of_several_workers(
                     "reply_channel": reply_channel,
                 },
             )
+        # A warm-up frame handled twice (at least once, see above) may be answered again now:
+        # its late copy is not one of these frames' replies.
         replies: list[dict[str, Any]] = []
-        while {r["ref"] for r in replies} != {f"r{i}" for i in range(FRAMES)}:
-            replies.append((await receive(layer, reply_channel, timeout=60))["frame"])
+        while not expected <= {r["ref"] for r in replies}:
+            reply = (await receive(layer, reply_channel, timeout=60))["frame"]
+            if not str(reply["ref"]).startswith("warm-"):
+                replies.append(reply)
         return replies
 
+    expected = {f"r{i}" for i in range(FRAMES)}
     replies = run(exchange())
-    assert {r["ref"] for r in replies} == {f"r{i}" for i in range(FRAMES)}  # none lost
+    assert {r["ref"] for r in replies} == expected  # none lost
     assert len({r["pid"] for r in replies}) == 2  # both workers took a share
     print(f"{len(replies) - FRAMES} of {FRAMES} frames were handled twice")

@@ -26,7 +26,9 @@ def sidecar_binary() -> Path:
 
 
 class SidecarProcess:
-    def __init__(self, workdir: Path, *, rlimits: dict[str, tuple[int, int]] | None = None, **config: Any) -> None:
+    def __init__(
+        self, workdir: Path, *, rlimits: dict[str, tuple[int, int]] | None = None, **config: Any
+    ) -> None:
         """`rlimits` ({"stack" or "nofile" or another prlimit name: (soft, hard)}) are set before it starts:
         a small RLIMIT_STACK (glibc uses it for threads' stacks too) makes deep recursion fail at
         sizes an attacker can send; a small RLIMIT_NOFILE stands for a site's default 1024."""
@@ -101,6 +103,13 @@ class SidecarProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, text: str, timeout: float = 20) -> bool:
+        """True once the log holds `text`; False if it did not within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return text in self.log()
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         if self.process is None:

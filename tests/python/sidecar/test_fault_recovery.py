@@ -179,9 +179,7 @@ def test_a_second_signal_ends_a_drain_at_once(world, make_sidecar) -> None:
     ws = raw_upgrade(sidecar.port, world.cookie(world.ann))
     sidecar.process.send_signal(signal.SIGTERM)
     # The second signal must come after the first was handled (two pending ones merge).
-    deadline = time.monotonic() + 10
-    while "event=drain_started" not in sidecar.log() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    sidecar.wait_for_log("event=drain_started", timeout=10)
     started = time.monotonic()
     sidecar.process.send_signal(signal.SIGTERM)
     assert sidecar.process.wait(timeout=5) == 128 + signal.SIGTERM

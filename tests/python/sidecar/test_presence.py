@@ -274,10 +274,7 @@ def test_a_failed_read_of_a_socket_s_own_setting_keeps_the_socket_and_the_next_r
             async_to_sync(get_channel_layer().group_send)(
                 f"user_{carl.pk}", {"type": "tandem.privacy", "presence_visibility": "nobody"}
             )
-            deadline = time.monotonic() + 20
-            while "sqlstate=42703" not in sidecar.log() and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert "event=postgres_statement_failed sqlstate=42703" in sidecar.log()
+            assert sidecar.wait_for_log("event=postgres_statement_failed sqlstate=42703")
             time.sleep(1.0)  # rechecks meet the error too
         finally:
             rename("presence_visibility_gone", "presence_visibility")

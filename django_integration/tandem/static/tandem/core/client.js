@@ -179,9 +179,12 @@ export class TandemClient extends Emitter {
         return this.requests.refused(frame) || this.emit("server_error", frame);
       case "resync":
         // The server says live frames may have been missed (a Redis outage, or another sidecar
-        // process died with sends it stored but never published): every open chat catches up
+        // process died with sends it stored but never published; of one chat only, `chat`,
+        // when this socket has just joined its group): each open chat concerned catches up
         // from its gapless cursor, even with no gap in sight (docs/protocol.md, `resync`).
-        for (const [chat, store] of this.stores) if (store.firstPageLoaded) this.#sync(chat, { force: true });
+        for (const [chat, store] of this.stores) {
+          if (store.firstPageLoaded && (frame.chat === undefined || frame.chat === chat)) this.#sync(chat, { force: true });
+        }
         return this.emit("resync", frame);
       case "presence":
         // `hidden`: the user's privacy setting no longer lets us see it; forget what we had.
