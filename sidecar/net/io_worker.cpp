@@ -173,7 +173,10 @@ io_worker::wind_down(std::chrono::milliseconds limit)
   if (unpublished) spdlog::warn("event=exit_with_unpublished_messages action=presence_lease_left_to_expire");
   // The thread's own connections decide, not the reader's: the first thread's layer may stop
   // (its wind-down ended) while this one still releases.
-  if (layer->can_write() && !unpublished) co_await presence.release();
+  if (layer->can_write() && !unpublished)
+    co_await presence.release();
+  else
+    process.leases_counted_out.fetch_add(1);  // nothing of this worker's for the others to wait for
   auto const released = std::chrono::steady_clock::now();
   co_await layer->settle(left());
   // Where a slow drain spent its time, step by step.

@@ -56,9 +56,26 @@ lost_chat_hints::loop()
     auto const chat = order_.front();
     order_.pop_front();
     waiting_.erase(chat);
-    bool const told = co_await tell_(chat);  // (not inside the condition: GCC 12)
-    if (told || stopped_) continue;
+    telling_ = true;
+    bool told = false;
+    try {
+      told = co_await tell_(chat);
+    } catch (...) {
+      // The supervisor starts the loop again; the chat keeps a place in the line.
+      telling_ = false;
+      enqueue(chat);
+      throw;
+    }
+    telling_ = false;
+    if (told) {
+      failures_in_a_row_ = 0;
+      continue;
+    }
+    if (stopped_) continue;
     enqueue(chat);  // behind the others: they may live on shards that answer
+    // A pause only once every chat in the line has failed since a hint last got through.
+    if (++failures_in_a_row_ < order_.size()) continue;
+    failures_in_a_row_ = 0;
     wakeup_.expires_after(pause_);
     error_code ec;
     co_await wakeup_.async_wait(as_value(ec));

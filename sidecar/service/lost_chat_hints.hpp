@@ -3,13 +3,15 @@
 // bring it to a socket that stayed open (the client syncs only after a reconnect or a gap it can
 // see), so each such chat's group is told once to sync: a `resync` hint with reason
 // `publish_lost` (docs/protocol.md). From a loop of its own, so live publishes never wait for
-// it; a chat whose hint the layer could not take goes to the back of the line and is tried again
-// after `pause`, so one unreachable shard does not hold up the others.
+// it; a chat whose hint the layer could not take goes to the back of the line, and the loop
+// pauses for `pause` only once every chat in the line has failed in a row, so chats on a shard
+// that answers are told while another shard is down.
 //
 // Threading: one executor (the worker's), like everything it serves.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -32,7 +34,8 @@ class lost_chat_hints {
   /// A message of `chat` was lost: its group is told (once for all the losses it has when its
   /// turn comes; a loss after that is told again).
   void add(std::int64_t chat);
-  bool empty() const noexcept { return waiting_.empty(); }
+  /// Nothing waiting and no hint on its way (a drain waits for this).
+  bool empty() const noexcept { return waiting_.empty() && !telling_; }
 
  private:
   awaitable<void> loop();
@@ -45,7 +48,9 @@ class lost_chat_hints {
   std::deque<std::int64_t> order_;  // chats in the order they are told
   std::set<std::int64_t> waiting_;  // the same chats, to tell each once
   asio::steady_timer wakeup_;
-  bool idle_ = false;  // waiting for work (add() wakes it), not pausing after a failure
+  std::size_t failures_in_a_row_ = 0;
+  bool telling_ = false;  // a hint is on its way (its chat already out of the line)
+  bool idle_ = false;     // waiting for work (add() wakes it), not pausing after failures
   bool stopped_ = false;
 };
 

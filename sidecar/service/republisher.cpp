@@ -80,7 +80,15 @@ republisher::loop()
     auto const message = backlog_.front();
     publishing_front_ = true;
     front_dropped_ = false;
-    bool const taken = co_await publish_(message);  // (not inside the condition: GCC 12)
+    bool taken = false;
+    try {
+      taken = co_await publish_(message);
+    } catch (...) {
+      // The supervisor starts the loop again; a front dropped meanwhile was not published.
+      publishing_front_ = false;
+      if (std::exchange(front_dropped_, false) && given_up_) given_up_(message);
+      throw;
+    }
     publishing_front_ = false;
     // Dropped by add() meanwhile (no longer in the backlog): lost only if this publish failed.
     if (std::exchange(front_dropped_, false) && !taken && given_up_) given_up_(message);

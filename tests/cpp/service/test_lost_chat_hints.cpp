@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "run_coroutine.hpp"
@@ -66,27 +69,62 @@ TEST_CASE("a chat whose hint the layer cannot take now does not hold up the othe
 {
   asio::io_context ctx;
   tell_log log;
-  log.failures_left[7] = 3;  // its shard is down for a while
-  service::lost_chat_hints hints{ctx.get_executor(), log.fn(), std::chrono::milliseconds{5}};
+  log.failures_left[7] = 1000;  // its shard is down
+  service::lost_chat_hints hints{ctx.get_executor(), log.fn(), std::chrono::minutes{10}};
   for (std::int64_t chat : {7, 8, 9}) hints.add(chat);
   hints.start();
-  REQUIRE(run_until(ctx, [&] { return hints.empty(); }));
+  REQUIRE(run_until(ctx, [&] { return log.told.size() == 2; }));  // not after the pause
+  testing::run_for(ctx, std::chrono::milliseconds{20});
   hints.stop();
-  CHECK(log.told == std::vector<std::int64_t>{8, 9, 7});
-  CHECK(log.attempts.size() == 6);
+  CHECK(log.told == std::vector<std::int64_t>{8, 9});
+  CHECK(log.attempts == std::vector<std::int64_t>{7, 8, 9, 7});  // then the pause
+  CHECK_FALSE(hints.empty());
 }
 
-TEST_CASE("after a failure the hints pause, even when new losses come", "[lost_chat_hints]")
+TEST_CASE("once every chat in the line has failed the hints pause, even when new losses come", "[lost_chat_hints]")
 {
   asio::io_context ctx;
   tell_log log;
-  log.failures_left[7] = 1000;  // the layer is down
-  service::lost_chat_hints hints{ctx.get_executor(), log.fn(), std::chrono::milliseconds{50}};
+  log.failures_left[7] = log.failures_left[8] = 1000;  // the layer is down
+  service::lost_chat_hints hints{ctx.get_executor(), log.fn(), std::chrono::minutes{10}};
   hints.add(7);
+  hints.add(8);
   hints.start();
-  REQUIRE(run_until(ctx, [&] { return log.attempts.size() == 1; }));
+  REQUIRE(run_until(ctx, [&] { return log.attempts.size() == 2; }));
   for (std::int64_t chat = 100; chat < 120; ++chat) hints.add(chat);  // every loss of an outage
   testing::run_for(ctx, std::chrono::milliseconds{20});
   hints.stop();
-  CHECK(log.attempts.size() == 1);
+  CHECK(log.attempts.size() == 2);
+}
+
+TEST_CASE("a hint on its way keeps a drain waiting", "[lost_chat_hints]")
+{
+  asio::io_context ctx;
+  tell_log log;
+  service::lost_chat_hints hints{ctx.get_executor(), log.fn(), std::chrono::milliseconds{5}};
+  std::optional<bool> empty_while_telling;
+  log.during = [&](std::int64_t) { empty_while_telling = hints.empty(); };
+  hints.add(7);
+  hints.start();
+  REQUIRE(run_until(ctx, [&] { return hints.empty(); }));
+  hints.stop();
+  CHECK(empty_while_telling == false);
+}
+
+TEST_CASE("a chat whose hint threw keeps its place in the line", "[lost_chat_hints]")
+{
+  asio::io_context ctx;
+  tell_log log;
+  bool thrown = false;
+  auto tell = log.fn();
+  auto throwing_once = [&](std::int64_t chat) -> awaitable<bool> {
+    if (!std::exchange(thrown, true)) throw std::runtime_error("a bug in the adapter");
+    co_return co_await tell(chat);
+  };
+  service::lost_chat_hints hints{ctx.get_executor(), throwing_once, std::chrono::milliseconds{5}};
+  hints.add(7);
+  hints.start();  // supervised: started again after the failure
+  REQUIRE(run_until(ctx, [&] { return hints.empty(); }));
+  hints.stop();
+  CHECK(log.told == std::vector<std::int64_t>{7});
 }

@@ -112,9 +112,10 @@ TEST_CASE("a message dropped while its publish is on its way is reported given u
   fakes::manual_clock clock;
   std::deque<bool> answers{true, false};
   std::vector<core::seq_t> given_up;
-  std::size_t in_flight = 0;
+  std::size_t in_flight = 0, calls = 0;
   asio::steady_timer slow{ctx};
   auto publish = [&](protocol::message_record const&) -> awaitable<bool> {
+    ++calls;
     ++in_flight;
     slow.expires_after(std::chrono::milliseconds{20});
     error_code ec;
@@ -128,10 +129,11 @@ TEST_CASE("a message dropped while its publish is on its way is reported given u
                          [&](protocol::message_record const& m) { given_up.push_back(m.seq); }};
   r.add(message(1));
   r.start();
-  REQUIRE(run_until(ctx, [&] { return in_flight == 1; }));
-  r.add(message(2));  // drops 1, whose publish then gets through: nothing lost
-  REQUIRE(run_until(ctx, [&] { return in_flight == 1; }));  // 2's turn
-  r.add(message(3));  // drops 2, whose publish then fails: lost
+  REQUIRE(run_until(ctx, [&] { return calls == 1; }));
+  r.add(message(2));  // drops 1 while its publish is on its way; that publish gets through
+  REQUIRE(run_until(ctx, [&] { return calls == 2; }));  // 2's turn
+  REQUIRE(in_flight == 1);
+  r.add(message(3));  // drops 2 while its publish is on its way; that publish fails: lost
   REQUIRE(run_until(ctx, [&] { return r.empty(); }));
   r.stop();
   CHECK(given_up == std::vector<core::seq_t>{2});
