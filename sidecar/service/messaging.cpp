@@ -23,7 +23,7 @@ messaging::messaging(asio::any_io_executor executor, message_store& store, messa
       settings_{settings},
       metrics_{metrics},
       lost_chats_{executor, [this](std::int64_t chat) { return tell_lost_chat(chat); }, settings.republish_pause},
-      republisher_{executor, [this](protocol::message_record const& m) { return try_publish(m); }, clock,
+      republisher_{executor, [this](protocol::message_record const& m) { return try_publish(m); },
                    settings.republish_capacity, settings.republish_pause,
                    [this](protocol::message_record const& m) { lost_chats_.add(m.chat); }},
       told_ticks_{settings.receipt_news_memory}

@@ -10,12 +10,11 @@
 
 namespace tandem::service {
 
-republisher::republisher(asio::any_io_executor executor, publish_fn publish, clock const& clock, std::size_t capacity,
+republisher::republisher(asio::any_io_executor executor, publish_fn publish, std::size_t capacity,
                          std::chrono::milliseconds pause, given_up_fn given_up)
     : executor_{executor},
       publish_{std::move(publish)},
       given_up_{std::move(given_up)},
-      clock_{clock},
       capacity_{std::max<std::size_t>(capacity, 1)},
       pause_{pause},
       wakeup_{executor}
@@ -53,18 +52,6 @@ republisher::add(protocol::message_record message)
   }
   backlog_.push_back(std::move(message));
   wakeup_.cancel();
-}
-
-awaitable<void>
-republisher::drain(std::chrono::milliseconds limit)
-{
-  auto const give_up = clock_.steady_now() + limit;
-  asio::steady_timer pause{executor_};
-  while (!backlog_.empty() && clock_.steady_now() < give_up) {
-    pause.expires_after(std::chrono::milliseconds{10});
-    error_code ec;
-    co_await pause.async_wait(as_value(ec));
-  }
 }
 
 awaitable<void>

@@ -14,7 +14,6 @@
 
 #include "asio/asio.hpp"
 #include "protocol/chat_frames.hpp"
-#include "service/ports/clock.hpp"
 
 namespace tandem::service {
 
@@ -25,7 +24,7 @@ class republisher {
   /// Told of each message dropped from the backlog unpublished.
   using given_up_fn = std::function<void(protocol::message_record const&)>;
 
-  republisher(asio::any_io_executor executor, publish_fn publish, clock const& clock, std::size_t capacity = 10000,
+  republisher(asio::any_io_executor executor, publish_fn publish, std::size_t capacity = 10000,
               std::chrono::milliseconds pause = std::chrono::seconds{1}, given_up_fn given_up = {});
 
   void start();
@@ -34,8 +33,6 @@ class republisher {
   void add(protocol::message_record message);
   bool empty() const noexcept { return backlog_.empty(); }
   std::size_t size() const noexcept { return backlog_.size(); }
-  /// Completes when the backlog is empty or after `limit` (at exit).
-  awaitable<void> drain(std::chrono::milliseconds limit);
 
  private:
   awaitable<void> loop();
@@ -43,7 +40,6 @@ class republisher {
   asio::any_io_executor executor_;
   publish_fn publish_;
   given_up_fn given_up_;
-  clock const& clock_;
   std::size_t capacity_;
   std::chrono::milliseconds pause_;
   std::deque<protocol::message_record> backlog_;

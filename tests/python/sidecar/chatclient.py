@@ -56,3 +56,13 @@ def send_message(ws: ClientConnection, client_id: str, body: str, **fields: Any)
             f["type"] in ("ack", "error") and f.get("client_id" if f["type"] == "ack" else "ref") == client_id
         ),
     )
+
+
+def synced_client_ids(ws: ClientConnection, chat: int, after: int, ref: str) -> set[str]:
+    """Sends `sync` for `chat` from `after` and reads every page of its answer (`more`): the
+    client_ids of the messages it holds."""
+    send_frame(ws, "sync", chat=chat, after=after, ref=ref)
+    pages = [wait_for(ws, of_type("sync", ref=ref))]
+    while pages[-1]["more"]:
+        pages.append(wait_for(ws, of_type("sync", ref=ref)))
+    return {m["client_id"] for page in pages for m in page["messages"]}

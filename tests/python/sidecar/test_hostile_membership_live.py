@@ -12,7 +12,7 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from chatclient import frames_within, of_type, send_frame, send_message, wait_for
+from chatclient import frames_within, of_type, send_message, synced_client_ids, wait_for
 from hostile import honest_exchange
 from test_messaging_scale_out import own_session
 from websockets.exceptions import ConnectionClosed
@@ -33,12 +33,7 @@ def catches_up_on_joining(ws, chat: int, client_id: str, timeout: float = 20) ->
     after the user became a member, is there (its live copy may have reached the chat's group
     before this socket's join did, and then never came)."""
     assert wait_for(ws, of_type("resync", chat=chat), timeout)["reason"] == "chat_joined"
-    ref = f"joined-{uuid.uuid4().hex[:6]}"
-    send_frame(ws, "sync", chat=chat, after=0, ref=ref)
-    pages = [wait_for(ws, of_type("sync", ref=ref))]
-    while pages[-1]["more"]:
-        pages.append(wait_for(ws, of_type("sync", ref=ref)))
-    assert client_id in [m["client_id"] for page in pages for m in page["messages"]]
+    assert client_id in synced_client_ids(ws, chat, after=0, ref=f"joined-{uuid.uuid4().hex[:6]}")
 
 
 def test_a_removed_member_hears_nothing_after_the_removal_commits(world, make_sidecar) -> None:

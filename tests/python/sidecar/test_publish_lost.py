@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 
-from chatclient import of_type, send_frame, send_message, wait_for
+from chatclient import of_type, send_message, synced_client_ids, wait_for
 from test_messaging_scale_out import own_session
 from test_presence import FAST, inbox
 from wsclient import greeting, open_socket
@@ -54,12 +54,7 @@ def test_messages_given_up_during_an_outage_are_brought_by_the_sync_the_hint_ask
         for ws in (ann, bob):  # the chat's every socket: its sender's tab too
             hint = wait_for(ws, of_type("resync", reason="publish_lost"), timeout=30)
             assert hint["chat"] == chat
-        send_frame(bob, "sync", chat=chat, after=0, ref="after-loss")
-        pages = [wait_for(bob, of_type("sync", ref="after-loss"))]
-        while pages[-1]["more"]:
-            pages.append(wait_for(bob, of_type("sync", ref="after-loss")))
-        synced = {m["client_id"] for page in pages for m in page["messages"]}
-        assert set(sent) <= synced
+        assert set(sent) <= synced_client_ids(bob, chat, after=0, ref="after-loss")
 
 
 def test_a_process_that_exits_with_unpublished_messages_leaves_its_lease_to_run_out(
