@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "pending_expiry": 7 * 86400.0,
     "notifications_max_chats": 1000,
     "group_prefix": "",
+    # Publishes one Django process (or one sidecar I/O thread) holds through a layer outage.
+    "republish_capacity": 10000,
     # Django-only keys (never passed to the binary).
     "public_url": "",
     "sidecar": "",

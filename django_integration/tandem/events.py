@@ -65,6 +65,16 @@ def chat_status_event(chat: int, kind: tandem_core.ReceiptKind, upto: int, at: i
     return {"type": "chat.status", "chat": chat, "status": receipt_kind_name(kind), "upto": upto, "at": at}
 
 
+def chat_publish_lost_event(chat: int) -> dict[str, Any]:
+    """A stored message of `chat` will never be published live: every socket of the chat is
+    told to sync it (docs/protocol.md, `resync`)."""
+    return {
+        "type": "tandem.frame",
+        "chat": chat,
+        "frame": {"type": "resync", "reason": "publish_lost", "chat": chat},
+    }
+
+
 def chat_receipt_event(
     chat: int, user: int, kind: tandem_core.ReceiptKind, upto: int, at: int
 ) -> dict[str, Any]:

@@ -20,8 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import tandem_core
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
+from asgiref.sync import sync_to_async
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -29,6 +28,7 @@ from tandem import events
 from tandem.conf import tandem_settings
 from tandem.events import StoredMessage
 from tandem.groups import chat_group, user_group
+from tandem.publishing import publish
 
 logger = logging.getLogger(__name__)
 
@@ -94,14 +94,10 @@ def database_for_tandem(using: str | None) -> str:
     return using or router.db_for_write(Message)
 
 
-def _group_send(group: str, event: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, event)
-
-
-def _after_commit(publish: Any, using: str) -> None:
-    """Publishes once the write is committed. A layer failure is logged, not raised: the row is
-    stored, and recipients catch up by sync when they reconnect or next hear of the chat."""
-    transaction.on_commit(publish, using=using, robust=True)
+def _after_commit(publish_them: Any, using: str) -> None:
+    """Publishes once the write is committed, through tandem.publishing: what the layer refuses
+    is held and published again once it answers, never raised (the row is stored)."""
+    transaction.on_commit(publish_them, using=using, robust=True)
 
 
 Members = list[tuple[int, tandem_core.ReceiptMarker, bool]]
@@ -254,7 +250,9 @@ def send_message(
     duplicate = outcome == "duplicate"
     if not duplicate:
         # After commit: a socket must never hear of a row that a rollback could still undo.
-        _after_commit(lambda: _group_send(chat_group(chat), events.chat_message_event(message)), using)
+        _after_commit(
+            lambda: publish(chat_group(chat), events.chat_message_event(message), lost_chat=chat), using
+        )
     return message, duplicate
 
 
@@ -295,12 +293,12 @@ def _tell(chat_id: int, reader: int, result: ReceiptOutcome, using: str) -> None
         (tandem_core.ReceiptKind.READ, before.read_upto, after.read_upto),
     ):
         if now > was:
-            _group_send(user_group(reader), events.chat_receipt_event(chat_id, reader, kind, now, result.at))
+            publish(user_group(reader), events.chat_receipt_event(chat_id, reader, kind, now, result.at))
     markers = _receipt_markers(chat_id, reader, before, after, using)
     for news in tandem_core.receipt_news(
         markers.members, reader, before, markers.senders_in_range, markers.is_group
     ):
-        _group_send(
+        publish(
             user_group(news.sender_id),
             events.chat_status_event(chat_id, news.kind, news.upto, result.at),
         )

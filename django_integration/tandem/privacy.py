@@ -13,8 +13,9 @@ import tandem_core
 from django.db import transaction
 
 from tandem.groups import user_group
-from tandem.messaging import _group_send, database_for_tandem
+from tandem.messaging import database_for_tandem
 from tandem.models import Chat, ChatMember, UserSettings, UserStatus
+from tandem.publishing import publish
 
 
 def change_privacy(
@@ -82,7 +83,7 @@ def tell_visibility_changed(user_id: int, before: int, after: int, *, using: str
     using = database_for_tandem(using)
     # The user's own sockets first: a change sent to a whole group chat (presence.members) is
     # shown by each socket according to its own user's setting.
-    _group_send(
+    publish(
         user_group(user_id),
         {
             "type": "tandem.privacy",
@@ -118,8 +119,8 @@ def tell_visibility_changed(user_id: int, before: int, after: int, *, using: str
         # What `other` sees of the user: the user's own setting changed.
         now_visible = _may_see(after, theirs, contact)
         if _may_see(before, theirs, contact) != now_visible:
-            _group_send(user_group(other), _presence_event(user_id, rows.get(user_id), now_visible))
+            publish(user_group(other), _presence_event(user_id, rows.get(user_id), now_visible))
         # What the user sees of `other`: the user's setting is also their viewing setting.
         they_visible = _may_see(theirs, after, contact)
         if _may_see(theirs, before, contact) != they_visible:
-            _group_send(user_group(user_id), _presence_event(other, rows.get(other), they_visible))
+            publish(user_group(user_id), _presence_event(other, rows.get(other), they_visible))

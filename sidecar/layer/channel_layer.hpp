@@ -68,6 +68,7 @@ struct layer_stats {
   std::uint64_t dropped_expired = 0;
   std::uint64_t dropped_unknown_channel = 0;
   std::uint64_t loop_restarts = 0;  // receive/refresh loops restarted after a failure
+  std::uint64_t missed_told = 0;    // local channels told they missed a message dropped for them
 };
 
 class channel_layer : public std::enable_shared_from_this<channel_layer> {
@@ -90,6 +91,12 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// Called (on the executor) once a shard is back after a loss and its group memberships are
   /// re-added: messages published meanwhile may never have reached this process's queue.
   void on_reconnect(std::function<void()> hook) { on_reconnect_ = std::move(hook); }
+  /// Called (on the executor) for each local channel that missed a message the layer dropped
+  /// for it in this process: its thread was as far behind as its queue could be, the message
+  /// waited longer than expiry for that thread, or its delivery threw. Nothing else would ever
+  /// bring that message, so its socket must be told to sync.
+  using missed_handler = std::function<void(std::string const& channel)>;
+  void on_missed(missed_handler hook) { on_missed_ = std::move(hook); }
   void stop();
   /// Completes when every command sent so far (group discards of closed sockets included)
   /// has its reply, or after `limit`: what a drain waits for before it stops the layer.
@@ -227,6 +234,21 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   /// On this layer's executor: a message a sibling posted at `sent_at` for these local
   /// channels (dropped like a queued one when older than expiry, or when this layer stopped).
   void deliver_from_sibling(std::vector<std::string> const& channels, message const& msg, double sent_at);
+  // channel_layer_missed.cpp: telling the sockets a message dropped for them in this process.
+  /// `channels` (of this process) missed a message: this thread's are noted here, each other
+  /// thread's noted there (tell_missed_later).
+  void report_missed(std::vector<std::string> channels);
+  /// Notes `channels` of the layer of `sibling`'s thread; one post (at most one on its way)
+  /// hands them to that layer once its thread runs, after the messages queued before.
+  void tell_missed_later(process_queues::sibling& sibling, std::vector<std::string> channels);
+  /// On this layer's executor: notes a channel of this thread; one posted flush tells each noted
+  /// channel once, however many messages it missed meanwhile.
+  void note_missed(std::string channel);
+  /// The posted flush: on_missed_ for each noted channel still open here.
+  void tell_noted_missed();
+  /// The channels of this process a decoded message names; `count_others`: the other names
+  /// count as dropped for an unknown channel.
+  std::vector<std::string> own_channels_named(message const& msg, bool count_others);
   std::size_t shard_for_group(std::string_view group) const;
   std::size_t shard_for_channel(std::string_view channel);
   std::string random_hex(std::size_t bytes) const;
@@ -260,6 +282,9 @@ class channel_layer : public std::enable_shared_from_this<channel_layer> {
   group_memberships memberships_;  // local channels' groups, both ways
   message_handler on_message_;
   std::function<void()> on_reconnect_;
+  missed_handler on_missed_;
+  std::unordered_set<std::string> missed_here_;  // noted by note_missed, told by the flush
+  bool missed_flush_posted_ = false;
   std::atomic<std::uint64_t>* readiness_mirror_ = nullptr;
   std::vector<bool> groups_in_place_;  // per shard: memberships re-added since its last reconnect
   bool resync_due_ = false;            // a connection came back after a loss

@@ -108,6 +108,10 @@ channel_layer::handle_member(std::string const& payload, double score)
   double const now = now_();
   if (score < now - static_cast<double>(config_.expiry_s)) {
     ++stats_.dropped_expired;  // channels_redis would still deliver it; its sender gave up long ago
+    // ... but the sockets it was for never had it and nothing else will bring it: they sync.
+    // Decoded only here, on this rare path (the reader was stalled or away that long).
+    auto decoded = serializer_.deserialize(payload, static_cast<std::int64_t>(now));
+    if (decoded.value && decoded.value->is_object()) report_missed(own_channels_named(*decoded.value, false));
     return;
   }
   auto decoded = serializer_.deserialize(payload, static_cast<std::int64_t>(now));
@@ -119,26 +123,11 @@ channel_layer::handle_member(std::string const& payload, double score)
   }
   ++stats_.received;
   message msg = std::move(*decoded.value);
-  auto const target = msg.find(asgi_channel_key);
-  if (target == msg.end()) {
+  if (!msg.contains(asgi_channel_key)) {
     ++stats_.dropped_unknown_channel;  // a member of our queue must name its channel(s)
     return;
   }
-  // Anyone who can write to Redis can write a member here: only names of this process's
-  // channels are kept, before any of them is looked at further.
-  std::vector<std::string> channels;
-  auto const keep = [&](message const& name) {
-    auto const* text = name.get_ptr<std::string const*>();
-    if (text && valid_channel_name(*text) && non_local_name(*text) == non_local_)
-      channels.push_back(*text);
-    else
-      ++stats_.dropped_unknown_channel;
-  };
-  if (target->is_array()) {
-    for (auto const& channel : *target) keep(channel);
-  } else {
-    keep(*target);
-  }
+  auto channels = own_channels_named(msg, true);
   msg.erase(std::string{asgi_channel_key});
   // This layer reads the queue for every thread of the process: the others' channels are posted
   // to them, counting the wait from when the message was queued.
@@ -147,6 +136,29 @@ channel_layer::handle_member(std::string const& payload, double score)
     if (stats_.pending_dropped++ % 1000 == 0)
       spdlog::warn("event=layer_pending_dropped reason=thread_behind queue={} dropped_total={}", queue_key_,
                    stats_.pending_dropped);
+}
+
+std::vector<std::string>
+channel_layer::own_channels_named(message const& msg, bool count_others)
+{
+  std::vector<std::string> channels;
+  auto const target = msg.find(asgi_channel_key);
+  if (target == msg.end()) return channels;
+  // Anyone who can write to Redis can write a member here: only names of this process's
+  // channels are kept, before any of them is looked at further.
+  auto const keep = [&](message const& name) {
+    auto const* text = name.get_ptr<std::string const*>();
+    if (text && valid_channel_name(*text) && non_local_name(*text) == non_local_)
+      channels.push_back(*text);
+    else if (count_others)
+      ++stats_.dropped_unknown_channel;
+  };
+  if (target->is_array()) {
+    for (auto const& channel : *target) keep(channel);
+  } else {
+    keep(*target);
+  }
+  return channels;
 }
 
 void

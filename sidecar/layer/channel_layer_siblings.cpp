@@ -79,6 +79,10 @@ channel_layer::deliver_here(std::vector<std::string> const& channels, message co
     } catch (std::exception const& e) {
       ++stats_.delivery_failures;
       spdlog::error("event=layer_delivery_failed error=\"{}\"", e.what());
+      try {
+        note_missed(channel);
+      } catch (std::exception const&) {  // out of memory: the other sockets still get theirs
+      }
     }
   }
 }
@@ -90,7 +94,10 @@ channel_layer::post_to_sibling(std::size_t owner, std::vector<std::string> chann
   // What the Redis queue would hold at most (its capacity, then what the layer holds back for a
   // full queue): beyond that the message is refused, as it would be there.
   auto const limit = capacities_.capacity_for(channels.front()) + config_.pending_per_queue;
-  if (sibling->in_flight.load(std::memory_order_relaxed) >= limit) return sibling_post::refused;
+  if (sibling->in_flight.load(std::memory_order_relaxed) >= limit) {
+    tell_missed_later(*sibling, std::move(channels));
+    return sibling_post::refused;
+  }
   sibling->in_flight.fetch_add(1, std::memory_order_relaxed);
   ++stats_.sibling_posts;
   // The list is captured so the entry outlives the post; the layer only weakly: a post still
@@ -107,6 +114,10 @@ channel_layer::post_to_sibling(std::size_t owner, std::vector<std::string> chann
     } catch (std::exception const& e) {
       ++layer->stats_.sibling_failures;
       spdlog::error("event=layer_sibling_delivery_failed channels={} error=\"{}\"", channels.size(), e.what());
+      try {
+        for (auto const& channel : channels) layer->note_missed(channel);
+      } catch (std::exception const&) {  // out of memory: nothing more this handler can do
+      }
     }
   });
   return sibling_post::posted;
@@ -121,6 +132,7 @@ channel_layer::deliver_from_sibling(std::vector<std::string> const& channels, me
   }
   if (sent_at < now_() - static_cast<double>(config_.expiry_s)) {
     ++stats_.dropped_expired;  // this thread was stalled longer than a queued message may wait
+    for (auto const& channel : channels) note_missed(channel);
     return;
   }
   ++stats_.sibling_received;

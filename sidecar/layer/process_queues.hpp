@@ -10,7 +10,9 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "asio/asio.hpp"
@@ -27,6 +29,11 @@ class process_queues {
     /// Messages posted to this layer and not handed out yet: bounded like the Redis queue the
     /// post replaces, so a stalled thread cannot make the others queue without limit.
     std::atomic<std::size_t> in_flight{0};
+    /// Channels of this layer that a refused post would have reached: told to sync by the one
+    /// post `missed_post_due` says is on its way (channel_layer::tell_missed_later).
+    std::mutex missed_mutex;
+    std::unordered_set<std::string> missed;
+    std::atomic<bool> missed_post_due{false};
   };
 
   /// The client prefix every layer of the process names its channels and its queue with.

@@ -41,6 +41,11 @@ io_worker::start(bool housekeeping)
     // swept until every live worker had the time to renew on this (maybe new) master.
     presence.store_reconnected();
   });
+  // A message the layer dropped for one of this thread's sockets (its thread was far behind, or
+  // its delivery threw): that socket's client syncs, as after its own queue overflowed.
+  layer->on_missed([this](std::string const& channel) {
+    if (auto session = hub.find(channel)) session->resync_hint("delivery_dropped");
+  });
   layer->start([this](std::string const& channel, layer::message const& msg) {
     auto session = hub.find(channel);
     if (!session) {
@@ -118,6 +123,7 @@ io_worker::publish_stats()
     metrics.layer_group_over_capacity.store(stats.group_over_capacity, std::memory_order_relaxed);
     metrics.layer_pending_messages.store(layer->pending_messages(), std::memory_order_relaxed);
     metrics.layer_pending_dropped.store(stats.pending_dropped, std::memory_order_relaxed);
+    metrics.layer_missed_told.store(stats.missed_told, std::memory_order_relaxed);
     metrics.postgres_breaker_state.store(static_cast<std::uint64_t>(pool.breaker_state()), std::memory_order_relaxed);
     publish_timer_.expires_after(std::chrono::seconds{1});
     error_code ec;

@@ -168,6 +168,10 @@ render_prometheus(std::vector<thread_metrics const*> const& threads, process_fig
   simple("tandem_layer_pending_dropped_total", "counter",
          "Waiting group_send messages dropped: over layer_pending_per_queue, or older than layer_expiry.",
          sum(threads, [](auto const& t) -> auto const& { return t.layer_pending_dropped; }));
+  simple("tandem_layer_missed_told_total", "counter",
+         "Sockets told to resync (delivery_dropped) for a message this process dropped for them: their "
+         "thread was behind, the message expired waiting for it, or the delivery threw.",
+         sum(threads, [](auto const& t) -> auto const& { return t.layer_missed_told; }));
   simple("tandem_coroutine_failures_total", "counter",
          "Coroutines that ended with an exception (logged as event=coroutine_failed).", process.coroutine_failures);
   simple("tandem_log_lines_dropped_total", "counter",

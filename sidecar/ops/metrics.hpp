@@ -67,6 +67,7 @@ struct thread_metrics {
   counter layer_group_over_capacity{0};  // full process queues a group_send met (its message waited)
   counter layer_pending_messages{0};     // gauge: group_send messages waiting for room now
   counter layer_pending_dropped{0};      // waiting messages given up (layer_pending_per_queue, expiry)
+  counter layer_missed_told{0};          // sockets told to sync a message dropped for them here
   counter layer_ready{0};             // 1 when every shard is up and every receive loop runs
 
   void count_error(core::error_code code) noexcept;

@@ -3,6 +3,7 @@ once, only when a test asks for the database) and real Redis behind the Django s
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,17 @@ def channel_layer_redis(
     monkeypatch.setenv("TANDEM_TEST_REDIS_URL", server.url)
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_publishes_held_across_tests() -> Iterator[None]:
+    """Django holds what the channel layer refused and publishes it once the layer answers
+    (tandem.publishing): a test that ends with some held must not have them land in the next
+    test's layer."""
+    yield
+    publishing = sys.modules.get("tandem.publishing")
+    if publishing is not None:
+        publishing.republisher.forget(wait_s=30.0)
 
 
 @pytest.fixture

@@ -53,6 +53,15 @@ struct inbox {
     std::lock_guard lock{mutex};
     return channels.size();
   }
+  /// The layer's on_missed: recorded in line with the messages, as "n" -2.
+  void missed(std::string const& channel)
+  {
+    std::lock_guard lock{mutex};
+    channels.push_back(channel);
+    threads.push_back(std::this_thread::get_id());
+    numbers.push_back(told_to_sync);
+  }
+  static constexpr std::int64_t told_to_sync = -2;
 };
 
 /// Two layers of one process: `here` driven by the test's thread, `there` by its own thread
@@ -78,6 +87,7 @@ struct one_process {
     here->share_process(queues, 0);
     there->share_process(queues, 1);
     there->on_reconnect([this] { ++there_resyncs; });
+    there->on_missed([this](std::string const& channel) { there_got.missed(channel); });
     here->start([this](std::string const& channel, message const& msg) { here_got.add(channel, msg); });
     there->start([this](std::string const& channel, message const& msg) { there_got.add(channel, msg); });
     there->mirror_readiness(&there_ready);
@@ -171,6 +181,16 @@ struct one_process {
   }
 };
 
+/// Room for one post waiting for a thread that is behind: the next one is refused.
+layer_config
+one_post_behind()
+{
+  layer_config config;
+  config.capacity = 1;
+  config.pending_per_queue = 0;
+  return config;
+}
+
 message
 hello(std::int64_t n = 0)
 {
@@ -218,9 +238,15 @@ TEST_CASE("a socket whose delivery throws on the other thread loses only its own
   }
 
   CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
-  // One of the two sockets threw; the other still has the message.
-  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 1; }));
+  // One of the two sockets threw; the other still has the message, and the one that threw is
+  // told it missed one, after the message's other deliveries.
+  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 2; }));
+  {
+    std::lock_guard lock{p.there_got.mutex};
+    CHECK(p.there_got.numbers == std::vector<std::int64_t>{0, inbox::told_to_sync});
+  }
   p.stop_there();
+  CHECK(p.there->stats().missed_told == 1);
   CHECK(p.there->stats().delivery_failures == 1);
   CHECK(p.there->stats().local_deliveries == 1);  // the one that threw is not counted delivered
   CHECK(p.there->stats().sibling_failures == 0);
@@ -250,7 +276,7 @@ TEST_CASE("messages for a stalled thread are bounded like the Redis queue they r
   auto const theirs = p.stalled_there_channel();
   p.join("room", theirs);
   for (int i = 0; i < 7; ++i) {
-    auto const result = run_coroutine(p.here_ctx, p.here->group_send("room", hello()));
+    auto const result = run_coroutine(p.here_ctx, p.here->group_send("room", hello(i)));
     CHECK(result.status == send_status::ok);
   }
   CHECK(p.here->stats().sibling_posts == 5);
@@ -259,11 +285,63 @@ TEST_CASE("messages for a stalled thread are bounded like the Redis queue they r
   CHECK(run_coroutine(p.here_ctx, p.here->send(theirs, hello())) == send_status::channel_full);
   CHECK(p.here->stats().send_full == 1);
   p.run_there();
-  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 5; }));
-  // Once it caught up, there is room again.
-  CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
+  // The five it had room for, then one word that it missed some (not one per message lost):
+  // nothing else would ever bring messages 5 and 6 to that socket.
   REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 6; }));
+  {
+    std::lock_guard lock{p.there_got.mutex};
+    CHECK(p.there_got.numbers == std::vector<std::int64_t>{0, 1, 2, 3, 4, inbox::told_to_sync});
+    CHECK(p.there_got.channels.back() == theirs);
+    CHECK(p.there_got.threads.back() == p.there_thread.get_id());
+  }
+  // Once it caught up, there is room again.
+  CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello(7))).status == send_status::ok);
+  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 7; }));
   CHECK(p.here->stats().pending_dropped == 2);
+  p.stop_there();
+  CHECK(p.there->stats().missed_told == 1);
+}
+
+TEST_CASE("a stalled thread's socket that closed before it ran is not told, its neighbour is", "[layer][siblings]")
+{
+  one_process p{one_post_behind()};
+  auto const closed = p.stalled_there_channel();
+  auto const open = p.stalled_there_channel();
+  p.join("room", closed);
+  p.join("room", open);
+  CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello(0))).status == send_status::ok);
+  CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello(1))).status == send_status::ok);
+  CHECK(p.here->stats().pending_dropped == 1);
+  p.there->release_channel(closed);  // on its own thread's loop, which is not running yet
+  p.run_there();
+  REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == 2; }));
+  p.stop_there();
+  std::lock_guard lock{p.there_got.mutex};
+  CHECK(p.there_got.channels == std::vector<std::string>{open, open});
+  CHECK(p.there_got.numbers == std::vector<std::int64_t>{0, inbox::told_to_sync});
+  CHECK(p.there->stats().missed_told == 1);
+}
+
+TEST_CASE("a thread that falls behind again is told again", "[layer][siblings]")
+{
+  one_process p{one_post_behind()};
+  p.run_there();
+  auto const theirs = p.there_channel();
+  p.join("room", theirs);
+  for (int episode = 1; episode <= 2; ++episode) {
+    std::atomic<bool> release{false};
+    asio::post(p.there_ctx, [&release] {  // that thread is busy: posts for it wait
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    });
+    CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
+    CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
+    release = true;
+    REQUIRE(run_until(p.here_ctx, [&] { return p.there_got.size() == static_cast<std::size_t>(2 * episode); }));
+  }
+  p.stop_there();
+  CHECK(p.there->stats().missed_told == 2);
+  std::lock_guard lock{p.there_got.mutex};
+  CHECK(p.there_got.numbers == std::vector<std::int64_t>{0, inbox::told_to_sync, 0, inbox::told_to_sync});
 }
 
 TEST_CASE("a post reaching a layer that stopped meanwhile is dropped", "[layer][siblings]")
@@ -288,10 +366,16 @@ TEST_CASE("a post that waited longer than expiry for a stalled thread is dropped
   auto const theirs = p.stalled_there_channel();
   p.join("room", theirs);
   CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
+  CHECK(run_coroutine(p.here_ctx, p.here->group_send("room", hello())).status == send_status::ok);
   now += 61;  // the thread was stalled for longer than a queued message may wait
   p.there_ctx.poll();
-  CHECK(p.there_got.size() == 0);
-  CHECK(p.there->stats().dropped_expired == 1);
+  p.there_ctx.restart();
+  p.there_ctx.poll();  // the hint's own post
+  CHECK(p.there->stats().dropped_expired == 2);
+  // Not delivered, but its socket is told it missed them: once.
+  std::lock_guard lock{p.there_got.mutex};
+  CHECK(p.there_got.numbers == std::vector<std::int64_t>{inbox::told_to_sync});
+  CHECK(p.there_got.channels == std::vector<std::string>{theirs});
 }
 
 TEST_CASE("the threads of a process share one queue, so a group message from elsewhere is one Redis delivery",

@@ -45,6 +45,9 @@ TEST_CASE("messaging frames and events match the shared fixture", "[protocol][ch
   CHECK(unordered(chat_receipt_event(receipt["args"]["chat"], receipt["args"]["user"], kind_of(receipt["args"]["kind"]),
                                      receipt["args"]["upto"], receipt["args"]["at"])) == receipt["expect"]);
 
+  auto const& lost = fixture["chat_publish_lost_event"];
+  CHECK(unordered(chat_publish_lost_event(lost["args"]["chat"])) == lost["expect"]);
+
   auto const& sync = fixture["sync"]["args"];
   sync_page const page{sync["chat"], sync["after"], sync["last_seq"], sync["more"], sync["reload"], std::nullopt};
   CHECK(sync_frame(page, messages, sync["viewer"], view) == fixture["sync"]["expect"].get<std::string>());

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import tandem_core
 from django.db import IntegrityError, InternalError, connection, transaction
-from tandem import messaging
+from tandem import messaging, publishing
 from tandem.models import Chat, ChatMember, Message
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def pair(django_user_model: Any) -> tuple[Chat, Any, Any]:
 
 @pytest.fixture(autouse=True)
 def no_layer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(messaging, "_group_send", lambda group, event: None)
+    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: None)
 
 
 def send(chat: Chat, sender: Any, client_id: str) -> tuple[Any, bool]:

@@ -38,6 +38,8 @@ def test_the_events_are_the_sidecars() -> None:
         )
         == FIXTURE["chat_receipt_event"]["expect"]
     )
+    lost = FIXTURE["chat_publish_lost_event"]
+    assert events.chat_publish_lost_event(lost["args"]["chat"]) == lost["expect"]
 
 
 def test_sync_and_history_pages_are_the_sidecars() -> None:

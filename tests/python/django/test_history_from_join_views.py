@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tandem import messaging
+from tandem import messaging, publishing
 from tandem.membership import add_member
 from tandem.models import Chat
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_layer(monkeypatch: pytest.MonkeyPatch) -> None:
     """About what the views read back; publishing is covered end to end elsewhere."""
-    monkeypatch.setattr(messaging, "_group_send", lambda group, event: None)
+    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: None)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import tandem_core
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tandem import messaging
+from tandem import messaging, publishing
 from tandem.messaging import MessagingError
 from tandem.models import Chat, ChatMember, ReceiptEvent, Undelivered
 
@@ -27,7 +27,7 @@ def trio(django_user_model: Any) -> tuple[Chat, list[Any]]:
 @pytest.fixture(autouse=True)
 def no_layer(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about the database; publishing is covered end to end elsewhere."""
-    monkeypatch.setattr(messaging, "_group_send", lambda group, event: None)
+    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: None)
 
 
 def test_messages_are_numbered_per_chat_without_gaps(trio) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import tandem_core
 from django.db import connection
-from tandem import messaging
+from tandem import messaging, publishing
 from tandem.groups import user_group
 from tandem.models import Chat
 
@@ -21,7 +21,7 @@ DELIVERED = tandem_core.ReceiptKind.DELIVERED
 @pytest.fixture
 def told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     sent: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(messaging, "_group_send", lambda group, event: sent.append((group, event)))
+    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: sent.append((group, event)))
     return sent
 
 

@@ -13,7 +13,7 @@ import tandem_core
 from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.db import connections
-from tandem import membership, messaging
+from tandem import membership, messaging, publishing
 from tandem.groups import chat_group, user_group
 from tandem.models import Chat, ChatMember, Message, ReceiptEvent
 from tandem.testing import capture_layer_events
@@ -96,7 +96,7 @@ def test_the_views_follow_the_sites_database_router(client: Any, settings: Any, 
     # An ATOMIC_REQUESTS transaction on Tandem's database would hold the chat's lock for the
     # whole request: the views stay out of it there too (filterwarnings=error fails a warning).
     monkeypatch.setitem(connections[ALIAS].settings_dict, "ATOMIC_REQUESTS", True)
-    monkeypatch.setattr(messaging, "_group_send", lambda group, event: None)
+    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: None)
     client.force_login(ann)
     url = f"/tandem/api/chats/{chat.pk}/messages/"
     sent = client.post(url, json.dumps({"client_id": "v1", "body": "hello"}), content_type="application/json")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from tandem import messaging
+from tandem import publishing
 from tandem.models import Chat, Message
 
 
@@ -32,7 +32,7 @@ def test_a_send_under_atomic_requests_commits_on_its_own(
     pair, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat, ann, _ = pair
-    monkeypatch.setattr(messaging, "_group_send", lambda group, event: None)
+    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: None)
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
     client.force_login(ann)
     # filterwarnings=error: a TandemTransactionWarning here fails the test.
@@ -55,7 +55,9 @@ def test_a_layer_outage_after_the_commit_still_answers_the_stored_message(
     response = post_message(client, chat.pk, "layer-down")
     assert response.status_code == 201
     assert Message.objects.filter(client_id="layer-down").exists()
-    assert any("on_commit" in record.getMessage() for record in caplog.records)
+    # Held to be published once the layer answers (tandem.publishing), and said so in the log.
+    assert publishing.republisher.waiting()[0] == 1
+    assert any("held to publish again" in record.getMessage() for record in caplog.records)
 
 
 @pytest.mark.django_db
@@ -63,7 +65,7 @@ def test_a_database_error_that_is_not_an_outage_is_a_500_not_a_retry(
     pair, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat, ann, _ = pair
-    monkeypatch.setattr(messaging, "_group_send", lambda group, event: None)
+    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: None)
     Message.objects.create(
         chat=chat, sender=ann, client_id="planted", seq=1, body="x", created_at="2026-01-01T00:00Z"
     )

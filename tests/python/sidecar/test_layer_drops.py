@@ -57,6 +57,26 @@ def test_messages_that_reach_no_socket_are_counted_by_reason(
         assert wait_for(bob, of_type("message"))["body"] == "still here"
 
 
+def test_a_message_that_expired_in_the_queue_makes_the_socket_it_was_for_sync(
+    world: Any, sidecar: Any, channel_layer_redis: Any
+) -> None:
+    """Dropped as expired (its sender gave up long ago), but a stored message it may announce would
+    never reach that open socket: the socket is told to sync (`resync`, `delivery_dropped`)."""
+    store = redis.Redis.from_url(channel_layer_redis.url)
+    layer = get_channel_layer()
+    with open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), world.cookie(world.bob)) as bob:
+        greeting(bob)
+        (member,) = store.zrange(f"{layer.prefix}:group:chat_{world.chat.pk}", 0, -1)
+        channel = member.decode()
+        queue = f"{layer.prefix}{channel.split('!', 1)[0]}!"
+        before = sidecar.metric("tandem_layer_missed_told_total")
+        late = {"type": "chat.message", "body": "an hour late", "__asgi_channel__": [channel]}
+        store.zadd(queue, {layer.serialize(late): time.time() - 3600})
+        hint = wait_for(bob, of_type("resync", reason="delivery_dropped"), timeout=30)
+        assert "chat" not in hint  # every chat the client shows
+        assert sidecar.metric_above("tandem_layer_missed_told_total", before) == before + 1
+
+
 def test_the_layer_traffic_counters_named_in_the_docs_are_exported(sidecar: Any) -> None:
     for family in (
         "tandem_layer_sent_total",
@@ -69,6 +89,7 @@ def test_the_layer_traffic_counters_named_in_the_docs_are_exported(sidecar: Any)
         "tandem_layer_group_over_capacity_total",
         "tandem_layer_pending_dropped_total",
         "tandem_layer_pending_messages",
+        "tandem_layer_missed_told_total",
         "tandem_redis_commands_total",
     ):
         assert sidecar.metric(family) >= 0

@@ -1,0 +1,327 @@
+"""Publishing on the channel layer from Django, through an outage.
+
+Django publishes after the commit (a message sent through the HTTP views or site code, receipts,
+membership and privacy changes). When the layer cannot take a publish (Redis down, restarting,
+failing over), the row is stored and the sender told so, but without this module the sockets
+would never hear of it live: a message lost with nothing to bring it until each recipient
+reconnects. As the sidecar does for its own sends (`republish_capacity`), each Django process
+keeps what the layer refused and publishes it again once the layer answers, from a thread of its
+own. Publishes are held per group, in the order this process made them: a later publish to a
+group with some held waits behind them (so it neither overtakes them nor makes a request wait on
+a layer that just refused that group), while groups with nothing held, or on a shard that
+answers, are not held up by a shard that does not. Beyond `republish_capacity` held publishes
+the oldest is given up, and a chat message given up ends in the sidecar's own `resync` hint
+(`reason: "publish_lost"`) to the chat's group once the layer answers, so every socket of the
+chat syncs it (docs/protocol.md).
+
+A process that exits while holding publishes loses them (the sockets catch up at their next
+reconnect or at the chat's next message, whose gap makes them sync); docs/django.md says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from tandem.conf import tandem_settings
+from tandem.events import chat_publish_lost_event
+from tandem.groups import chat_group
+
+logger = logging.getLogger(__name__)
+
+# (group, event) -> None, raising when the layer refuses; run in the worker's own event loop.
+Send = Callable[[str, dict[str, Any]], None]
+
+# Short first (a Redis restart or failover takes moments), then at most one round of attempts
+# every two seconds while the layer stays down, so an outage costs Redis almost nothing.
+FIRST_RETRY_S = 0.05
+SLOWEST_RETRY_S = 2.0
+
+# What the layer's serializer raises for an event it can never encode: retrying cannot help, and
+# holding it would hold every publish to its group behind it.
+_REFUSED_FOR_GOOD = (TypeError, ValueError)
+
+
+@dataclass(eq=False)
+class _Publish:
+    group: str
+    event: dict[str, Any]
+    lost_chat: int | None  # the chat whose sockets must sync if this is given up
+    hint_for: int | None = None  # set on a `publish_lost` hint: the chat it tells
+    settled: bool = False  # published or given up: no longer held
+
+
+class Republisher:
+    """Publishes now, or holds what the layer refused and publishes it again later (per group,
+    in order). `publish` never raises: a publish runs after a commit, where the row is stored."""
+
+    def __init__(
+        self,
+        send: Send,
+        capacity: Callable[[], int],
+        *,
+        worker_enter: Callable[[], None] | None = None,
+        worker_exit: Callable[[], None] | None = None,
+        first_retry_s: float = FIRST_RETRY_S,
+        slowest_retry_s: float = SLOWEST_RETRY_S,
+    ) -> None:
+        """`send` publishes, on a request's thread or the worker's; the worker calls
+        `worker_enter` as it starts and `worker_exit` as it ends."""
+        self._send = send
+        self._worker_enter = worker_enter
+        self._worker_exit = worker_exit
+        self._capacity = capacity
+        self._first_retry_s = first_retry_s
+        self._slowest_retry_s = slowest_retry_s
+        self._generation = 0
+        self.given_up = 0  # publishes given up since the process started (tests and logs)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._lines: dict[str, deque[_Publish]] = {}  # per group, oldest first (hints included)
+        self._arrivals: deque[_Publish] = deque()  # held publishes (no hints), oldest first
+        self._held = 0  # publishes held (hints are bounded by chats, not counted)
+        self._losses: dict[int, int] = {}  # chat -> losses not yet covered by a hint that went out
+        self._worker: threading.Thread | None = None
+        self._wake = threading.Event()  # set by forget(): a pausing worker ends at once
+
+    def forget(self, *, wait_s: float = 0.0) -> None:
+        """Drops whatever is held, with no hint, and makes a running worker end (waiting up to
+        `wait_s` for it): for a test's end (its channel layer is going away)."""
+        worker, wake = self._worker, self._wake
+        self._generation += 1  # read by the worker under each lock it takes: it ends
+        self._reset()
+        wake.set()
+        if worker is not None and wait_s > 0 and worker is not threading.current_thread():
+            worker.join(wait_s)
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: nothing held (the parent still holds and publishes them), no
+        worker, and fresh locks (one the parent's worker held at the fork would never be
+        released here). The old event is not touched for the same reason."""
+        self._generation += 1
+        self._reset()
+
+    def publish(self, group: str, event: dict[str, Any], *, lost_chat: int | None = None) -> None:
+        """Publishes `event` to `group`. `lost_chat`: the chat to send `publish_lost` to if this
+        publish is given up (for a stored chat message; others are caught up by a sync anyway)."""
+        item = _Publish(group, event, lost_chat)
+        with self._lock:
+            # Behind the ones waiting for this group: never overtakes them.
+            given_up = self._hold(item) if group in self._lines else None
+        if given_up is not None:
+            self._log_given_up(given_up)
+            return
+        try:
+            self._send(group, event)
+        except _REFUSED_FOR_GOOD:
+            logger.exception("tandem: the channel layer cannot encode an event for %s", group)
+            with self._lock:
+                self._give_up(item)
+                self._start_worker()
+            self._log_given_up([item])
+        except Exception as error:  # noqa: BLE001 - any layer failure is an outage to wait out
+            logger.warning("tandem: publish to %s failed (%s); held to publish again", group, error)
+            with self._lock:
+                given_up = self._hold(item)
+            self._log_given_up(given_up)
+
+    def waiting(self) -> tuple[int, list[int]]:
+        """(publishes held, chats whose loss is still to be told): for tests and diagnostics."""
+        with self._lock:
+            return self._held, sorted(self._losses)
+
+    # Under the lock ---------------------------------------------------------------------------
+
+    def _hold(self, item: _Publish) -> list[_Publish]:
+        """Holds `item` at the back of its group's line; returns the ones given up for room."""
+        given_up: list[_Publish] = []
+        while self._held >= max(1, self._capacity()):
+            oldest = self._arrivals.popleft()
+            if oldest.settled:
+                continue
+            self._remove(oldest)
+            self._give_up(oldest)
+            given_up.append(oldest)
+        self._line(item.group).append(item)
+        self._arrivals.append(item)
+        self._held += 1
+        if len(self._arrivals) > 2 * self._held + 64:
+            # Published ones pile up behind a group still refused: dropped here, so the
+            # order of arrival costs memory in proportion to what is held.
+            self._arrivals = deque(held for held in self._arrivals if not held.settled)
+        self._start_worker()
+        return given_up
+
+    def _line(self, group: str) -> deque[_Publish]:
+        return self._lines.setdefault(group, deque())
+
+    def _remove(self, item: _Publish) -> None:
+        line = self._lines.get(item.group)
+        if line is not None and item in line:
+            line.remove(item)
+            if not line:
+                del self._lines[item.group]
+        if item.hint_for is None and not item.settled:
+            self._held -= 1
+        item.settled = True
+        if self._held == 0:
+            self._arrivals.clear()
+
+    def _give_up(self, item: _Publish) -> None:
+        item.settled = True
+        self.given_up += 1
+        chat = item.lost_chat
+        if chat is None:
+            return
+        # One hint in the chat's line at a time; a loss while it is on its way is counted, so
+        # that hint is sent again rather than taken as covering it.
+        if chat not in self._losses:
+            self._line(chat_group(chat)).append(
+                _Publish(chat_group(chat), chat_publish_lost_event(chat), None, chat)
+            )
+        self._losses[chat] = self._losses.get(chat, 0) + 1
+
+    def _start_worker(self) -> None:
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._work, args=(self._generation,), name="tandem-republisher", daemon=True
+            )
+            self._worker.start()
+
+    # ------------------------------------------------------------------------------------------
+
+    def _log_given_up(self, items: list[_Publish]) -> None:
+        for item in items:  # outside the lock: a slow log handler must not hold up publishes
+            logger.error(
+                "tandem: publish to %s given up (republish_capacity reached, or refused for good)%s",
+                item.group,
+                f"; chat {item.lost_chat}'s sockets will be told to sync"
+                if item.lost_chat is not None
+                else "",
+            )
+
+    def _front_of_each_line(self, generation: int) -> list[tuple[_Publish, int]] | None:
+        """One round: each group's oldest, with its chat's loss count if it is a hint; None
+        when this worker is done (nothing left, or forget() ran)."""
+        with self._lock:
+            if generation != self._generation:
+                return None
+            if not self._lines:
+                self._worker = None
+                return None
+            fronts = [line[0] for line in self._lines.values()]
+            return [
+                (front, self._losses.get(front.hint_for, 0) if front.hint_for is not None else 0)
+                for front in fronts
+            ]
+
+    def _sent(self, item: _Publish, losses_when_taken: int, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation or item.settled:
+                return  # given up for room while on its way: published and told, harmless
+            if item.hint_for is not None and self._losses.get(item.hint_for) != losses_when_taken:
+                return  # another loss since it was taken: it stays in line, to be sent again
+            self._remove(item)
+            if item.hint_for is not None:
+                del self._losses[item.hint_for]
+
+    def _refused_for_good(self, item: _Publish, generation: int) -> list[_Publish]:
+        with self._lock:
+            if generation != self._generation or item.settled:
+                return []
+            self._remove(item)
+            if item.hint_for is not None:  # never sendable: dropped, not retried forever
+                self._losses.pop(item.hint_for, None)
+                return []
+            self._give_up(item)
+            return [item]
+
+    def _work(self, generation: int) -> None:
+        try:
+            if self._worker_enter is not None:
+                self._worker_enter()
+            self._retry_until_nothing_held(generation)
+        finally:
+            if self._worker_exit is not None:
+                self._worker_exit()
+
+    def _retry_until_nothing_held(self, generation: int) -> None:
+        wake = self._wake
+        pause, down_since_logged = 0.0, False
+        while (round_ := self._front_of_each_line(generation)) is not None:
+            progressed = False
+            for item, losses in round_:
+                if item.settled:  # given up for room since the round began
+                    continue
+                try:
+                    self._send(item.group, item.event)
+                except _REFUSED_FOR_GOOD:
+                    logger.exception("tandem: the channel layer cannot encode an event for %s", item.group)
+                    self._log_given_up(self._refused_for_good(item, generation))
+                    progressed = True
+                    continue
+                except Exception as error:  # noqa: BLE001 - that group's shard is still down
+                    if not down_since_logged:
+                        logger.warning("tandem: the channel layer still refuses (%s); retrying", error)
+                        down_since_logged = True
+                    continue
+                self._sent(item, losses, generation)
+                progressed = True
+            if progressed:
+                if down_since_logged:
+                    logger.warning("tandem: the channel layer answers again; publishing what was held")
+                pause, down_since_logged = 0.0, False
+                continue
+            # A whole round refused: wait, longer each time, before the next.
+            pause = min(max(pause * 2, self._first_retry_s), self._slowest_retry_s)
+            if wake.wait(pause):
+                return
+
+
+_worker_loop = threading.local()
+
+
+def _layer_send(group: str, event: dict[str, Any]) -> None:
+    loop = getattr(_worker_loop, "loop", None)
+    if loop is None:  # a request's thread, as any sync code publishes
+        async_to_sync(get_channel_layer().group_send)(group, event)
+    else:  # the worker's own loop: a backlog reuses channels_redis's connections for that loop
+        loop.run_until_complete(get_channel_layer().group_send(group, event))
+
+
+def _open_worker_loop() -> None:
+    _worker_loop.loop = asyncio.new_event_loop()
+
+
+def _close_worker_loop() -> None:
+    loop = getattr(_worker_loop, "loop", None)
+    _worker_loop.loop = None
+    if loop is not None:
+        loop.close()
+
+
+# The send is looked up at each call, so a test can replace `_layer_send` for the module.
+republisher = Republisher(
+    lambda group, event: _layer_send(group, event),
+    lambda: int(tandem_settings.republish_capacity),
+    worker_enter=_open_worker_loop,
+    worker_exit=_close_worker_loop,
+)
+os.register_at_fork(after_in_child=republisher.forget_after_fork)
+
+
+def publish(group: str, event: dict[str, Any], *, lost_chat: int | None = None) -> None:
+    """Publishes `event` to `group` now or, through a channel-layer outage, once the layer
+    answers (module docstring). Never raises."""
+    republisher.publish(group, event, lost_chat=lost_chat)
