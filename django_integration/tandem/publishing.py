@@ -48,7 +48,7 @@ SLOWEST_RETRY_S = 2.0
 
 # What the layer's serializer raises for an event it can never encode: retrying cannot help, and
 # holding it would hold every publish to its group behind it.
-_REFUSED_FOR_GOOD = (TypeError, ValueError)
+_REFUSED_FOR_GOOD = (TypeError, ValueError, OverflowError)
 
 
 @dataclass(eq=False)
@@ -71,6 +71,7 @@ class Republisher:
         *,
         worker_enter: Callable[[], None] | None = None,
         worker_exit: Callable[[], None] | None = None,
+        cannot_send_here: Callable[[], bool] = lambda: False,
         first_retry_s: float = FIRST_RETRY_S,
         slowest_retry_s: float = SLOWEST_RETRY_S,
     ) -> None:
@@ -79,6 +80,7 @@ class Republisher:
         self._send = send
         self._worker_enter = worker_enter
         self._worker_exit = worker_exit
+        self._cannot_send_here = cannot_send_here
         self._capacity = capacity
         self._first_retry_s = first_retry_s
         self._slowest_retry_s = slowest_retry_s
@@ -88,6 +90,9 @@ class Republisher:
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
         self._lines: dict[str, deque[_Publish]] = {}  # per group, oldest first (hints included)
         self._arrivals: deque[_Publish] = deque()  # held publishes (no hints), oldest first
         self._held = 0  # publishes held (hints are bounded by chats, not counted)
@@ -98,9 +103,10 @@ class Republisher:
     def forget(self, *, wait_s: float = 0.0) -> None:
         """Drops whatever is held, with no hint, and makes a running worker end (waiting up to
         `wait_s` for it): for a test's end (its channel layer is going away)."""
-        worker, wake = self._worker, self._wake
-        self._generation += 1  # read by the worker under each lock it takes: it ends
-        self._reset()
+        with self._lock:  # the same lock: a worker or request inside it finishes first
+            worker, wake = self._worker, self._wake
+            self._generation += 1  # read by the worker under each lock it takes: it ends
+            self._clear()
         wake.set()
         if worker is not None and wait_s > 0 and worker is not threading.current_thread():
             worker.join(wait_s)
@@ -117,8 +123,10 @@ class Republisher:
         publish is given up (for a stored chat message; others are caught up by a sync anyway)."""
         item = _Publish(group, event, lost_chat)
         with self._lock:
-            # Behind the ones waiting for this group: never overtakes them.
-            given_up = self._hold(item) if group in self._lines else None
+            # Behind the ones waiting for this group: never overtakes them. From a thread whose
+            # event loop is running (sync code called from async code without sync_to_async),
+            # the layer cannot be awaited here: the worker sends it, at once.
+            given_up = self._hold(item) if group in self._lines or self._cannot_send_here() else None
         if given_up is not None:
             self._log_given_up(given_up)
             return
@@ -193,11 +201,17 @@ class Republisher:
         self._losses[chat] = self._losses.get(chat, 0) + 1
 
     def _start_worker(self) -> None:
-        if self._worker is None:
-            self._worker = threading.Thread(
-                target=self._work, args=(self._generation,), name="tandem-republisher", daemon=True
-            )
-            self._worker.start()
+        if self._worker is not None:
+            return
+        worker = threading.Thread(
+            target=self._work, args=(self._generation,), name="tandem-republisher", daemon=True
+        )
+        try:
+            worker.start()
+        except RuntimeError:  # interpreter shutting down, or no threads left: the next hold tries again
+            logger.exception("tandem: the republisher's thread could not start")
+            return
+        self._worker = worker
 
     # ------------------------------------------------------------------------------------------
 
@@ -252,7 +266,12 @@ class Republisher:
             if self._worker_enter is not None:
                 self._worker_enter()
             self._retry_until_nothing_held(generation)
+        except Exception:  # a defect: logged, and the next hold starts a worker again
+            logger.exception("tandem: the republisher's thread failed")
         finally:
+            with self._lock:
+                if self._worker is threading.current_thread():
+                    self._worker = None
             if self._worker_exit is not None:
                 self._worker_exit()
 
@@ -293,11 +312,23 @@ _worker_loop = threading.local()
 
 
 def _layer_send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
     loop = getattr(_worker_loop, "loop", None)
-    if loop is None:  # a request's thread, as any sync code publishes
-        async_to_sync(get_channel_layer().group_send)(group, event)
-    else:  # the worker's own loop: a backlog reuses channels_redis's connections for that loop
-        loop.run_until_complete(get_channel_layer().group_send(group, event))
+    # The worker's own loop where channels_redis keeps connections per loop (4.1 and later), so
+    # a backlog reuses them; elsewhere (a request's thread, channels_redis 4.0, whose one pool
+    # is reset whenever the loop changes, or another backend) as any sync code publishes.
+    if loop is None or not hasattr(layer, "_layers"):
+        async_to_sync(layer.group_send)(group, event)
+    else:
+        loop.run_until_complete(layer.group_send(group, event))
+
+
+def _running_loop_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _open_worker_loop() -> None:
@@ -317,6 +348,7 @@ republisher = Republisher(
     lambda: int(tandem_settings.republish_capacity),
     worker_enter=_open_worker_loop,
     worker_exit=_close_worker_loop,
+    cannot_send_here=_running_loop_here,
 )
 os.register_at_fork(after_in_child=republisher.forget_after_fork)
 

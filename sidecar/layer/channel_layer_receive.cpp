@@ -110,7 +110,7 @@ channel_layer::handle_member(std::string const& payload, double score)
     ++stats_.dropped_expired;  // channels_redis would still deliver it; its sender gave up long ago
     // ... but the sockets it was for never had it and nothing else will bring it: they sync.
     // Decoded only here, on this rare path (the reader was stalled or away that long).
-    auto decoded = serializer_.deserialize(payload, static_cast<std::int64_t>(now));
+    auto decoded = serializer_.deserialize(payload, static_cast<std::int64_t>(now), true);  // any age
     if (decoded.value && decoded.value->is_object()) report_missed(own_channels_named(*decoded.value, false));
     return;
   }

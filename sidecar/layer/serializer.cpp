@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -34,14 +35,15 @@ serializer::serialize(message const& m, std::int64_t now_s) const
 }
 
 decode_result
-serializer::deserialize(std::string_view stored, std::int64_t now_s) const noexcept
+serializer::deserialize(std::string_view stored, std::int64_t now_s, bool any_age) const noexcept
 {
   try {
     // Python slices past the end to an empty body, which then fails to decode; same here.
     auto body = stored.substr(std::min(config_.random_prefix_length, stored.size()));
     std::string plaintext;
     if (!keys_.empty()) {
-      auto decrypted = keys_.decrypt(body, now_s, config_.expiry_s + 10);
+      auto const ttl = any_age ? std::nullopt : std::optional<std::int64_t>{config_.expiry_s + 10};
+      auto decrypted = keys_.decrypt(body, now_s, ttl);
       if (!decrypted.plaintext) return {std::nullopt, std::move(decrypted.error)};
       plaintext = std::move(*decrypted.plaintext);
       body = plaintext;

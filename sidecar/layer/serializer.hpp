@@ -38,7 +38,8 @@ public:
   std::string serialize(message const& m, std::int64_t now_s) const;
 
   /// Drop the prefix, decrypt (ttl = expiry + 10) if keys are set, decode. Never throws.
-  decode_result deserialize(std::string_view stored, std::int64_t now_s) const noexcept;
+  /// `any_age`: no ttl, for reading who an expired message was for (never delivered).
+  decode_result deserialize(std::string_view stored, std::int64_t now_s, bool any_age = false) const noexcept;
 
   serializer_config const& config() const noexcept { return config_; }
 

@@ -58,10 +58,13 @@ def channel_layer_redis(
 
 
 @pytest.fixture(autouse=True)
-def no_publishes_held_across_tests() -> Iterator[None]:
+def no_publishes_held_across_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     """Django holds what the channel layer refused and publishes it once the layer answers
     (tandem.publishing): a test that ends with some held must not have them land in the next
-    test's layer."""
+    test's layer. The settings this test changes are set up here first, so they are restored
+    only after the worker has stopped."""
+    if "settings" in request.fixturenames:
+        request.getfixturevalue("settings")
     yield
     publishing = sys.modules.get("tandem.publishing")
     if publishing is not None:

@@ -7,6 +7,8 @@ sockets: tests/python/sidecar/test_django_publish_outage.py."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -213,3 +215,22 @@ def test_a_forked_child_starts_with_nothing_held(layer: FlakyLayer) -> None:
     layer.down = False
     republisher.publish("chat_7", message(2), lost_chat=7)  # straight through: nothing held
     assert ("chat_7", message(2)) in layer.sent
+
+
+def test_a_publish_from_a_thread_whose_event_loop_runs_is_sent_by_the_worker(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sync code called straight from async code (no sync_to_async) cannot wait for the layer
+    on its own thread: the publish goes to the worker quietly, not through a failed attempt."""
+    from tandem import publishing
+
+    layer = FlakyLayer()
+    monkeypatch.setattr(publishing, "_layer_send", layer.send)
+
+    async def from_async_code() -> None:
+        publishing.publish("chat_7", message(1), lost_chat=7)
+
+    asyncio.run(from_async_code())
+    settled(publishing.republisher)
+    assert layer.sent == [("chat_7", message(1))]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
