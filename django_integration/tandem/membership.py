@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from tandem.groups import user_group
-from tandem.messaging import database_for_tandem
+from tandem.messaging import _after_commit, database_for_tandem
 from tandem.models import Chat, ChatMember
 from tandem.publishing import publish
 
@@ -21,10 +21,7 @@ def membership_event(chat_id: int, member: bool) -> dict[str, Any]:
 
 def _tell_after_commit(chat_id: int, user_id: int, member: bool, using: str) -> None:
     # After commit: a socket must never leave or join on a change a rollback could still undo.
-    # Robust, and held through a layer outage: the membership is stored whatever the layer says.
-    transaction.on_commit(
-        lambda: publish(user_group(user_id), membership_event(chat_id, member)), using=using, robust=True
-    )
+    _after_commit(lambda: publish(user_group(user_id), membership_event(chat_id, member)), using)
 
 
 def add_member(chat: Chat | int, user: Any, *, using: str | None = None) -> bool:

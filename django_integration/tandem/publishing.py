@@ -25,7 +25,8 @@ import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,17 +70,15 @@ class Republisher:
         send: Send,
         capacity: Callable[[], int],
         *,
-        worker_enter: Callable[[], None] | None = None,
-        worker_exit: Callable[[], None] | None = None,
+        worker_scope: Callable[[], AbstractContextManager[object]] = nullcontext,
         cannot_send_here: Callable[[], bool] = lambda: False,
         first_retry_s: float = FIRST_RETRY_S,
         slowest_retry_s: float = SLOWEST_RETRY_S,
     ) -> None:
-        """`send` publishes, on a request's thread or the worker's; the worker calls
-        `worker_enter` as it starts and `worker_exit` as it ends."""
+        """`send` publishes, on a request's thread or the worker's; the worker sends within
+        `worker_scope()` (the module's: an event loop of its own)."""
         self._send = send
-        self._worker_enter = worker_enter
-        self._worker_exit = worker_exit
+        self._worker_scope = worker_scope
         self._cannot_send_here = cannot_send_here
         self._capacity = capacity
         self._first_retry_s = first_retry_s
@@ -133,7 +132,7 @@ class Republisher:
         try:
             self._send(group, event)
         except _REFUSED_FOR_GOOD:
-            logger.exception("tandem: the channel layer cannot encode an event for %s", group)
+            _log_unencodable(group)
             with self._lock:
                 self._give_up(item)
                 self._start_worker()
@@ -263,17 +262,14 @@ class Republisher:
 
     def _work(self, generation: int) -> None:
         try:
-            if self._worker_enter is not None:
-                self._worker_enter()
-            self._retry_until_nothing_held(generation)
+            with self._worker_scope():
+                self._retry_until_nothing_held(generation)
         except Exception:  # a defect: logged, and the next hold starts a worker again
             logger.exception("tandem: the republisher's thread failed")
         finally:
             with self._lock:
                 if self._worker is threading.current_thread():
                     self._worker = None
-            if self._worker_exit is not None:
-                self._worker_exit()
 
     def _retry_until_nothing_held(self, generation: int) -> None:
         wake = self._wake
@@ -286,7 +282,7 @@ class Republisher:
                 try:
                     self._send(item.group, item.event)
                 except _REFUSED_FOR_GOOD:
-                    logger.exception("tandem: the channel layer cannot encode an event for %s", item.group)
+                    _log_unencodable(item.group)
                     self._log_given_up(self._refused_for_good(item, generation))
                     progressed = True
                     continue
@@ -331,23 +327,27 @@ def _running_loop_here() -> bool:
     return True
 
 
-def _open_worker_loop() -> None:
+@contextmanager
+def _worker_event_loop() -> Iterator[None]:
+    """The worker's own event loop for its sends (_layer_send), closed as it ends: closing it
+    makes channels_redis close the connections it kept for that loop."""
     _worker_loop.loop = asyncio.new_event_loop()
-
-
-def _close_worker_loop() -> None:
-    loop = getattr(_worker_loop, "loop", None)
-    _worker_loop.loop = None
-    if loop is not None:
+    try:
+        yield
+    finally:
+        loop, _worker_loop.loop = _worker_loop.loop, None
         loop.close()
+
+
+def _log_unencodable(group: str) -> None:
+    logger.exception("tandem: the channel layer cannot encode an event for %s", group)
 
 
 # The send is looked up at each call, so a test can replace `_layer_send` for the module.
 republisher = Republisher(
     lambda group, event: _layer_send(group, event),
     lambda: int(tandem_settings.republish_capacity),
-    worker_enter=_open_worker_loop,
-    worker_exit=_close_worker_loop,
+    worker_scope=_worker_event_loop,
     cannot_send_here=_running_loop_here,
 )
 os.register_at_fork(after_in_child=republisher.forget_after_fork)
