@@ -11,5 +11,6 @@ class TandemConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the system checks (manage.py check, runserver, migrate).
-        from tandem import checks  # noqa: F401
+        # Registers the system checks (manage.py check, runserver, migrate) and the receivers
+        # by which membership and privacy rows changed through the ORM tell the sockets concerned.
+        from tandem import checks, signals  # noqa: F401

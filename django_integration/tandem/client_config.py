@@ -60,14 +60,21 @@ def client_options() -> dict[str, int]:
     return {**CLIENT_DEFAULTS, **{k: int(v) for k, v in configured.items()}}
 
 
-def chat_configs(user: Any, *, using: str | None = None) -> dict[str, dict[str, Any]]:
-    """Every chat of user as the conversation view needs it (two queries), so a two-pane page
-    switches chats without a page load. Read where Tandem writes (`using`: as in
+def chat_configs(
+    user: Any, *, only: int | None = None, using: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every chat of user (or only chat `only`, if user is a member) as the conversation view
+    needs it (two queries), so a two-pane page switches chats without a page load. Read where Tandem writes (`using`: as in
     tandem.messaging), not from the routers' db_for_read: on a lagging replica a just-added
     member would be refused the chat and a just-removed one still shown its members' names."""
     using = database_for_tandem(using)
     members_of = ChatMember.objects.using(using)
-    mine = {m.chat_id: m for m in members_of.filter(user_id=user.pk).select_related("chat")}
+    own = (
+        members_of.filter(user_id=user.pk)
+        if only is None
+        else members_of.filter(user_id=user.pk, chat_id=only)
+    )
+    mine = {m.chat_id: m for m in own.select_related("chat")}
     members: dict[int, dict[int, str]] = {}
     for m in members_of.filter(chat_id__in=mine).select_related("user").order_by("chat_id", "user_id"):
         members.setdefault(m.chat_id, {})[m.user_id] = display_name(m.user)
@@ -122,6 +129,7 @@ def client_config(request: HttpRequest, chat: Chat | int | str | None = None) ->
         "login_url": settings.LOGIN_URL,
         "logout_url": _path_or_none("logout"),
         "list_url": _path_or_none(getattr(settings, "TANDEM_CHAT_LIST_URL", "chat-list")),
+        "row_url": _id_path_or_none(getattr(settings, "TANDEM_CHAT_ROW_URL", "chat-row")),
         "csrf_token": get_token(request),
         "me": {"id": user.pk, "name": display_name(user)},
         "users": {uid: name for c in chats.values() for uid, name in c["members"].items()},
@@ -145,6 +153,20 @@ def client_config(request: HttpRequest, chat: Chat | int | str | None = None) ->
         "client": client_options(),
     }
     return config
+
+
+# An id no site has, so the path reversed with it splits into what comes before and after the id.
+_ANY_CHAT = 918_273_645_546_372
+
+
+def _id_path_or_none(name: str) -> list[str] | None:
+    """A URL name of the site taking a chat id (the live list's row of one chat), as the path
+    before and after the id, if the site has one."""
+    try:
+        before, after = reverse(name, args=[_ANY_CHAT]).split(str(_ANY_CHAT), 1)
+    except (NoReverseMatch, ValueError):
+        return None
+    return [before, after]
 
 
 def _path_or_none(name: str) -> str | None:

@@ -12,16 +12,24 @@ from django.db import transaction
 from tandem.groups import user_group
 from tandem.messaging import _after_commit, database_for_tandem
 from tandem.models import Chat, ChatMember
-from tandem.publishing import publish
+from tandem.publishing import publish, publish_many
 
 
 def membership_event(chat_id: int, member: bool) -> dict[str, Any]:
     return {"type": "tandem.membership", "chat": chat_id, "member": member}
 
 
-def _tell_after_commit(chat_id: int, user_id: int, member: bool, using: str) -> None:
-    # After commit: a socket must never leave or join on a change a rollback could still undo.
+def tell_member_after_commit(chat_id: int, user_id: int, member: bool, using: str) -> None:
+    """Tells the user's sockets they joined (or left) the chat, once the transaction on `using`
+    has committed: a socket must never leave or join on a change a rollback could still undo."""
     _after_commit(lambda: publish(user_group(user_id), membership_event(chat_id, member)), using)
+
+
+def tell_members_after_commit(chat_id: int, user_ids: list[int], using: str) -> None:
+    """tell_member_after_commit(chat_id, user, True, using) for each of `user_ids`, published
+    together (tandem.publishing.publish_many): a new chat's members."""
+    events = [(user_group(user_id), membership_event(chat_id, True)) for user_id in user_ids]
+    _after_commit(lambda: publish_many(events), using)
 
 
 def add_member(chat: Chat | int, user: Any, *, using: str | None = None) -> bool:
@@ -30,9 +38,8 @@ def add_member(chat: Chat | int, user: Any, *, using: str | None = None) -> bool
     chat_id = chat if isinstance(chat, int) else chat.pk
     using = database_for_tandem(using)
     with transaction.atomic(using=using):
+        # A new row tells the user's sockets once committed (tandem.signals).
         _, created = ChatMember.objects.using(using).get_or_create(chat_id=chat_id, user_id=user.pk)
-        if created:
-            _tell_after_commit(chat_id, user.pk, True, using)
     return created
 
 
@@ -42,7 +49,6 @@ def remove_member(chat: Chat | int, user: Any, *, using: str | None = None) -> b
     chat_id = chat if isinstance(chat, int) else chat.pk
     using = database_for_tandem(using)
     with transaction.atomic(using=using):
+        # The deleted row tells the user's sockets once committed (tandem.signals).
         deleted, _ = ChatMember.objects.using(using).filter(chat_id=chat_id, user_id=user.pk).delete()
-        if deleted:
-            _tell_after_commit(chat_id, user.pk, False, using)
     return bool(deleted)

@@ -63,15 +63,20 @@ class Chat(SidecarOwnedFieldsMixin):
     ) -> Chat:
         """A chat and its member rows in one transaction; more than two people make a group
         unless `is_group` says otherwise. `using`: the database alias (default: the one the
-        routers pick for writing chats)."""
+        routers pick for writing chats). Once committed, each member's open sockets are told,
+        as by tandem.membership.add_member, so they hear the chat at once."""
+        from tandem.membership import tell_members_after_commit  # (it imports this module)
+
         members = list(dict.fromkeys(users))  # the same user twice would break the unique pair
         group = len(members) > 2 if is_group is None else is_group
         using = using or router.db_for_write(cls)
         with transaction.atomic(using=using):
             chat = cls.objects.using(using).create(title=title, is_group=group)
+            # bulk_create sends no signals (tandem.signals): the members are told here.
             ChatMember.objects.using(using).bulk_create(
                 ChatMember(chat=chat, user_id=user.pk) for user in members
             )
+            tell_members_after_commit(chat.pk, [user.pk for user in members], using)
         return chat
 
 

@@ -31,18 +31,13 @@ def change_privacy(
     using = database_for_tandem(using)
     with transaction.atomic(using=using):
         current, _ = UserSettings.objects.using(using).select_for_update().get_or_create(user_id=user_id)
-        before = current.presence_visibility
         if presence_visibility is not None:
             current.presence_visibility = int(tandem_core.Visibility(presence_visibility))
         if read_receipts is not None:
             current.read_receipts = read_receipts
+        # The save tells everyone the change concerns once it commits (tandem.signals), as any
+        # save of the row does.
         current.save()
-        after = current.presence_visibility
-        if before != after:
-            # After commit: nobody may be shown (or hidden) a change a rollback could still undo.
-            transaction.on_commit(
-                lambda: tell_visibility_changed(user_id, before, after, using=using), using=using, robust=True
-            )
     return current
 
 

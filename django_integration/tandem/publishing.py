@@ -120,7 +120,23 @@ class Republisher:
     def publish(self, group: str, event: dict[str, Any], *, lost_chat: int | None = None) -> None:
         """Publishes `event` to `group`. `lost_chat`: the chat to send `publish_lost` to if this
         publish is given up (for a stored chat message; others are caught up by a sync anyway)."""
-        item = _Publish(group, event, lost_chat)
+        self._publish(_Publish(group, event, lost_chat))
+
+    def publish_all(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """publish() of each (group, event) in order; once one meets an outage the rest are held
+        for the worker at once, rather than each waiting on a layer that does not answer (a
+        chat created with a thousand members tells each of them)."""
+        for index, (group, event) in enumerate(items):
+            if self._publish(_Publish(group, event, None)):
+                continue
+            with self._lock:
+                given_up = [lost for rest in items[index + 1 :] for lost in self._hold(_Publish(*rest, None))]
+            self._log_given_up(given_up)
+            return
+
+    def _publish(self, item: _Publish) -> bool:
+        """False when the layer failed to take it now (held to be published again)."""
+        group, event = item.group, item.event
         with self._lock:
             # Behind the ones waiting for this group: never overtakes them. From a thread whose
             # event loop is running (sync code called from async code without sync_to_async),
@@ -128,7 +144,7 @@ class Republisher:
             given_up = self._hold(item) if group in self._lines or self._cannot_send_here() else None
         if given_up is not None:
             self._log_given_up(given_up)
-            return
+            return True
         try:
             self._send(group, event)
         except _REFUSED_FOR_GOOD:
@@ -142,6 +158,8 @@ class Republisher:
             with self._lock:
                 given_up = self._hold(item)
             self._log_given_up(given_up)
+            return False
+        return True
 
     def waiting(self) -> tuple[int, list[int]]:
         """(publishes held, chats whose loss is still to be told): for tests and diagnostics."""
@@ -357,3 +375,14 @@ def publish(group: str, event: dict[str, Any], *, lost_chat: int | None = None) 
     """Publishes `event` to `group` now or, through a channel-layer outage, once the layer
     answers (module docstring). Never raises."""
     republisher.publish(group, event, lost_chat=lost_chat)
+
+
+def publish_many(items: list[tuple[str, dict[str, Any]]]) -> None:
+    """publish() of each (group, event), in order, from one event loop of this thread's (so
+    channels_redis 4.1+ reuses its connections instead of opening one per publish); once one
+    meets an outage the rest are held at once (Republisher.publish_all). Never raises."""
+    if len(items) > 1 and not _running_loop_here() and getattr(_worker_loop, "loop", None) is None:
+        with _worker_event_loop():
+            republisher.publish_all(items)
+    else:
+        republisher.publish_all(items)

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem import events, messaging
+from tandem.client_config import chat_configs
 from tandem.messaging import MessagingError
 
 RETRY_AFTER_S = 1
@@ -162,6 +163,18 @@ def receipts_view(request: HttpRequest, chat_id: int) -> HttpResponse:
         raise MessagingError(tandem_core.ErrorCode.MISSING_FIELD, "upto")
     messaging.apply_receipt(chat_id=chat_id, user_id=signed_in(request), kind=kind, upto=upto)
     return HttpResponse(status=204)
+
+
+@require_GET
+@api_view
+def chat_view(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """A chat as the client's configuration carries it (title, members' names, group or not,
+    the viewer's read marker): for a page that learns of a chat created after it was rendered.
+    403 for a chat the viewer is not a member of, as for its messages."""
+    about = chat_configs(request.user, only=chat_id).get(str(chat_id))
+    if about is None:
+        raise MessagingError(tandem_core.ErrorCode.FORBIDDEN, "chat")
+    return JsonResponse({"type": "chat", "chat": about})
 
 
 @require_GET

@@ -11,6 +11,7 @@ from chatsite import views
 urlpatterns = [
     path("", views.chat_list, name="chat-list"),
     path("chats/<int:chat_id>/", views.chat_page, name="chat"),
+    path("chats/<int:chat_id>/row/", views.chat_row, name="chat-row"),
     path("chats/new/", views.new_group, name="new-group"),
     path("settings/privacy/", views.privacy, name="privacy"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -12,6 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from tandem.client_config import display_name
+from tandem.messaging import database_for_tandem
 from tandem.models import Chat, ChatMember, Message, PresenceVisibility, UserSettings
 from tandem.privacy import change_privacy
 
@@ -21,10 +22,23 @@ def chat_list(request: HttpRequest) -> HttpResponse:
     return render(request, "chatsite/chat_list.html", {"rows": chat_rows(request)})
 
 
-def chat_rows(request: HttpRequest) -> list[dict[str, Any]]:
-    """The user's chats, newest message first, with what the list shows of each."""
-    memberships = ChatMember.objects.filter(user=request.user).select_related("chat")
-    last = Message.objects.filter(chat=OuterRef("chat")).order_by("-seq")
+@login_required
+def chat_row(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """One row of the list, for a page that learns of a chat it was rendered without."""
+    rows = chat_rows(request, only=chat_id)
+    if not rows:
+        raise Http404("no such chat")
+    return render(request, "chatsite/_chat_row.html", {"row": rows[0]})
+
+
+def chat_rows(request: HttpRequest, only: int | None = None) -> list[dict[str, Any]]:
+    """The user's chats (or only chat `only`), newest message first, with what the list shows of
+    each; read where Tandem writes (a chat just created is on a lagging replica a moment later)."""
+    using = database_for_tandem(None)
+    memberships = ChatMember.objects.using(using).filter(user=request.user).select_related("chat")
+    if only is not None:
+        memberships = memberships.filter(chat_id=only)
+    last = Message.objects.using(using).filter(chat=OuterRef("chat")).order_by("-seq")
     rows = []
     for m in memberships.annotate(
         last_body=Subquery(last.values("body")[:1]),
@@ -32,7 +46,12 @@ def chat_rows(request: HttpRequest) -> list[dict[str, Any]]:
         last_seq=Subquery(last.values("seq")[:1]),
         last_sender=Subquery(last.values("sender")[:1]),
     ):
-        unread = Message.objects.filter(chat=m.chat, seq__gt=m.read_upto).exclude(sender=request.user).count()
+        unread = (
+            Message.objects.using(using)
+            .filter(chat=m.chat, seq__gt=m.read_upto)
+            .exclude(sender=request.user)
+            .count()
+        )
         others = m.chat.members.exclude(user=request.user).select_related("user")
         title = m.chat.title or ", ".join(display_name(o.user) for o in others) or "Notes to self"
         rows.append(

@@ -61,6 +61,32 @@ def test_the_list_shows_own_messages_as_you_and_clears_unread_read_in_another_ta
     row(bob, "Ann").locator(".chat-last", has_text="You: answered").wait_for()
 
 
+def test_a_group_created_while_the_list_is_open_appears_first_and_opens_in_place(logged_in) -> None:
+    bob = logged_in("bob")  # on the list, rendered before the group exists
+    wait_open(bob)
+    bob.evaluate("window.sameTab = true")
+    ann = logged_in("ann")
+    ann.goto(ann.url + "chats/new/")
+    ann.fill("input[name=title]", "Made while bob looked")
+    ann.get_by_label("bob", exact=True).check()
+    ann.get_by_role("button", name="Create").click()
+    wait_open(ann)
+    # Added to a group (no message yet): the row comes with the join, first in the list.
+    new_row = row(bob, "Made while bob looked")
+    new_row.locator(".chat-last", has_text="No messages yet").wait_for(timeout=10_000)
+    assert "Made while bob looked" in bob.locator("a.chat-row").first.inner_text()
+    ann.wait_for_function("window.tandemChat && window.tandemChat.historyLoaded")
+    send(ann, "first words in the new group")
+    new_row.locator(".chat-last", has_text="first words in the new group").wait_for(timeout=10_000)
+    assert int(new_row.locator(".unread").inner_text()) == 1
+    assert bob.title().startswith("(")
+    # The chat's configuration came with its row: it opens beside the list, in the same tab.
+    new_row.click()
+    bubble(bob, "first words in the new group").wait_for(timeout=10_000)
+    assert bob.evaluate("window.sameTab") is True
+    assert "Made while bob looked" in bob.locator(".tandem-title").inner_text()
+
+
 def test_typing_shows_in_the_chat_list(logged_in) -> None:
     ann, bob = logged_in("ann"), logged_in("bob")
     wait_open(bob)

@@ -1,6 +1,8 @@
 """{% tandem_client_config chat %} tells the page a chat's members only when the viewer is one of
 them (issue 12, defect 10): a page that passes a chat its user does not belong to is refused
-with PermissionDenied (403 through Django's handler), never rendered with the members' names."""
+with PermissionDenied (403 through Django's handler), never rendered with the members' names.
+The same rule holds for `api/chats/<id>/`, which gives a page a chat created after it was
+rendered (the live list adopts it)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.template import Context, Template
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from tandem.models import Chat
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +66,57 @@ def test_the_list_page_without_a_chat_still_renders(people) -> None:
     request = RequestFactory().get("/")
     request.user = people["eve"]
     assert '"chat": null' in TEMPLATE.render(Context({"request": request}))
+
+
+def chat_api(client: Client, chat_id: int) -> Any:
+    return client.get(f"/tandem/api/chats/{chat_id}/")
+
+
+def test_a_member_gets_a_chat_created_after_the_page_from_the_api(people) -> None:
+    chat = Chat.create_with_members(
+        [people["ann"], people["bob"], people["eve"]], title="later", is_group=True
+    )
+    client = Client()
+    client.force_login(people["bob"])
+    answer = chat_api(client, chat.pk)
+    assert answer.status_code == 200
+    about = answer.json()["chat"]
+    assert about["id"] == chat.pk
+    assert about["title"] == "later"
+    assert about["is_group"] is True
+    assert about["members"] == {str(people[n].pk): n for n in ("ann", "bob", "eve")}
+    # The same entry the page's configuration holds for chats it was rendered with.
+    assert about == json_config_of(people["bob"], chat)
+
+
+def json_config_of(user: Any, chat: Chat) -> dict[str, Any]:
+    from tandem.client_config import chat_configs
+
+    return chat_configs(user)[str(chat.pk)]
+
+
+def test_the_chat_api_refuses_a_non_member_an_unknown_chat_and_an_anonymous_viewer(people) -> None:
+    chat = Chat.create_with_members([people["ann"], people["bob"]], title="secret pair")
+    eve = Client()
+    eve.force_login(people["eve"])
+    for chat_id in (chat.pk, 999_999):
+        refused = chat_api(eve, chat_id)
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "forbidden"
+        assert b"bob" not in refused.content
+        assert b"secret" not in refused.content
+    assert chat_api(Client(), chat.pk).status_code == 401
+    member = Client()
+    member.force_login(people["ann"])
+    assert member.post(f"/tandem/api/chats/{chat.pk}/").status_code == 405
+
+
+def test_the_row_url_is_the_sites_path_around_the_chat_id(people, settings: Any) -> None:
+    import json
+
+    # The test project has no row view: the live list then adopts a chat's configuration only.
+    assert '"row_url": null' in render_for(people["ann"], None)
+    settings.TANDEM_CHAT_ROW_URL = "tandem:messages"
+    page = render_for(people["ann"], None)
+    config = json.loads(page[page.index(">") + 1 : page.rindex("</script>")])
+    assert config["row_url"] == ["/tandem/api/chats/", "/messages/"]

@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from chatclient import frames_within, of_type, send_message, synced_client_ids, wait_for
 from hostile import honest_exchange
+from quiet_rows import delete_member_row_by_sql, insert_member_row_quietly
 from test_messaging_scale_out import own_session
 from websockets.exceptions import ConnectionClosed
 from wsclient import greeting, open_socket
@@ -81,24 +82,45 @@ def test_a_removed_member_hears_nothing_after_the_removal_commits(world, make_si
     honest_exchange(one, world)
 
 
-def test_a_membership_row_deleted_by_other_code_closes_the_chat_socket(world, make_sidecar) -> None:
-    from tandem.models import ChatMember
+def test_a_new_chat_reaches_its_members_open_notifications_sockets_at_once(world, make_sidecar) -> None:
+    """Chat.create_with_members tells every member's open sockets, as add_member does: a chat
+    created while they are online (a group made by someone else, a first 1:1 message) is
+    heard live at once, not after the next membership re-check (a minute by default)."""
+    from tandem.models import Chat
 
+    one, two = make_sidecar(), make_sidecar()
+    with (
+        open_socket(one.ws_url("/ws/notifications/"), own_session(world.ann)) as ann,
+        open_socket(two.ws_url("/ws/notifications/"), own_session(world.bob)) as bob,
+        open_socket(one.ws_url("/ws/notifications/"), own_session(world.eve)) as eve,
+    ):
+        for ws in (ann, bob, eve):
+            greeting(ws)
+        group = Chat.create_with_members([world.ann, world.bob, world.eve], title="new", is_group=True)
+        for ws in (ann, bob, eve):
+            assert wait_for(ws, of_type("resync", chat=group.pk), 10)["reason"] == "chat_joined"
+        first = f"first-{uuid.uuid4().hex[:8]}"
+        with open_socket(two.ws_url(f"/ws/chat/{group.pk}/"), own_session(world.ann)) as ann_chat:
+            greeting(ann_chat)
+            assert send_message(ann_chat, first, "hello, new group")["type"] == "ack"
+        for ws in (bob, eve):
+            assert wait_for(ws, of_type("message", client_id=first), 10)["chat"] == group.pk
+
+
+def test_a_membership_row_deleted_by_other_code_closes_the_chat_socket(world, make_sidecar) -> None:
     sidecar = make_sidecar(auth_recheck_interval=0.5)
     with open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), own_session(world.bob)) as bob:
         greeting(bob)
-        ChatMember.objects.filter(chat=world.chat, user=world.bob).delete()
+        delete_member_row_by_sql(world.chat, world.bob)
         assert closed_code(bob) == 4403
-    ChatMember.objects.create(chat=world.chat, user=world.bob)
+    insert_member_row_quietly(world.chat, world.bob)
     honest_exchange(sidecar, world)
 
 
 def test_the_recheck_also_settles_notifications_sockets(world, make_sidecar) -> None:
-    """Rows changed by other code (not tandem.membership): within a re-check interval a
+    """Rows changed by other code (raw SQL, bulk_create: no signal): within a re-check interval a
     notifications socket stops hearing a chat whose row was deleted, and starts hearing one whose
     row was created, without reconnecting."""
-    from tandem.models import ChatMember
-
     sidecar = make_sidecar(auth_recheck_interval=0.5)
     with (
         open_socket(sidecar.ws_url(f"/ws/chat/{world.chat.pk}/"), own_session(world.ann)) as ann,
@@ -106,7 +128,7 @@ def test_the_recheck_also_settles_notifications_sockets(world, make_sidecar) -> 
     ):
         greeting(ann)
         greeting(bob_list)
-        ChatMember.objects.filter(chat=world.chat, user=world.bob).delete()
+        delete_member_row_by_sql(world.chat, world.bob)
         # Each round sends one message and reads for longer than two re-check intervals; once
         # a round is not heard, the socket has left the chat's group.
         for attempt in range(20):
@@ -121,7 +143,7 @@ def test_the_recheck_also_settles_notifications_sockets(world, make_sidecar) -> 
             assert send_message(ann, probe, "still gone")["type"] == "ack"
             assert [f for f in frames_within(bob_list, 1.5) if f.get("chat") == world.chat.pk] == []
 
-        ChatMember.objects.create(chat=world.chat, user=world.bob)
+        insert_member_row_quietly(world.chat, world.bob)
         # Sent before the re-check can have seen the row: never live to this socket, brought by
         # the sync the join's hint asks for.
         before_join = f"before-join-{uuid.uuid4().hex[:6]}"

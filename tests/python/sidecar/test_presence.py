@@ -237,8 +237,10 @@ def test_a_socket_shows_a_group_s_presence_by_its_user_s_stored_setting_not_by_a
         async_to_sync(get_channel_layer().group_send)(
             f"user_{carl.pk}", {"type": "tandem.privacy", "presence_visibility": "everyone"}
         )
-        # Dora hides hers behind the sidecar's back.
-        UserSettings.objects.create(user=dora, presence_visibility=PresenceVisibility.NOBODY)
+        # Dora hides hers behind the sidecar's back (bulk_create sends no signal: nothing is told).
+        UserSettings.objects.bulk_create(
+            [UserSettings(user=dora, presence_visibility=PresenceVisibility.NOBODY)]
+        )
         time.sleep(2.0)  # a few rechecks
         with inbox(sidecar, world.ann) as ann:
             greeting(ann)

@@ -1,32 +1,111 @@
 // The live chat list: rows the server rendered ([data-tandem-chat-row]) kept current from the
 // client's events: last message preview ("You: ..." for one's own), its time, re-ordering by
 // the newest message, unread badges (cleared when another tab reads the chat), who is typing,
-// and the unread total in the document title.
+// and the unread total in the document title. A chat the page does not know yet (someone wrote
+// first, or the user was added to a group) gets its row from the site and goes to the top.
 import { displayName } from "./display_name.js";
 import { el } from "./element.js";
 import { listTime } from "./time_format.js";
+
+/** How long fetching a new chat's row may take before it counts as not answered. */
+const FETCH_LIMIT_MS = 10_000;
+/** Live messages kept for a row being fetched (a row shows the last one and a count). */
+const MISSED_LIMIT = 200;
 
 export class ChatList {
   constructor(listNode, client, config) {
     Object.assign(this, { listNode, client, config });
     this.rows = new Map();
-    for (const row of listNode.querySelectorAll("[data-tandem-chat-row]")) {
-      const chat = Number(row.dataset.chat);
-      const state = { row, lastSeq: Number(row.dataset.lastSeq || 0), unread: Number(row.dataset.unread || 0), typing: false, preview: null, newUnread: [] };
-      state.readUpto = state.lastSeq - state.unread; // approximate: unread ones are the newest
-      this.rows.set(chat, state);
-      // What the page shows has reached this device.
-      if (state.unread) client.markDelivered(chat, state.lastSeq);
-    }
+    this.adopting = new Map(); // chat → the live records that came while its row is fetched
+    this.unlisted = new Set(); // chats whose row the site refused: not asked for again
+    for (const row of listNode.querySelectorAll("[data-tandem-chat-row]")) this.track(row);
     client.on("message", ({ chat, record }) => this.onMessage(chat, record));
+    client.on("resync", (frame) => frame.reason === "chat_joined" && this.adopt(frame.chat));
     client.on("receipt", (frame) => this.onReceipt(frame));
     client.on("typing", (frame) => this.onTyping(frame));
     this.updateTitle();
   }
 
+  track(row) {
+    const chat = Number(row.dataset.chat);
+    const state = { row, lastSeq: Number(row.dataset.lastSeq || 0), unread: Number(row.dataset.unread || 0), typing: false, preview: null, newUnread: [] };
+    state.readUpto = state.lastSeq - state.unread; // approximate: unread ones are the newest
+    this.rows.set(chat, state);
+    // What the page shows has reached this device.
+    if (state.unread) this.client.markDelivered(chat, state.lastSeq);
+    return state;
+  }
+
+  /** A chat the page was rendered without: its configuration from Tandem's API (names, title, so
+   *  the conversation opens in place and notifications are titled) and its row from the site
+   *  (`row_url`, the site's own markup), put first. One fetch at a time per chat, each given
+   *  up after FETCH_LIMIT_MS. A chat refused (403 from the API: removed meanwhile) or without a
+   *  row (404 from the site, or no `row_url`) is not asked for again; one not answered (offline,
+   *  a 5xx, a redirect to the login page) is tried again with the chat's next event. */
+  async adopt(chat, record = null) {
+    if (typeof chat !== "number" || this.rows.has(chat) || this.unlisted.has(chat)) return;
+    const waiting = this.adopting.get(chat);
+    if (waiting) {
+      if (record && waiting.length < MISSED_LIMIT) waiting.push(record);
+      return;
+    }
+    const missed = record ? [record] : [];
+    this.adopting.set(chat, missed);
+    try {
+      const [about, html] = await Promise.all([this.fetchChat(chat), this.fetchRow(chat)]);
+      if (!about) return void this.unlisted.add(chat); // not (or no longer) a member
+      this.config.chats = { ...this.config.chats, [String(chat)]: about };
+      this.config.users = { ...this.config.users, ...about.members };
+      const row = html && this.rowFrom(html, chat);
+      if (!row) return void this.unlisted.add(chat);
+      this.listNode.querySelector("[data-tandem-empty]")?.remove();
+      this.listNode.prepend(row.closest("li") ?? row);
+      const s = this.track(row);
+      // The row was rendered from the database: what it holds is shown, what came after goes on it.
+      for (const late of missed) if (!late.seq || late.seq > s.lastSeq) this.onMessage(chat, late);
+      this.updateTitle();
+    } catch {
+      // Not answered: the chat's next message or join tries again.
+    } finally {
+      this.adopting.delete(chat);
+    }
+  }
+
+  async fetchChat(chat) {
+    return (await this.fetchOrRefused(`${this.config.api}chats/${chat}/`, "application/json", 403))?.json().then((f) => f.chat);
+  }
+
+  async fetchRow(chat) {
+    const [prefix, suffix] = this.config.row_url ?? [];
+    if (prefix === undefined) return null;
+    return (await this.fetchOrRefused(`${prefix}${chat}${suffix}`, "text/html", 404))?.text();
+  }
+
+  /** The response; null when answered `refusal`; throws when not answered. */
+  async fetchOrRefused(url, accept, refusal) {
+    const response = await fetch(url, {
+      credentials: "same-origin",
+      redirect: "error", // a login redirect (the session ended) is not an answer
+      headers: { Accept: accept },
+      signal: AbortSignal.timeout(FETCH_LIMIT_MS),
+    });
+    if (response.ok) return response;
+    if (response.status === refusal) return null;
+    throw new Error(`${url}: ${response.status}`);
+  }
+
+  rowFrom(html, chat) {
+    // Parsed in a <template> (nothing in it runs or loads while it is looked at); what makes the
+    // markup safe to insert is the site's own escaping of titles and previews (and its CSP).
+    const holder = document.createElement("template");
+    holder.innerHTML = html;
+    const row = holder.content.querySelector("[data-tandem-chat-row]");
+    return row && Number(row.dataset.chat) === chat ? row : null;
+  }
+
   onMessage(chat, record) {
     const s = this.rows.get(chat);
-    if (!s) return; // a chat created after the page was rendered: shown on the next load
+    if (!s) return void this.adopt(chat, record);
     if (record.seq) s.lastSeq = Math.max(s.lastSeq, record.seq);
     const prefix = record.mine ? "You: " : s.row.dataset.group === "1" ? `${displayName(this.config, record.sender)}: ` : "";
     s.preview = prefix + record.body;

@@ -44,7 +44,8 @@ export class TwoPanes {
     this.view = startChat(this.pane, this.client, { ...this.config, chat });
     // The conversation has its own connection banner: one is enough (and one live region).
     for (const host of document.querySelectorAll("[data-tandem-status]")) host.hidden = true;
-    document.title = document.title.replace(/^(\(\d+\) )?.*$/, `$1${chat.title} · Tandem chat`);
+    // (A replacer function: a title holding "$&" or "$1" is shown as it is.)
+    document.title = document.title.replace(/^(\(\d+\) )?.*$/, (_, unread = "") => `${unread}${chat.title} · Tandem chat`);
     this.pane.closest("[data-showing]")?.setAttribute("data-showing", "chat");
     this.pane.querySelector(".tandem-input")?.focus();
   }
