@@ -7,6 +7,7 @@
 #include "net/io_worker.hpp"
 #include "net/websocket_session.hpp"
 #include "protocol/chat_requests.hpp"
+#include "protocol/client_frames.hpp"
 
 namespace tandem::net {
 
@@ -141,6 +142,10 @@ websocket_session::membership_changed(std::int64_t chat, bool member)
 {
   spdlog::info("event=ws_membership_changed conn={} chat={} member={}", identity_.connection_id, chat, member);
   ++membership_events_;
+  // The client is told too, so a view of the chat stops offering to send to it (a send would be
+  // refused `forbidden`) or offers it again. A chat socket is closed with 4403 instead. (Before
+  // hello the event waited in early_events_: the frame goes after hello.)
+  if (!identity_.chat_id && transport_.open()) enqueue(protocol::membership_frame(chat, member));
   if (member) {
     left_chats_.erase(chat);
     if (identity_.chat_id) return;  // a chat socket is for its one chat, joined at the upgrade

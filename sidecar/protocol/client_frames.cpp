@@ -110,4 +110,10 @@ resync_frame(std::string_view reason, std::optional<std::int64_t> chat)
   return dump(frame);
 }
 
+std::string
+membership_frame(std::int64_t chat, bool member)
+{
+  return dump(json{{"type", "membership"}, {"chat", chat}, {"member", member}});
+}
+
 }  // namespace tandem::protocol

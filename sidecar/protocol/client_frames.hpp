@@ -58,4 +58,9 @@ std::string pong_frame(std::optional<std::string> const& ref);
 /// only now); the client answers with a `sync` per open chat, or of chat C alone.
 std::string resync_frame(std::string_view reason, std::optional<std::int64_t> chat = std::nullopt);
 
+/// {"type":"membership","chat":C,"member":bool}: the socket's user left chat C (removed, or left
+/// themselves) or became a member; a client showing chat C stops (or starts again) offering to
+/// send to it.
+std::string membership_frame(std::int64_t chat, bool member);
+
 }  // namespace tandem::protocol

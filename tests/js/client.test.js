@@ -407,3 +407,17 @@ test("a paged sync answered from later than asked ends with the cursor at its to
   await settle();
   assert.equal(h.server.sentOfType("sync").length, 1);
 });
+
+test("a membership frame says which chats the user left, for views mounted later too", async () => {
+  const h = await connected();
+  const told = [];
+  h.client.on("membership", (frame) => told.push([frame.chat, frame.member]));
+  h.socket.deliver({ type: "membership", chat: 11, member: false });
+  assert.ok(h.client.left.has(11));
+  h.socket.deliver({ type: "membership", chat: 11, member: true });
+  assert.ok(!h.client.left.has(11));
+  assert.deepEqual(told, [
+    [11, false],
+    [11, true],
+  ]);
+});

@@ -79,3 +79,9 @@ TEST_CASE("a resync hint names its chat only when it is about one chat", "[proto
   CHECK(json::parse(resync_frame("chat_joined", 42)) ==
         json{{"type", "resync"}, {"reason", "chat_joined"}, {"chat", 42}});
 }
+
+TEST_CASE("a membership frame tells the client it left or joined a chat", "[protocol][client]")
+{
+  CHECK(json::parse(membership_frame(42, false)) == json{{"type", "membership"}, {"chat", 42}, {"member", false}});
+  CHECK(json::parse(membership_frame(7, true)) == json{{"type", "membership"}, {"chat", 7}, {"member", true}});
+}

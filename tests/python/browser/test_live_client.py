@@ -61,16 +61,53 @@ def test_the_list_shows_own_messages_as_you_and_clears_unread_read_in_another_ta
     row(bob, "Ann").locator(".chat-last", has_text="You: answered").wait_for()
 
 
+def new_group(page, title: str, *members: str) -> None:
+    """Makes a group through the example's page; the page then shows it."""
+    page.goto(page.url.split("/chats/")[0].rstrip("/") + "/chats/new/")
+    page.fill("input[name=title]", title)
+    for name in members:
+        page.get_by_label(name, exact=True).check()
+    page.get_by_role("button", name="Create").click()
+    wait_open(page)
+
+
+def membership(stack, change: str, title: str, name: str) -> None:
+    """add_member or remove_member, as the site's own code would call it."""
+    stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; from tandem import membership; "
+        "from tandem.models import Chat; "
+        f"membership.{change}(Chat.objects.get(title={title!r}), get_user_model().objects.get(username={name!r}))",
+    )
+
+
+def test_a_member_removed_from_an_open_group_can_no_longer_write_to_it_until_added_back(
+    logged_in, stack
+) -> None:
+    ann = logged_in("ann")
+    new_group(ann, "Bob is let go", "bob")
+    bob = logged_in("bob")
+    open_chat(bob, "Bob is let go")
+    membership(stack, "remove_member", "Bob is let go", "bob")
+    notice = bob.locator(".tandem-left-notice")
+    notice.wait_for(timeout=10_000)
+    assert "no longer a participant" in notice.inner_text()
+    assert not bob.locator(".tandem-compose").is_visible()
+    membership(stack, "add_member", "Bob is let go", "bob")
+    bob.locator(".tandem-compose").wait_for(timeout=10_000)
+    assert not notice.is_visible()
+    send(bob, "back in the group")
+    stored = ", ".join(f"{TICK}[aria-label={tick}]" for tick in ("Sent", "Delivered", "Read"))
+    bob.wait_for_selector(stored, timeout=10_000)
+
+
 def test_a_group_created_while_the_list_is_open_appears_first_and_opens_in_place(logged_in) -> None:
     bob = logged_in("bob")  # on the list, rendered before the group exists
     wait_open(bob)
     bob.evaluate("window.sameTab = true")
     ann = logged_in("ann")
-    ann.goto(ann.url + "chats/new/")
-    ann.fill("input[name=title]", "Made while bob looked")
-    ann.get_by_label("bob", exact=True).check()
-    ann.get_by_role("button", name="Create").click()
-    wait_open(ann)
+    new_group(ann, "Made while bob looked", "bob")
     # Added to a group (no message yet): the row comes with the join, first in the list.
     new_row = row(bob, "Made while bob looked")
     new_row.locator(".chat-last", has_text="No messages yet").wait_for(timeout=10_000)

@@ -57,6 +57,9 @@ def test_a_removed_member_hears_nothing_after_the_removal_commits(world, make_si
 
         assert remove_member(world.chat, world.bob)
         assert closed_code(bob_chat) == 4403
+        # The list sockets' client is told, so a view of the chat stops offering to send.
+        for ws in (bob_list, bob_list_one):
+            assert wait_for(ws, of_type("membership", chat=world.chat.pk))["member"] is False
         after = f"after-{uuid.uuid4().hex[:8]}"
         assert send_message(ann, after, "after removal")["type"] == "ack"
         for ws in (bob_list, bob_list_one):
@@ -74,6 +77,7 @@ def test_a_removed_member_hears_nothing_after_the_removal_commits(world, make_si
         back = f"back-{uuid.uuid4().hex[:8]}"
         assert send_message(ann, back, "welcome back")["type"] == "ack"
         for ws in (bob_list, bob_list_one):
+            assert wait_for(ws, of_type("membership", chat=world.chat.pk))["member"] is True
             catches_up_on_joining(ws, world.chat.pk, back)
         later = f"later-{uuid.uuid4().hex[:8]}"  # and, once joined, the chat comes live
         assert send_message(ann, later, "after the join")["type"] == "ack"

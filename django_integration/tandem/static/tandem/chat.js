@@ -68,6 +68,8 @@ export class ChatView {
     this.counter = el("span", { class: "tandem-counter", id: `tandem-counter-${this.chat}`, hidden: true });
     this.sendButton = el("button", { class: "tandem-send", type: "submit", "aria-label": "Send" }, "➤");
     this.form = el("form", { class: "tandem-compose" }, this.input, this.counter, this.sendButton);
+    const noLonger = c.is_group ? "this group because you're no longer a participant" : "this chat";
+    this.leftNotice = el("p", { class: "tandem-left-notice", role: "status", hidden: true }, `You can't send messages to ${noLonger}.`);
     const back = this.config.list_url ? el("a", { class: "tandem-back", href: this.config.list_url, "aria-label": "Back to chats" }, "←") : null;
     this.root.replaceChildren();
     this.root.setAttribute("aria-label", c.title);
@@ -77,7 +79,9 @@ export class ChatView {
       this.scroller,
       this.typingLine,
       this.form,
+      this.leftNotice,
     );
+    this.showMembership(!this.client.left.has(this.chat));
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.sendFromInput();
@@ -103,6 +107,7 @@ export class ChatView {
     on("history", mine((h) => this.list.onHistory(h)));
     on("history_failed", mine((f) => this.list.onHistoryFailed(f)));
     on("typing", mine((frame) => this.onTyping(frame)));
+    on("membership", mine(({ member }) => this.showMembership(member)));
     on("presence", (frame) => this.onPresence(frame));
     on("state", ({ state }) => state !== "open" && this.clearPresence());
     const visible = () => this.list.reportRead();
@@ -119,6 +124,15 @@ export class ChatView {
       at[record.status] ??= t;
     }
     this.list.place(record);
+  }
+
+  /** A chat the user left (or was removed from) offers no composer, as WhatsApp does: a send
+   *  would only be refused `forbidden`. Joined again, it comes back. */
+  showMembership(member) {
+    const hadFocus = document.activeElement === this.input;
+    this.form.hidden = !member;
+    this.leftNotice.hidden = member;
+    if (member && hadFocus) this.input.focus();
   }
 
   // ---- sending -----------------------------------------------------------------------------

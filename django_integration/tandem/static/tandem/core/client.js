@@ -30,6 +30,7 @@ export class TandemClient extends Emitter {
     this.stores = new Map();
     this.chatState = new Map(); // chat → {syncing, again, holdTimer, loadingOlder, receipts}
     this.presence = new Map(); // user → the latest presence entry (a view mounted later reads it)
+    this.left = new Set(); // chats the user left (or was removed from) since the page loaded
     this.outbox = env.outbox;
     const tz = config.tz_minutes ?? 0;
     this.connection = new Connection({
@@ -186,6 +187,11 @@ export class TandemClient extends Emitter {
           if (store.firstPageLoaded && (frame.chat === undefined || frame.chat === chat)) this.#sync(chat, { force: true });
         }
         return this.emit("resync", frame);
+      case "membership":
+        // The user left chat C (or joined it again): a view of it stops offering to send.
+        if (frame.member) this.left.delete(frame.chat);
+        else this.left.add(frame.chat);
+        return this.emit("membership", frame);
       case "presence":
         // `hidden`: the user's privacy setting no longer lets us see it; forget what we had.
         for (const user of frame.users) {
