@@ -25,10 +25,10 @@ def tell_member_after_commit(chat_id: int, user_id: int, member: bool, using: st
     _after_commit(lambda: publish(user_group(user_id), membership_event(chat_id, member)), using)
 
 
-def tell_members_after_commit(chat_id: int, user_ids: list[int], using: str) -> None:
-    """tell_member_after_commit(chat_id, user, True, using) for each of `user_ids`, published
-    together (tandem.publishing.publish_many): a new chat's members."""
-    events = [(user_group(user_id), membership_event(chat_id, True)) for user_id in user_ids]
+def tell_members_after_commit(chat_id: int, user_ids: list[int], using: str, *, member: bool = True) -> None:
+    """tell_member_after_commit(chat_id, user, member, using) for each of `user_ids`, published
+    together (tandem.publishing.publish_many): a new chat's members, or a deleted chat's."""
+    events = [(user_group(user_id), membership_event(chat_id, member)) for user_id in user_ids]
     _after_commit(lambda: publish_many(events), using)
 
 

@@ -82,7 +82,8 @@ def tell_visibility_changed(user_id: int, before: int, after: int, *, using: str
         user_group(user_id),
         {
             "type": "tandem.privacy",
-            "presence_visibility": tandem_core.visibility_name(tandem_core.Visibility(after)),
+            # (A stored value this build does not know is "nobody", as the sidecar reads it.)
+            "presence_visibility": tandem_core.visibility_name(tandem_core.visibility_from_number(after)),
         },
     )
     others = set(

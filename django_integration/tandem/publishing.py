@@ -30,7 +30,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 from tandem.conf import tandem_settings
@@ -354,7 +354,10 @@ def _worker_event_loop() -> Iterator[None]:
         yield
     finally:
         loop, _worker_loop.loop = _worker_loop.loop, None
-        loop.close()
+        try:
+            loop.close()
+        except Exception:  # what was sent is sent; publishing never raises
+            logger.exception("tandem: closing the publishing event loop failed")
 
 
 def _log_unencodable(group: str) -> None:
@@ -381,7 +384,15 @@ def publish_many(items: list[tuple[str, dict[str, Any]]]) -> None:
     """publish() of each (group, event), in order, from one event loop of this thread's (so
     channels_redis 4.1+ reuses its connections instead of opening one per publish); once one
     meets an outage the rest are held at once (Republisher.publish_all). Never raises."""
-    if len(items) > 1 and not _running_loop_here() and getattr(_worker_loop, "loop", None) is None:
+    # Not under ASGI's sync threads: their async_to_sync already runs on the server's own loop,
+    # whose connections channels_redis keeps.
+    own_loop_helps = getattr(SyncToAsync.threadlocal, "main_event_loop", None) is None
+    if (
+        len(items) > 1
+        and own_loop_helps
+        and not _running_loop_here()
+        and getattr(_worker_loop, "loop", None) is None
+    ):
         with _worker_event_loop():
             republisher.publish_all(items)
     else:

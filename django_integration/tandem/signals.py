@@ -1,38 +1,67 @@
 """Membership and privacy rows changed through the ORM anywhere (Django's admin and its inlines,
-site code calling save() or delete(), a cascade when a chat or a user is deleted) reach the
-sockets concerned once the transaction commits, as tandem.membership's and tandem.privacy's own
-calls do: a member removed in the admin stops hearing the chat at once, not at the sidecar's
-next re-check. QuerySet.update(), bulk_create() and raw SQL send no signals: the re-check
-(`auth_recheck_interval`) catches those (docs/django.md, "Membership and privacy, live")."""
+site code calling save() or delete(), a chat deleted with its member rows) reach the sockets
+concerned once the transaction commits, the same way tandem.membership and tandem.privacy's
+calls do (they rely on these receivers too): a member removed in the admin stops hearing the
+chat at once, not at the sidecar's next re-check. QuerySet.update(), bulk_create(), raw SQL,
+fixtures (loaddata) and data migrations send no signals: the re-check (`auth_recheck_interval`)
+catches those (docs/django.md, "Membership and privacy, live")."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db import connections, transaction
+from django.db.models import Model, QuerySet
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from tandem.membership import tell_member_after_commit
-from tandem.models import ChatMember, PresenceVisibility, UserSettings
+from tandem.membership import tell_member_after_commit, tell_members_after_commit
+from tandem.models import Chat, ChatMember, PresenceVisibility, UserSettings
 from tandem.privacy import tell_visibility_changed
 
 _WAS = "_tandem_stored"  # what pre_save read of the row, for post_save to compare with
+_MEMBERSHIP_FIELDS = {"chat", "chat_id", "user", "user_id"}
+
+
+def _writes(update_fields: Any, fields: set[str]) -> bool:
+    """Does a save with `update_fields` write any of `fields`? (None: every field.)"""
+    return update_fields is None or bool(fields & set(update_fields))
+
+
+def _stored(queryset: QuerySet[Any], using: str) -> QuerySet[Any]:
+    # Locked inside a transaction (the admin's, or a caller's): two saves of one row at once
+    # must each compare with what the other stored, or an announcement compares with a stale
+    # "before" (change_privacy has locked the row already; the lock is then its own).
+    return queryset.select_for_update() if connections[using].in_atomic_block else queryset
+
+
+def _from_a_deleted_owner(origin: Any) -> bool:
+    """Is this row deleted along with its chat or its user, rather than by itself?"""
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return isinstance(model, type) and issubclass(model, Model) and model not in (ChatMember, UserSettings)
 
 
 @receiver(pre_save, sender=ChatMember, dispatch_uid="tandem.membership.pre_save")
-def _remember_membership(sender: Any, instance: ChatMember, raw: bool, using: str, **kwargs: Any) -> None:
-    if raw or instance.pk is None:
+def _remember_membership(
+    sender: Any, instance: ChatMember, raw: bool, using: str, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if raw or instance.pk is None or not _writes(update_fields, _MEMBERSHIP_FIELDS):
         return
-    stored = ChatMember.objects.using(using).filter(pk=instance.pk).values_list("chat_id", "user_id").first()
-    setattr(instance, _WAS, stored)
+    rows = _stored(ChatMember.objects.using(using).filter(pk=instance.pk), using)
+    setattr(instance, _WAS, rows.values_list("chat_id", "user_id").first())
 
 
 @receiver(post_save, sender=ChatMember, dispatch_uid="tandem.membership.post_save")
 def _membership_saved(
-    sender: Any, instance: ChatMember, created: bool, raw: bool, using: str, **kwargs: Any
+    sender: Any,
+    instance: ChatMember,
+    created: bool,
+    raw: bool,
+    using: str,
+    update_fields: Any = None,
+    **kwargs: Any,
 ) -> None:
-    if raw:
+    if raw or not _writes(update_fields, _MEMBERSHIP_FIELDS):
         return
     now = (instance.chat_id, instance.user_id)
     was = None if created else getattr(instance, _WAS, None)
@@ -44,33 +73,51 @@ def _membership_saved(
 
 
 @receiver(post_delete, sender=ChatMember, dispatch_uid="tandem.membership.post_delete")
-def _membership_deleted(sender: Any, instance: ChatMember, using: str, **kwargs: Any) -> None:
+def _membership_deleted(
+    sender: Any, instance: ChatMember, using: str, origin: Any = None, **kwargs: Any
+) -> None:
+    # Deleted with its chat: told together by _chat_deleted. Deleted with its user: nobody is
+    # left to tell (that user's sockets close at their re-check, the session's user being gone).
+    if _from_a_deleted_owner(origin):
+        return
     tell_member_after_commit(instance.chat_id, instance.user_id, False, using)
 
 
-@receiver(pre_save, sender=UserSettings, dispatch_uid="tandem.privacy.pre_save")
-def _remember_visibility(sender: Any, instance: UserSettings, raw: bool, using: str, **kwargs: Any) -> None:
-    if raw:
-        return
-    stored = (
-        UserSettings.objects.using(using)
-        .filter(pk=instance.pk)
-        .values_list("presence_visibility", flat=True)
-        .first()
+@receiver(pre_delete, sender=Chat, dispatch_uid="tandem.membership.chat_pre_delete")
+def _chat_deleted(sender: Any, instance: Chat, using: str, **kwargs: Any) -> None:
+    members = list(
+        ChatMember.objects.using(using).filter(chat_id=instance.pk).values_list("user_id", flat=True)
     )
+    tell_members_after_commit(instance.pk, members, using, member=False)
+
+
+@receiver(pre_save, sender=UserSettings, dispatch_uid="tandem.privacy.pre_save")
+def _remember_visibility(
+    sender: Any, instance: UserSettings, raw: bool, using: str, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if raw or not _writes(update_fields, {"presence_visibility"}):
+        return
+    rows = _stored(UserSettings.objects.using(using).filter(pk=instance.pk), using)
+    stored = rows.values_list("presence_visibility", flat=True).first()
     # No row yet: the user had the defaults.
     setattr(instance, _WAS, int(PresenceVisibility.EVERYONE) if stored is None else stored)
 
 
 @receiver(post_save, sender=UserSettings, dispatch_uid="tandem.privacy.post_save")
-def _visibility_saved(sender: Any, instance: UserSettings, raw: bool, using: str, **kwargs: Any) -> None:
-    if raw:
+def _visibility_saved(
+    sender: Any, instance: UserSettings, raw: bool, using: str, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if raw or not _writes(update_fields, {"presence_visibility"}):
         return
     _tell_after_commit(instance.user_id, getattr(instance, _WAS, None), instance.presence_visibility, using)
 
 
 @receiver(post_delete, sender=UserSettings, dispatch_uid="tandem.privacy.post_delete")
-def _visibility_deleted(sender: Any, instance: UserSettings, using: str, **kwargs: Any) -> None:
+def _visibility_deleted(
+    sender: Any, instance: UserSettings, using: str, origin: Any = None, **kwargs: Any
+) -> None:
+    if _from_a_deleted_owner(origin):
+        return  # the user is gone: nobody is to see or be shown anything of theirs
     # No row is the defaults again.
     _tell_after_commit(
         instance.user_id, instance.presence_visibility, int(PresenceVisibility.EVERYONE), using

@@ -61,9 +61,13 @@ def test_member_rows_saved_or_deleted_through_the_orm_tell_their_users(people, s
     row = ChatMember.objects.create(chat=chat, user=cy)  # an operator's add in the admin
     assert membership(sent) == [(f"user_{cy.pk}", chat.pk, True)]
     sent.clear()
-    row.read_upto = 0  # a save that moves nobody
+    row.joined_at = row.joined_at  # a save that moves nobody
     row.save()
     assert sent == []
+    row.user = ann  # not written (update_fields): nobody moved
+    row.save(update_fields=["joined_at"])
+    assert sent == []
+    row.refresh_from_db()
     other = Chat.create_with_members([ann, bob], title="other", is_group=True)
     sent.clear()
     row.chat = other
@@ -83,9 +87,22 @@ def test_deleting_a_chat_or_a_user_tells_the_members_they_left(people, sent) -> 
     chat.delete()
     assert sorted(membership(sent)) == sorted((f"user_{u.pk}", chat_id, False) for u in (ann, bob, cy))
     sent.clear()
-    cy_id = cy.pk
-    cy.delete()
-    assert membership(sent) == [(f"user_{cy_id}", pair.pk, False)]
+    cy.delete()  # nobody left to tell: a deleted user's sockets close at their re-check
+    assert membership(sent) == []
+    assert ChatMember.objects.filter(chat=pair).count() == 1
+
+
+def test_add_member_and_remove_member_tell_once_each(people, sent) -> None:
+    from tandem.membership import add_member, remove_member
+
+    chat = Chat.create_with_members([people["ann"], people["bob"]], title="pair", is_group=True)
+    sent.clear()
+    assert add_member(chat, people["cy"])
+    assert not add_member(chat, people["cy"])
+    assert remove_member(chat, people["cy"])
+    assert not remove_member(chat, people["cy"])
+    cy = f"user_{people['cy'].pk}"
+    assert membership(sent) == [(cy, chat.pk, True), (cy, chat.pk, False)]
 
 
 def test_a_rolled_back_removal_tells_nobody(people, sent) -> None:
@@ -110,6 +127,10 @@ def test_a_settings_row_saved_through_the_orm_is_announced(people, sent) -> None
     row.read_receipts = False  # no visibility change: nothing to tell
     row.save()
     assert sent == []
+    row.presence_visibility = PresenceVisibility.CONTACTS  # not written (update_fields)
+    row.save(update_fields=["read_receipts"])
+    assert sent == []
+    row.refresh_from_db()
     row.delete()  # the defaults again: everyone
     assert [e["presence_visibility"] for _, e in sent if e["type"] == "tandem.privacy"] == ["everyone"]
 
@@ -128,3 +149,8 @@ def test_once_the_layer_fails_a_batchs_other_publishes_are_held_without_waiting_
     Chat.create_with_members(list(people.values()), title="trio")
     assert tried == [f"user_{people['ann'].pk}"]  # one attempt, not one per member
     assert publishing.republisher.waiting()[0] == 3
+
+
+def test_a_stored_visibility_this_build_does_not_know_is_announced_as_nobody(people, sent) -> None:
+    UserSettings.objects.create(user=people["ann"], presence_visibility=7)
+    assert [e["presence_visibility"] for _, e in sent if e["type"] == "tandem.privacy"] == ["nobody"]
