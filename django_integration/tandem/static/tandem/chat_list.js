@@ -12,12 +12,36 @@ const FETCH_LIMIT_MS = 10_000;
 /** Live messages kept for a row being fetched (a row shows the last one and a count). */
 const MISSED_LIMIT = 200;
 
+/** Chats fetched at once (each is two requests). */
+const FETCHES_AT_ONCE = 2;
+
+/** Runs at most `size` tasks at a time, the others waiting in order. */
+export class Limit {
+  constructor(size) {
+    this.size = size;
+    this.running = 0;
+    this.waiting = [];
+  }
+
+  async run(task) {
+    if (this.running >= this.size) await new Promise((go) => this.waiting.push(go));
+    this.running += 1;
+    try {
+      return await task();
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
 export class ChatList {
   constructor(listNode, client, config) {
     Object.assign(this, { listNode, client, config });
     this.rows = new Map();
     this.adopting = new Map(); // chat → the live records that came while its row is fetched
     this.unlisted = new Set(); // chats whose row the site refused: not asked for again
+    this.fetching = new Limit(FETCHES_AT_ONCE);
     for (const row of listNode.querySelectorAll("[data-tandem-chat-row]")) this.track(row);
     client.on("message", ({ chat, record }) => this.onMessage(chat, record));
     client.on("resync", (frame) => frame.reason === "chat_joined" && this.adopt(frame.chat));
@@ -46,13 +70,16 @@ export class ChatList {
     if (typeof chat !== "number" || this.rows.has(chat) || this.unlisted.has(chat)) return;
     const waiting = this.adopting.get(chat);
     if (waiting) {
-      if (record && waiting.length < MISSED_LIMIT) waiting.push(record);
+      if (record && waiting.missed.length < MISSED_LIMIT) waiting.missed.push(record);
       return;
     }
-    const missed = record ? [record] : [];
-    this.adopting.set(chat, missed);
+    const pending = { missed: record ? [record] : [], readUpto: 0 };
+    const missed = pending.missed;
+    this.adopting.set(chat, pending);
     try {
-      const [about, html] = await Promise.all([this.fetchChat(chat), this.fetchRow(chat)]);
+      // A few chats at a time: chats made in bulk for people online must not send every open
+      // tab's requests at once.
+      const [about, html] = await this.fetching.run(() => Promise.all([this.fetchChat(chat), this.fetchRow(chat)]));
       if (!about) return void this.unlisted.add(chat); // not (or no longer) a member
       this.config.chats = { ...this.config.chats, [String(chat)]: about };
       this.config.users = { ...this.config.users, ...about.members };
@@ -63,6 +90,8 @@ export class ChatList {
       const s = this.track(row);
       // The row was rendered from the database: what it holds is shown, what came after goes on it.
       for (const late of missed) if (!late.seq || late.seq > s.lastSeq) this.onMessage(chat, late);
+      // Read in another tab meanwhile: the badge follows, as for a listed chat.
+      if (pending.readUpto) this.onReceipt({ kind: "read", user: this.config.me.id, chat, upto: pending.readUpto });
       this.updateTitle();
     } catch {
       // Not answered: the chat's next message or join tries again.
@@ -123,6 +152,8 @@ export class ChatList {
   onReceipt(frame) {
     if (frame.kind !== "read" || frame.user !== this.config.me.id) return;
     const s = this.rows.get(frame.chat);
+    const adopting = this.adopting.get(frame.chat);
+    if (!s && adopting) adopting.readUpto = Math.max(adopting.readUpto, frame.upto);
     if (!s) return;
     s.readUpto = Math.max(s.readUpto, frame.upto);
     s.newUnread = s.newUnread.filter((seq) => seq > s.readUpto);
