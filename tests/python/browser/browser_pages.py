@@ -43,3 +43,15 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+# An init script: desktop notifications granted, and recorded in window.notified.
+RECORD_NOTIFICATIONS = """
+window.notified = [];
+window.Notification = class {
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.notified.push({title, body: options.body}); }
+  close() {}
+};
+"""

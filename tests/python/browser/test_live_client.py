@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_pages import bubble, open_chat, outbox_bodies, send, wait_open
+from browser_pages import RECORD_NOTIFICATIONS, bubble, open_chat, outbox_bodies, send, wait_open
 from conftest import FAST_PRESENCE
 
 HEARTBEAT_S = 2
@@ -122,6 +122,33 @@ def test_a_group_created_while_the_list_is_open_appears_first_and_opens_in_place
     bubble(bob, "first words in the new group").wait_for(timeout=10_000)
     assert bob.evaluate("window.sameTab") is True
     assert "Made while bob looked" in bob.locator(".tandem-title").inner_text()
+
+
+def test_the_first_message_of_a_group_made_while_the_page_was_open_is_notified_with_its_name(
+    logged_in,
+) -> None:
+    bob = logged_in("bob")
+    bob.context.add_init_script(RECORD_NOTIFICATIONS)
+    bob.reload()
+    wait_open(bob)
+    bob.evaluate("Object.defineProperty(document, 'visibilityState', {value: 'hidden'})")  # not looking
+    # What the page asks about the new chat is slow to come: the message gets there first.
+    held: list = []
+    for asked in ("**/api/chats/*/", "**/chats/*/row/"):
+        bob.route(asked, lambda route: held.append(route))
+    ann = logged_in("ann")
+    new_group(ann, "Named at once", "bob")
+    ann.wait_for_function("window.tandemChat && window.tandemChat.historyLoaded")
+    send(ann, "hello, new group")
+    ann.wait_for_selector(f"{TICK}[aria-label=Delivered], {TICK}[aria-label=Read]", timeout=10_000)
+    bob.wait_for_timeout(300)
+    assert bob.evaluate("window.notified") == []  # waiting for the chat's name
+    for route in held:
+        route.continue_()
+    held.clear()
+    bob.wait_for_function("window.notified.length > 0", timeout=10_000)
+    assert bob.evaluate("window.notified") == [{"title": "Named at once", "body": "Ann: hello, new group"}]
+    row(bob, "Named at once").locator(".chat-last", has_text="hello, new group").wait_for(timeout=10_000)
 
 
 def test_typing_shows_in_the_chat_list(logged_in) -> None:

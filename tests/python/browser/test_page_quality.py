@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_pages import ROOT, bubble, open_chat, screenshot, send, wait_open
+from browser_pages import RECORD_NOTIFICATIONS, ROOT, bubble, open_chat, screenshot, send, wait_open
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -144,17 +144,6 @@ def test_on_a_phone_one_pane_shows_and_the_back_arrow_returns_to_the_list(logged
     ann.locator(".tandem-back").click()
     ann.wait_for_url("**/")
     assert ann.locator(".pane-list").is_visible()
-
-
-RECORD_NOTIFICATIONS = """
-window.notified = [];
-window.Notification = class {
-  static permission = "granted";
-  static requestPermission() { return Promise.resolve("granted"); }
-  constructor(title, options) { window.notified.push({title, body: options.body}); }
-  close() {}
-};
-"""
 
 
 def test_a_message_in_a_chat_not_in_view_raises_a_desktop_notification(logged_in) -> None:

@@ -3,12 +3,11 @@
 // the newest message, unread badges (cleared when another tab reads the chat), who is typing,
 // and the unread total in the document title. A chat the page does not know yet (someone wrote
 // first, or the user was added to a group) gets its row from the site and goes to the top.
+import { fetchOrRefused, learnChat } from "./chat_directory.js";
 import { displayName } from "./display_name.js";
 import { el } from "./element.js";
 import { listTime } from "./time_format.js";
 
-/** How long fetching a new chat's row may take before it counts as not answered. */
-const FETCH_LIMIT_MS = 10_000;
 /** Live messages kept for a row being fetched (a row shows the last one and a count). */
 const MISSED_LIMIT = 200;
 
@@ -60,12 +59,12 @@ export class ChatList {
     return state;
   }
 
-  /** A chat the page was rendered without: its configuration from Tandem's API (names, title, so
-   *  the conversation opens in place and notifications are titled) and its row from the site
-   *  (`row_url`, the site's own markup), put first. One fetch at a time per chat, each given
-   *  up after FETCH_LIMIT_MS. A chat refused (403 from the API: removed meanwhile) or without a
-   *  row (404 from the site, or no `row_url`) is not asked for again; one not answered (offline,
-   *  a 5xx, a redirect to the login page) is tried again with the chat's next event. */
+  /** A chat the page was rendered without: its configuration from Tandem's API (learnChat: names,
+   *  title, so the conversation opens in place) and its row from the site (`row_url`, the site's
+   *  own markup), put first. One fetch at a time per chat, each given up after FETCH_LIMIT_MS.
+   *  A chat refused (403 from the API: removed meanwhile) or without a row (404 from the site,
+   *  or no `row_url`) is not asked for again; one not answered (offline, a 5xx, a redirect to
+   *  the login page) is tried again with the chat's next event. */
   async adopt(chat, record = null) {
     if (typeof chat !== "number" || this.rows.has(chat) || this.unlisted.has(chat)) return;
     const waiting = this.adopting.get(chat);
@@ -79,10 +78,8 @@ export class ChatList {
     try {
       // A few chats at a time: chats made in bulk for people online must not send every open
       // tab's requests at once.
-      const [about, html] = await this.fetching.run(() => Promise.all([this.fetchChat(chat), this.fetchRow(chat)]));
+      const [about, html] = await this.fetching.run(() => Promise.all([learnChat(this.config, chat), this.fetchRow(chat)]));
       if (!about) return void this.unlisted.add(chat); // not (or no longer) a member
-      this.config.chats = { ...this.config.chats, [String(chat)]: about };
-      this.config.users = { ...this.config.users, ...about.members };
       const row = html && this.rowFrom(html, chat);
       if (!row) return void this.unlisted.add(chat);
       this.listNode.querySelector("[data-tandem-empty]")?.remove();
@@ -100,27 +97,10 @@ export class ChatList {
     }
   }
 
-  async fetchChat(chat) {
-    return (await this.fetchOrRefused(`${this.config.api}chats/${chat}/`, "application/json", 403))?.json().then((f) => f.chat);
-  }
-
   async fetchRow(chat) {
     const [prefix, suffix] = this.config.row_url ?? [];
     if (prefix === undefined) return null;
-    return (await this.fetchOrRefused(`${prefix}${chat}${suffix}`, "text/html", 404))?.text();
-  }
-
-  /** The response; null when answered `refusal`; throws when not answered. */
-  async fetchOrRefused(url, accept, refusal) {
-    const response = await fetch(url, {
-      credentials: "same-origin",
-      redirect: "error", // a login redirect (the session ended) is not an answer
-      headers: { Accept: accept },
-      signal: AbortSignal.timeout(FETCH_LIMIT_MS),
-    });
-    if (response.ok) return response;
-    if (response.status === refusal) return null;
-    throw new Error(`${url}: ${response.status}`);
+    return (await fetchOrRefused(`${prefix}${chat}${suffix}`, "text/html", 404))?.text();
   }
 
   rowFrom(html, chat) {

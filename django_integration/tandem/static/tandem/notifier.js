@@ -1,6 +1,7 @@
 // Desktop notifications for messages that arrive in a chat the user is not looking at (another
 // chat, or this tab hidden), once the user has allowed them; one notification per chat at a time
 // (tagged), and a click brings the tab forward on that chat.
+import { learnChat } from "./chat_directory.js";
 import { displayName } from "./display_name.js";
 
 export class Notifier {
@@ -26,6 +27,15 @@ export class Notifier {
   onMessage(chat, record) {
     if (record.mine || !record.seq || !this.available || this.Notification.permission !== "granted") return;
     if (this.inView(chat)) return;
+    if (this.config.chats?.[String(chat)]) return void this.show(chat, record);
+    // A chat this page was rendered without (a group the user was just added to): its name
+    // first, so the notification is titled as the others are; unanswered, titled by the sender.
+    learnChat(this.config, chat)
+      .catch(() => null)
+      .then(() => this.show(chat, record));
+  }
+
+  show(chat, record) {
     const title = this.config.chats?.[String(chat)]?.title ?? displayName(this.config, record.sender);
     const body = this.config.chats?.[String(chat)]?.is_group ? `${displayName(this.config, record.sender)}: ${record.body}` : record.body;
     const notification = new this.Notification(title, { body: body.slice(0, 200), tag: `tandem-chat-${chat}` });
