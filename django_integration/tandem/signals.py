@@ -1,4 +1,5 @@
-"""Membership and privacy rows changed through the ORM anywhere (Django's admin and its inlines,
+"""What Django's own signals tell the sockets. A logout closes the sockets of that session at once.
+Membership and privacy rows changed through the ORM anywhere (Django's admin and its inlines,
 site code calling save() or delete(), a chat deleted with its member rows) reach the sockets
 concerned once the transaction commits, the same way tandem.membership and tandem.privacy's
 calls do (they rely on these receivers too): a member removed in the admin stops hearing the
@@ -10,14 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_out
 from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from tandem.groups import user_group
 from tandem.membership import tell_member_after_commit, tell_members_after_commit
 from tandem.models import Chat, ChatMember, PresenceVisibility, UserSettings
 from tandem.privacy import tell_visibility_changed
+from tandem.publishing import publish
+from tandem.session_fingerprint import fingerprint
 
 _WAS = "_tandem_stored"  # what pre_save read of the row, for post_save to compare with
 _MEMBERSHIP_FIELDS = {"chat", "chat_id", "user", "user_id"}
@@ -131,3 +137,14 @@ def _tell_after_commit(user_id: int, before: int | None, after: int, using: str)
     transaction.on_commit(
         lambda: tell_visibility_changed(user_id, before, after, using=using), using=using, robust=True
     )
+
+
+@receiver(user_logged_out, dispatch_uid="tandem.session.logged_out")
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    # The sockets opened with this session close with 4401 on every sidecar process, now, not
+    # at their re-check (until which they went on hearing the user's chats); the user's other
+    # sessions keep theirs. Named by fingerprint: the session key never travels through Redis.
+    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME) if request is not None else None
+    if user is None or not cookie:
+        return
+    publish(user_group(user.pk), {"type": "tandem.disconnect", "code": 4401, "session": fingerprint(cookie)})

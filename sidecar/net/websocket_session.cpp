@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "asio/supervised_spawn.hpp"
+#include "auth/session_fingerprint.hpp"
 #include "net/io_worker.hpp"
 #include "net/stream_options.hpp"
 #include "protocol/client_frames.hpp"
@@ -297,7 +298,11 @@ websocket_session::deliver(layer::message const& event, decoded_event const& dec
     case protocol::event_action::kind::presence: presence_event(event); break;
     case protocol::event_action::kind::membership: membership_changed(action.chat, action.member); break;
     case protocol::event_action::kind::privacy: privacy_changed(action.visibility); break;
-    case protocol::event_action::kind::close: close_soon(action.close_code, "closed by the server application"); break;
+    case protocol::event_action::kind::close:
+      // Of one session only (a logout): the user's other sessions keep their sockets.
+      if (!action.text.empty() && !auth::same_session(action.text, identity_.session_cookie)) break;
+      close_soon(action.close_code, "closed by the server application");
+      break;
     case protocol::event_action::kind::drop:
       worker_.metrics.layer_events_dropped.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("event=layer_event_dropped conn={} reason=\"{}\"", identity_.connection_id, action.text);

@@ -41,6 +41,18 @@ renamed(json const& event, std::string_view frame_type)
   return send(frame);
 }
 
+/// A session fingerprint (auth::session_fingerprint): 64 lower-case hex digits.
+bool
+is_fingerprint(json const& value)
+{
+  if (!value.is_string()) return false;
+  auto const& text = value.get_ref<std::string const&>();
+  if (text.size() != 64) return false;
+  for (char const c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 }  // namespace
 
 event_action
@@ -109,7 +121,14 @@ event_to_action(json const& event)
       // Only codes an application may send: 1000 or the private range 4000-4999.
       if (value == 1000 || (value >= 4000 && value <= 4999)) close_code = static_cast<std::uint16_t>(value);
     }
-    return {event_action::kind::close, {}, close_code};
+    // With "session": only the sockets of that session (a logout). One it cannot read closes
+    // nothing: an event meant for one session must never close every socket of the group.
+    std::string session;
+    if (auto const named = event.find("session"); named != event.end()) {
+      if (!is_fingerprint(*named)) return drop("tandem.disconnect's session must be 64 lower-case hex digits");
+      session = named->get<std::string>();
+    }
+    return {event_action::kind::close, std::move(session), close_code};
   }
   return drop("unknown event type " + type);
 }

@@ -19,7 +19,7 @@ struct event_action {
   // privacy: the socket's user changed their presence setting (tandem.privacy).
   enum class kind : std::uint8_t { send_text, chat_message, typing, presence, membership, privacy, close, drop };
   kind what = kind::drop;
-  std::string text;       // send_text, chat_message: the frame; drop: why
+  std::string text;       // send_text, chat_message: the frame; drop: why; close: the session's fingerprint, if only one session's sockets close
   std::uint16_t close_code = 0;
   std::int64_t chat = 0;  // chat_message, membership
   bool member = false;    // membership

@@ -41,6 +41,20 @@ TEST_CASE("tandem.disconnect closes with an application code, 4401 by default", 
   CHECK(plain.close_code == 4401);
   CHECK(event_to_action(json{{"type", "tandem.disconnect"}, {"code", 4403}}).close_code == 4403);
   CHECK(event_to_action(json{{"type", "tandem.disconnect"}, {"code", 1006}}).close_code == 4401);
+  CHECK(plain.text.empty());  // every socket the event reaches
+}
+
+TEST_CASE("tandem.disconnect naming a session closes only that session's sockets; a bad name closes none",
+          "[protocol][events]")
+{
+  std::string const fingerprint(64, 'a');
+  auto const one = event_to_action(json{{"type", "tandem.disconnect"}, {"session", fingerprint}});
+  CHECK(one.what == event_action::kind::close);
+  CHECK(one.text == fingerprint);
+  for (auto const& bad : {json("ABC"), json(std::string(64, 'A')), json(std::string(63, 'a')), json(42), json(nullptr)}) {
+    INFO("session " << bad);
+    CHECK(event_to_action(json{{"type", "tandem.disconnect"}, {"session", bad}}).what == event_action::kind::drop);
+  }
 }
 
 TEST_CASE("tandem.privacy carries the user's new presence setting; anything else in it is dropped",

@@ -151,6 +151,18 @@ def test_the_first_message_of_a_group_made_while_the_page_was_open_is_notified_w
     row(bob, "Named at once").locator(".chat-last", has_text="hello, new group").wait_for(timeout=10_000)
 
 
+def test_logging_out_in_one_tab_ends_the_session_in_the_others_at_once(logged_in) -> None:
+    ann = logged_in("ann")
+    wait_open(ann)
+    other_tab = ann.context.new_page()  # the same browser: the same session
+    other_tab.goto(ann.url)
+    wait_open(other_tab)
+    ann.get_by_role("button", name="Log out ann").click()
+    # Told by the logout itself, not at the socket's re-check a minute later.
+    other_tab.get_by_text("Your session ended.").wait_for(timeout=10_000)
+    assert other_tab.evaluate("window.tandemClient.state") != "open"
+
+
 def test_typing_shows_in_the_chat_list(logged_in) -> None:
     ann, bob = logged_in("ann"), logged_in("bob")
     wait_open(bob)

@@ -1,5 +1,6 @@
 """Time-based behaviour: silent peers are dropped after two missed pings, slow upgrade requests
-are cut at the handshake timeout, and a password change closes open sockets with 4401."""
+are cut at the handshake timeout, a password change closes open sockets with 4401 at their
+re-check, and a logout closes that session's sockets with 4401 at once."""
 
 from __future__ import annotations
 
@@ -114,6 +115,43 @@ def test_a_password_change_closes_open_sockets_with_4401(world, make_sidecar) ->
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
     assert closed.value.rcvd.code == 4401
+
+
+def test_a_logout_closes_that_sessions_sockets_at_once_on_every_process_and_no_others(
+    world, make_sidecar
+) -> None:
+    """Django's logout() tells the sidecar (tandem.signals): the sockets opened with that session
+    close with 4401 now, on both processes, not at their re-check (an hour here, a minute by
+    default, during which they went on hearing the user's chats); Bob's other session keeps its
+    socket and hears the next message."""
+    from chatclient import of_type, send_message, wait_for
+    from django.contrib.auth import logout
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+    from test_hostile_membership_live import closed_code
+    from test_messaging_scale_out import own_session
+
+    one, two = make_sidecar(auth_recheck_interval=3600), make_sidecar(auth_recheck_interval=3600)
+    leaving, staying = own_session(world.bob), own_session(world.bob)
+    chat_path = f"/ws/chat/{world.chat.pk}/"
+    with (
+        open_socket(one.ws_url("/ws/notifications/"), leaving) as gone_here,
+        open_socket(two.ws_url(chat_path), leaving) as gone_there,
+        open_socket(two.ws_url("/ws/notifications/"), staying) as stays,
+        open_socket(one.ws_url(chat_path), own_session(world.ann)) as ann,
+    ):
+        for ws in (gone_here, gone_there, stays, ann):
+            greeting(ws)
+        request = RequestFactory().post("/accounts/logout/", HTTP_COOKIE=f"sessionid={leaving}")
+        request.session = SessionStore(leaving)
+        request.user = world.bob
+        started = time.monotonic()
+        logout(request)
+        for ws in (gone_here, gone_there):
+            assert closed_code(ws) == 4401
+        assert time.monotonic() - started < 10
+        assert send_message(ann, "after-logout", "still here?")["type"] == "ack"
+        wait_for(stays, of_type("message", client_id="after-logout"))
 
 
 def test_without_the_database_upgrades_get_503_and_readyz_says_why(world, make_sidecar) -> None:
