@@ -9,5 +9,10 @@ import hashlib
 
 
 def fingerprint(session_cookie: str) -> str:
-    """Lower-case hex SHA-256 of the session cookie's value."""
-    return hashlib.sha256(session_cookie.encode("utf-8")).hexdigest()
+    """Lower-case hex SHA-256 of the session cookie's value, as the bytes it came in (Django's
+    request.COOKIES holds them decoded as latin-1, as WSGI and ASGI hand headers over)."""
+    try:
+        raw = session_cookie.encode("latin-1")
+    except UnicodeEncodeError:  # not from a request's headers: as the sidecar would see UTF-8
+        raw = session_cookie.encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()

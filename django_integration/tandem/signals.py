@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_out
 from django.db import connections, transaction
 from django.db.models import Model, QuerySet
@@ -144,7 +145,15 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     # The sockets opened with this session close with 4401 on every sidecar process, now, not
     # at their re-check (until which they went on hearing the user's chats); the user's other
     # sessions keep theirs. Named by fingerprint: the session key never travels through Redis.
-    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME) if request is not None else None
-    if user is None or not cookie:
+    if request is None:
         return
-    publish(user_group(user.pk), {"type": "tandem.disconnect", "code": 4401, "session": fingerprint(cookie)})
+    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    # No user on the request (a site's own middleware): the session still names them here, as
+    # logout() flushes it only after this signal.
+    user_id = user.pk if user is not None else getattr(request, "session", {}).get(SESSION_KEY)
+    if not cookie or user_id is None:
+        return
+    event = {"type": "tandem.disconnect", "code": 4401, "session": fingerprint(cookie)}
+    # Once the session's end is committed (ATOMIC_REQUESTS): a client reconnecting at once
+    # must not find the session still there.
+    transaction.on_commit(lambda: publish(user_group(int(user_id)), event), robust=True)
