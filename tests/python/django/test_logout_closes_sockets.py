@@ -11,17 +11,9 @@ from django.contrib.auth import logout
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.test import Client, RequestFactory
-from tandem import publishing
 from tandem.session_fingerprint import fingerprint
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    published: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: published.append((group, event)))
-    return published
 
 
 def logged_in_request(user: Any) -> Any:

@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    published: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(publishing, "_layer_send", lambda group, event: published.append((group, event)))
-    return published
-
-
-@pytest.fixture
 def people(django_user_model: Any) -> dict[str, Any]:
     return {n: django_user_model.objects.create_user(n, password="pw") for n in ("ann", "bob", "cy")}
 
