@@ -38,8 +38,8 @@ export class ChatList {
   constructor(listNode, client, config) {
     Object.assign(this, { listNode, client, config });
     this.rows = new Map();
-    this.adopting = new Map(); // chat → the live records that came while its row is fetched
-    this.unlisted = new Set(); // chats whose row the site refused: not asked for again
+    this.adopting = new Map(); // chat → {missed: live records, readUpto} while its row is fetched
+    this.unlisted = new Set(); // chats refused (by the API or the site): not asked for again
     this.fetching = new Limit(FETCHES_AT_ONCE);
     for (const row of listNode.querySelectorAll("[data-tandem-chat-row]")) this.track(row);
     client.on("message", ({ chat, record }) => this.onMessage(chat, record));
@@ -61,7 +61,8 @@ export class ChatList {
 
   /** A chat the page was rendered without: its configuration from Tandem's API (learnChat: names,
    *  title, so the conversation opens in place) and its row from the site (`row_url`, the site's
-   *  own markup), put first. One fetch at a time per chat, each given up after FETCH_LIMIT_MS.
+   *  own markup), put first. One fetch at a time per chat, each given up after
+   *  chat_directory's FETCH_LIMIT_MS.
    *  A chat refused (403 from the API: removed meanwhile) or without a row (404 from the site,
    *  or no `row_url`) is not asked for again; one not answered (offline, a 5xx, a redirect to
    *  the login page) is tried again with the chat's next event. */
