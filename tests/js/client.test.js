@@ -421,3 +421,40 @@ test("a membership frame says which chats the user left, for views mounted later
     [11, true],
   ]);
 });
+
+test("a 4401 for a session Django still accepts (a new key) reconnects quietly, once a while", async () => {
+  const asked = [];
+  const http = async (frame) => {
+    asked.push(frame.type);
+    return null; // 204: still signed in
+  };
+  const h = await connected({ http });
+  const states = [];
+  h.client.on("state", (s) => states.push(s.state));
+  h.socket.serverClose(4401);
+  await settle();
+  assert.deepEqual(asked, ["session"]);
+  assert.equal(h.server.sockets.length, 2);
+  h.server.accept();
+  await settle();
+  assert.deepEqual(states, ["connecting", "open"]); // no "logged_out" in between
+  h.server.last.serverClose(4401); // again, at once: the server still refuses it
+  await settle();
+  assert.deepEqual(asked, ["session"]);
+  assert.equal(states.at(-1), "logged_out");
+  assert.equal(h.server.sockets.length, 2);
+});
+
+test("a 4401 for a session that ended stays logged out", async () => {
+  const http = async () => {
+    throw { permanent: true, code: "unauthenticated", message: "HTTP 401" };
+  };
+  const h = await connected({ http });
+  const states = [];
+  h.client.on("state", (s) => states.push(s.state));
+  h.socket.serverClose(4401);
+  await settle();
+  assert.deepEqual(states, ["logged_out"]);
+  h.clock.advance(120_000);
+  assert.equal(h.server.sockets.length, 1);
+});
