@@ -167,15 +167,6 @@ def receipts_view(request: HttpRequest, chat_id: int) -> HttpResponse:
 
 @require_GET
 @api_view
-def session_view(request: HttpRequest) -> HttpResponse:
-    """204 while the browser's session is signed in (401 otherwise, from api_view): what the
-    client asks after a 4401, which also comes when Django gave the session a new key (a
-    password change) and the browser already holds it."""
-    return HttpResponse(status=204)
-
-
-@require_GET
-@api_view
 def chat_view(request: HttpRequest, chat_id: int) -> HttpResponse:
     """A chat as the client's configuration carries it (title, members' names, group or not,
     the viewer's read marker): for a page that learns of a chat created after it was rendered.

@@ -178,16 +178,3 @@ test("send() refuses while not open", () => {
   server.accept();
   assert.equal(conn.send({ type: "x" }), true);
 });
-
-test("resume() dials again only from the logged-out state", () => {
-  const { server, conn, states } = setup();
-  conn.connect();
-  server.accept();
-  conn.resume(); // open: nothing
-  assert.equal(server.sockets.length, 1);
-  server.last.serverClose(4401);
-  conn.resume();
-  assert.equal(server.sockets.length, 2);
-  server.accept();
-  assert.deepEqual(states, ["connecting", "open", "logged_out", "connecting", "open"]);
-});

@@ -120,11 +120,3 @@ def test_the_row_url_is_the_sites_path_around_the_chat_id(people, settings: Any)
     page = render_for(people["ann"], None)
     config = json.loads(page[page.index(">") + 1 : page.rindex("</script>")])
     assert config["row_url"] == ["/tandem/api/chats/", "/messages/"]
-
-
-def test_the_session_endpoint_says_whether_the_browser_is_still_signed_in(people) -> None:
-    client = Client()
-    assert client.get("/tandem/api/session/").status_code == 401
-    client.force_login(people["ann"])
-    assert client.get("/tandem/api/session/").status_code == 204
-    assert client.post("/tandem/api/session/").status_code == 405

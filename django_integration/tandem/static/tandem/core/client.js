@@ -16,9 +16,6 @@ const DEFAULTS = {
   ackTimeoutMs: 4000,
 };
 
-/** After a 4401 whose session Django still accepts, the tab reconnects at most this often. */
-const RESUME_EVERY_MS = 30_000;
-
 export class TandemClient extends Emitter {
   /**
    * @param {object} config  from {% tandem_client_config %} (me, ws_url, policies, limits)
@@ -54,7 +51,6 @@ export class TandemClient extends Emitter {
     });
     this.connection.on("state", (s) => {
       if (s.state !== State.open) this.presence.clear(); // stale over a dead link; hello resends
-      if (s.state === State.loggedOut && this.#mayResume()) return void this.#checkSession(s);
       this.emit("state", s);
     });
     this.connection.on("dead", (d) => this.emit("dead", d));
@@ -162,28 +158,6 @@ export class TandemClient extends Emitter {
 
   offline() {
     this.connection.offline();
-  }
-
-  // ---- a session that ended, or only changed its key --------------------------------------
-
-  #mayResume() {
-    // Once per RESUME_EVERY_MS: a server that keeps refusing a session Django accepts must not
-    // make the tab dial in a loop.
-    return this.resumedAt === undefined || this.env.clock.now() - this.resumedAt >= RESUME_EVERY_MS;
-  }
-
-  #checkSession(closed) {
-    // 4401 comes for a session that ended (a logout) and also for one Django gave a new key (a
-    // password change, a login again): the socket was opened with the old cookie, and the
-    // browser already holds the new one. Asked over HTTP (the browser sends its cookies): still
-    // signed in, the tab reconnects quietly; ended, or no answer, it is logged out as before.
-    this.resumedAt = this.env.clock.now();
-    Promise.resolve()
-      .then(() => this.env.http({ type: "session" }))
-      .then(
-        () => this.connection.resume(),
-        () => this.emit("state", closed),
-      );
   }
 
   // ---- frames -------------------------------------------------------------------------------

@@ -77,14 +77,6 @@ export class Connection extends Emitter {
     return undefined;
   }
 
-  /** Closed with 4401, yet the session is still good (checked over HTTP: Django gave the
-   *  browser a new session key, as a password change does): dial again with the new cookie. */
-  resume() {
-    if (this.state !== State.loggedOut) return;
-    this.attempt = 0;
-    this.#dial();
-  }
-
   /** The browser says it lost the network: stop dialling until it comes back. */
   offline() {
     this.browserOffline = true;

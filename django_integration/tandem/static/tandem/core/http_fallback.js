@@ -43,8 +43,6 @@ export function httpFallback({ fetch, api, csrfToken }) {
       case "delivered":
       case "read":
         return call("POST", `${base}receipts/`, { kind: frame.type, upto: frame.upto });
-      case "session": // is the browser's session still signed in? (204, or 401 `unauthenticated`)
-        return call("GET", "session/");
       default:
         return Promise.reject({ permanent: true, code: "unknown_type", message: frame.type });
     }
