@@ -421,3 +421,40 @@ test("a membership frame says which chats the user left, for views mounted later
     [11, true],
   ]);
 });
+
+test("a send refused forbidden marks its chat left; a chat left is asked again on the next hello", async () => {
+  let member = false;
+  const asked = [];
+  const http = async (frame) => {
+    asked.push(`${frame.type}:${frame.chat}`);
+    if (member) return { type: "chat", chat: { id: frame.chat } };
+    throw { permanent: true, code: "forbidden", message: "HTTP 403" };
+  };
+  const h = await connected({ http });
+  const told = [];
+  h.client.on("membership", (frame) => told.push([frame.chat, frame.member]));
+  const { record } = h.client.send(10, "after the removal");
+  await settle();
+  // Removed while this tab's link was down: the send is the first to hear of it.
+  h.socket.deliver({ type: "error", code: "forbidden", message: "You are not in this chat.", ref: record.client_id });
+  await settle();
+  assert.ok(h.client.left.has(10));
+  assert.deepEqual(told, [[10, false]]);
+  h.socket.serverClose(1006);
+  h.clock.advance(60_000);
+  h.server.accept();
+  await settle();
+  assert.deepEqual(asked, ["chat:10"]); // still refused: still left
+  assert.ok(h.client.left.has(10));
+  member = true; // added back while the link was down again
+  h.server.last.serverClose(1006);
+  h.clock.advance(60_000);
+  h.server.accept();
+  await settle();
+  assert.deepEqual(asked, ["chat:10", "chat:10"]);
+  assert.ok(!h.client.left.has(10));
+  assert.deepEqual(told, [
+    [10, false],
+    [10, true],
+  ]);
+});

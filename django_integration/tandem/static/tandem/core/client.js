@@ -211,6 +211,28 @@ export class TandemClient extends Emitter {
       else if (this.#state(chat).wantNewest) this.#loadNewest(chat);
     }
     this.#flushOutbox();
+    this.#recheckLeft();
+  }
+
+  #recheckLeft() {
+    // `membership` frames reach only a socket that is open: a user added back while the link was
+    // down would keep a view with no composer. Each chat left is asked again
+    // (GET api/chats/<id>/: a member gets it, anyone else a 403).
+    for (const chat of this.left) {
+      Promise.resolve()
+        .then(() => this.env.http({ type: "chat", chat }))
+        .then(
+          () => this.left.delete(chat) && this.emit("membership", { type: "membership", chat, member: true }),
+          () => {}, // refused (still not a member) or no answer: as it was
+        );
+    }
+  }
+
+  #noLongerMember(chat) {
+    // A removal missed while the link was down shows first as a refused send.
+    if (this.left.has(chat)) return;
+    this.left.add(chat);
+    this.emit("membership", { type: "membership", chat, member: false });
   }
 
   #onMessage(m) {
@@ -330,6 +352,7 @@ export class TandemClient extends Emitter {
         // Refused for good (too long, not allowed...): resending can never help.
         this.outbox.remove(clientId);
         this.#markFailed(chat, clientId, failure.message || failure.code);
+        if (failure.code === "forbidden") this.#noLongerMember(chat);
       });
   }
 

@@ -43,6 +43,8 @@ export function httpFallback({ fetch, api, csrfToken }) {
       case "delivered":
       case "read":
         return call("POST", `${base}receipts/`, { kind: frame.type, upto: frame.upto });
+      case "chat": // the chat's configuration: a member gets it, anyone else a 403 `forbidden`
+        return call("GET", base);
       default:
         return Promise.reject({ permanent: true, code: "unknown_type", message: frame.type });
     }
