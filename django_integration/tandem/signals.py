@@ -14,13 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_out
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from tandem.groups import user_group
 from tandem.membership import tell_member_after_commit, tell_members_after_commit
+from tandem.messaging import _after_commit
 from tandem.models import Chat, ChatMember, PresenceVisibility, UserSettings
 from tandem.privacy import tell_visibility_changed
 from tandem.publishing import publish
@@ -35,11 +36,15 @@ def _writes(update_fields: Any, fields: set[str]) -> bool:
     return update_fields is None or bool(fields & set(update_fields))
 
 
-def _stored(queryset: QuerySet[Any], using: str) -> QuerySet[Any]:
-    # Locked inside a transaction (the admin's, or a caller's): two saves of one row at once
-    # must each compare with what the other stored, or an announcement compares with a stale
-    # "before" (change_privacy has locked the row already; the lock is then its own).
-    return queryset.select_for_update() if connections[using].in_atomic_block else queryset
+def _stored_values(model: type[Model], instance: Model, using: str, *columns: str) -> tuple[Any, ...] | None:
+    """The row's `columns` as stored now, for post_save to compare with (None: no row yet).
+    Locked inside a transaction (the admin's, or a caller's): two saves of one row at once must
+    each compare with what the other stored, or an announcement compares with a stale "before"
+    (change_privacy has locked the row already; the lock is then its own)."""
+    rows = model._default_manager.using(using).filter(pk=instance.pk)
+    if connections[using].in_atomic_block:
+        rows = rows.select_for_update()
+    return rows.values_list(*columns).first()
 
 
 def _from_a_deleted_owner(origin: Any) -> bool:
@@ -54,8 +59,7 @@ def _remember_membership(
 ) -> None:
     if raw or instance.pk is None or not _writes(update_fields, _MEMBERSHIP_FIELDS):
         return
-    rows = _stored(ChatMember.objects.using(using).filter(pk=instance.pk), using)
-    setattr(instance, _WAS, rows.values_list("chat_id", "user_id").first())
+    setattr(instance, _WAS, _stored_values(ChatMember, instance, using, "chat_id", "user_id"))
 
 
 @receiver(post_save, sender=ChatMember, dispatch_uid="tandem.membership.post_save")
@@ -104,10 +108,9 @@ def _remember_visibility(
 ) -> None:
     if raw or not _writes(update_fields, {"presence_visibility"}):
         return
-    rows = _stored(UserSettings.objects.using(using).filter(pk=instance.pk), using)
-    stored = rows.values_list("presence_visibility", flat=True).first()
+    stored = _stored_values(UserSettings, instance, using, "presence_visibility")
     # No row yet: the user had the defaults.
-    setattr(instance, _WAS, int(PresenceVisibility.EVERYONE) if stored is None else stored)
+    setattr(instance, _WAS, int(PresenceVisibility.EVERYONE) if stored is None else stored[0])
 
 
 @receiver(post_save, sender=UserSettings, dispatch_uid="tandem.privacy.post_save")
@@ -135,9 +138,7 @@ def _tell_after_commit(user_id: int, before: int | None, after: int, using: str)
     if before is None or before == after:
         return
     # After commit: nobody may be shown (or hidden) a change a rollback could still undo.
-    transaction.on_commit(
-        lambda: tell_visibility_changed(user_id, before, after, using=using), using=using, robust=True
-    )
+    _after_commit(lambda: tell_visibility_changed(user_id, before, after, using=using), using)
 
 
 @receiver(user_logged_out, dispatch_uid="tandem.session.logged_out")
@@ -156,4 +157,4 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     event = {"type": "tandem.disconnect", "code": 4401, "session": fingerprint(cookie)}
     # Once the session's end is committed (ATOMIC_REQUESTS): a client reconnecting at once
     # must not find the session still there.
-    transaction.on_commit(lambda: publish(user_group(int(user_id)), event), robust=True)
+    _after_commit(lambda: publish(user_group(int(user_id)), event), DEFAULT_DB_ALIAS)

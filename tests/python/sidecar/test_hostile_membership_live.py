@@ -16,6 +16,7 @@ from chatclient import frames_within, of_type, send_message, synced_client_ids, 
 from hostile import honest_exchange
 from quiet_rows import delete_member_row_by_sql, insert_member_row_quietly
 from test_messaging_scale_out import own_session
+from test_presence import inbox
 from websockets.exceptions import ConnectionClosed
 from wsclient import greeting, open_socket
 
@@ -93,11 +94,7 @@ def test_a_new_chat_reaches_its_members_open_notifications_sockets_at_once(world
     from tandem.models import Chat
 
     one, two = make_sidecar(), make_sidecar()
-    with (
-        open_socket(one.ws_url("/ws/notifications/"), own_session(world.ann)) as ann,
-        open_socket(two.ws_url("/ws/notifications/"), own_session(world.bob)) as bob,
-        open_socket(one.ws_url("/ws/notifications/"), own_session(world.eve)) as eve,
-    ):
+    with inbox(one, world.ann) as ann, inbox(two, world.bob) as bob, inbox(one, world.eve) as eve:
         for ws in (ann, bob, eve):
             greeting(ws)
         group = Chat.create_with_members([world.ann, world.bob, world.eve], title="new", is_group=True)
