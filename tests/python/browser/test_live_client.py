@@ -161,6 +161,7 @@ def test_logging_out_in_one_tab_ends_the_session_in_the_others_at_once(logged_in
     # Told by the logout itself, not at the socket's re-check a minute later.
     other_tab.get_by_text("Your session ended.").wait_for(timeout=10_000)
     assert other_tab.evaluate("window.tandemClient.state") != "open"
+    ann.wait_for_url("**/accounts/login/")
 
 
 def test_typing_shows_in_the_chat_list(logged_in) -> None:
