@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 
-import { learnChat } from "../../django_integration/tandem/static/tandem/chat_directory.js";
+import { FETCH_LIMIT_MS, learnChat } from "../../django_integration/tandem/static/tandem/chat_directory.js";
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -42,4 +42,37 @@ test("a refused chat is null; an unanswered one throws and is asked again next t
   await assert.rejects(learnChat(config, 12));
   await assert.rejects(learnChat(config, 12));
   assert.equal(asked.length, 2);
+});
+
+test("a request not answered within FETCH_LIMIT_MS (10 s) is given up, and asked again next time", async () => {
+  const config = { api: "/tandem/api/", chats: {}, users: {} };
+  const realTimeout = AbortSignal.timeout;
+  const limits = [];
+  const expiring = [];
+  // The 10 s clock is AbortSignal.timeout's: each request's signal is one the test expires.
+  AbortSignal.timeout = (ms) => {
+    limits.push(ms);
+    const controller = new AbortController();
+    expiring.push(controller);
+    return controller.signal;
+  };
+  const asked = [];
+  globalThis.fetch = (url, { signal }) => {
+    asked.push(url);
+    // As the real fetch does: a request that never answers rejects when its signal aborts.
+    return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  };
+  try {
+    const hanging = learnChat(config, 12);
+    assert.deepEqual(limits, [FETCH_LIMIT_MS]);
+    assert.equal(FETCH_LIMIT_MS, 10_000);
+    expiring[0].abort(new DOMException("timed out", "TimeoutError"));
+    await assert.rejects(hanging, { name: "TimeoutError" });
+    const again = learnChat(config, 12); // given up, not remembered: asked again
+    assert.equal(asked.length, 2);
+    expiring[1].abort(new DOMException("timed out", "TimeoutError"));
+    await assert.rejects(again);
+  } finally {
+    AbortSignal.timeout = realTimeout;
+  }
 });

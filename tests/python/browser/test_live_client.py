@@ -124,6 +124,52 @@ def test_a_group_created_while_the_list_is_open_appears_first_and_opens_in_place
     assert "Made while bob looked" in bob.locator(".tandem-title").inner_text()
 
 
+def test_a_new_chats_row_not_answered_is_asked_for_again_with_its_next_message_and_a_refused_one_never(
+    logged_in,
+) -> None:
+    bob = logged_in("bob")
+    wait_open(bob)
+    answers = [503, None, 404]  # the site's answers to bob's row requests, in order (None: the row)
+    asked: list[int] = []  # the chats whose rows bob's list asked for
+
+    def row_view(route) -> None:
+        asked.append(int(route.request.url.rstrip("/").split("/")[-2]))
+        answer = answers.pop(0) if answers else None
+        if answer:
+            route.fulfill(status=answer, body="")
+        else:
+            route.continue_()
+
+    def until(done) -> None:
+        # Bob's page's own waits let the route handler run; a sleep would not.
+        deadline = time.monotonic() + 10
+        while not done():
+            assert time.monotonic() < deadline
+            bob.wait_for_timeout(50)
+
+    bob.route("**/chats/*/row/", row_view)
+    ann = logged_in("ann")
+    # Not answered (a 5xx): the join's fetch fails; the group's first message asks again.
+    new_group(ann, "Asked again", "bob")
+    again = int(ann.url.rstrip("/").split("/")[-1])
+    until(lambda: asked == [again])
+    assert row(bob, "Asked again").count() == 0
+    ann.wait_for_function("window.tandemChat && window.tandemChat.historyLoaded")
+    send(ann, "second chance")
+    row(bob, "Asked again").locator(".chat-last", has_text="second chance").wait_for(timeout=10_000)
+    assert asked == [again, again]
+    # Refused (a 404 from the site): never asked again, whatever comes for that chat.
+    new_group(ann, "Refused", "bob")
+    refused = int(ann.url.rstrip("/").split("/")[-1])
+    until(lambda: asked == [again, again, refused])
+    ann.wait_for_function("window.tandemChat && window.tandemChat.historyLoaded")
+    send(ann, "not listed")
+    ann.wait_for_selector(f"{TICK}[aria-label=Delivered], {TICK}[aria-label=Read]", timeout=10_000)
+    bob.wait_for_timeout(500)
+    assert asked == [again, again, refused]
+    assert row(bob, "Refused").count() == 0
+
+
 def test_the_first_message_of_a_group_made_while_the_page_was_open_is_notified_with_its_name(
     logged_in,
 ) -> None:
@@ -171,6 +217,21 @@ def test_typing_shows_in_the_chat_list(logged_in) -> None:
     ann.click(".tandem-input")
     ann.keyboard.type("typing slowly", delay=80)
     row(bob, "Ann").locator(".chat-last", has_text="is typing").wait_for(timeout=5_000)
+
+
+def test_a_typing_stop_whose_start_the_list_missed_leaves_the_rows_preview(logged_in) -> None:
+    ann, bob = logged_in("ann"), logged_in("bob")
+    wait_open(bob)
+    open_chat(ann, "bob")
+    send(ann, "the last word")
+    preview = row(bob, "Ann").locator(".chat-last")
+    preview.filter(has_text="the last word").wait_for(timeout=10_000)
+    bob.reload()  # rendered with "the last word"; whoever typed before this, the list never saw
+    wait_open(bob)
+    chat = int(row(bob, "Ann").get_attribute("data-chat"))
+    # The stop of a typing that began before the page (or before an adopted row) came.
+    bob.evaluate(f"window.tandemClient.emit('typing', {{type: 'typing', chat: {chat}, users: []}})")
+    assert "the last word" in preview.inner_text()
 
 
 def test_a_cut_link_is_detected_within_heartbeat_and_grace_and_recovers_by_itself(logged_in) -> None:

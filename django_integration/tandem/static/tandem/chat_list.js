@@ -149,7 +149,8 @@ export class ChatList {
     const names = frame.users.map((u) => displayName(this.config, u.user));
     const text = names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
     s.row.classList.toggle("typing", s.typing);
-    this.setText(s, ".tandem-row-preview", s.typing ? text : s.preview ?? s.row.querySelector(".tandem-row-preview").dataset.initial);
+    // Typing over: the newest live message, or what the row was rendered with.
+    this.setText(s, ".tandem-row-preview", s.typing ? text : s.preview);
   }
 
   isOpenHere(chat) {
@@ -179,10 +180,12 @@ export class ChatList {
     document.title = total ? `(${total}) ${base}` : base;
   }
 
+  /** Sets a part of the row; `text` null puts back what the row was rendered with (a typing
+   *  stop may come first: the list may have missed its start, before the page or the row). */
   setText(s, selector, text) {
     const node = s.row.querySelector(selector);
     if (!node) return;
     node.dataset.initial ??= node.textContent;
-    node.textContent = text;
+    node.textContent = text ?? node.dataset.initial;
   }
 }
