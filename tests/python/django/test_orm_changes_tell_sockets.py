@@ -5,12 +5,15 @@ rolls back, nor for a save that moves nobody. A new chat tells its members toget
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import transaction
-from tandem import publishing
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from tandem import publishing, signals
 from tandem.models import Chat, ChatMember, PresenceVisibility, UserSettings
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -147,3 +150,110 @@ def test_once_the_layer_fails_a_batchs_other_publishes_are_held_without_waiting_
 def test_a_stored_visibility_this_build_does_not_know_is_announced_as_nobody(people, sent) -> None:
     UserSettings.objects.create(user=people["ann"], presence_visibility=7)
     assert [e["presence_visibility"] for _, e in sent if e["type"] == "tandem.privacy"] == ["nobody"]
+
+
+def saved_at_once(model: type[Any], pk: int, first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Two saves of one row, as two admins at once: each in its own transaction on its own
+    connection, the second begun while the first has saved and not yet committed. Returns
+    whether the second waited for the first's commit."""
+    first_saved, commit = threading.Event(), threading.Event()
+    failures: list[Exception] = []
+
+    def save(values: dict[str, Any], hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                row = model.objects.get(pk=pk)
+                for field, value in values.items():
+                    setattr(row, field, value)
+                row.save()
+                if hold:
+                    first_saved.set()
+                    commit.wait(30)
+        except Exception as failure:  # noqa: BLE001 (shown by the test, not lost in the thread)
+            failures.append(failure)
+            first_saved.set()
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=save, args=(first, True))
+    one.start()
+    assert first_saved.wait(30)
+    assert not failures, failures
+    two = threading.Thread(target=save, args=(second, False))
+    two.start()
+    two.join(1.0)
+    waited = two.is_alive()
+    commit.set()
+    one.join(30)
+    two.join(30)
+    assert not one.is_alive()
+    assert not two.is_alive()
+    assert not failures, failures
+    return waited
+
+
+def test_two_saves_of_one_member_row_at_once_each_compare_with_what_the_other_stored(people, sent) -> None:
+    ann, bob = people["ann"], people["bob"]
+    first = Chat.create_with_members([ann, bob], is_group=True)
+    second, third = (Chat.create_with_members([ann], is_group=True) for _ in range(2))
+    row = ChatMember.objects.get(chat=first, user=bob)
+    sent.clear()
+    # Moved to the second chat, and at once to the third: bob joined the second, then left it.
+    assert saved_at_once(ChatMember, row.pk, {"chat_id": second.pk}, {"chat_id": third.pk})
+    assert membership(sent) == [
+        (f"user_{bob.pk}", first.pk, False),
+        (f"user_{bob.pk}", second.pk, True),
+        (f"user_{bob.pk}", second.pk, False),  # compared with the first chat, never told
+        (f"user_{bob.pk}", third.pk, True),
+    ]
+
+
+def test_two_saves_of_one_settings_row_at_once_each_compare_with_what_the_other_stored(
+    people, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = people["ann"]
+    row = UserSettings.objects.create(user=ann)  # everyone
+    told: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(
+        signals,
+        "tell_visibility_changed",
+        lambda user, before, after, using=None: told.append((user, before, after)),
+    )
+    nobody, contacts = (
+        {"presence_visibility": PresenceVisibility.NOBODY},
+        {"presence_visibility": PresenceVisibility.CONTACTS},
+    )
+    assert saved_at_once(UserSettings, row.pk, nobody, contacts)
+    # The second change is from "nobody" (who may see ann now: her contacts), not from "everyone".
+    assert told == [
+        (ann.pk, PresenceVisibility.EVERYONE, PresenceVisibility.NOBODY),
+        (ann.pk, PresenceVisibility.NOBODY, PresenceVisibility.CONTACTS),
+    ]
+
+
+def test_a_new_chats_members_are_told_over_one_layer_connection(
+    channel_layer_redis: Any, django_user_model: Any
+) -> None:
+    members = [django_user_model.objects.create_user(f"member{i}", password="pw") for i in range(12)]
+    layer = get_channel_layer()
+
+    async def listen() -> list[str]:  # a socket of each member's, as the sidecar's would be
+        channels = [await layer.new_channel() for _ in members]
+        for member, channel in zip(members, channels, strict=True):
+            await layer.group_add(f"user_{member.pk}", channel)
+        return channels
+
+    channels = async_to_sync(listen)()
+    stats = channel_layer_redis.client()
+    before = stats.info("stats")["total_connections_received"]
+    chat = Chat.create_with_members(members, title="a dozen", is_group=True)
+    # One connection for the twelve publishes (channels_redis keeps one per event loop), not
+    # one per member: the probe's own connection was opened before the count was taken.
+    assert stats.info("stats")["total_connections_received"] - before == 1
+
+    async def heard() -> list[dict[str, Any]]:
+        return [await layer.receive(channel) for channel in channels]
+
+    assert [(e["type"], e["chat"], e["member"]) for e in async_to_sync(heard)()] == [
+        ("tandem.membership", chat.pk, True)
+    ] * len(members)
