@@ -26,6 +26,9 @@ RETRY_AFTER_S = 1
 logger = logging.getLogger(__name__)
 
 
+USER_HEADER = "X-Tandem-User"
+
+
 def error_response(code: tandem_core.ErrorCode, field: str = "") -> JsonResponse:
     message = tandem_core.error_message(code) + (f" ({field})" if field else "")
     frame: dict[str, Any] = {
@@ -65,7 +68,7 @@ def api_view(view: View) -> View:
     @transaction.non_atomic_requests
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or not _for_this_user(request):
             return error_response(tandem_core.ErrorCode.UNAUTHENTICATED)
         try:
             return view(request, *args, **kwargs)
@@ -81,6 +84,15 @@ def api_view(view: View) -> View:
     for alias in settings.DATABASES:
         wrapper = transaction.non_atomic_requests(using=alias)(wrapper)
     return wrapper
+
+
+def _for_this_user(request: HttpRequest) -> bool:
+    """Is the request for the user signed in? A page names its own user in `X-Tandem-User`
+    (docs/protocol.md, "HTTP fallback"): one left open while its user logged out and someone
+    else logged in (in another tab of the same browser) still sends with the browser's cookie,
+    which now names that someone; its sends, receipts and reads must not pass as theirs."""
+    named = request.headers.get(USER_HEADER)
+    return named is None or named == str(request.user.pk)
 
 
 def signed_in(request: HttpRequest) -> int:

@@ -10,10 +10,13 @@ afterEach(() => {
   globalThis.fetch = realFetch;
 });
 
+const named = []; // the user each request named (the page's: Django refuses another's)
+
 function answering(status, body) {
   const asked = [];
-  globalThis.fetch = async (url) => {
+  globalThis.fetch = async (url, { headers }) => {
     asked.push(url);
+    named.push(headers["X-Tandem-User"]);
     return { ok: status === 200, status, json: async () => body };
   };
   return asked;
@@ -22,10 +25,11 @@ function answering(status, body) {
 const group = { id: 12, title: "Trip", is_group: true, members: { 3: "cy", 7: "me" }, read_upto: 0 };
 
 test("an unknown chat is fetched once for everyone asking, and learnt", async () => {
-  const config = { api: "/tandem/api/", chats: {}, users: { 7: "me" } };
+  const config = { api: "/tandem/api/", me: { id: 7 }, chats: {}, users: { 7: "me" } };
   const asked = answering(200, { type: "chat", chat: group });
   const [a, b] = await Promise.all([learnChat(config, 12), learnChat(config, 12)]);
   assert.deepEqual(asked, ["/tandem/api/chats/12/"]);
+  assert.equal(named.at(-1), "7");
   assert.deepEqual(a, group);
   assert.equal(b, a);
   assert.equal(config.chats["12"].title, "Trip");
@@ -35,7 +39,7 @@ test("an unknown chat is fetched once for everyone asking, and learnt", async ()
 });
 
 test("a refused chat is null; an unanswered one throws and is asked again next time", async () => {
-  const config = { api: "/tandem/api/", chats: {}, users: {} };
+  const config = { api: "/tandem/api/", me: { id: 7 }, chats: {}, users: {} };
   answering(403, { type: "error", code: "forbidden" });
   assert.equal(await learnChat(config, 12), null);
   const asked = answering(503, {});
@@ -45,7 +49,7 @@ test("a refused chat is null; an unanswered one throws and is asked again next t
 });
 
 test("a request not answered within FETCH_LIMIT_MS (10 s) is given up, and asked again next time", async () => {
-  const config = { api: "/tandem/api/", chats: {}, users: {} };
+  const config = { api: "/tandem/api/", me: { id: 7 }, chats: {}, users: {} };
   const realTimeout = AbortSignal.timeout;
   const limits = [];
   const expiring = [];

@@ -458,3 +458,39 @@ test("a send refused forbidden marks its chat left; a chat left is asked again o
     [10, true],
   ]);
 });
+
+test("a hello for another user (signed in meanwhile in another tab) logs the page out and sends nothing of its own", async () => {
+  const storage = new MemoryStorage();
+  await storage.put({ client_id: "a", chat: 10, body: "typed while the link was down", created_at: 1 });
+  const h = makeClient({ storage });
+  const states = [];
+  h.client.on("state", (s) => states.push(s));
+  await h.client.start();
+  const socket = h.server.accept({ user: 2 }); // the browser's cookie is bob's now
+  await settle();
+  assert.deepEqual(h.server.received, []); // no send, no receipt, no sync under bob's name
+  assert.equal(socket.closedWith, 1000);
+  assert.deepEqual(states.at(-1), { state: "logged_out", code: 4401, reason: "another_user" });
+  assert.equal(storage.entries.size, 1); // kept for this user's next login in this browser
+  h.clock.advance(120_000);
+  assert.equal(h.server.sockets.length, 1); // and not dialled again
+});
+
+test("a send Django answers 401 (the session ended, or is someone else's now) stays in the outbox and logs the page out", async () => {
+  const storage = new MemoryStorage();
+  const http = async () => {
+    throw { permanent: true, code: "unauthenticated", message: "Not signed in" };
+  };
+  const h = makeClient({ storage, http });
+  const states = [];
+  h.client.on("state", (s) => states.push(s));
+  await h.client.start(); // the socket is down (never accepted): the send goes over HTTP
+  const { record } = h.client.send(10, "written after the session ended");
+  await settle();
+  await settle();
+  assert.equal(record.status, "pending"); // not refused for good: sent after the next login
+  assert.equal(storage.entries.size, 1);
+  assert.deepEqual(states.at(-1), { state: "logged_out", code: 4401, reason: "unauthenticated" });
+  h.clock.advance(120_000);
+  assert.equal(h.server.sockets.length, 1); // not dialled again
+});

@@ -178,3 +178,22 @@ test("send() refuses while not open", () => {
   server.accept();
   assert.equal(conn.send({ type: "x" }), true);
 });
+
+test("a hello for a user other than the page's closes the socket and logs the page out", () => {
+  const clock = new FakeClock();
+  const server = new FakeServer();
+  const conn = new Connection({ url: "ws://x/", createSocket: server.createSocket, clock, policy: POLICY, user: 7 });
+  const frames = [];
+  conn.on("frame", (f) => frames.push(f));
+  conn.connect();
+  server.accept({ user: 7 });
+  assert.equal(conn.state, State.open);
+  server.last.serverClose(1006);
+  clock.advance(60_000);
+  const socket = server.accept({ user: 8 });
+  assert.equal(conn.state, State.loggedOut);
+  assert.equal(socket.closedWith, 1000);
+  assert.deepEqual(frames.map((f) => f.user_id), [7]); // the other user's hello goes no further
+  clock.advance(600_000);
+  assert.equal(server.sockets.length, 2);
+});

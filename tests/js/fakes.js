@@ -98,10 +98,10 @@ export class FakeServer {
   }
 
   /** Accepts the newest socket and greets it as the sidecar does. */
-  accept({ heartbeat = this.heartbeat } = {}) {
+  accept({ heartbeat = this.heartbeat, user = 1 } = {}) {
     const socket = this.last;
     socket.open();
-    socket.deliver({ type: "hello", v: 1, user_id: 1, chat_id: null, connection: "x", heartbeat });
+    socket.deliver({ type: "hello", v: 1, user_id: user, chat_id: null, connection: "x", heartbeat });
     return socket;
   }
 

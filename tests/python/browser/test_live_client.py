@@ -265,6 +265,61 @@ def test_a_cut_link_is_detected_within_heartbeat_and_grace_and_recovers_by_itsel
     assert detected_s < HEARTBEAT_S + GRACE_S + 2
 
 
+def test_a_tab_whose_user_logged_out_and_another_in_while_its_link_was_down_sends_nothing_as_them(
+    logged_in, stack
+) -> None:
+    ann = logged_in("ann")
+    link = {"cut": False}
+    after_restore: list[str] = []  # what ann's tab sent to the sidecar once the link was back
+
+    def proxy(ws) -> None:
+        if link["cut"]:
+            return
+        server = ws.connect_to_server()
+
+        def upstream(m) -> None:
+            if link["cut"]:
+                return
+            after_restore.append(str(m))
+            server.send(m)
+
+        ws.on_message(upstream)
+        server.on_message(lambda m: None if link["cut"] else ws.send(m))
+
+    ann.route_web_socket("**/ws/notifications/**", proxy)
+    ann.route("**/tandem/api/**", lambda route: route.abort() if link["cut"] else route.continue_())
+    ann.reload()
+    open_chat(ann, "bob")
+    link["cut"] = True
+    ann.wait_for_function("window.tandemClient.state !== 'open'", timeout=20_000, polling=50)
+    send(ann, "ann wrote this while offline")
+    bubble(ann, "ann wrote this while offline").wait_for()
+    # Meanwhile, in another tab of the same browser: ann logs out, bob logs in. (Still hers a
+    # moment, that tab may send the message from the outbox the tabs share: as ann, rightly.)
+    other = ann.context.new_page()
+    other.goto(stack.url + "/")
+    other.get_by_role("button", name="Log out ann").click()
+    other.wait_for_url("**/accounts/login/")
+    other.fill("input[name=username]", "bob")
+    other.fill("input[name=password]", "bob-pass")
+    other.click("button[type=submit]")
+    other.wait_for_url(f"{stack.url}/")
+    after_restore.clear()
+    link["cut"] = False
+    ann.evaluate("window.tandemClient.wake()")
+    # The socket ann's tab opens now carries bob's cookie: the page refuses it.
+    ended = ann.locator(".tandem-chat .tandem-status[data-state=logged_out]")
+    ann.wait_for_timeout(3_000)  # time for whatever the tab would send on that socket
+    assert "Your session ended." in ended.inner_text()
+    assert not [m for m in after_restore if '"send"' in m or '"read"' in m or '"delivered"' in m]
+    open_chat(other, "Ann")
+    other.wait_for_function("window.tandemChat && window.tandemChat.historyLoaded")
+    # The other tab, ann's until the logout, may have sent it from the outbox they share, as
+    # ann; nothing ever went out as bob.
+    assert bubble(other, "ann wrote this while offline").count() <= 1
+    assert other.locator(".tandem-message.mine", has_text="ann wrote this while offline").count() == 0
+
+
 def test_a_tab_closed_before_the_ack_sends_its_message_exactly_once_when_reopened(logged_in) -> None:
     ann, bob = logged_in("ann"), logged_in("bob")
     open_chat(bob, "Ann")

@@ -16,7 +16,7 @@ export function learnChat(config, chat) {
   let underWay = asking.get(config);
   if (!underWay) asking.set(config, (underWay = new Map()));
   if (!underWay.has(chat)) {
-    const request = fetchOrRefused(`${config.api}chats/${chat}/`, "application/json", 403)
+    const request = fetchOrRefused(`${config.api}chats/${chat}/`, "application/json", 403, { "X-Tandem-User": String(config.me.id) })
       .then((response) => response?.json())
       .then((answer) => {
         const about = answer?.chat ?? null;
@@ -32,12 +32,13 @@ export function learnChat(config, chat) {
   return underWay.get(chat);
 }
 
-/** The response; null when answered `refusal`; throws when not answered. */
-export async function fetchOrRefused(url, accept, refusal) {
+/** The response; null when answered `refusal`; throws when not answered (a 401 included: the
+ *  browser's session ended, or names another user than the page's). */
+export async function fetchOrRefused(url, accept, refusal, headers = {}) {
   const response = await fetch(url, {
     credentials: "same-origin",
     redirect: "error", // a login redirect (the session ended) is not an answer
-    headers: { Accept: accept },
+    headers: { ...headers, Accept: accept },
     signal: AbortSignal.timeout(FETCH_LIMIT_MS),
   });
   if (response.ok) return response;

@@ -32,6 +32,15 @@ export class TandemClient extends Emitter {
     this.presence = new Map(); // user → the latest presence entry (a view mounted later reads it)
     this.left = new Set(); // chats the user left (or was removed from) since the page loaded
     this.outbox = env.outbox;
+    // Django's 401 (`unauthenticated`): the session ended, or the browser is signed in as
+    // someone else now. Whatever asked, the page's user is logged out here, as after a 4401.
+    this.http =
+      env.http &&
+      ((frame) =>
+        env.http(frame).catch((failure) => {
+          if (failure?.code === "unauthenticated") this.connection.loggedOut("unauthenticated");
+          throw failure;
+        }));
     const tz = config.tz_minutes ?? 0;
     this.connection = new Connection({
       url: `${config.ws_url}/ws/notifications/?v=1&tz=${tz}`,
@@ -40,10 +49,11 @@ export class TandemClient extends Emitter {
       random: env.random,
       policy: config.reconnect_backoff,
       graceMs: this.options.graceMs,
+      user: this.me,
     });
     this.requests = new Requests({
       connection: this.connection,
-      http: env.http,
+      http: this.http,
       clock: env.clock,
       random: env.random,
       policy: config.message_retry_backoff,
@@ -220,7 +230,7 @@ export class TandemClient extends Emitter {
     // (GET api/chats/<id>/: a member gets it, anyone else a 403).
     for (const chat of this.left) {
       Promise.resolve()
-        .then(() => this.env.http({ type: "chat", chat }))
+        .then(() => this.http({ type: "chat", chat }))
         .then(
           () => this.left.delete(chat) && this.emit("membership", { type: "membership", chat, member: true }),
           () => {}, // refused (still not a member) or no answer: as it was
@@ -349,6 +359,9 @@ export class TandemClient extends Emitter {
         if (record) this.#emitChanged(chat, [record]);
       })
       .catch((failure) => {
+        // Not signed in as the page's user: it stays in the outbox (pending), for this user's
+        // next page once they log in again in this browser; the page shows the session ended.
+        if (failure.code === "unauthenticated") return;
         // Refused for good (too long, not allowed...): resending can never help.
         this.outbox.remove(clientId);
         this.#markFailed(chat, clientId, failure.message || failure.code);
@@ -403,7 +416,7 @@ export class TandemClient extends Emitter {
       r.timer = null;
       const frame = { type: kind, chat, upto: r.pending };
       r.sent = r.pending;
-      if (!this.connection.send(frame) && this.env.http) this.env.http(frame).catch(() => (r.sent = 0));
+      if (!this.connection.send(frame) && this.http) this.http(frame).catch(() => (r.sent = 0));
     }, batchMs);
   }
 

@@ -35,10 +35,11 @@ export class Connection extends Emitter {
    * @param {object} o.policy  the reconnect backoff policy
    * @param {number} o.graceMs  added to the server's heartbeat before the link counts as dead
    * @param {number} o.heartbeatMs  until `hello` says otherwise
+   * @param {number} [o.user]  the user the page is for: a `hello` for anyone else is refused
    */
-  constructor({ url, createSocket, clock, random = Math.random, policy, graceMs = 10000, heartbeatMs = 30000 }) {
+  constructor({ url, createSocket, clock, random = Math.random, policy, graceMs = 10000, heartbeatMs = 30000, user }) {
     super();
-    Object.assign(this, { url, createSocket, clock, random, policy, graceMs, heartbeatMs });
+    Object.assign(this, { url, createSocket, clock, random, policy, graceMs, heartbeatMs, user });
     this.state = State.idle;
     this.ws = null;
     this.attempt = 0;
@@ -75,6 +76,16 @@ export class Connection extends Emitter {
       this.#dial();
     }
     return undefined;
+  }
+
+  /** Django answered 401 over HTTP: the page's user is not signed in in this browser any more
+   *  (a session that ended while the socket was down, or someone else logged in meanwhile).
+   *  Dialling again would only open a socket for nobody, or for that someone. */
+  loggedOut(reason) {
+    if (this.state === State.loggedOut || this.state === State.closed) return;
+    this.#stopTimers();
+    this.#drop(1000);
+    this.#setState(State.loggedOut, { code: LOGGED_OUT, reason });
   }
 
   /** The browser says it lost the network: stop dialling until it comes back. */
@@ -118,6 +129,7 @@ export class Connection extends Emitter {
     }
     this.#heard();
     if (frame.type === "hello") {
+      if (this.user !== undefined && Number(frame.user_id) !== Number(this.user)) return this.#signedInAsAnother();
       if (Number(frame.heartbeat) > 0) this.heartbeatMs = Number(frame.heartbeat) * 1000;
       this.attempt = 0;
       this.#setState(State.open);
@@ -125,6 +137,16 @@ export class Connection extends Emitter {
     }
     if (frame.type === "pong" && frame.ref === "hb") return;
     this.emit("frame", frame);
+  }
+
+  #signedInAsAnother() {
+    // The browser's cookie names another user now (this user logged out and someone logged in,
+    // in another tab, while this tab's link was down, so its socket never heard the logout):
+    // nothing of this page's user may go out under that name (its outbox, its receipts), nor
+    // that user's chats come into this page. The page's user is logged out here.
+    this.#stopTimers();
+    this.#drop(1000);
+    this.#setState(State.loggedOut, { code: LOGGED_OUT, reason: "another_user" });
   }
 
   #onClose(code) {

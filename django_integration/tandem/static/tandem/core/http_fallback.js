@@ -2,14 +2,18 @@
 // frame the socket would and resolves with the same answer frame, so the request tracker can
 // switch paths without the rest of the client knowing. Failures are typed: `permanent` (4xx:
 // resending cannot help) or retryable, with `retryAfterMs` when the server said when.
-export function httpFallback({ fetch, api, csrfToken }) {
+//
+// Each request names the page's user (`X-Tandem-User`): the browser's cookie may name someone
+// else by now (a logout and a login in another tab), and Django then answers 401.
+export function httpFallback({ fetch, api, csrfToken, user }) {
+  const named = user === undefined ? {} : { "X-Tandem-User": String(user) };
   const call = async (method, path, body) => {
     let response;
     try {
       response = await fetch(api + path, {
         method,
         credentials: "same-origin",
-        headers: body ? { "Content-Type": "application/json", "X-CSRFToken": csrfToken } : {},
+        headers: body ? { ...named, "Content-Type": "application/json", "X-CSRFToken": csrfToken } : named,
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch (cause) {
