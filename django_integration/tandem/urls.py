@@ -10,6 +10,7 @@ from tandem import views
 app_name = "tandem"
 
 urlpatterns = [
+    path("api/session/", views.session_view, name="session"),
     path("api/chats/<int:chat_id>/", views.chat_view, name="chat"),
     path("api/chats/<int:chat_id>/messages/", views.messages_view, name="messages"),
     path("api/chats/<int:chat_id>/receipts/", views.receipts_view, name="receipts"),

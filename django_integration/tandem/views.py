@@ -16,6 +16,8 @@ import tandem_core
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem import events, messaging
@@ -175,6 +177,17 @@ def receipts_view(request: HttpRequest, chat_id: int) -> HttpResponse:
         raise MessagingError(tandem_core.ErrorCode.MISSING_FIELD, "upto")
     messaging.apply_receipt(chat_id=chat_id, user_id=signed_in(request), kind=kind, upto=upto)
     return HttpResponse(status=204)
+
+
+@require_GET
+@never_cache
+@api_view
+def session_view(request: HttpRequest) -> HttpResponse:
+    """Who the browser's session signs in, with a CSRF token for it: what the client asks after
+    a 4401 from its socket's re-check, which also comes when Django gave the session a new key
+    (a password change, a login again) and the browser already holds it. A request naming
+    another user, or none signed in, gets 401 (api_view)."""
+    return JsonResponse({"type": "session", "user": request.user.pk, "csrf_token": get_token(request)})
 
 
 @require_GET

@@ -301,6 +301,8 @@ websocket_session::deliver(layer::message const& event, decoded_event const& dec
     case protocol::event_action::kind::close:
       // Of one session only (a logout): the user's other sessions keep their sockets.
       if (!action.text.empty() && !auth::same_session(action.text, identity_.session_cookie)) break;
+      // This reason (and the re-check's "session ended") is protocol: a client tells a final
+      // 4401 from one whose session may only have a new key by it (docs/protocol.md).
       close_soon(action.close_code, "closed by the server application");
       break;
     case protocol::event_action::kind::drop:
@@ -357,7 +359,7 @@ websocket_session::recheck([[maybe_unused]] std::shared_ptr<websocket_session> s
   // An outage (503) keeps the socket: only a definite "no" logs the user out.
   if (verdict.status == 401 || (verdict.allowed() && verdict.user_id != identity_.user_id)) {
     spdlog::info("event=ws_session_ended conn={} reason=\"{}\"", identity_.connection_id, verdict.reason);
-    close_soon(4401, "session ended");
+    close_soon(4401, "session ended");  // the reason is protocol: see the logout's close above
     co_return;
   }
   // A backstop for membership rows deleted without tandem.membership (e.g. by other code).

@@ -494,3 +494,111 @@ test("a send Django answers 401 (the session ended, or is someone else's now) st
   h.clock.advance(120_000);
   assert.equal(h.server.sockets.length, 1); // not dialled again
 });
+
+// ---- a 4401 from the socket's re-check: a session that ended, or only changed its key ----------
+
+function sessionAnswers(...answers) {
+  // The HTTP fallback, answering api/session/ with each of `answers` in turn (a function throws).
+  const asked = [];
+  const tokens = [];
+  const http = async (frame) => {
+    asked.push(frame.type);
+    const next = answers.length > 1 ? answers.shift() : answers[0];
+    if (typeof next === "function") return next();
+    return next;
+  };
+  http.useCsrfToken = (token) => tokens.push(token);
+  return { http, asked, tokens };
+}
+
+async function recheckedOut(answers, reason = "session ended") {
+  const { http, asked, tokens } = sessionAnswers(...answers);
+  const h = await connected({ http });
+  const states = [];
+  h.client.on("state", (s) => states.push(s.state));
+  const csrf = [];
+  h.client.on("csrf_token", (t) => csrf.push(t));
+  h.socket.serverClose(4401, reason);
+  await settle();
+  return { ...h, states, asked, tokens, csrf };
+}
+
+test("a re-check's 4401 for a session Django still signs in as the page's user reconnects quietly, with its fresh CSRF token", async () => {
+  const h = await recheckedOut([{ type: "session", user: 1, csrf_token: "fresh" }]);
+  assert.deepEqual(h.asked, ["session"]);
+  assert.deepEqual(h.tokens, ["fresh"]); // the HTTP fallback's POSTs carry it from now on
+  assert.deepEqual(h.csrf, ["fresh"]); // and the page's forms are told
+  assert.equal(h.server.sockets.length, 2);
+  h.server.accept();
+  await settle();
+  assert.deepEqual(h.states, ["connecting", "open"]); // never "logged_out" on the way
+  assert.equal(h.client.state, "open");
+});
+
+test("while Django is asked, the page says it is connecting", async () => {
+  let answer;
+  const h = await recheckedOut([() => new Promise((resolve) => (answer = resolve))]);
+  assert.equal(h.client.state, "connecting");
+  assert.deepEqual(h.states, ["connecting"]);
+  answer({ type: "session", user: 1, csrf_token: "t" });
+  await settle();
+  assert.equal(h.server.sockets.length, 2);
+});
+
+test("a logout's 4401 is final: nothing is asked", async () => {
+  const h = await recheckedOut([{ type: "session", user: 1, csrf_token: "t" }], "closed by the server application");
+  assert.deepEqual(h.asked, []);
+  assert.deepEqual(h.states, ["logged_out"]);
+  h.clock.advance(120_000);
+  assert.equal(h.server.sockets.length, 1);
+});
+
+test("a session that ended, or that signs in someone else now, is logged out", async () => {
+  const ended = await recheckedOut([
+    () => {
+      throw { permanent: true, code: "unauthenticated", message: "HTTP 401" };
+    },
+  ]);
+  assert.deepEqual(ended.states, ["connecting", "logged_out"]);
+  const someoneElse = await recheckedOut([{ type: "session", user: 2, csrf_token: "t" }]);
+  assert.deepEqual(someoneElse.states, ["connecting", "logged_out"]);
+  assert.deepEqual(someoneElse.tokens, []); // another user's token is never used
+  for (const h of [ended, someoneElse]) {
+    h.clock.advance(120_000);
+    assert.equal(h.server.sockets.length, 1);
+  }
+});
+
+test("no answer says nothing about the session: Django is asked again on the backoff", async () => {
+  const h = await recheckedOut([
+    () => {
+      throw { permanent: false, code: "network", message: "offline" };
+    },
+    () => {
+      throw { permanent: false, code: "http_503", message: "HTTP 503" };
+    },
+    { type: "session", user: 1, csrf_token: "t" },
+  ]);
+  assert.deepEqual(h.asked, ["session"]);
+  assert.equal(h.client.state, "connecting");
+  h.clock.advance(1500); // the first reconnect step, with the harness's jitter
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session"]);
+  h.client.wake(); // back online: asked now, not at the next step
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session", "session"]);
+  assert.equal(h.server.sockets.length, 2);
+  assert.ok(!h.states.includes("logged_out"));
+});
+
+test("a second re-check 4401 within 30 s is final: the server keeps refusing what Django accepts", async () => {
+  const h = await recheckedOut([{ type: "session", user: 1, csrf_token: "t" }]);
+  h.server.accept();
+  await settle();
+  h.clock.advance(10_000);
+  h.server.last.serverClose(4401, "session ended");
+  await settle();
+  assert.deepEqual(h.asked, ["session"]);
+  assert.equal(h.states.at(-1), "logged_out");
+  assert.equal(h.server.sockets.length, 2);
+});

@@ -86,7 +86,13 @@ TANDEM: dict[str, object] = {
     "listen": os.environ.get("CHATSITE_SIDECAR_LISTEN", "127.0.0.1:8765"),
     "threads": int(os.environ.get("CHATSITE_SIDECAR_THREADS", "2")),
 }
-for key in ("presence_grace", "presence_heartbeat", "presence_lease_ttl", "ping_interval"):
+for key in (
+    "presence_grace",
+    "presence_heartbeat",
+    "presence_lease_ttl",
+    "ping_interval",
+    "auth_recheck_interval",
+):
     if f"CHATSITE_{key.upper()}" in os.environ:
         TANDEM[key] = float(os.environ[f"CHATSITE_{key.upper()}"])
 if "CHATSITE_SIDECAR" in os.environ:

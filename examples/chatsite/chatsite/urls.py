@@ -16,6 +16,16 @@ urlpatterns = [
     path("settings/privacy/", views.privacy, name="privacy"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="chatsite/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="chatsite/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
     path("tandem/", include("tandem.urls")),
 ]

@@ -19,7 +19,7 @@ window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation",
   (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 """
-PAGES = ["/", "/chats/{one}/", "/chats/{group}/", "/chats/new/", "/settings/privacy/"]
+PAGES = ["/", "/chats/{one}/", "/chats/{group}/", "/chats/new/", "/settings/privacy/", "/accounts/password/"]
 
 
 @pytest.fixture

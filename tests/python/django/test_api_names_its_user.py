@@ -25,6 +25,7 @@ ENDPOINTS = [
     ("GET", "settings/privacy/", None),
     ("POST", "settings/privacy/", {"read_receipts": False}),
     ("GET", "users/{ann}/presence/", None),
+    ("GET", "session/", None),
 ]
 
 
@@ -73,3 +74,13 @@ def test_a_request_for_another_user_is_refused_and_changes_nothing(pair, method,
 def test_a_request_naming_its_own_user_or_none_is_answered(pair, method, path, body) -> None:
     assert call(pair, method, path, body, pair["bob"].pk).status_code < 400
     assert call(pair, method, path, body, None).status_code < 400
+
+
+def test_the_session_endpoint_names_the_signed_in_user_with_a_csrf_token(pair) -> None:
+    answer = call(pair, "GET", "session/", None, pair["bob"].pk)
+    assert answer.status_code == 200
+    assert answer.json()["user"] == pair["bob"].pk
+    assert len(answer.json()["csrf_token"]) == 64  # masked, as {% csrf_token %} renders it
+    assert "no-store" in answer["Cache-Control"]  # never a cached "still signed in"
+    assert Client().get("/tandem/api/session/").status_code == 401
+    assert pair["browser"].post("/tandem/api/session/").status_code == 405

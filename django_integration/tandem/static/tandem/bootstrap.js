@@ -28,6 +28,7 @@ function start() {
   offerNotifications(new Notifier(client, config));
   offerSound(new MessageSound(client, config));
   forgetOnLogout(client, config);
+  keepFormsSignedIn(client);
   followPageHints(client);
   client.start();
 }
@@ -71,6 +72,14 @@ function offerSound(sound) {
   const unlock = () => sound.unlock();
   document.addEventListener("pointerdown", unlock, { once: true, capture: true });
   document.addEventListener("keydown", unlock, { once: true, capture: true });
+}
+
+function keepFormsSignedIn(client) {
+  // After a login again in another tab, Django rotated the CSRF token: the page's own forms
+  // (its logout form) would be refused with the one they were rendered with.
+  client.on("csrf_token", (token) => {
+    for (const input of document.querySelectorAll("form input[name=csrfmiddlewaretoken]")) input.value = token;
+  });
 }
 
 function forgetOnLogout(client, config) {

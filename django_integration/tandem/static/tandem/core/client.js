@@ -7,6 +7,7 @@ import { ChatStore } from "./chat_store.js";
 import { Connection, State } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { Requests } from "./requests.js";
+import { SessionCheck } from "./session_check.js";
 
 const DEFAULTS = {
   holdMs: 250, // an out-of-order frame waits this long for the missing one before a sync
@@ -15,6 +16,9 @@ const DEFAULTS = {
   graceMs: 10000,
   ackTimeoutMs: 4000,
 };
+
+/** The close reason of a 4401 from the socket's periodic re-check of its session. */
+const SESSION_ENDED = "session ended";
 
 export class TandemClient extends Emitter {
   /**
@@ -59,9 +63,21 @@ export class TandemClient extends Emitter {
       policy: config.message_retry_backoff,
       timeoutMs: this.options.ackTimeoutMs,
     });
+    this.sessionCheck = new SessionCheck({
+      http: this.http,
+      clock: env.clock,
+      random: env.random,
+      policy: config.reconnect_backoff,
+      me: this.me,
+    });
     this.connection.on("state", (s) => {
       if (s.state !== State.open) this.presence.clear(); // stale over a dead link; hello resends
-      this.emit("state", s);
+      // A re-check's 4401 ("session ended"): the session may only have a new key. Not a
+      // logout's (final), nor one the client decided on.
+      if (s.state === State.loggedOut && s.closeReason === SESSION_ENDED && this.sessionCheck.mayCheck()) {
+        return void this.#checkSession(s);
+      }
+      this.#showState(s);
     });
     this.connection.on("dead", (d) => this.emit("dead", d));
     this.connection.on("frame", (f) => this.#onFrame(f));
@@ -77,11 +93,13 @@ export class TandemClient extends Emitter {
   }
 
   stop() {
+    this.sessionCheck.cancel();
     this.connection.close();
   }
 
   get state() {
-    return this.connection.state;
+    // While Django is asked whether a 4401 ended the session, the page is connecting again.
+    return this.sessionCheck.running ? State.connecting : this.connection.state;
   }
 
   store(chat) {
@@ -163,11 +181,34 @@ export class TandemClient extends Emitter {
 
   /** The browser's hints (online, offline, page visible). */
   wake() {
+    this.sessionCheck.wake();
     this.connection.wake();
   }
 
   offline() {
     this.connection.offline();
+  }
+
+  // ---- a session that ended, or only changed its key (core/session_check.js) ----------------
+
+  async #checkSession(closed) {
+    this.#showState({ state: State.connecting, code: closed.code });
+    const answer = await this.sessionCheck.run();
+    if (answer === null || this.connection.state !== State.loggedOut) return; // stopped meanwhile
+    if (!answer.signedIn) return void this.#showState({ ...closed, reason: answer.reason });
+    if (answer.csrfToken) {
+      this.env.http?.useCsrfToken?.(answer.csrfToken);
+      this.emit("csrf_token", answer.csrfToken); // for the page's own forms (its logout form)
+    }
+    this.connection.resume();
+  }
+
+  #showState(s) {
+    // Changes only (a session check's "connecting" is followed by the dial's), and every
+    // reconnect countdown.
+    if (s.state === this.shownState && s.retryAt === undefined) return;
+    this.shownState = s.state;
+    this.emit("state", s);
   }
 
   // ---- frames -------------------------------------------------------------------------------

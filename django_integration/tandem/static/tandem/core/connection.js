@@ -78,6 +78,15 @@ export class Connection extends Emitter {
     return undefined;
   }
 
+  /** Closed with 4401, yet Django says the page's user is still signed in (it gave the session
+   *  a new key, as a password change does; the browser holds it): dial again with the new
+   *  cookie. Only from the logged-out state. */
+  resume() {
+    if (this.state !== State.loggedOut) return;
+    this.attempt = 0;
+    this.#dial();
+  }
+
   /** Django answered 401 over HTTP: the page's user is not signed in in this browser any more
    *  (a session that ended while the socket was down, or someone else logged in meanwhile).
    *  Dialling again would only open a socket for nobody, or for that someone. */
@@ -114,7 +123,7 @@ export class Connection extends Emitter {
     const ws = this.createSocket(this.url);
     this.ws = ws;
     ws.onmessage = (event) => ws === this.ws && this.#onMessage(event.data);
-    ws.onclose = (event) => ws === this.ws && this.#onClose(event.code);
+    ws.onclose = (event) => ws === this.ws && this.#onClose(event.code, event.reason);
     ws.onerror = () => {}; // a close event always follows
     // Opening counts as life: a server that accepts but never says hello is dead too.
     ws.onopen = () => ws === this.ws && this.#heard();
@@ -149,10 +158,12 @@ export class Connection extends Emitter {
     this.#setState(State.loggedOut, { code: LOGGED_OUT, reason: "another_user" });
   }
 
-  #onClose(code) {
+  #onClose(code, closeReason = "") {
     this.ws = null;
     this.#stopTimers();
-    if (code === LOGGED_OUT) return this.#setState(State.loggedOut, { code });
+    // The reason tells a re-check's 4401 ("session ended": the session may only have a new
+    // key) from a final one (a logout's), docs/protocol.md "Close codes".
+    if (code === LOGGED_OUT) return this.#setState(State.loggedOut, { code, closeReason });
     if (this.browserOffline) return this.#setState(State.offline, { code });
     // Flooding closed it: retrying at once would flood again, so wait the longest interval.
     if (code === POLICY_VIOLATION) this.attempt = Math.max(this.attempt, this.policy.max_attempts);

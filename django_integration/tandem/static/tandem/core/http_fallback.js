@@ -6,6 +6,7 @@
 // Each request names the page's user (`X-Tandem-User`): the browser's cookie may name someone
 // else by now (a logout and a login in another tab), and Django then answers 401.
 export function httpFallback({ fetch, api, csrfToken, user }) {
+  let token = csrfToken; // replaced by a fresher one (useCsrfToken) after a login again
   const named = user === undefined ? {} : { "X-Tandem-User": String(user) };
   const call = async (method, path, body) => {
     let response;
@@ -13,7 +14,7 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
       response = await fetch(api + path, {
         method,
         credentials: "same-origin",
-        headers: body ? { ...named, "Content-Type": "application/json", "X-CSRFToken": csrfToken } : named,
+        headers: body ? { ...named, "Content-Type": "application/json", "X-CSRFToken": token } : named,
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch (cause) {
@@ -31,7 +32,7 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
       retryAfterMs: retryAfter > 0 ? retryAfter * 1000 : undefined,
     };
   };
-  return (frame) => {
+  const http = (frame) => {
     const base = `chats/${frame.chat}/`;
     switch (frame.type) {
       case "send":
@@ -49,8 +50,14 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
         return call("POST", `${base}receipts/`, { kind: frame.type, upto: frame.upto });
       case "chat": // the chat's configuration: a member gets it, anyone else a 403 `forbidden`
         return call("GET", base);
+      case "session": // still signed in as the page's user? {user, csrf_token}, or a 401
+        return call("GET", "session/");
       default:
         return Promise.reject({ permanent: true, code: "unknown_type", message: frame.type });
     }
   };
+  http.useCsrfToken = (fresh) => {
+    if (fresh) token = fresh;
+  };
+  return http;
 }
