@@ -385,8 +385,10 @@ def publish_many(items: list[tuple[str, dict[str, Any]]]) -> None:
     channels_redis 4.1+ reuses its connections instead of opening one per publish); once one
     meets an outage the rest are held at once (Republisher.publish_all). Never raises."""
     # Not under ASGI's sync threads: their async_to_sync already runs on the server's own loop,
-    # whose connections channels_redis keeps.
-    own_loop_helps = getattr(SyncToAsync.threadlocal, "main_event_loop", None) is None
+    # whose connections channels_redis keeps. asgiref leaves a thread's main_event_loop set after
+    # it ran sync code for an async_to_sync (a closed loop, then): only a running one counts.
+    server_loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    own_loop_helps = server_loop is None or not server_loop.is_running()
     if (
         len(items) > 1
         and own_loop_helps
