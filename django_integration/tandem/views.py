@@ -14,6 +14,7 @@ from typing import Any
 
 import tandem_core
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -85,7 +86,9 @@ def api_view(view: View) -> View:
     # On every alias, not only the default: a router may put Tandem's tables on any of them.
     for alias in settings.DATABASES:
         wrapper = transaction.non_atomic_requests(using=alias)(wrapper)
-    return wrapper
+    # A site with LoginRequiredMiddleware would redirect an anonymous call to its login page: the
+    # API answers for itself (401, JSON), which is what the client acts on.
+    return login_not_required(wrapper)
 
 
 def _for_this_user(request: HttpRequest) -> bool:

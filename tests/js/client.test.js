@@ -471,14 +471,20 @@ test("a hello for another user (signed in meanwhile in another tab) logs the pag
   assert.deepEqual(h.server.received, []); // no send, no receipt, no sync under bob's name
   assert.equal(socket.closedWith, 1000);
   assert.deepEqual(states.at(-1), { state: "logged_out", code: 4401, reason: "another_user" });
-  assert.equal(storage.entries.size, 1); // kept for this user's next login in this browser
+  await settle();
+  // Its body leaves the browser's storage with the session, and stays on the page, with Retry.
+  assert.equal(storage.entries.size, 0);
+  const unsent = h.client.store(10).own("a");
+  assert.deepEqual([unsent.status, unsent.retryable], ["failed", true]);
   h.clock.advance(120_000);
   assert.equal(h.server.sockets.length, 1); // and not dialled again
 });
 
-test("a send Django answers 401 (the session ended, or is someone else's now) stays in the outbox and logs the page out", async () => {
+test("a send Django answers 401 asks the session; ended, the page is logged out and the body leaves storage, failed with Retry", async () => {
   const storage = new MemoryStorage();
-  const http = async () => {
+  const asked = [];
+  const http = async (frame) => {
+    asked.push(frame.type);
     throw { permanent: true, code: "unauthenticated", message: "Not signed in" };
   };
   const h = makeClient({ storage, http });
@@ -486,13 +492,43 @@ test("a send Django answers 401 (the session ended, or is someone else's now) st
   h.client.on("state", (s) => states.push(s));
   await h.client.start(); // the socket is down (never accepted): the send goes over HTTP
   const { record } = h.client.send(10, "written after the session ended");
-  await settle();
-  await settle();
-  assert.equal(record.status, "pending"); // not refused for good: sent after the next login
-  assert.equal(storage.entries.size, 1);
+  for (let i = 0; i < 5; i++) await settle();
+  assert.deepEqual(asked, ["send", "session"]);
+  assert.deepEqual([record.status, record.retryable], ["failed", true]);
+  assert.equal(storage.entries.size, 0);
   assert.deepEqual(states.at(-1), { state: "logged_out", code: 4401, reason: "unauthenticated" });
   h.clock.advance(120_000);
   assert.equal(h.server.sockets.length, 1); // not dialled again
+  // Logged out: a new message is not stored, and shown failed at once.
+  const later = h.client.send(10, "typed on the logged-out page").record;
+  await settle();
+  assert.equal(later.status, "failed");
+  assert.equal(storage.entries.size, 0);
+  assert.deepEqual(asked, ["send", "session"]);
+});
+
+test("a send Django answers 401 with a key it had just replaced is sent again once the session is the user's", async () => {
+  const storage = new MemoryStorage();
+  const asked = [];
+  let sends = 0;
+  const http = async (frame) => {
+    asked.push(frame.type);
+    if (frame.type === "session") return { type: "session", user: 1, csrf_token: "fresh" };
+    if (++sends === 1) throw { permanent: true, code: "unauthenticated", message: "old key" };
+    return { type: "ack", client_id: frame.client_id, chat: frame.chat, id: 9, seq: 3, created_at: 1, status: "sent" };
+  };
+  const tokens = [];
+  http.useCsrfToken = (t) => tokens.push(t);
+  const h = makeClient({ storage, http });
+  const states = [];
+  h.client.on("state", (s) => states.push(s.state));
+  await h.client.start();
+  const { record } = h.client.send(10, "sent across a password change");
+  for (let i = 0; i < 8; i++) await settle();
+  assert.deepEqual(asked, ["send", "session", "send"]);
+  assert.equal(record.status, "sent");
+  assert.deepEqual(tokens, ["fresh"]);
+  assert.ok(!states.includes("logged_out"));
 });
 
 // ---- a 4401 from the socket's re-check: a session that ended, or only changed its key ----------
@@ -601,4 +637,61 @@ test("a second re-check 4401 within 30 s is final: the server keeps refusing wha
   assert.deepEqual(h.asked, ["session"]);
   assert.equal(h.states.at(-1), "logged_out");
   assert.equal(h.server.sockets.length, 2);
+});
+
+test("waking during a session ask that is in flight asks nothing more; one retry chain only", async () => {
+  let fail;
+  const h = await recheckedOut([
+    () => {
+      throw { permanent: false, code: "network", message: "offline" };
+    },
+    () => new Promise((_, reject) => (fail = reject)),
+    { type: "session", user: 1, csrf_token: "t" },
+  ]);
+  h.clock.advance(1500); // the second ask leaves, and hangs
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session"]);
+  h.client.wake(); // in flight: waited for
+  h.client.wake();
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session"]);
+  fail({ permanent: false, code: "network", message: "offline" });
+  await settle();
+  h.clock.advance(60_000);
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session", "session"]);
+  h.server.accept();
+  await settle();
+  h.clock.advance(600_000);
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session", "session"]); // nothing left asking
+});
+
+test("a tab closed while Django is asked is closed, and a late answer dials nothing", async () => {
+  let answer;
+  const h = await recheckedOut([() => new Promise((resolve) => (answer = resolve))]);
+  h.client.stop();
+  assert.equal(h.client.state, "closed");
+  answer({ type: "session", user: 1, csrf_token: "t" });
+  await settle();
+  assert.equal(h.server.sockets.length, 1);
+});
+
+test("a re-check 4401 more than 30 s after the last check is checked again", async () => {
+  const h = await recheckedOut([{ type: "session", user: 1, csrf_token: "t" }]);
+  h.server.accept();
+  await settle();
+  h.clock.advance(30_000);
+  h.server.last.serverClose(4401, "session ended");
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session"]);
+  assert.equal(h.server.sockets.length, 3);
+});
+
+test("a hello naming the page's user as a string is the page's user", async () => {
+  const h = makeClient();
+  await h.client.start();
+  h.server.accept({ user: "1" });
+  await settle();
+  assert.equal(h.client.state, "open");
 });

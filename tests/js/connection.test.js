@@ -197,3 +197,20 @@ test("a hello for a user other than the page's closes the socket and logs the pa
   clock.advance(600_000);
   assert.equal(server.sockets.length, 2);
 });
+
+test("resume() dials again only from the logged-out state, and not while the browser is offline", () => {
+  const { server, conn, states } = setup();
+  conn.connect();
+  server.accept();
+  conn.resume(); // open: nothing
+  assert.equal(server.sockets.length, 1);
+  server.last.serverClose(4401, "session ended");
+  conn.offline();
+  conn.resume();
+  assert.equal(server.sockets.length, 1);
+  assert.equal(conn.state, State.offline);
+  conn.wake(); // back online
+  assert.equal(server.sockets.length, 2);
+  server.accept();
+  assert.deepEqual(states, ["connecting", "open", "logged_out", "offline", "connecting", "open"]);
+});

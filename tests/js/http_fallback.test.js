@@ -35,3 +35,56 @@ test("a 401 is permanent and says unauthenticated", async () => {
     code: "unauthenticated",
   });
 });
+
+function scripted(...responses) {
+  // fetch answering each call with the next of `responses` ({status, json, type}).
+  const calls = [];
+  const fetch = async (url, init) => {
+    calls.push({ url, ...init });
+    const { status, json = {}, type = "application/json" } = responses.shift();
+    return { ok: status < 400, status, json: async () => json, headers: new Map([["Content-Type", type]]) };
+  };
+  return { calls, fetch };
+}
+
+test("a fresher CSRF token is used from then on; redirects are no answer; the session question has a time limit", async () => {
+  const { calls, fetch } = scripted({ status: 200, json: { type: "ack" } }, { status: 200, json: { type: "session", user: 7 } });
+  const http = httpFallback({ fetch, api: "/tandem/api/", csrfToken: "old", user: 7 });
+  http.useCsrfToken("fresh");
+  await http({ type: "send", chat: 3, client_id: "c-1", body: "hi" });
+  await http({ type: "session" });
+  assert.equal(calls[0].headers["X-CSRFToken"], "fresh");
+  assert.equal(calls[0].redirect, "error"); // a login page must never pass for an ack
+  assert.equal(calls[1].url, "/tandem/api/session/");
+  assert.ok(calls[1].signal instanceof AbortSignal); // a hung answer cannot keep the page waiting
+});
+
+test("Django's CSRF refusal (a login in another tab rotated the token) is answered with the session's token, once", async () => {
+  const { calls, fetch } = scripted(
+    { status: 403, type: "text/html" }, // CsrfViewMiddleware's page
+    { status: 200, json: { type: "session", user: 7, csrf_token: "rotated" } },
+    { status: 201, json: { type: "ack", client_id: "c-1" } },
+  );
+  const http = httpFallback({ fetch, api: "/tandem/api/", csrfToken: "old", user: 7 });
+  const ack = await http({ type: "send", chat: 3, client_id: "c-1", body: "hi" });
+  assert.equal(ack.client_id, "c-1");
+  assert.deepEqual(
+    calls.map((c) => [c.method, c.url, c.headers["X-CSRFToken"]]),
+    [
+      ["POST", "/tandem/api/chats/3/messages/", "old"],
+      ["GET", "/tandem/api/session/", undefined],
+      ["POST", "/tandem/api/chats/3/messages/", "rotated"],
+    ],
+  );
+});
+
+test("a CSRF refusal whose session is someone else's now is unauthenticated; the API's own 403 is permanent as before", async () => {
+  const other = scripted({ status: 403, type: "text/html" }, { status: 200, json: { type: "session", user: 8, csrf_token: "theirs" } });
+  const http = httpFallback({ fetch: other.fetch, api: "/tandem/api/", csrfToken: "old", user: 7 });
+  await assert.rejects(http({ type: "send", chat: 3, client_id: "c-1", body: "hi" }), { code: "unauthenticated", permanent: true });
+  assert.equal(other.calls.length, 2); // never sent with the other user's token
+  const refused = scripted({ status: 403, json: { type: "error", code: "forbidden", message: "Not a member" } });
+  const api = httpFallback({ fetch: refused.fetch, api: "/tandem/api/", csrfToken: "t", user: 7 });
+  await assert.rejects(api({ type: "send", chat: 3, client_id: "c-1", body: "hi" }), { code: "forbidden", permanent: true });
+  assert.equal(refused.calls.length, 1);
+});

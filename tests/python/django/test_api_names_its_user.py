@@ -84,3 +84,38 @@ def test_the_session_endpoint_names_the_signed_in_user_with_a_csrf_token(pair) -
     assert "no-store" in answer["Cache-Control"]  # never a cached "still signed in"
     assert Client().get("/tandem/api/session/").status_code == 401
     assert pair["browser"].post("/tandem/api/session/").status_code == 405
+
+
+def test_with_login_required_middleware_the_api_still_answers_401_not_a_login_redirect(
+    pair, settings
+) -> None:
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.contrib.auth.middleware.LoginRequiredMiddleware"]
+    for method, path, body in ENDPOINTS:
+        anonymous = {"browser": Client(), "chat": pair["chat"], "ann": pair["ann"]}
+        answer = call(anonymous, method, path, body, None)
+        assert (path, answer.status_code, answer["Content-Type"]) == (path, 401, "application/json")
+
+
+def test_after_a_login_elsewhere_a_post_with_the_old_csrf_token_is_refused_and_the_sessions_token_works(
+    pair,
+) -> None:
+    """What the client's HTTP fallback relies on: a login (in another tab) rotates the CSRF token,
+    Django's refusal of the old one is its HTML page (the API's own refusals are JSON), and the
+    token api/session/ hands out is accepted."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(pair["bob"])
+    old = browser.get("/tandem/api/session/").json()["csrf_token"]
+    login = {"username": "bob", "password": "pw", "csrfmiddlewaretoken": old}
+    assert browser.post("/accounts/login/", login).status_code == 302  # in another tab
+    url = f"/tandem/api/chats/{pair['chat'].pk}/messages/"
+    sent = {"client_id": "c-csrf", "body": "after the login"}
+    refused = browser.post(
+        url, json.dumps(sent), content_type="application/json", headers={"X-CSRFToken": old}
+    )
+    assert refused.status_code == 403
+    assert "json" not in refused["Content-Type"]
+    fresh = browser.get("/tandem/api/session/").json()["csrf_token"]
+    stored = browser.post(
+        url, json.dumps(sent), content_type="application/json", headers={"X-CSRFToken": fresh}
+    )
+    assert stored.status_code == 201

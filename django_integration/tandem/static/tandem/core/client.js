@@ -20,6 +20,9 @@ const DEFAULTS = {
 /** The close reason of a 4401 from the socket's periodic re-check of its session. */
 const SESSION_ENDED = "session ended";
 
+/** Why a message was not sent while the page's user is not signed in here. */
+const NOT_SIGNED_IN = "Not sent: your session ended. Log in again, then retry.";
+
 export class TandemClient extends Emitter {
   /**
    * @param {object} config  from {% tandem_client_config %} (me, ws_url, policies, limits)
@@ -36,13 +39,15 @@ export class TandemClient extends Emitter {
     this.presence = new Map(); // user → the latest presence entry (a view mounted later reads it)
     this.left = new Set(); // chats the user left (or was removed from) since the page loaded
     this.outbox = env.outbox;
-    // Django's 401 (`unauthenticated`): the session ended, or the browser is signed in as
-    // someone else now. Whatever asked, the page's user is logged out here, as after a 4401.
+    this.refusedUnsigned = new Map(); // client_id → chat: sends refused 401 while the session is asked
+    // Django's 401 (`unauthenticated`) to any request: the session ended, or the request went
+    // with a key Django had just replaced (a password change in another tab), or the browser is
+    // signed in as someone else now. The session is asked (#sessionRefused).
     this.http =
       env.http &&
       ((frame) =>
         env.http(frame).catch((failure) => {
-          if (failure?.code === "unauthenticated") this.connection.loggedOut("unauthenticated");
+          if (failure?.code === "unauthenticated" && frame.type !== "session") this.#sessionRefused();
           throw failure;
         }));
     const tz = config.tz_minutes ?? 0;
@@ -77,6 +82,7 @@ export class TandemClient extends Emitter {
       if (s.state === State.loggedOut && s.closeReason === SESSION_ENDED && this.sessionCheck.mayCheck()) {
         return void this.#checkSession(s);
       }
+      if (s.state === State.loggedOut) this.#forgetUnsent();
       this.#showState(s);
     });
     this.connection.on("dead", (d) => this.emit("dead", d));
@@ -99,7 +105,8 @@ export class TandemClient extends Emitter {
 
   get state() {
     // While Django is asked whether a 4401 ended the session, the page is connecting again.
-    return this.sessionCheck.running ? State.connecting : this.connection.state;
+    const asking = this.sessionCheck.running && this.connection.state === State.loggedOut;
+    return asking ? State.connecting : this.connection.state;
   }
 
   store(chat) {
@@ -136,6 +143,11 @@ export class TandemClient extends Emitter {
     const record = this.store(chat).addOwn(entry.client_id, body);
     this.emit("records", { chat, records: [record] });
     this.emit("message", { chat, record });
+    if (this.state === State.loggedOut) {
+      // Nobody is signed in here as this page's user: not stored, shown failed with Retry.
+      this.#markFailed(chat, entry.client_id, NOT_SIGNED_IN, true);
+      return { record };
+    }
     // Durable first: if the tab dies right after, the next one sends it.
     this.outbox.put(entry).then(
       () => this.#dispatch(entry),
@@ -146,7 +158,7 @@ export class TandemClient extends Emitter {
 
   retry(chat, clientId) {
     const record = this.store(chat).own(clientId);
-    if (!record || record.seq) return;
+    if (!record || record.seq || this.state === State.loggedOut) return;
     record.status = "pending";
     record.error = undefined;
     this.emit("records", { chat, records: [record] });
@@ -191,16 +203,46 @@ export class TandemClient extends Emitter {
 
   // ---- a session that ended, or only changed its key (core/session_check.js) ----------------
 
+  #sessionRefused() {
+    if (this.sessionCheck.running || this.connection.state === State.closed) return;
+    // Asked at most once every CHECK_EVERY_MS; past that, a 401 is believed.
+    if (this.sessionCheck.mayCheck()) return void this.#checkSession({ state: State.loggedOut, code: 4401 });
+    this.connection.loggedOut("unauthenticated");
+  }
+
   async #checkSession(closed) {
-    this.#showState({ state: State.connecting, code: closed.code });
+    if (this.connection.state === State.loggedOut) this.#showState({ state: State.connecting, code: closed.code });
     const answer = await this.sessionCheck.run();
-    if (answer === null || this.connection.state !== State.loggedOut) return; // stopped meanwhile
-    if (!answer.signedIn) return void this.#showState({ ...closed, reason: answer.reason });
+    if (answer === null || this.connection.state === State.closed) return; // stopped meanwhile
+    if (!answer.signedIn) {
+      // Logged out: by the connection (its state event), or here if it already was.
+      if (this.connection.state !== State.loggedOut) return void this.connection.loggedOut(answer.reason);
+      this.#forgetUnsent();
+      return void this.#showState({ ...closed, reason: answer.reason });
+    }
     if (answer.csrfToken) {
       this.env.http?.useCsrfToken?.(answer.csrfToken);
       this.emit("csrf_token", answer.csrfToken); // for the page's own forms (its logout form)
     }
-    this.connection.resume();
+    this.connection.resume(); // only if the socket was closed for it
+    for (const [clientId, chat] of this.refusedUnsigned) this.retry(chat, clientId);
+    this.refusedUnsigned.clear();
+  }
+
+  #forgetUnsent() {
+    // The page's user is logged out here: unsent bodies must not outlive the session in this
+    // browser's storage (as the logout form's clear does). They stay on the page, failed, with
+    // Retry (which works again once the page is signed in again).
+    this.refusedUnsigned.clear();
+    this.outbox.clear().catch(() => {});
+    for (const [chat, store] of this.stores) {
+      for (const record of store.ordered()) {
+        if (record.mine && !record.seq && record.status === "pending") {
+          this.requests.cancel(record.client_id);
+          this.#markFailed(chat, record.client_id, NOT_SIGNED_IN, true);
+        }
+      }
+    }
   }
 
   #showState(s) {
@@ -400,11 +442,16 @@ export class TandemClient extends Emitter {
         if (record) this.#emitChanged(chat, [record]);
       })
       .catch((failure) => {
-        // Not signed in as the page's user: it stays in the outbox (pending), for this user's
-        // next page once they log in again in this browser; the page shows the session ended.
-        if (failure.code === "unauthenticated") return;
-        // Refused for good (too long, not allowed...): resending can never help.
         this.outbox.remove(clientId);
+        if (failure.code === "cancelled") return; // by #forgetUnsent, which shows it
+        if (failure.code === "unauthenticated") {
+          // Not signed in as the page's user (for now: the session is being asked about). Its
+          // body leaves the browser's storage with the session (as at a logout) and stays on
+          // the page, with Retry; sent again at once if the session turns out to be the user's.
+          this.refusedUnsigned.set(clientId, chat);
+          return this.#markFailed(chat, clientId, NOT_SIGNED_IN, true);
+        }
+        // Refused for good (too long, not allowed...): resending can never help.
         this.#markFailed(chat, clientId, failure.message || failure.code);
         if (failure.code === "forbidden") this.#noLongerMember(chat);
       });

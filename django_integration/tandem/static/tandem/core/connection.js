@@ -84,7 +84,8 @@ export class Connection extends Emitter {
   resume() {
     if (this.state !== State.loggedOut) return;
     this.attempt = 0;
-    this.#dial();
+    // As connect(): the browser said it is offline, so wait for it to say it is back.
+    this.browserOffline ? this.#setState(State.offline) : this.#dial();
   }
 
   /** Django answered 401 over HTTP: the page's user is not signed in in this browser any more

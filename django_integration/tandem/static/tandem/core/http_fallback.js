@@ -5,22 +5,39 @@
 //
 // Each request names the page's user (`X-Tandem-User`): the browser's cookie may name someone
 // else by now (a logout and a login in another tab), and Django then answers 401.
+
+/** How long the session question (after a 4401, or to refresh the CSRF token) may take before
+ *  it counts as not answered: a hung answer must not keep the page "connecting". */
+export const SESSION_ASK_LIMIT_MS = 10_000;
+
 export function httpFallback({ fetch, api, csrfToken, user }) {
-  let token = csrfToken; // replaced by a fresher one (useCsrfToken) after a login again
+  let token = csrfToken; // replaced by a fresher one after a login again (useCsrfToken, or a 403)
   const named = user === undefined ? {} : { "X-Tandem-User": String(user) };
-  const call = async (method, path, body) => {
+  const call = async (method, path, body, { limitMs, again = false } = {}) => {
     let response;
     try {
       response = await fetch(api + path, {
         method,
         credentials: "same-origin",
+        // A redirect (a site's LoginRequiredMiddleware, a proxy's login page) is no answer: its
+        // page must never pass for an ack.
+        redirect: "error",
         headers: body ? { ...named, "Content-Type": "application/json", "X-CSRFToken": token } : named,
         body: body ? JSON.stringify(body) : undefined,
+        signal: limitMs ? AbortSignal.timeout(limitMs) : undefined,
       });
     } catch (cause) {
       throw { permanent: false, code: "network", message: String(cause) };
     }
     if (response.status === 204) return null;
+    const isJson = (response.headers.get("Content-Type") ?? "").includes("json");
+    if (response.status === 403 && body && !isJson && !again) {
+      // Django's CSRF refusal (its HTML page; the API's own refusals are JSON): a login in
+      // another tab rotated the token. The session's token, if it still signs in the page's
+      // user (a 401 otherwise), and the request once more.
+      await refreshToken();
+      return call(method, path, body, { again: true });
+    }
     const payload = await response.json().catch(() => ({}));
     if (response.ok) return payload;
     const retryAfter = Number(response.headers.get("Retry-After"));
@@ -31,6 +48,14 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
       message: payload.message || `HTTP ${response.status}`,
       retryAfterMs: retryAfter > 0 ? retryAfter * 1000 : undefined,
     };
+  };
+  const askSession = () => call("GET", "session/", undefined, { limitMs: SESSION_ASK_LIMIT_MS });
+  const refreshToken = async () => {
+    const session = await askSession();
+    if (user !== undefined && Number(session?.user) !== Number(user)) {
+      throw { permanent: true, code: "unauthenticated", message: "Signed in as someone else" };
+    }
+    if (session?.csrf_token) token = session.csrf_token;
   };
   const http = (frame) => {
     const base = `chats/${frame.chat}/`;
@@ -50,8 +75,10 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
         return call("POST", `${base}receipts/`, { kind: frame.type, upto: frame.upto });
       case "chat": // the chat's configuration: a member gets it, anyone else a 403 `forbidden`
         return call("GET", base);
+      case "info": // who a message reached and who read it (its sender only)
+        return call("GET", `${base}messages/${frame.seq}/info/`);
       case "session": // still signed in as the page's user? {user, csrf_token}, or a 401
-        return call("GET", "session/");
+        return askSession();
       default:
         return Promise.reject({ permanent: true, code: "unknown_type", message: frame.type });
     }

@@ -25,6 +25,7 @@ export class SessionCheck {
     this.checkedAt = undefined;
     this.finish = null; // while a check runs: settles it
     this.timer = null; // while waiting to ask again
+    this.asking = false; // while an ask is in flight
     this.attempt = 0;
   }
 
@@ -44,6 +45,7 @@ export class SessionCheck {
     return new Promise((resolve) => {
       this.finish = (outcome) => {
         this.finish = null;
+        this.asking = false;
         this.clock.clearTimeout(this.timer);
         this.timer = null;
         resolve(outcome);
@@ -52,9 +54,10 @@ export class SessionCheck {
     });
   }
 
-  /** The browser is back (online, visible): ask now rather than at the next backoff step. */
+  /** The browser is back (online, visible): ask now rather than at the next backoff step (one
+   *  ask at a time: an ask in flight is waited for). */
   wake() {
-    if (!this.timer) return;
+    if (!this.finish || this.asking) return;
     this.clock.clearTimeout(this.timer);
     this.timer = null;
     this.#ask();
@@ -66,19 +69,26 @@ export class SessionCheck {
 
   #ask() {
     const finish = this.finish;
+    if (!finish) return; // settled or cancelled meanwhile
+    this.asking = true;
     Promise.resolve()
       .then(() => this.http({ type: "session" }))
       .then(
         (answer) => {
           if (this.finish !== finish) return;
+          this.asking = false;
           if (Number(answer?.user) !== Number(this.me)) return finish({ signedIn: false, reason: "another_user" });
           return finish({ signedIn: true, csrfToken: answer.csrf_token });
         },
         (failure) => {
           if (this.finish !== finish) return;
+          this.asking = false;
           if (failure?.permanent) return finish({ signedIn: false, reason: failure.code });
           this.attempt += 1;
-          this.timer = this.clock.setTimeout(() => this.#ask(), reconnectDelay(this.policy, this.attempt, this.random()));
+          this.timer = this.clock.setTimeout(() => {
+            this.timer = null;
+            this.#ask();
+          }, reconnectDelay(this.policy, this.attempt, this.random()));
         },
       );
   }
