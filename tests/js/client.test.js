@@ -695,3 +695,64 @@ test("a hello naming the page's user as a string is the page's user", async () =
   await settle();
   assert.equal(h.client.state, "open");
 });
+
+test("logged out, Retry asks Django again: after a login in another tab the message is sent", async () => {
+  let signedIn = false;
+  const sent = [];
+  const http = async (frame) => {
+    if (frame.type === "session") {
+      if (!signedIn) throw { permanent: true, code: "unauthenticated", message: "HTTP 401" };
+      return { type: "session", user: 1, csrf_token: "t" };
+    }
+    if (frame.type !== "send") return null;
+    if (!signedIn) throw { permanent: true, code: "unauthenticated", message: "HTTP 401" };
+    sent.push(frame.body);
+    return { type: "ack", client_id: frame.client_id, chat: frame.chat, id: 9, seq: 3, created_at: 1, status: "sent" };
+  };
+  const h = makeClient({ http });
+  await h.client.start();
+  const { record } = h.client.send(10, "retry me after logging in");
+  for (let i = 0; i < 8; i++) await settle();
+  assert.equal(h.client.state, "logged_out");
+  assert.equal(record.status, "failed");
+  signedIn = true; // logged in again, in another tab
+  h.client.retry(10, record.client_id);
+  for (let i = 0; i < 8; i++) await settle();
+  assert.equal(h.server.sockets.length, 2); // the socket comes back
+  assert.deepEqual(sent, ["retry me after logging in"]);
+  assert.equal(record.status, "sent");
+});
+
+test("a re-check's 4401 while a 401's session check runs waits for that answer instead of logging out", async () => {
+  let answer;
+  let infoAsked = 0;
+  const http = async (frame) => {
+    if (frame.type === "session") return new Promise((resolve) => (answer = resolve));
+    infoAsked += 1;
+    throw { permanent: true, code: "unauthenticated", message: "old key" };
+  };
+  const storage = new MemoryStorage();
+  const h = await connected({ http, storage });
+  const states = [];
+  h.client.on("state", (s) => states.push(s.state));
+  await h.client.http({ type: "info", chat: 10, seq: 1 }).catch(() => {});
+  await settle();
+  await storage.put({ client_id: "kept", chat: 10, body: "in the outbox", created_at: 1 });
+  h.socket.serverClose(4401, "session ended");
+  await settle();
+  assert.ok(!states.includes("logged_out"));
+  assert.equal(storage.entries.size, 1); // nothing forgotten while the answer is awaited
+  answer({ type: "session", user: 1, csrf_token: "t" });
+  await settle();
+  assert.equal(h.server.sockets.length, 2);
+  assert.equal(infoAsked, 1);
+});
+
+test("an answer to the session question that is not the view's says nothing: asked again", async () => {
+  const h = await recheckedOut([{}, { type: "session", user: 1, csrf_token: "t" }]);
+  assert.equal(h.client.state, "connecting");
+  h.clock.advance(1500);
+  await settle();
+  assert.deepEqual(h.asked, ["session", "session"]);
+  assert.equal(h.server.sockets.length, 2);
+});

@@ -54,7 +54,7 @@ test("a fresher CSRF token is used from then on; redirects are no answer; the se
   await http({ type: "send", chat: 3, client_id: "c-1", body: "hi" });
   await http({ type: "session" });
   assert.equal(calls[0].headers["X-CSRFToken"], "fresh");
-  assert.equal(calls[0].redirect, "error"); // a login page must never pass for an ack
+  assert.equal(calls[0].redirect, "manual"); // a login page must never pass for an ack
   assert.equal(calls[1].url, "/tandem/api/session/");
   assert.ok(calls[1].signal instanceof AbortSignal); // a hung answer cannot keep the page waiting
 });
@@ -87,4 +87,24 @@ test("a CSRF refusal whose session is someone else's now is unauthenticated; the
   const api = httpFallback({ fetch: refused.fetch, api: "/tandem/api/", csrfToken: "t", user: 7 });
   await assert.rejects(api({ type: "send", chat: 3, client_id: "c-1", body: "hi" }), { code: "forbidden", permanent: true });
   assert.equal(refused.calls.length, 1);
+});
+
+test("a redirect (a login wall in front of the site) is unauthenticated, never an answer", async () => {
+  const { fetch } = scripted({ status: 0, type: "" });
+  const redirected = async (...args) => Object.assign(await fetch(...args), { type: "opaqueredirect" });
+  const http = httpFallback({ fetch: redirected, api: "/tandem/api/", csrfToken: "t", user: 7 });
+  await assert.rejects(http({ type: "send", chat: 3, client_id: "c-1", body: "hi" }), { code: "unauthenticated", permanent: true });
+});
+
+test("a token the fallback fetched itself (after a CSRF refusal) is handed to whoever listens", async () => {
+  const { fetch } = scripted(
+    { status: 403, type: "text/html" },
+    { status: 200, json: { type: "session", user: 7, csrf_token: "rotated" } },
+    { status: 201, json: { type: "ack", client_id: "c-1" } },
+  );
+  const http = httpFallback({ fetch, api: "/tandem/api/", csrfToken: "old", user: 7 });
+  const told = [];
+  http.onCsrfToken = (t) => told.push(t);
+  await http({ type: "send", chat: 3, client_id: "c-1", body: "hi" });
+  assert.deepEqual(told, ["rotated"]);
 });

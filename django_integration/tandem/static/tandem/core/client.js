@@ -39,7 +39,7 @@ export class TandemClient extends Emitter {
     this.presence = new Map(); // user → the latest presence entry (a view mounted later reads it)
     this.left = new Set(); // chats the user left (or was removed from) since the page loaded
     this.outbox = env.outbox;
-    this.refusedUnsigned = new Map(); // client_id → chat: sends refused 401 while the session is asked
+    this.refusedUnsigned = new Map(); // client_id → chat: sends to make once signed in again
     // Django's 401 (`unauthenticated`) to any request: the session ended, or the request went
     // with a key Django had just replaced (a password change in another tab), or the browser is
     // signed in as someone else now. The session is asked (#sessionRefused).
@@ -68,6 +68,7 @@ export class TandemClient extends Emitter {
       policy: config.message_retry_backoff,
       timeoutMs: this.options.ackTimeoutMs,
     });
+    if (env.http) env.http.onCsrfToken = (token) => this.emit("csrf_token", token);
     this.sessionCheck = new SessionCheck({
       http: this.http,
       clock: env.clock,
@@ -79,8 +80,10 @@ export class TandemClient extends Emitter {
       if (s.state !== State.open) this.presence.clear(); // stale over a dead link; hello resends
       // A re-check's 4401 ("session ended"): the session may only have a new key. Not a
       // logout's (final), nor one the client decided on.
-      if (s.state === State.loggedOut && s.closeReason === SESSION_ENDED && this.sessionCheck.mayCheck()) {
-        return void this.#checkSession(s);
+      if (s.state === State.loggedOut && s.closeReason === SESSION_ENDED) {
+        // Already being asked (a 401 started it): that answer decides, and resumes the socket.
+        if (this.sessionCheck.running) return void this.#showState({ state: State.connecting, code: s.code });
+        if (this.sessionCheck.mayCheck()) return void this.#checkSession(s);
       }
       if (s.state === State.loggedOut) this.#forgetUnsent();
       this.#showState(s);
@@ -158,7 +161,14 @@ export class TandemClient extends Emitter {
 
   retry(chat, clientId) {
     const record = this.store(chat).own(clientId);
-    if (!record || record.seq || this.state === State.loggedOut) return;
+    if (!record || record.seq) return;
+    if (this.state === State.loggedOut) {
+      // The user may have logged in again (in another tab): asked now, whatever the check's
+      // pace (a click, not a loop); signed in, the socket comes back and this is sent.
+      this.refusedUnsigned.set(clientId, chat);
+      if (!this.sessionCheck.running && this.http) this.#checkSession({ state: State.loggedOut, code: 4401 });
+      return;
+    }
     record.status = "pending";
     record.error = undefined;
     this.emit("records", { chat, records: [record] });
@@ -204,7 +214,8 @@ export class TandemClient extends Emitter {
   // ---- a session that ended, or only changed its key (core/session_check.js) ----------------
 
   #sessionRefused() {
-    if (this.sessionCheck.running || this.connection.state === State.closed) return;
+    const over = [State.closed, State.loggedOut].includes(this.connection.state);
+    if (this.sessionCheck.running || over) return; // asked already, or nothing left to decide
     // Asked at most once every CHECK_EVERY_MS; past that, a 401 is believed.
     if (this.sessionCheck.mayCheck()) return void this.#checkSession({ state: State.loggedOut, code: 4401 });
     this.connection.loggedOut("unauthenticated");
@@ -218,7 +229,8 @@ export class TandemClient extends Emitter {
       // Logged out: by the connection (its state event), or here if it already was.
       if (this.connection.state !== State.loggedOut) return void this.connection.loggedOut(answer.reason);
       this.#forgetUnsent();
-      return void this.#showState({ ...closed, reason: answer.reason });
+      this.shownState = undefined; // shown again even if it was: the check said "connecting"
+      return void this.#showState({ ...closed, state: State.loggedOut, reason: answer.reason });
     }
     if (answer.csrfToken) {
       this.env.http?.useCsrfToken?.(answer.csrfToken);
@@ -232,8 +244,7 @@ export class TandemClient extends Emitter {
   #forgetUnsent() {
     // The page's user is logged out here: unsent bodies must not outlive the session in this
     // browser's storage (as the logout form's clear does). They stay on the page, failed, with
-    // Retry (which works again once the page is signed in again).
-    this.refusedUnsigned.clear();
+    // Retry (which asks Django again: after a login in another tab it sends them).
     this.outbox.clear().catch(() => {});
     for (const [chat, store] of this.stores) {
       for (const record of store.ordered()) {

@@ -19,15 +19,18 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
       response = await fetch(api + path, {
         method,
         credentials: "same-origin",
-        // A redirect (a site's LoginRequiredMiddleware, a proxy's login page) is no answer: its
-        // page must never pass for an ack.
-        redirect: "error",
+        // A redirect (a login wall in front of the site: Tandem's views answer 401 themselves)
+        // means not signed in; its page must never pass for an ack.
+        redirect: "manual",
         headers: body ? { ...named, "Content-Type": "application/json", "X-CSRFToken": token } : named,
         body: body ? JSON.stringify(body) : undefined,
-        signal: limitMs ? AbortSignal.timeout(limitMs) : undefined,
+        signal: limitMs ? AbortSignal.timeout?.(limitMs) : undefined, // (older browsers: no limit)
       });
     } catch (cause) {
       throw { permanent: false, code: "network", message: String(cause) };
+    }
+    if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+      throw { permanent: true, code: "unauthenticated", message: "Redirected to a login page" };
     }
     if (response.status === 204) return null;
     const isJson = (response.headers.get("Content-Type") ?? "").includes("json");
@@ -55,7 +58,10 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
     if (user !== undefined && Number(session?.user) !== Number(user)) {
       throw { permanent: true, code: "unauthenticated", message: "Signed in as someone else" };
     }
-    if (session?.csrf_token) token = session.csrf_token;
+    if (session?.csrf_token) {
+      token = session.csrf_token;
+      http.onCsrfToken?.(token); // the page's own forms need it too
+    }
   };
   const http = (frame) => {
     const base = `chats/${frame.chat}/`;
@@ -86,5 +92,6 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
   http.useCsrfToken = (fresh) => {
     if (fresh) token = fresh;
   };
+  http.onCsrfToken = null; // set by the client: told of a token this fallback fetched itself
   return http;
 }

@@ -77,19 +77,25 @@ export class SessionCheck {
         (answer) => {
           if (this.finish !== finish) return;
           this.asking = false;
-          if (Number(answer?.user) !== Number(this.me)) return finish({ signedIn: false, reason: "another_user" });
+          // Not the view's answer (a proxy's page, a body cut off): says nothing, ask again.
+          if (!Number.isInteger(Number(answer?.user)) || answer?.user === null) return this.#askAgain();
+          if (Number(answer.user) !== Number(this.me)) return finish({ signedIn: false, reason: "another_user" });
           return finish({ signedIn: true, csrfToken: answer.csrf_token });
         },
         (failure) => {
           if (this.finish !== finish) return;
           this.asking = false;
           if (failure?.permanent) return finish({ signedIn: false, reason: failure.code });
-          this.attempt += 1;
-          this.timer = this.clock.setTimeout(() => {
-            this.timer = null;
-            this.#ask();
-          }, reconnectDelay(this.policy, this.attempt, this.random()));
+          return this.#askAgain();
         },
       );
+  }
+
+  #askAgain() {
+    this.attempt += 1;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.#ask();
+    }, reconnectDelay(this.policy, this.attempt, this.random()));
   }
 }
