@@ -49,6 +49,7 @@ CLIENT_DEFAULTS: dict[str, int] = {
     "graceMs": 10_000,  # silence beyond the server's heartbeat before a link counts as dead
     "holdMs": 250,  # how long an out-of-order message waits for the missing one before a sync
     "ackTimeoutMs": 4_000,  # how long a socket answer may take before a resend
+    "httpTimeoutMs": 30_000,  # how long an HTTP fallback request may take before it counts as unanswered
 }
 
 

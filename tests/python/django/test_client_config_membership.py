@@ -6,11 +6,12 @@ rendered (the live list adopts it)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from tandem.models import Chat
@@ -120,3 +121,15 @@ def test_the_row_url_is_the_sites_path_around_the_chat_id(people, settings: Any)
     page = render_for(people["ann"], None)
     config = json.loads(page[page.index(">") + 1 : page.rindex("</script>")])
     assert config["row_url"] == ["/tandem/api/chats/", "/messages/"]
+
+
+def test_the_clients_timings_come_from_tandem_client_and_unknown_keys_are_refused(
+    people, settings: Any
+) -> None:
+    settings.TANDEM_CLIENT = {"httpTimeoutMs": 12_000, "graceMs": 5_000}
+    page = render_for(people["ann"], None)
+    client = json.loads(page[page.index(">") + 1 : page.rindex("</script>")])["client"]
+    assert client == {"graceMs": 5_000, "holdMs": 250, "ackTimeoutMs": 4_000, "httpTimeoutMs": 12_000}
+    settings.TANDEM_CLIENT = {"httpTimeout": 12_000}
+    with pytest.raises(ImproperlyConfigured, match="httpTimeout"):
+        render_for(people["ann"], None)

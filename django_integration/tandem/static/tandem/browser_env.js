@@ -16,7 +16,13 @@ export function browserEnv(config) {
     createSocket: (url) => new WebSocket(url),
     clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) },
     random: Math.random,
-    http: httpFallback({ fetch: (...args) => fetch(...args), api: config.api, csrfToken: config.csrf_token, user: config.me.id }),
+    http: httpFallback({
+      fetch: (...args) => fetch(...args),
+      api: config.api,
+      csrfToken: config.csrf_token,
+      user: config.me.id,
+      limitMs: config.client?.httpTimeoutMs,
+    }),
     outbox: new Outbox({ storage, locks: navigator.locks, name: `tandem-outbox-${config.me.id}` }),
     newClientId,
   };

@@ -10,10 +10,14 @@
  *  it counts as not answered: a hung answer must not keep the page "connecting". */
 export const SESSION_ASK_LIMIT_MS = 10_000;
 
-export function httpFallback({ fetch, api, csrfToken, user }) {
+/** How long any other request may take (settings.TANDEM_CLIENT `httpTimeoutMs`): given up, it
+ *  counts as unanswered, so a send stays in the outbox and goes on the next socket. */
+export const REQUEST_LIMIT_MS = 30_000;
+
+export function httpFallback({ fetch, api, csrfToken, user, limitMs: requestLimitMs = REQUEST_LIMIT_MS }) {
   let token = csrfToken; // replaced by a fresher one after a login again (useCsrfToken, or a 403)
   const named = user === undefined ? {} : { "X-Tandem-User": String(user) };
-  const call = async (method, path, body, { limitMs, again = false } = {}) => {
+  const call = async (method, path, body, { limitMs = requestLimitMs, again = false } = {}) => {
     let response;
     try {
       response = await fetch(api + path, {
@@ -52,7 +56,7 @@ export function httpFallback({ fetch, api, csrfToken, user }) {
       retryAfterMs: retryAfter > 0 ? retryAfter * 1000 : undefined,
     };
   };
-  const askSession = () => call("GET", "session/", undefined, { limitMs: SESSION_ASK_LIMIT_MS });
+  const askSession = () => call("GET", "session/", undefined, { limitMs: Math.min(SESSION_ASK_LIMIT_MS, requestLimitMs) });
   const refreshToken = async () => {
     const session = await askSession();
     if (user !== undefined && Number(session?.user) !== Number(user)) {
