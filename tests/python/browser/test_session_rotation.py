@@ -58,6 +58,21 @@ def test_a_login_again_after_the_session_expired_resumes_the_tab_with_the_new_cs
     ann.wait_for_url("**/accounts/login/")
 
 
+def test_a_login_again_while_signed_in_leaves_this_tabs_logout_working(logged_in, stack) -> None:
+    ann = logged_in("ann")
+    wait_open(ann)
+    other = ann.context.new_page()
+    other.goto(f"{stack.url}/accounts/login/")
+    other.fill("input[name=username]", "ann")
+    other.fill("input[name=password]", "ann-pass")
+    # The same user: Django keeps the session's key (no 4401, no session check) but rotates the
+    # CSRF token, which this tab's logout form was rendered with.
+    other.click("main button[type=submit]")
+    other.wait_for_url(f"{stack.url}/")
+    ann.get_by_role("button", name="Log out ann").click()
+    ann.wait_for_url("**/accounts/login/")
+
+
 def expire(stack, key: str) -> None:
     """The session ends without a logout (it expired, or was deleted): no event is sent."""
     stack.manage(

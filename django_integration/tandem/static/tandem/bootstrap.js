@@ -77,9 +77,11 @@ function offerSound(sound) {
 function keepFormsSignedIn(client) {
   // After a login again in another tab, Django rotated the CSRF token: the page's own forms
   // (its logout form) would be refused with the one they were rendered with.
-  client.on("csrf_token", (token) => {
-    for (const input of document.querySelectorAll("form input[name=csrfmiddlewaretoken]")) input.value = token;
-  });
+  client.on("csrf_token", (token) => setCsrfToken(document, token));
+}
+
+function setCsrfToken(root, token) {
+  for (const input of root.querySelectorAll("input[name=csrfmiddlewaretoken]")) input.value = token;
 }
 
 function forgetOnLogout(client, config) {
@@ -89,10 +91,17 @@ function forgetOnLogout(client, config) {
     form.addEventListener("submit", (event) => {
       if (form.dataset.tandemCleared) return;
       event.preventDefault();
-      client.logout().finally(() => {
-        form.dataset.tandemCleared = "1";
-        form.submit();
-      });
+      client
+        .logout()
+        // A login in another tab since this page was rendered rotated the CSRF token (Django
+        // keeps the session's key for the same user): the form's would be refused.
+        .then(() => client.http?.({ type: "session" }))
+        .then((session) => session?.csrf_token && setCsrfToken(form, session.csrf_token))
+        .catch(() => {}) // not signed in any more: the form goes as it is
+        .finally(() => {
+          form.dataset.tandemCleared = "1";
+          form.submit();
+        });
     });
   }
 }
