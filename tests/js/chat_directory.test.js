@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 
 import { FETCH_LIMIT_MS, learnChat } from "../../django_integration/tandem/static/tandem/chat_directory.js";
+import { expirableTimeouts, hangingFetch } from "./fakes.js";
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -50,33 +51,21 @@ test("a refused chat is null; an unanswered one throws and is asked again next t
 
 test("a request not answered within FETCH_LIMIT_MS (10 s) is given up, and asked again next time", async () => {
   const config = { api: "/tandem/api/", me: { id: 7 }, chats: {}, users: {} };
-  const realTimeout = AbortSignal.timeout;
-  const limits = [];
-  const expiring = [];
   // The 10 s clock is AbortSignal.timeout's: each request's signal is one the test expires.
-  AbortSignal.timeout = (ms) => {
-    limits.push(ms);
-    const controller = new AbortController();
-    expiring.push(controller);
-    return controller.signal;
-  };
+  const timeouts = expirableTimeouts();
   const asked = [];
-  globalThis.fetch = (url, { signal }) => {
-    asked.push(url);
-    // As the real fetch does: a request that never answers rejects when its signal aborts.
-    return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
-  };
+  globalThis.fetch = hangingFetch(asked);
   try {
     const hanging = learnChat(config, 12);
-    assert.deepEqual(limits, [FETCH_LIMIT_MS]);
+    assert.deepEqual(timeouts.limits, [FETCH_LIMIT_MS]);
     assert.equal(FETCH_LIMIT_MS, 10_000);
-    expiring[0].abort(new DOMException("timed out", "TimeoutError"));
+    timeouts.expire(0);
     await assert.rejects(hanging, { name: "TimeoutError" });
     const again = learnChat(config, 12); // given up, not remembered: asked again
     assert.equal(asked.length, 2);
-    expiring[1].abort(new DOMException("timed out", "TimeoutError"));
+    timeouts.expire(1);
     await assert.rejects(again);
   } finally {
-    AbortSignal.timeout = realTimeout;
+    timeouts.restore();
   }
 });

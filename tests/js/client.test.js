@@ -533,6 +533,11 @@ test("a send Django answers 401 with a key it had just replaced is sent again on
 
 // ---- a 4401 from the socket's re-check: a session that ended, or only changed its key ----------
 
+/** An HTTP answer that fails: `permanent` (a 4xx) or not (offline, a 5xx). */
+const refusal = (permanent, code, message) => () => {
+  throw { permanent, code, message };
+};
+
 function sessionAnswers(...answers) {
   // The HTTP fallback, answering api/session/ with each of `answers` in turn (a function throws).
   const asked = [];
@@ -591,9 +596,7 @@ test("a logout's 4401 is final: nothing is asked", async () => {
 
 test("a session that ended, or that signs in someone else now, is logged out", async () => {
   const ended = await recheckedOut([
-    () => {
-      throw { permanent: true, code: "unauthenticated", message: "HTTP 401" };
-    },
+    refusal(true, "unauthenticated", "HTTP 401"),
   ]);
   assert.deepEqual(ended.states, ["connecting", "logged_out"]);
   const someoneElse = await recheckedOut([{ type: "session", user: 2, csrf_token: "t" }]);
@@ -607,12 +610,8 @@ test("a session that ended, or that signs in someone else now, is logged out", a
 
 test("no answer says nothing about the session: Django is asked again on the backoff", async () => {
   const h = await recheckedOut([
-    () => {
-      throw { permanent: false, code: "network", message: "offline" };
-    },
-    () => {
-      throw { permanent: false, code: "http_503", message: "HTTP 503" };
-    },
+    refusal(false, "network", "offline"),
+    refusal(false, "http_503", "HTTP 503"),
     { type: "session", user: 1, csrf_token: "t" },
   ]);
   assert.deepEqual(h.asked, ["session"]);
@@ -642,9 +641,7 @@ test("a second re-check 4401 within 30 s is final: the server keeps refusing wha
 test("waking during a session ask that is in flight asks nothing more; one retry chain only", async () => {
   let fail;
   const h = await recheckedOut([
-    () => {
-      throw { permanent: false, code: "network", message: "offline" };
-    },
+    refusal(false, "network", "offline"),
     () => new Promise((_, reject) => (fail = reject)),
     { type: "session", user: 1, csrf_token: "t" },
   ]);

@@ -112,3 +112,31 @@ export class FakeServer {
 
 export const POLICY = { initial_ms: 1000, factor: 2, max_ms: 30000, jitter: 0.5, max_attempts: 5 };
 export const MESSAGE_POLICY = { initial_ms: 1000, factor: 2, max_ms: 10000, jitter: 0.5, max_attempts: 3 };
+
+/** AbortSignal.timeout replaced by signals the test expires at will (the clock of fetch limits):
+ *  `limits` holds each asked limit, `expire(i)` times request i out, `restore()` puts it back. */
+export function expirableTimeouts() {
+  const real = AbortSignal.timeout;
+  const limits = [];
+  const controllers = [];
+  AbortSignal.timeout = (ms) => {
+    limits.push(ms);
+    const controller = new AbortController();
+    controllers.push(controller);
+    return controller.signal;
+  };
+  return {
+    limits,
+    expire: (i) => controllers[i].abort(new DOMException("timed out", "TimeoutError")),
+    restore: () => (AbortSignal.timeout = real),
+  };
+}
+
+/** fetch against a server that never answers, as the real fetch behaves: the request rejects when
+ *  its signal aborts. Each URL asked goes into `asked`. */
+export function hangingFetch(asked = []) {
+  return (url, { signal }) => {
+    asked.push(url);
+    return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  };
+}

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { httpFallback } from "../../django_integration/tandem/static/tandem/core/http_fallback.js";
+import { expirableTimeouts, hangingFetch } from "./fakes.js";
 
 function recording(status, payload = {}) {
   const calls = [];
@@ -110,28 +111,20 @@ test("a token the fallback fetched itself (after a CSRF refusal) is handed to wh
 });
 
 test("a request not answered within its limit (httpTimeoutMs, 30 s by default) is given up as unanswered", async () => {
-  const realTimeout = AbortSignal.timeout;
-  const limits = [];
-  const expiring = [];
-  AbortSignal.timeout = (ms) => {
-    limits.push(ms);
-    const controller = new AbortController();
-    expiring.push(controller);
-    return controller.signal;
-  };
-  // As the real fetch does: a request that never answers rejects when its signal aborts.
-  const fetch = (url, { signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  const timeouts = expirableTimeouts();
+  const fetch = hangingFetch();
   try {
     const byDefault = httpFallback({ fetch, api: "/tandem/api/", csrfToken: "t", user: 7 });
     const hung = byDefault({ type: "send", chat: 3, client_id: "c-1", body: "hi" });
     const configured = httpFallback({ fetch, api: "/tandem/api/", csrfToken: "t", user: 7, limitMs: 5_000 });
     const session = configured({ type: "session" });
-    assert.deepEqual(limits, [30_000, 5_000]); // the session question: its own 10 s, or less
-    for (const c of expiring) c.abort(new DOMException("timed out", "TimeoutError"));
+    assert.deepEqual(timeouts.limits, [30_000, 5_000]); // the session question: its own 10 s, or less
+    timeouts.expire(0);
+    timeouts.expire(1);
     // Not permanent: the request tracker keeps a send for the next socket.
     await assert.rejects(hung, { permanent: false, code: "network" });
     await assert.rejects(session, { permanent: false, code: "network" });
   } finally {
-    AbortSignal.timeout = realTimeout;
+    timeouts.restore();
   }
 });
