@@ -1,9 +1,12 @@
 // A chat the page was rendered without is learnt once, however many parts of the page ask: its
-// configuration joins config.chats and its members' names config.users.
+// configuration joins config.chats and its members' names config.users. The question goes through
+// the client's own requests (client.http), so a 401 to it asks Django about the session as any
+// other request does.
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 
-import { FETCH_LIMIT_MS, learnChat } from "../../django_integration/tandem/static/tandem/chat_directory.js";
+import { FETCH_LIMIT_MS, fetchOrRefused, learnChat } from "../../django_integration/tandem/static/tandem/chat_directory.js";
+import { makeClient, ME, settle } from "./client_harness.js";
 import { expirableTimeouts, hangingFetch } from "./fakes.js";
 
 const realFetch = globalThis.fetch;
@@ -11,60 +14,78 @@ afterEach(() => {
   globalThis.fetch = realFetch;
 });
 
-const named = []; // the user each request named (the page's: Django refuses another's)
-
-function answering(status, body) {
+/** The client's request function answering every frame with `answer` (a failure is thrown). */
+function answering(answer, { fails = false } = {}) {
   const asked = [];
-  globalThis.fetch = async (url, { headers }) => {
-    asked.push(url);
-    named.push(headers["X-Tandem-User"]);
-    return { ok: status === 200, status, json: async () => body };
+  const http = async (frame) => {
+    asked.push(frame);
+    if (fails) throw answer;
+    return answer;
   };
-  return asked;
+  return { http, asked };
 }
 
 const group = { id: 12, title: "Trip", is_group: true, members: { 3: "cy", 7: "me" }, read_upto: 0 };
+const newConfig = () => ({ api: "/tandem/api/", me: { id: 7 }, chats: {}, users: { 7: "me" } });
 
-test("an unknown chat is fetched once for everyone asking, and learnt", async () => {
-  const config = { api: "/tandem/api/", me: { id: 7 }, chats: {}, users: { 7: "me" } };
-  const asked = answering(200, { type: "chat", chat: group });
-  const [a, b] = await Promise.all([learnChat(config, 12), learnChat(config, 12)]);
-  assert.deepEqual(asked, ["/tandem/api/chats/12/"]);
-  assert.equal(named.at(-1), "7");
+test("an unknown chat is asked for once for everyone asking, and learnt", async () => {
+  const config = newConfig();
+  const { http, asked } = answering({ type: "chat", chat: group });
+  const [a, b] = await Promise.all([learnChat(config, 12, http), learnChat(config, 12, http)]);
+  assert.deepEqual(asked, [{ type: "chat", chat: 12 }]);
   assert.deepEqual(a, group);
   assert.equal(b, a);
   assert.equal(config.chats["12"].title, "Trip");
   assert.equal(config.users["3"], "cy");
-  assert.equal(await learnChat(config, 12), a); // known now: no request
+  assert.equal(await learnChat(config, 12, http), a); // known now: no request
   assert.equal(asked.length, 1);
 });
 
 test("a refused chat is null; an unanswered one throws and is asked again next time", async () => {
-  const config = { api: "/tandem/api/", me: { id: 7 }, chats: {}, users: {} };
-  answering(403, { type: "error", code: "forbidden" });
-  assert.equal(await learnChat(config, 12), null);
-  const asked = answering(503, {});
-  await assert.rejects(learnChat(config, 12));
-  await assert.rejects(learnChat(config, 12));
-  assert.equal(asked.length, 2);
+  const config = newConfig();
+  const refused = answering({ permanent: true, code: "forbidden", message: "Not a member" }, { fails: true });
+  assert.equal(await learnChat(config, 12, refused.http), null);
+  const down = answering({ permanent: false, code: "http_503", message: "HTTP 503" }, { fails: true });
+  await assert.rejects(learnChat(config, 12, down.http));
+  await assert.rejects(learnChat(config, 12, down.http));
+  assert.equal(down.asked.length, 2);
+  // A 401 is not a refusal of the chat: the session is in question, the chat is asked again.
+  const unsigned = answering({ permanent: true, code: "unauthenticated", message: "Not signed in" }, { fails: true });
+  await assert.rejects(learnChat(config, 12, unsigned.http), { code: "unauthenticated" });
 });
 
-test("a request not answered within FETCH_LIMIT_MS (10 s) is given up, and asked again next time", async () => {
-  const config = { api: "/tandem/api/", me: { id: 7 }, chats: {}, users: {} };
-  // The 10 s clock is AbortSignal.timeout's: each request's signal is one the test expires.
+test("a 401 to a chat's question asks Django whether the session ended, and a session ended logs the page out", async () => {
+  const asked = [];
+  const http = async (frame) => {
+    asked.push(frame.type);
+    throw { permanent: true, code: "unauthenticated", message: "Not signed in" };
+  };
+  const h = makeClient({ http });
+  const states = [];
+  h.client.on("state", (s) => states.push(s));
+  await h.client.start();
+  const config = { ...newConfig(), me: { id: ME } };
+  await assert.rejects(learnChat(config, 12, h.client.http));
+  for (let i = 0; i < 5; i++) await settle();
+  assert.deepEqual(asked, ["chat", "session"]);
+  assert.deepEqual(states.at(-1), { state: "logged_out", code: 4401, reason: "unauthenticated" });
+});
+
+test("a page without an HTTP path to Django has no answer (asked again next time), not a refusal", async () => {
+  await assert.rejects(learnChat(newConfig(), 12, undefined));
+});
+
+test("a chat row's fetch not answered within FETCH_LIMIT_MS (10 s) is given up", async () => {
   const timeouts = expirableTimeouts();
   const asked = [];
   globalThis.fetch = hangingFetch(asked);
   try {
-    const hanging = learnChat(config, 12);
+    const hanging = fetchOrRefused("/chats/12/row/", "text/html", 404);
     assert.deepEqual(timeouts.limits, [FETCH_LIMIT_MS]);
     assert.equal(FETCH_LIMIT_MS, 10_000);
     timeouts.expire(0);
     await assert.rejects(hanging, { name: "TimeoutError" });
-    const again = learnChat(config, 12); // given up, not remembered: asked again
-    assert.equal(asked.length, 2);
-    timeouts.expire(1);
-    await assert.rejects(again);
+    assert.deepEqual(asked, ["/chats/12/row/"]);
   } finally {
     timeouts.restore();
   }

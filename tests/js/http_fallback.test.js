@@ -116,13 +116,15 @@ test("a request not answered within its limit (httpTimeoutMs, 30 s by default) i
   try {
     const byDefault = httpFallback({ fetch, api: "/tandem/api/", csrfToken: "t", user: 7 });
     const hung = byDefault({ type: "send", chat: 3, client_id: "c-1", body: "hi" });
+    const sessionByDefault = byDefault({ type: "session" });
     const configured = httpFallback({ fetch, api: "/tandem/api/", csrfToken: "t", user: 7, limitMs: 5_000 });
     const session = configured({ type: "session" });
-    assert.deepEqual(timeouts.limits, [30_000, 5_000]); // the session question: its own 10 s, or less
-    timeouts.expire(0);
-    timeouts.expire(1);
+    // The session question: its own 10 s, or the request limit when that is shorter.
+    assert.deepEqual(timeouts.limits, [30_000, 10_000, 5_000]);
+    for (const i of [0, 1, 2]) timeouts.expire(i);
     // Not permanent: the request tracker keeps a send for the next socket.
     await assert.rejects(hung, { permanent: false, code: "network" });
+    await assert.rejects(sessionByDefault, { permanent: false, code: "network" });
     await assert.rejects(session, { permanent: false, code: "network" });
   } finally {
     timeouts.restore();

@@ -79,7 +79,7 @@ export class ChatList {
     try {
       // A few chats at a time: chats made in bulk for people online must not send every open
       // tab's requests at once.
-      const [about, html] = await this.fetching.run(() => Promise.all([learnChat(this.config, chat), this.fetchRow(chat)]));
+      const [about, html] = await this.fetching.run(() => Promise.all([learnChat(this.config, chat, this.client.http), this.fetchRow(chat)]));
       if (!about) return void this.unlisted.add(chat); // not (or no longer) a member
       const row = html && this.rowFrom(html, chat);
       if (!row) return void this.unlisted.add(chat);

@@ -30,7 +30,7 @@ export class Notifier {
     if (this.config.chats?.[String(chat)]) return void this.show(chat, record);
     // A chat this page was rendered without (a group the user was just added to): its name
     // first, so the notification is titled as the others are; unanswered, titled by the sender.
-    learnChat(this.config, chat)
+    learnChat(this.config, chat, this.client.http)
       .catch(() => null)
       .then(() => this.show(chat, record));
   }
