@@ -220,11 +220,17 @@ export class ChatView {
     if (!this.config.chat.is_group && others.length) {
       const p = others[0];
       this.presenceLine.append(el("span", { class: `tandem-dot ${p.online ? "online" : ""}`, "aria-hidden": "true" }), p.text);
-    } else if (others.length) {
-      const online = others.filter((p) => p.online).map((p) => displayName(this.config, p.user));
-      this.presenceLine.append(online.length ? `${online.join(", ")} online` : "");
+    } else if (this.config.chat.is_group) {
+      this.presenceLine.append(groupPresenceText(Object.keys(this.config.chat.members).length, others.filter((p) => p.online).length));
     }
   }
+}
+
+/** A group's header line: how many members, and how many of the others are online (a count, as
+ *  the messengers show it: a list of names does not fit a group of a thousand). */
+export function groupPresenceText(members, othersOnline) {
+  const count = (n, one, many) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+  return othersOnline ? `${count(members, "member", "members")}, ${othersOnline.toLocaleString("en-US")} online` : count(members, "member", "members");
 }
 
 export function startChat(root, client, config) {
