@@ -41,17 +41,48 @@ test("an unknown chat is asked for once for everyone asking, and learnt", async 
   assert.equal(asked.length, 1);
 });
 
-test("a refused chat is null; an unanswered one throws and is asked again next time", async () => {
+test("only the view's 403 `forbidden` is a refusal; anything else is asked again next time", async () => {
   const config = newConfig();
   const refused = answering({ permanent: true, code: "forbidden", message: "Not a member" }, { fails: true });
   assert.equal(await learnChat(config, 12, refused.http), null);
-  const down = answering({ permanent: false, code: "http_503", message: "HTTP 503" }, { fails: true });
-  await assert.rejects(learnChat(config, 12, down.http));
-  await assert.rejects(learnChat(config, 12, down.http));
-  assert.equal(down.asked.length, 2);
-  // A 401 is not a refusal of the chat: the session is in question, the chat is asked again.
-  const unsigned = answering({ permanent: true, code: "unauthenticated", message: "Not signed in" }, { fails: true });
-  await assert.rejects(learnChat(config, 12, unsigned.http), { code: "unauthenticated" });
+  const notAnswers = [
+    { permanent: false, code: "http_503", message: "HTTP 503" },
+    { permanent: true, code: "http_404", message: "HTTP 404" }, // a proxy, a path not routed
+    { permanent: true, code: "http_401", message: "HTTP 401" }, // a proxy's own login wall
+    { permanent: true, code: "unauthenticated", message: "Not signed in" }, // the session is in question
+  ];
+  for (const failure of notAnswers) {
+    const down = answering(failure, { fails: true });
+    await assert.rejects(learnChat(config, 12, down.http));
+    await assert.rejects(learnChat(config, 12, down.http));
+    assert.equal(down.asked.length, 2, failure.code);
+  }
+  assert.deepEqual(config.chats, {});
+});
+
+test("a 200 that is not the view's answer (a captive portal's page, another chat) is not learnt, and asked again", async () => {
+  const config = newConfig();
+  for (const answer of [{}, { type: "chat", chat: { ...group, id: 13 } }, null]) {
+    await assert.rejects(learnChat(config, 12, answering(answer).http));
+  }
+  assert.deepEqual(config.chats, {});
+  assert.deepEqual(await learnChat(config, 12, answering({ type: "chat", chat: group }).http), group);
+});
+
+test("a question not answered within FETCH_LIMIT_MS (10 s) is given up, whatever the client's own limit", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const config = newConfig();
+  const asked = [];
+  const never = (frame) => (asked.push(frame), new Promise(() => {}));
+  const hanging = learnChat(config, 12, never);
+  await settle();
+  t.mock.timers.tick(FETCH_LIMIT_MS);
+  await assert.rejects(hanging, { name: "TimeoutError" });
+  const again = learnChat(config, 12, never); // given up, not remembered: asked again
+  await settle();
+  assert.equal(asked.length, 2);
+  t.mock.timers.tick(FETCH_LIMIT_MS);
+  await assert.rejects(again, { name: "TimeoutError" });
 });
 
 test("a 401 to a chat's question asks Django whether the session ended, and a session ended logs the page out", async () => {
@@ -69,10 +100,6 @@ test("a 401 to a chat's question asks Django whether the session ended, and a se
   for (let i = 0; i < 5; i++) await settle();
   assert.deepEqual(asked, ["chat", "session"]);
   assert.deepEqual(states.at(-1), { state: "logged_out", code: 4401, reason: "unauthenticated" });
-});
-
-test("a page without an HTTP path to Django has no answer (asked again next time), not a refusal", async () => {
-  await assert.rejects(learnChat(newConfig(), 12, undefined));
 });
 
 test("a chat row's fetch not answered within FETCH_LIMIT_MS (10 s) is given up", async () => {

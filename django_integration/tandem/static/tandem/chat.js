@@ -107,9 +107,16 @@ export class ChatView {
     on("history", mine((h) => this.list.onHistory(h)));
     on("history_failed", mine((f) => this.list.onHistoryFailed(f)));
     on("typing", mine((frame) => this.onTyping(frame)));
-    on("membership", mine(({ member }) => this.showMembership(member)));
+    on(
+      "membership",
+      mine(({ member }) => {
+        this.showMembership(member);
+        this.renderPresence(); // a group's count is not shown to someone no longer in it
+      }),
+    );
     on("presence", (frame) => this.onPresence(frame));
-    on("state", ({ state }) => state !== "open" && this.clearPresence());
+    // Open, the user counts among a group's online; not open, nobody's presence is known.
+    on("state", ({ state }) => (state === "open" ? this.renderPresence() : this.clearPresence()));
     const visible = () => this.list.reportRead();
     document.addEventListener("visibilitychange", visible);
     this.unsubscribe.push(() => document.removeEventListener("visibilitychange", visible));
@@ -220,17 +227,20 @@ export class ChatView {
     if (!this.config.chat.is_group && others.length) {
       const p = others[0];
       this.presenceLine.append(el("span", { class: `tandem-dot ${p.online ? "online" : ""}`, "aria-hidden": "true" }), p.text);
-    } else if (this.config.chat.is_group) {
-      this.presenceLine.append(groupPresenceText(Object.keys(this.config.chat.members).length, others.filter((p) => p.online).length));
+    } else if (this.config.chat.is_group && !this.client.left.has(this.chat)) {
+      // The user counts as online while the page's link is open (as the messengers count them).
+      const online = others.filter((p) => p.online).length + (this.client.state === "open" ? 1 : 0);
+      this.presenceLine.append(groupPresenceText(Object.keys(this.config.chat.members).length, online));
     }
   }
 }
 
-/** A group's header line: how many members, and how many of the others are online (a count, as
- *  the messengers show it: a list of names does not fit a group of a thousand). */
-export function groupPresenceText(members, othersOnline) {
-  const count = (n, one, many) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-  return othersOnline ? `${count(members, "member", "members")}, ${othersOnline.toLocaleString("en-US")} online` : count(members, "member", "members");
+/** A group's header line: how many members (the user too), and how many of them are online (a
+ *  count, as the messengers show it: a list of names does not fit a group of a thousand). The
+ *  members are those the page was rendered with (or learnt the chat with). */
+export function groupPresenceText(members, online) {
+  const many = `${members.toLocaleString("en-US")} ${members === 1 ? "member" : "members"}`;
+  return online ? `${many}, ${online.toLocaleString("en-US")} online` : many;
 }
 
 export function startChat(root, client, config) {

@@ -63,9 +63,11 @@ export class ChatList {
    *  title, so the conversation opens in place) and its row from the site (`row_url`, the site's
    *  own markup), put first. One fetch at a time per chat, each given up after
    *  chat_directory's FETCH_LIMIT_MS.
-   *  A chat refused (403 from the API: removed meanwhile) or without a row (404 from the site,
-   *  or no `row_url`) is not asked for again; one not answered (offline, a 5xx, a redirect to
-   *  the login page) is tried again with the chat's next event. */
+   *  A chat refused (the API's 403 `forbidden`: removed meanwhile) or without a row (404 from
+   *  the site, or no `row_url`) is not asked for again; one not answered (offline, a 5xx, another
+   *  status, a redirect from the site to its login page) is tried again with the chat's next
+   *  event. The API's 401 (or its redirect) asks Django about the session, as the client's
+   *  requests do: the page is logged out if it ended. */
   async adopt(chat, record = null) {
     if (typeof chat !== "number" || this.rows.has(chat) || this.unlisted.has(chat)) return;
     const waiting = this.adopting.get(chat);
