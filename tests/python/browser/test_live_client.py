@@ -94,9 +94,12 @@ def test_a_member_removed_from_an_open_group_can_no_longer_write_to_it_until_add
     notice.wait_for(timeout=10_000)
     assert "no longer a participant" in notice.inner_text()
     assert not bob.locator(".tandem-compose").is_visible()
+    header = bob.locator(".tandem-header .tandem-presence")
+    assert header.inner_text() == ""  # the group's members and who is online: not his to see now
     membership(stack, "add_member", "Bob is let go", "bob")
     bob.locator(".tandem-compose").wait_for(timeout=10_000)
     assert not notice.is_visible()
+    assert header.inner_text().startswith("2 members")
     send(bob, "back in the group")
     stored = ", ".join(f"{TICK}[aria-label={tick}]" for tick in ("Sent", "Delivered", "Read"))
     bob.wait_for_selector(stored, timeout=10_000)
