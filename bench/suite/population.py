@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+HISTORY_IN_GROUP = 50  # earlier messages in the group chat (and two in each pair chat)
+
 
 @dataclass
 class Population:
@@ -54,8 +56,21 @@ def make_population(users: int, group_size: int, prefix: str = "bench") -> Popul
     ]
     group_size = min(group_size, len(people))
     group = Chat.create_with_members(people[:group_size], title="bench group", is_group=True).pk
-    # A site's tables have statistics (autovacuum analyzes them); tables filled in bulk a moment
-    # ago have none, and the planner then reads whole tables where an index would do.
     with connection.cursor() as cursor:
+        # A site's chats have history. Analyzed empty, the message table gets plans made for an
+        # empty table (a sequential scan for the send's duplicate check), which each database
+        # connection keeps until autovacuum analyzes it again, up to a minute later: by then a
+        # run at 1,000 sends/s has scanned tens of thousands of rows per send (p99 0.5-1.3 s at
+        # 1,500/s in W2-only runs). Stored with the sidecar's own function, as a site's are.
+        senders = [(chat, people[2 * i].pk) for i, chat in enumerate(pair_chats)]
+        senders += [(chat, people[2 * i + 1].pk) for i, chat in enumerate(pair_chats)]
+        senders += [(group, people[i].pk) for i in range(min(group_size, HISTORY_IN_GROUP))]
+        cursor.execute(
+            "SELECT count(*) FROM unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY AS h(chat, sender, n)"
+            " CROSS JOIN LATERAL tandem_send_message_v2(h.chat, h.sender, 'history-' || h.n, 'earlier')",
+            [[chat for chat, _ in senders], [sender for _, sender in senders]],
+        )
+        # A site's tables have statistics (autovacuum analyzes them); tables filled in bulk a moment
+        # ago have none, and the planner then reads whole tables where an index would do.
         cursor.execute("ANALYZE")
     return Population([p.pk for p in people], cookies, pair_chats, group, group_size)
