@@ -21,9 +21,10 @@ def highest_rate_under(steps: list[dict[str, Any]], limit_ms: float) -> float:
 
 
 def reached_p99(step: dict[str, Any]) -> float | None:
-    """A step's p99 send→last recipient; None when no message reached every recipient (the
-    histogram is empty then, and its 0 would read as the best latency of the table)."""
-    if step["sent"] and step["lost"] >= step["sent"]:
+    """A step's p99 send→last recipient; None when no message was sent or none reached every
+    recipient (the histogram is empty then, and its 0 would read as the best latency of the
+    table)."""
+    if not step["last_recipient"].get("count", 1):
         return None
     return step["last_recipient"]["p99_ms"]
 

@@ -20,7 +20,7 @@ def step(rate: int, sent: int, p99: float) -> dict[str, Any]:
         "errors": {},
         "client_cpu_s": 0.1,
         "ack": {"p99_ms": 1.0},
-        "last_recipient": {"p50_ms": p99, "p99_ms": p99, "p999_ms": p99, "max_ms": p99},
+        "last_recipient": {"count": sent, "p50_ms": p99, "p99_ms": p99, "p999_ms": p99, "max_ms": p99},
         "costs": {"server_cpu_ms_per_msg": 1.0, "deliveries_per_server_cpu_s": 10.0},
     }
 
@@ -56,6 +56,7 @@ def test_a_step_in_which_no_message_reached_every_member_has_no_p99() -> None:
     # Daphne's W3 in a full run: each message reached 940 of the 999 members, none reached all,
     # so the last-recipient histogram was empty, and its 0 read as the best p99 of the table.
     nobody_last = {**step(2, 20, 0.0), "lost": 20}
+    nobody_last["last_recipient"] = {**nobody_last["last_recipient"], "count": 0}
     run = {
         "started": "2026-12-05 17:00 UTC",
         "mode": "full",
@@ -63,6 +64,8 @@ def test_a_step_in_which_no_message_reached_every_member_has_no_p99() -> None:
         "servers": {
             "Tandem 1 process": {"w3": {"sockets": 1000, "steps": [step(2, 20, 16.9)]}},
             "Daphne + channels_redis": {"w3": {"sockets": 1000, "steps": [nobody_last]}},
+            # uvicorn's: its sender's every send failed, nothing was sent
+            "uvicorn + channels_redis": {"w3": {"sockets": 1000, "steps": [step(2, 0, 0.0)]}},
         },
     }
     table = report.markdown(run)
