@@ -66,10 +66,13 @@ def make_population(users: int, group_size: int, prefix: str = "bench") -> Popul
         senders += [(chat, people[2 * i + 1].pk) for i, chat in enumerate(pair_chats)]
         senders += [(group, people[i].pk) for i in range(min(group_size, HISTORY_IN_GROUP))]
         cursor.execute(
-            "SELECT count(*) FROM unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY AS h(chat, sender, n)"
-            " CROSS JOIN LATERAL tandem_send_message_v2(h.chat, h.sender, 'history-' || h.n, 'earlier')",
+            "SELECT count(*) FILTER (WHERE s.outcome = 'ok') FROM unnest(%s::bigint[], %s::bigint[])"
+            " WITH ORDINALITY AS h(chat, sender, n)"
+            " CROSS JOIN LATERAL tandem_send_message_v2(h.chat, h.sender, 'history-' || h.n, 'earlier') AS s",
             [[chat for chat, _ in senders], [sender for _, sender in senders]],
         )
+        stored = cursor.fetchone()[0]
+        assert stored == len(senders), f"history: {stored} of {len(senders)} messages stored"
         # A site's tables have statistics (autovacuum analyzes them); tables filled in bulk a moment
         # ago have none, and the planner then reads whole tables where an index would do.
         cursor.execute("ANALYZE")

@@ -20,13 +20,23 @@ def highest_rate_under(steps: list[dict[str, Any]], limit_ms: float) -> float:
     return best
 
 
-def reached_p99(step: dict[str, Any]) -> float | None:
-    """A step's p99 send→last recipient; None when no message was sent or none reached every
-    recipient (the histogram is empty then, and its 0 would read as the best latency of the
-    table)."""
+def reached_p99(step: dict[str, Any]) -> float | str | None:
+    """A step's p99 send→last recipient. None when the histogram is empty (nothing sent, or no
+    message reached every recipient): its 0 would read as the best latency of the table. When
+    only some messages reached everyone, the p99 of those survivors is marked as such (the
+    others are the slowest: a plain figure would flatter the server)."""
     if not step["last_recipient"].get("count", 1):
         return None
-    return step["last_recipient"]["p99_ms"]
+    p99 = step["last_recipient"]["p99_ms"]
+    complete = step.get("messages_complete", step["sent"])
+    if complete < step["sent"]:
+        return f"{p99:,.1f} ({complete} of {step['sent']} reached all)"
+    return p99
+
+
+def step_cost(step: dict[str, Any], key: str) -> float | None:
+    """A per-message cost of a step; None when the step sent nothing (divided by no message)."""
+    return step["costs"][key] if step["sent"] else None
 
 
 def fmt(v: Any, digits: int = 1) -> str:
@@ -53,29 +63,29 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, dict[str, Any], boo
         for name, r in results.items():
             try:
                 values[name] = get(r)
-            except (KeyError, IndexError, TypeError, ZeroDivisionError):  # not measured: "-"
+            except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):  # not measured: "-"
                 values[name] = None
         rows.append((label, values, lower))
 
     add("W2 highest rate, p99 < 100 ms (msg/s)", False, lambda r: highest_rate_under(r["w2"]["steps"], 100))
     add("W2 highest rate, p99 < 10 ms (msg/s)", False, lambda r: highest_rate_under(r["w2"]["steps"], 10))
     add("W2 p99 send→deliver at the first rate (ms)", True, lambda r: reached_p99(r["w2"]["steps"][0]))
-    add("W2 server CPU per message at the first rate (ms)", True, lambda r: r["w2"]["steps"][0]["costs"]["server_cpu_ms_per_msg"])
-    add("W2 PostgreSQL CPU per message (ms)", True, lambda r: r["w2"]["steps"][0]["costs"]["pg_cpu_ms_per_msg"])
-    add("W6 Redis commands per 1:1 message", True, lambda r: r["w2"]["steps"][0]["costs"]["redis_cmds_per_msg"])
-    add("W6 PostgreSQL commits per 1:1 message", True, lambda r: r["w2"]["steps"][0]["costs"]["pg_commits_per_msg"])
+    add("W2 server CPU per message at the first rate (ms)", True, lambda r: step_cost(r["w2"]["steps"][0], "server_cpu_ms_per_msg"))
+    add("W2 PostgreSQL CPU per message (ms)", True, lambda r: step_cost(r["w2"]["steps"][0], "pg_cpu_ms_per_msg"))
+    add("W6 Redis commands per 1:1 message", True, lambda r: step_cost(r["w2"]["steps"][0], "redis_cmds_per_msg"))
+    add("W6 PostgreSQL commits per 1:1 message", True, lambda r: step_cost(r["w2"]["steps"][0], "pg_commits_per_msg"))
     add("W3 p99 to the last group member, first rate (ms)", True, lambda r: reached_p99(r["w3"]["steps"][0]))
     add("W3 socket deliveries per server CPU-second", False,
-        lambda r: max(s["costs"]["deliveries_per_server_cpu_s"] for s in r["w3"]["steps"]))
-    add("W6 Redis commands per group message", True, lambda r: r["w3"]["steps"][0]["costs"]["redis_cmds_per_msg"])
+        lambda r: max(s["costs"]["deliveries_per_server_cpu_s"] for s in r["w3"]["steps"] if s["sent"]))
+    add("W6 Redis commands per group message", True, lambda r: step_cost(r["w3"]["steps"][0], "redis_cmds_per_msg"))
     # W3 with the members' delivered receipts, as browsers send them: what a group message
     # really costs, and whether the sender hears its tick move once per message, not per member.
     add("W3r p99 to the last group member, members sending receipts, first rate (ms)", True,
         lambda r: reached_p99(r["w3r"]["steps"][0]))
     add("W3r server CPU per group message with its receipts, first rate (ms)", True,
-        lambda r: r["w3r"]["steps"][0]["costs"]["server_cpu_ms_per_msg"])
+        lambda r: step_cost(r["w3r"]["steps"][0], "server_cpu_ms_per_msg"))
     add("W3r PostgreSQL CPU per group message with its receipts, first rate (ms)", True,
-        lambda r: r["w3r"]["steps"][0]["costs"]["pg_cpu_ms_per_msg"])
+        lambda r: step_cost(r["w3r"]["steps"][0], "pg_cpu_ms_per_msg"))
     add("W3r receipts sent per group message", True,
         lambda r: r["w3r"]["receipts"]["sent"] / sum(s["sent"] for s in r["w3r"]["steps"]))
     add("W3r status frames (tick news) per group message", True,
@@ -123,11 +133,13 @@ def markdown(run: dict[str, Any]) -> str:
         lines.append("|---" * 16 + "|")
         for w in ("w2", "w3", "w3r"):
             for s in r.get(w, {}).get("steps", []):
-                c = s.get("costs", {})
-                d = s["last_recipient"]
+                # Nothing sent: no per-message cost; an empty histogram: no latency (not 0).
+                c = s.get("costs", {}) if s["sent"] else {}
+                d = s["last_recipient"] if s["last_recipient"].get("count", 1) else {}
                 lines.append(
-                    f"| {w.upper()} | {fmt(s['offered_rate'], 0)} | {s['sent']} | {fmt(d['p50_ms'], 2)} | {fmt(d['p99_ms'], 2)} "
-                    f"| {fmt(d['p999_ms'], 2)} | {fmt(d['max_ms'], 2)} | {fmt(s['ack']['p99_ms'], 2)} | {s['lost']} "
+                    f"| {w.upper()} | {fmt(s['offered_rate'], 0)} | {s['sent']} | {fmt(d.get('p50_ms'), 2)} "
+                    f"| {fmt(d.get('p99_ms'), 2)} | {fmt(d.get('p999_ms'), 2)} | {fmt(d.get('max_ms'), 2)} "
+                    f"| {fmt(s['ack']['p99_ms'] if s['ack'].get('count', 1) else None, 2)} | {s['lost']} "
                     f"| {sum(s['errors'].values())} | {fmt(c.get('server_cpu_ms_per_msg'), 3)} "
                     f"| {fmt(c.get('pg_cpu_ms_per_msg'), 3)} | {fmt(c.get('redis_cpu_ms_per_msg'), 3)} "
                     f"| {fmt(s['client_cpu_s'], 2)} | {fmt(c.get('redis_cmds_per_msg'), 1)} "
@@ -163,6 +175,7 @@ def plot(run: dict[str, Any], path: Path) -> None:
         if not steps:
             continue  # W2 not run for this server (--only)
         plotted = True
+        steps = [s for s in steps if s["last_recipient"].get("count", 1)]  # nothing reached: no point
         ax.plot([s["offered_rate"] for s in steps], [max(s["last_recipient"]["p99_ms"], 0.01) for s in steps],
                 marker="o", label=name)
     if not plotted:
