@@ -20,23 +20,31 @@ def highest_rate_under(steps: list[dict[str, Any]], limit_ms: float) -> float:
     return best
 
 
+def latency(step: dict[str, Any]) -> dict[str, Any]:
+    """A step's send→last-recipient histogram; empty when it counted nothing (nothing sent, or no
+    message reached every recipient): its zeros would read as the best latency of the table."""
+    return step["last_recipient"] if step["last_recipient"].get("count", 1) else {}
+
+
+def measured_costs(step: dict[str, Any]) -> dict[str, Any]:
+    """A step's per-message costs; empty when the step sent nothing (divided by no message)."""
+    return step.get("costs", {}) if step["sent"] else {}
+
+
 def reached_p99(step: dict[str, Any]) -> float | str | None:
-    """A step's p99 send→last recipient. None when the histogram is empty (nothing sent, or no
-    message reached every recipient): its 0 would read as the best latency of the table. When
-    only some messages reached everyone, the p99 of those survivors is marked as such (the
-    others are the slowest: a plain figure would flatter the server)."""
-    if not step["last_recipient"].get("count", 1):
-        return None
-    p99 = step["last_recipient"]["p99_ms"]
+    """A step's p99 send→last recipient; None when not measured (latency()). When only some
+    messages reached everyone, the p99 of those survivors is marked as such (the others are the
+    slowest: a plain figure would flatter the server)."""
+    p99 = latency(step).get("p99_ms")
     complete = step.get("messages_complete", step["sent"])
-    if complete < step["sent"]:
+    if p99 is not None and complete < step["sent"]:
         return f"{p99:,.1f} ({complete} of {step['sent']} reached all)"
     return p99
 
 
 def step_cost(step: dict[str, Any], key: str) -> float | None:
-    """A per-message cost of a step; None when the step sent nothing (divided by no message)."""
-    return step["costs"][key] if step["sent"] else None
+    """A per-message cost of a step; None when the step sent nothing."""
+    return measured_costs(step).get(key)
 
 
 def fmt(v: Any, digits: int = 1) -> str:
@@ -133,9 +141,7 @@ def markdown(run: dict[str, Any]) -> str:
         lines.append("|---" * 16 + "|")
         for w in ("w2", "w3", "w3r"):
             for s in r.get(w, {}).get("steps", []):
-                # Nothing sent: no per-message cost; an empty histogram: no latency (not 0).
-                c = s.get("costs", {}) if s["sent"] else {}
-                d = s["last_recipient"] if s["last_recipient"].get("count", 1) else {}
+                c, d = measured_costs(s), latency(s)
                 lines.append(
                     f"| {w.upper()} | {fmt(s['offered_rate'], 0)} | {s['sent']} | {fmt(d.get('p50_ms'), 2)} "
                     f"| {fmt(d.get('p99_ms'), 2)} | {fmt(d.get('p999_ms'), 2)} | {fmt(d.get('max_ms'), 2)} "
@@ -175,7 +181,7 @@ def plot(run: dict[str, Any], path: Path) -> None:
         if not steps:
             continue  # W2 not run for this server (--only)
         plotted = True
-        steps = [s for s in steps if s["last_recipient"].get("count", 1)]  # nothing reached: no point
+        steps = [s for s in steps if latency(s)]  # nothing reached: no point
         ax.plot([s["offered_rate"] for s in steps], [max(s["last_recipient"]["p99_ms"], 0.01) for s in steps],
                 marker="o", label=name)
     if not plotted:

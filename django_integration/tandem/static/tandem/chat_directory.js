@@ -25,10 +25,7 @@ export function learnChat(config, chat, http) {
   let underWay = asking.get(config);
   if (!underWay) asking.set(config, (underWay = new Map()));
   if (!underWay.has(chat)) {
-    const question = Promise.resolve().then(() => {
-      if (!http) throw new Error("no HTTP path to Django");
-      return http({ type: "chat", chat });
-    });
+    const question = http ? http({ type: "chat", chat }) : Promise.reject(new Error("no HTTP path to Django"));
     const request = withinLimit(question)
       .then(
         (answer) => {
@@ -60,6 +57,9 @@ function withinLimit(promise) {
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
+/** The response; null when answered `refusal`; throws when not answered (a redirect included:
+ *  the browser's session ended). For the site's own pages (a chat's row); Tandem's API goes
+ *  through the client (learnChat). */
 export async function fetchOrRefused(url, accept, refusal) {
   const response = await fetch(url, {
     credentials: "same-origin",
